@@ -1,0 +1,1 @@
+"""Adapters: the database, configuration files and, later, mail and documents."""

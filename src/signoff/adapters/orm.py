@@ -1,0 +1,274 @@
+"""The schema, and the imperative mapping of the domain's plain classes onto it.
+
+The domain never imports this module. `map_domain()` runs once, from the composition root.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import registry, relationship
+
+from signoff.adapters.column_types import EnumText, UTCDateTime
+from signoff.domain.audit import AuditEvent
+from signoff.domain.model import (
+    ApprovalRequest,
+    Decision,
+    Delegation,
+    Outcome,
+    Revision,
+    Section,
+    SignOff,
+    Stage,
+)
+from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
+
+# Named constraints, so that migrations on SQLite and PostgreSQL name them alike.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("area", String(100)),
+    Column("force_key", String(64), ForeignKey("organisations.key")),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("title", String(200), nullable=False, default=""),
+    Column("organisation_key", String(64), ForeignKey("organisations.key"), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("escalation_contact", String(320)),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+signoffs = Table(
+    "signoffs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("inspection_key", String(120), nullable=False),
+    Column("inspection_data", JSON, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("published_on", Date, nullable=False),
+    Column("pcc_org", String(64), ForeignKey("organisations.key"), nullable=False),
+    Column("force_org", String(64), ForeignKey("organisations.key"), nullable=False),
+    Column("statutory_last_day", Date, nullable=False),
+    Column("publish_by", Date, nullable=False),
+    Column("deadline_warning", Text),
+    Column("working_hours", JSON, nullable=False),
+    Column("state", EnumText(SignoffState), nullable=False, index=True),
+    Column("started_by_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("withdrawn_reason", Text),
+    Column("audit_count", Integer, nullable=False),
+    Column("audit_head", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("pcc_org", "inspection_key", name="uq_signoffs_pcc_org_inspection"),
+)
+
+stages = Table(
+    "stages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("signoff_id", Integer, ForeignKey("signoffs.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("state", EnumText(StageState), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("remind_at", UTCDateTime, nullable=False),
+    Column("escalate_at", UTCDateTime, nullable=False),
+    Column("remind_before_working_days", Integer, nullable=False),
+    Column("escalate_after_working_days", Integer, nullable=False),
+    Column("opened_at", UTCDateTime),
+    Column("completed_at", UTCDateTime),
+    UniqueConstraint("signoff_id", "key", name="uq_stages_signoff_key"),
+)
+
+sections = Table(
+    "sections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("stage_id", Integer, ForeignKey("stages.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("key", String(64), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("finding_ref", String(40)),
+    Column("state", EnumText(SectionState), nullable=False),
+    Column("drafter_ids", JSON, nullable=False),
+    Column("approval_steps", JSON, nullable=False),
+    Column("approve_after_others", Boolean, nullable=False),
+    Column("awaiting_others", Boolean, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("last_activity_at", UTCDateTime),
+)
+
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("section_id", Integer, ForeignKey("sections.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("author_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=False),
+    UniqueConstraint("section_id", "number", name="uq_revisions_section_number"),
+)
+
+approval_requests = Table(
+    "approval_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("section_id", Integer, ForeignKey("sections.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("round", Integer, nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("approver_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("state", EnumText(RequestState), nullable=False),
+    Column("revision_hash", String(64), nullable=False),
+    Column("previously_approved_hash", String(64)),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("remind_at", UTCDateTime, nullable=False),
+    Column("escalate_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("activated_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Index("ix_approval_requests_state_due_at", "state", "due_at"),
+    Index("ix_approval_requests_approver_state", "approver_id", "state"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # One decision per request, whatever races: the database refuses a second.
+    Column(
+        "request_id",
+        Integer,
+        ForeignKey("approval_requests.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("outcome", EnumText(Outcome), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("decided_by_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("on_behalf_of_id", Integer, ForeignKey("people.id")),
+    Column("revision_hash", String(64), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("signoff_id", Integer, ForeignKey("signoffs.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", Integer, ForeignKey("people.id")),
+    Column("on_behalf_of_id", Integer, ForeignKey("people.id")),
+    Column("action", String(64), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("revision_hash", String(64)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("signoff_id", "seq", name="uq_audit_events_signoff_seq"),
+)
+
+delegations = Table(
+    "delegations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("from_person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("to_person_id", Integer, ForeignKey("people.id"), nullable=False, index=True),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_by_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+mapper_registry = registry(metadata=metadata)
+
+
+def map_domain() -> None:
+    """Instrument the domain classes. Safe to call more than once."""
+    if getattr(SignOff, "__mapper__", None) is not None:
+        return
+    mapper_registry.map_imperatively(Revision, revisions)
+    mapper_registry.map_imperatively(Decision, decisions)
+    mapper_registry.map_imperatively(
+        ApprovalRequest,
+        approval_requests,
+        properties={
+            "decision": relationship(Decision, uselist=False, lazy="selectin", cascade="all, delete-orphan"),
+        },
+    )
+    mapper_registry.map_imperatively(
+        Section,
+        sections,
+        properties={
+            "revisions": relationship(
+                Revision, order_by=revisions.c.number, lazy="selectin", cascade="all, delete-orphan"
+            ),
+            "requests": relationship(
+                ApprovalRequest,
+                order_by=approval_requests.c.id,
+                lazy="selectin",
+                cascade="all, delete-orphan",
+            ),
+        },
+    )
+    mapper_registry.map_imperatively(
+        Stage,
+        stages,
+        properties={
+            "sections": relationship(
+                Section, order_by=sections.c.position, lazy="selectin", cascade="all, delete-orphan"
+            ),
+        },
+    )
+    mapper_registry.map_imperatively(
+        SignOff,
+        signoffs,
+        properties={
+            "stages": relationship(
+                Stage, order_by=stages.c.position, lazy="selectin", cascade="all, delete-orphan"
+            ),
+        },
+        version_id_col=signoffs.c.version,
+    )
+    mapper_registry.map_imperatively(AuditEvent, audit_events)
+    mapper_registry.map_imperatively(Delegation, delegations)

@@ -1,0 +1,153 @@
+"""SQLAlchemy repositories: sign-offs, the directory of people, delegations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from signoff.adapters.orm import audit_events, delegations, organisations, people, signoffs
+from signoff.domain.audit import AuditEvent
+from signoff.domain.directory import DirectoryConfig, OrganisationKind, Participant, Roster
+from signoff.domain.errors import InvalidInput, NotFound
+from signoff.domain.model import Delegation, SignOff
+
+
+class SqlSignoffRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.seen: list[SignOff] = []
+
+    def add(self, signoff: SignOff) -> None:
+        self._session.add(signoff)
+        self.seen.append(signoff)
+
+    def get(self, signoff_id: int, *, for_update: bool = False) -> SignOff:
+        query = select(SignOff).where(signoffs.c.id == signoff_id)
+        if for_update and self._session.get_bind().dialect.name == "postgresql":
+            # Serialise writers per sign-off; SQLite already serialises with BEGIN IMMEDIATE.
+            query = query.with_for_update()
+        signoff = self._session.scalars(query).one_or_none()
+        if signoff is None:
+            raise NotFound(f"there is no sign-off #{signoff_id}")
+        if signoff not in self.seen:
+            self.seen.append(signoff)
+        return signoff
+
+    def find_started(self, pcc_org: str, inspection_key: str) -> int | None:
+        query = select(signoffs.c.id).where(
+            signoffs.c.pcc_org == pcc_org, signoffs.c.inspection_key == inspection_key
+        )
+        found: int | None = self._session.scalars(query).first()
+        return found
+
+    def page(
+        self, *, states: Sequence[str] | None = None, limit: int = 200, offset: int = 0
+    ) -> list[SignOff]:
+        query = select(SignOff).order_by(signoffs.c.id)
+        if states:
+            query = query.where(signoffs.c.state.in_(list(states)))
+        return list(self._session.scalars(query.limit(limit).offset(offset)))
+
+    def audit_events(self, signoff_id: int) -> list[AuditEvent]:
+        query = select(AuditEvent).where(audit_events.c.signoff_id == signoff_id).order_by(audit_events.c.seq)
+        return list(self._session.scalars(query))
+
+
+class SqlDirectoryRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def sync(self, config: DirectoryConfig) -> tuple[int, int, int]:
+        """Make the stored directory match the file: (added, updated, deactivated) people.
+
+        People absent from the file are deactivated, never deleted: their decisions stay attributable.
+        """
+        known_orgs = set(self._session.scalars(select(organisations.c.key)))
+        # Forces first: a PCC office's row refers to its force.
+        for org in sorted(config.organisations, key=lambda o: o.kind is OrganisationKind.PCC):
+            values: dict[str, object] = {
+                "name": org.name,
+                "kind": org.kind.value,
+                "area": org.area,
+                "force_key": org.force,
+            }
+            if org.key in known_orgs:
+                self._session.execute(
+                    update(organisations).where(organisations.c.key == org.key).values(**values)
+                )
+            else:
+                self._session.execute(insert(organisations).values(key=org.key, **values))
+        person_values: dict[str, object]
+        stored = {row.email: row for row in self._session.execute(select(people))}
+        added = updated = 0
+        for person in config.people:
+            person_values = {
+                "name": person.name,
+                "title": person.title,
+                "organisation_key": person.organisation,
+                "roles": sorted(person.roles),
+                "escalation_contact": person.escalation_contact,
+                "active": True,
+            }
+            row = stored.get(person.email)
+            if row is None:
+                self._session.execute(insert(people).values(email=person.email, **person_values))
+                added += 1
+            elif any(getattr(row, key) != value for key, value in person_values.items()):
+                self._session.execute(update(people).where(people.c.id == row.id).values(**person_values))
+                updated += 1
+        listed = {person.email for person in config.people}
+        gone = [row.id for email, row in stored.items() if email not in listed and row.active]
+        if gone:
+            self._session.execute(update(people).where(people.c.id.in_(gone)).values(active=False))
+        return added, updated, len(gone)
+
+    def roster(self) -> Roster:
+        rows = self._session.execute(select(people).order_by(people.c.id))
+        return Roster(
+            tuple(
+                Participant(
+                    id=row.id,
+                    email=row.email,
+                    name=row.name,
+                    organisation=row.organisation_key,
+                    roles=frozenset(row.roles),
+                    active=row.active,
+                )
+                for row in rows
+            )
+        )
+
+    def person(self, email: str) -> Participant:
+        found = self.roster().find_email(email)
+        if found is None:
+            raise NotFound(f"nobody with the address {email.strip()!r} is in the directory")
+        if not found.active:
+            raise InvalidInput(f"{found.email} is no longer active in the directory")
+        return found
+
+    def organisation_force(self, pcc_org: str) -> str:
+        row = self._session.execute(select(organisations).where(organisations.c.key == pcc_org)).one_or_none()
+        if row is None:
+            raise NotFound(f"there is no organisation {pcc_org!r} in the directory")
+        if row.kind != OrganisationKind.PCC.value or row.force_key is None:
+            raise InvalidInput(f"{pcc_org!r} is not a PCC office, so it cannot respond to an inspection")
+        force: str = row.force_key
+        return force
+
+
+class SqlDelegationRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, delegation: Delegation) -> None:
+        self._session.add(delegation)
+
+    def for_delegate(self, person_id: int) -> list[Delegation]:
+        query = select(Delegation).where(delegations.c.to_person_id == person_id)
+        return list(self._session.scalars(query))
+
+    def all(self) -> list[Delegation]:
+        return list(self._session.scalars(select(Delegation).order_by(delegations.c.id)))

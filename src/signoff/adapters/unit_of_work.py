@@ -1,0 +1,55 @@
+"""The SQLAlchemy unit of work: one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from signoff.adapters.repositories import (
+    SqlDelegationRepository,
+    SqlDirectoryRepository,
+    SqlSignoffRepository,
+)
+from signoff.domain.errors import ConcurrencyConflict
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> Self:
+        self.session = self._session_factory()
+        self.signoffs = SqlSignoffRepository(self.session)
+        self.directory = SqlDirectoryRepository(self.session)
+        self.delegations = SqlDelegationRepository(self.session)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        try:
+            self.session.flush()
+            for signoff in self.signoffs.seen:
+                for event in signoff.new_audit_events:
+                    event.signoff_id = signoff.id  # type: ignore[attr-defined]
+                    self.session.add(event)
+                signoff.new_audit_events.clear()
+            self.session.commit()
+        except (IntegrityError, StaleDataError) as error:
+            self.session.rollback()
+            raise ConcurrencyConflict(
+                "someone else changed this sign-off at the same moment; nothing was saved, try again"
+            ) from error
+        except OperationalError as error:
+            self.session.rollback()
+            if "locked" in str(error).lower() or "deadlock" in str(error).lower():
+                raise ConcurrencyConflict("the database was busy; nothing was saved, try again") from error
+            raise

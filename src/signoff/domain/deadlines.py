@@ -1,0 +1,173 @@
+"""The statutory 56 days and the working-day calendar of England and Wales.
+
+The 56 days are calendar days beginning with the day of publication (Police Act 1996 s55(5A)), so the
+last lawful day is publication + 55 days. Internal steps are planned in working days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from signoff.domain.errors import InvalidInput, PlanDoesNotFit
+from signoff.domain.pipeline import Pipeline, StageSpec, WorkingHours
+
+STATUTORY_PERIOD_DAYS = 56
+
+
+class WorkingCalendar:
+    """Monday to Friday, less the bank holidays it is given."""
+
+    def __init__(self, bank_holidays: Container[date]) -> None:
+        self._bank_holidays = bank_holidays
+
+    def is_bank_holiday(self, day: date) -> bool:
+        return day in self._bank_holidays
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and not self.is_bank_holiday(day)
+
+    def add_working_days(self, day: date, count: int) -> date:
+        """The `count`th working day after `day` (`day` itself when count is 0 and it is a working day)."""
+        if count == 0:
+            return day if self.is_working_day(day) else self.add_working_days(day, 1)
+        current = day
+        remaining = count
+        while remaining:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def subtract_working_days(self, day: date, count: int) -> date:
+        current = self.last_working_day_on_or_before(day)
+        remaining = count
+        while remaining:
+            current -= timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def last_working_day_on_or_before(self, day: date) -> date:
+        current = day
+        while not self.is_working_day(current):
+            current -= timedelta(days=1)
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end`; negative when end is earlier."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        return sum(
+            1 for n in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=n))
+        )
+
+
+def england_and_wales() -> WorkingCalendar:
+    """Bank holidays of England and Wales, GOV.UK's 'england-and-wales' division (holidays' GB/ENG)."""
+    return WorkingCalendar(holidays.country_holidays("GB", subdiv="ENG"))
+
+
+@dataclass(frozen=True)
+class StatutoryDeadline:
+    published: date
+    last_day: date
+    publish_by: date
+    warning: str | None
+
+
+def statutory_deadline(published: date, calendar: WorkingCalendar) -> StatutoryDeadline:
+    last_day = published + timedelta(days=STATUTORY_PERIOD_DAYS - 1)
+    publish_by = calendar.last_working_day_on_or_before(last_day)
+    warning = None
+    if publish_by != last_day:
+        why = "a bank holiday" if calendar.is_bank_holiday(last_day) else "a weekend"
+        warning = (
+            f"the statutory last day, {format_day(last_day)}, is {why}: "
+            f"publish by {format_day(publish_by)}, the working day before"
+        )
+    return StatutoryDeadline(published=published, last_day=last_day, publish_by=publish_by, warning=warning)
+
+
+def check_publication_date(published: date, today: date) -> None:
+    if published > today:
+        raise InvalidInput(
+            f"published: {published.isoformat()} is in the future; a sign-off starts once the report is out"
+        )
+
+
+@dataclass(frozen=True)
+class StageDates:
+    key: str
+    title: str
+    due_on: date
+    remind_on: date
+    escalate_on: date
+
+
+def plan_stage_dates(
+    pipeline: Pipeline, start_day: date, deadline: StatutoryDeadline, calendar: WorkingCalendar
+) -> list[StageDates]:
+    """Due dates for every stage, or PlanDoesNotFit when any falls after the publish-by day."""
+    planned: list[StageDates] = []
+    previous_due: date | None = None
+    for stage in pipeline.stages:
+        due_on = _due_on(stage, start_day, previous_due, deadline, calendar)
+        if previous_due is not None and due_on < previous_due:
+            raise PlanDoesNotFit(
+                f"stage {stage.key!r} would be due on {format_day(due_on)}, before the stage ahead of it "
+                f"({format_day(previous_due)}): the plan does not fit the time left"
+            )
+        if due_on > deadline.publish_by:
+            raise PlanDoesNotFit(
+                f"stage {stage.key!r} would be due on {format_day(due_on)}, after the publish-by day "
+                f"{format_day(deadline.publish_by)} (statutory last day {format_day(deadline.last_day)}); "
+                "shorten the stages in the pipeline or start sooner"
+            )
+        planned.append(
+            StageDates(
+                key=stage.key,
+                title=stage.title,
+                due_on=due_on,
+                remind_on=calendar.subtract_working_days(due_on, stage.remind_before_working_days),
+                escalate_on=calendar.add_working_days(due_on, stage.escalate_after_working_days),
+            )
+        )
+        previous_due = due_on
+    return planned
+
+
+def _due_on(
+    stage: StageSpec,
+    start_day: date,
+    previous_due: date | None,
+    deadline: StatutoryDeadline,
+    calendar: WorkingCalendar,
+) -> date:
+    rule = stage.due
+    if rule.after_start_working_days is not None:
+        return calendar.add_working_days(start_day, rule.after_start_working_days)
+    if rule.after_previous_working_days is not None:
+        assert previous_due is not None  # noqa: S101 - the pipeline model refuses it for the first stage
+        return calendar.add_working_days(previous_due, rule.after_previous_working_days)
+    assert rule.before_statutory_working_days is not None  # noqa: S101 - DueRule requires exactly one
+    return calendar.subtract_working_days(deadline.publish_by, rule.before_statutory_working_days)
+
+
+def at_local_time(day: date, clock_time: str, hours: WorkingHours) -> datetime:
+    """A local wall-clock moment on `day`, as an aware UTC datetime."""
+    hour, minute = (int(part) for part in clock_time.split(":"))
+    local = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(hours.timezone))
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+def local_day(moment: datetime, hours: WorkingHours) -> date:
+    return moment.astimezone(ZoneInfo(hours.timezone)).date()
+
+
+def format_day(day: date) -> str:
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"

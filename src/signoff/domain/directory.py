@@ -1,0 +1,136 @@
+"""Who takes part: organisations, people and the roles they hold, as configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from signoff.domain.inspection import Key
+
+RoleName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+
+# The role that may reassign, extend and withdraw within its own PCC office.
+ADMIN_ROLE = "pcc_admin"
+
+
+class OrganisationKind(StrEnum):
+    PCC = "pcc"
+    FORCE = "force"
+    REGIONAL_UNIT = "regional_unit"
+    INSPECTORATE = "inspectorate"
+    GOVERNMENT = "government"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class OrganisationConfig(_Strict):
+    key: Key
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrganisationKind
+    area: str | None = Field(default=None, max_length=100, description="The policing area, e.g. Cheshire.")
+    force: Key | None = Field(default=None, description="For a PCC office: the force it oversees.")
+
+    @model_validator(mode="after")
+    def _pcc_has_force(self) -> OrganisationConfig:
+        if self.kind is OrganisationKind.PCC and self.force is None:
+            raise ValueError(f"PCC office {self.key!r} must name the force it oversees (force: ...)")
+        return self
+
+
+class PersonConfig(_Strict):
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    title: str = Field(default="", max_length=200)
+    organisation: Key
+    roles: list[RoleName] = Field(default_factory=list)
+    escalation_contact: EmailStr | None = None
+
+    @field_validator("email", "escalation_contact")
+    @classmethod
+    def _lowercase(cls, value: str | None) -> str | None:
+        return value.lower() if value else value
+
+
+class DirectoryConfig(_Strict):
+    roles: dict[RoleName, str] = Field(min_length=1)
+    organisations: list[OrganisationConfig] = Field(min_length=1)
+    people: list[PersonConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> DirectoryConfig:
+        orgs = {org.key: org for org in self.organisations}
+        if len(orgs) != len(self.organisations):
+            raise ValueError("two organisations share a key")
+        for org in self.organisations:
+            if org.force is not None:
+                force = orgs.get(org.force)
+                if force is None or force.kind is not OrganisationKind.FORCE:
+                    raise ValueError(
+                        f"organisation {org.key!r} names force {org.force!r}, which is not a force"
+                    )
+        emails = [person.email for person in self.people]
+        duplicates = sorted({email for email in emails if emails.count(email) > 1})
+        if duplicates:
+            raise ValueError(f"people listed twice: {', '.join(duplicates)}")
+        for person in self.people:
+            if person.organisation not in orgs:
+                raise ValueError(f"{person.email}: unknown organisation {person.organisation!r}")
+            unknown = [role for role in person.roles if role not in self.roles]
+            if unknown:
+                raise ValueError(f"{person.email}: unknown role {', '.join(map(repr, unknown))}")
+            if person.escalation_contact and person.escalation_contact not in emails:
+                raise ValueError(
+                    f"{person.email}: escalation contact {person.escalation_contact} is not listed"
+                )
+        return self
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A person as the domain sees them when resolving who drafts and who approves."""
+
+    id: int
+    email: str
+    name: str
+    organisation: str
+    roles: frozenset[str]
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Everyone the domain may name, looked up by id, email or role."""
+
+    participants: tuple[Participant, ...]
+    _by_id: dict[int, Participant] = field(init=False, repr=False, compare=False)
+    _by_email: dict[str, Participant] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {p.id: p for p in self.participants})
+        object.__setattr__(self, "_by_email", {p.email: p for p in self.participants})
+
+    def by_id(self, person_id: int) -> Participant:
+        return self._by_id[person_id]
+
+    def find_email(self, email: str) -> Participant | None:
+        return self._by_email.get(email.strip().lower())
+
+    def holders(self, role: str, organisation: str) -> list[Participant]:
+        return [
+            p for p in self.participants if p.active and p.organisation == organisation and role in p.roles
+        ]
+
+    def is_admin_of(self, person_id: int, organisation: str) -> bool:
+        person = self._by_id.get(person_id)
+        return bool(
+            person and person.active and person.organisation == organisation and ADMIN_ROLE in person.roles
+        )
+
+    def describe(self, person_id: int) -> str:
+        person = self._by_id.get(person_id)
+        return f"{person.name} <{person.email}>" if person else f"person #{person_id}"

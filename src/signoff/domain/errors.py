@@ -1,0 +1,40 @@
+"""Errors the domain raises. Each carries one message a person can act on."""
+
+
+class SignoffError(Exception):
+    """Base of every error that is the user's input or the state of a sign-off, never a bug."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(SignoffError):
+    """A file, a form, an API body, a setting or an argument is not acceptable."""
+
+
+class NotFound(SignoffError):
+    """The thing named does not exist."""
+
+
+class NotPermitted(SignoffError):
+    """This person may not do this to this object."""
+
+
+class InvalidTransition(SignoffError):
+    """The object is not in a state that allows the event."""
+
+
+class AlreadyDecided(SignoffError):
+    """A decision was already recorded on this approval request."""
+
+
+class PlanDoesNotFit(SignoffError):
+    """The stage plan cannot finish before the statutory last day."""
+
+
+class ConcurrencyConflict(SignoffError):
+    """Someone else changed the same sign-off at the same moment; the caller may try again."""

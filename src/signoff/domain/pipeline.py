@@ -1,0 +1,174 @@
+"""The stage pipeline as configuration: stages, their sections, who drafts, who approves, when it is due."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from signoff.domain.directory import DirectoryConfig, RoleName
+from signoff.domain.inspection import FindingKind
+
+StageKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+SectionKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
+Clock24 = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Party(StrEnum):
+    """Whose organisation a role is looked up in, relative to the sign-off."""
+
+    PCC = "pcc"
+    FORCE = "force"
+
+
+class Selector(_Strict):
+    """Names people: one person by email, every holder of a role, or the finding's strategic lead."""
+
+    person: EmailStr | None = None
+    role: RoleName | None = None
+    of: Party | None = None
+    finding_lead: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Selector:
+        chosen = [self.person is not None, self.role is not None, self.finding_lead]
+        if sum(chosen) != 1:
+            raise ValueError("name exactly one of: person, role (with of: pcc or force), finding_lead: true")
+        if self.role is not None and self.of is None:
+            raise ValueError(f"role {self.role!r} needs 'of: pcc' or 'of: force'")
+        if self.role is None and self.of is not None:
+            raise ValueError("'of' only goes with 'role'")
+        return self
+
+    def describe(self) -> str:
+        if self.person:
+            return self.person
+        if self.role:
+            return f"{self.role} ({self.of})"
+        return "the finding's strategic lead"
+
+
+class ApprovalRule(_Strict):
+    approvers: list[Selector] = Field(min_length=1)
+    order: Literal["parallel", "sequence"] = "parallel"
+    require: Literal["all", "any"] | Annotated[int, Field(ge=1)] = "all"
+
+    def steps(self) -> list[list[Selector]]:
+        """Sequence: one step per approver, in order. Parallel: one step with everyone."""
+        if self.order == "sequence":
+            return [[selector] for selector in self.approvers]
+        return [list(self.approvers)]
+
+
+class SectionSpec(_Strict):
+    key: SectionKey | None = None
+    title: str | None = Field(default=None, max_length=200)
+    per_finding: list[FindingKind] | None = Field(
+        default=None, min_length=1, description="One section per finding of these kinds."
+    )
+    drafter: Selector
+    approval: ApprovalRule
+    approve_after_others: bool = Field(
+        default=False, description="Ask for approval only once every other section of the stage is approved."
+    )
+
+    @model_validator(mode="after")
+    def _key_or_per_finding(self) -> SectionSpec:
+        if self.per_finding is None and (self.key is None or self.title is None):
+            raise ValueError("a fixed section needs a key and a title")
+        if self.per_finding is not None and self.key is not None:
+            raise ValueError("a per_finding section takes its key from each finding; leave out key")
+        return self
+
+
+class DueRule(_Strict):
+    after_start_working_days: int | None = Field(default=None, ge=0, le=60)
+    after_previous_working_days: int | None = Field(default=None, ge=0, le=60)
+    before_statutory_working_days: int | None = Field(default=None, ge=0, le=60)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DueRule:
+        given = [
+            v
+            for v in (
+                self.after_start_working_days,
+                self.after_previous_working_days,
+                self.before_statutory_working_days,
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of after_start_working_days, after_previous_working_days, "
+                "before_statutory_working_days"
+            )
+        return self
+
+
+class StageSpec(_Strict):
+    key: StageKey
+    title: str = Field(min_length=1, max_length=200)
+    kind: Literal["approval", "publication"] = "approval"
+    due: DueRule
+    remind_before_working_days: int = Field(default=2, ge=0, le=20)
+    escalate_after_working_days: int = Field(default=1, ge=0, le=20)
+    sections: list[SectionSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _sections_fit_kind(self) -> StageSpec:
+        if self.kind == "approval" and not self.sections:
+            raise ValueError(f"approval stage {self.key!r} needs at least one section")
+        if self.kind == "publication" and self.sections:
+            raise ValueError(f"publication stage {self.key!r} takes no sections")
+        return self
+
+
+class Monitoring(_Strict):
+    due_soon_working_days: int = Field(default=3, ge=0, le=30)
+    idle_after_working_days: int = Field(default=5, ge=1, le=60)
+
+
+class WorkingHours(_Strict):
+    timezone: Literal["Europe/London"] = "Europe/London"
+    due_time: Clock24 = "17:00"
+    notice_time: Clock24 = Field(default="09:00", description="When reminders and escalations fall due.")
+
+
+class Pipeline(_Strict):
+    stages: list[StageSpec] = Field(min_length=2)
+    monitoring: Monitoring = Monitoring()
+    working_hours: WorkingHours = WorkingHours()
+
+    @model_validator(mode="after")
+    def _shape(self) -> Pipeline:
+        keys = [stage.key for stage in self.stages]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two stages share a key")
+        publication = [stage for stage in self.stages if stage.kind == "publication"]
+        if len(publication) != 1 or self.stages[-1].kind != "publication":
+            raise ValueError("the last stage, and only the last, must be of kind: publication")
+        if self.stages[0].due.after_previous_working_days is not None:
+            raise ValueError(f"the first stage {keys[0]!r} has no previous stage to be due after")
+        section_keys = [s.key for stage in self.stages for s in stage.sections if s.key]
+        if len(set(section_keys)) != len(section_keys):
+            raise ValueError("two sections share a key")
+        return self
+
+    def problems_with(self, directory: DirectoryConfig) -> list[str]:
+        """Roles or people the pipeline names that the directory does not have."""
+        emails = {person.email for person in directory.people}
+        problems: list[str] = []
+        for stage in self.stages:
+            for index, section in enumerate(stage.sections):
+                where = f"stages[{stage.key}].sections[{section.key or index}]"
+                for selector in [section.drafter, *section.approval.approvers]:
+                    if selector.role and selector.role not in directory.roles:
+                        problems.append(f"{where}: unknown role {selector.role!r}")
+                    if selector.person and selector.person.lower() not in emails:
+                        problems.append(f"{where}: unknown person {selector.person}")
+        return problems

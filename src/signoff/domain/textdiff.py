@@ -1,0 +1,19 @@
+"""What changed between two revisions of a section, for the approver who is asked again."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+
+
+def content_hash(body: str) -> str:
+    """The identity of a revision's text: an approval is bound to exactly this."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def unified_diff(old: str, new: str, old_label: str, new_label: str) -> list[str]:
+    return list(
+        difflib.unified_diff(
+            old.splitlines(), new.splitlines(), fromfile=old_label, tofile=new_label, lineterm=""
+        )
+    )

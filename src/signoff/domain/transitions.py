@@ -1,0 +1,155 @@
+"""Every state machine of the domain, declared once as (from state, event) -> to state.
+
+Nothing assigns a state directly: objects call `fire`, which looks the move up here. The README's
+state diagram is generated from these tables, and a test asserts each table whole.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TypeVar
+
+from signoff.domain.errors import InvalidTransition
+
+
+class SignoffState(StrEnum):
+    ACTIVE = "active"
+    READY_TO_PUBLISH = "ready_to_publish"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class SignoffEvent(StrEnum):
+    APPROVAL_STAGES_COMPLETE = "approval_stages_complete"
+    PUBLISH = "publish"
+    WITHDRAW = "withdraw"
+
+
+class StageState(StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    COMPLETE = "complete"
+    WITHDRAWN = "withdrawn"
+
+
+class StageEvent(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    WITHDRAW = "withdraw"
+
+
+class SectionState(StrEnum):
+    PENDING = "pending"
+    DRAFTING = "drafting"
+    IN_APPROVAL = "in_approval"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    WITHDRAWN = "withdrawn"
+
+
+class SectionEvent(StrEnum):
+    OPEN = "open"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    RESTART_APPROVAL = "restart_approval"
+    WITHDRAW = "withdraw"
+
+
+class RequestState(StrEnum):
+    WAITING = "waiting"
+    PENDING = "pending"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    SUPERSEDED = "superseded"
+    INVALIDATED = "invalidated"
+    CANCELLED = "cancelled"
+    REASSIGNED = "reassigned"
+
+
+class RequestEvent(StrEnum):
+    ACTIVATE = "activate"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    SUPERSEDE = "supersede"
+    INVALIDATE = "invalidate"
+    CANCEL = "cancel"
+    REASSIGN = "reassign"
+
+
+SIGNOFF_TRANSITIONS: dict[tuple[SignoffState, SignoffEvent], SignoffState] = {
+    (SignoffState.ACTIVE, SignoffEvent.APPROVAL_STAGES_COMPLETE): SignoffState.READY_TO_PUBLISH,
+    (SignoffState.READY_TO_PUBLISH, SignoffEvent.PUBLISH): SignoffState.PUBLISHED,
+    (SignoffState.ACTIVE, SignoffEvent.WITHDRAW): SignoffState.WITHDRAWN,
+    (SignoffState.READY_TO_PUBLISH, SignoffEvent.WITHDRAW): SignoffState.WITHDRAWN,
+}
+
+STAGE_TRANSITIONS: dict[tuple[StageState, StageEvent], StageState] = {
+    (StageState.PENDING, StageEvent.OPEN): StageState.OPEN,
+    (StageState.OPEN, StageEvent.COMPLETE): StageState.COMPLETE,
+    (StageState.PENDING, StageEvent.WITHDRAW): StageState.WITHDRAWN,
+    (StageState.OPEN, StageEvent.WITHDRAW): StageState.WITHDRAWN,
+}
+
+SECTION_TRANSITIONS: dict[tuple[SectionState, SectionEvent], SectionState] = {
+    (SectionState.PENDING, SectionEvent.OPEN): SectionState.DRAFTING,
+    (SectionState.DRAFTING, SectionEvent.SUBMIT): SectionState.IN_APPROVAL,
+    # A new revision while approval is under way starts a new round.
+    (SectionState.IN_APPROVAL, SectionEvent.SUBMIT): SectionState.IN_APPROVAL,
+    (SectionState.IN_APPROVAL, SectionEvent.APPROVE): SectionState.APPROVED,
+    (SectionState.IN_APPROVAL, SectionEvent.REQUEST_CHANGES): SectionState.CHANGES_REQUESTED,
+    (SectionState.CHANGES_REQUESTED, SectionEvent.SUBMIT): SectionState.IN_APPROVAL,
+    # Editing approved text asks for approval again.
+    (SectionState.APPROVED, SectionEvent.SUBMIT): SectionState.IN_APPROVAL,
+    # A section approved after the others is asked again when one of the others changes.
+    (SectionState.APPROVED, SectionEvent.RESTART_APPROVAL): SectionState.IN_APPROVAL,
+    (SectionState.IN_APPROVAL, SectionEvent.RESTART_APPROVAL): SectionState.IN_APPROVAL,
+    (SectionState.PENDING, SectionEvent.WITHDRAW): SectionState.WITHDRAWN,
+    (SectionState.DRAFTING, SectionEvent.WITHDRAW): SectionState.WITHDRAWN,
+    (SectionState.IN_APPROVAL, SectionEvent.WITHDRAW): SectionState.WITHDRAWN,
+    (SectionState.CHANGES_REQUESTED, SectionEvent.WITHDRAW): SectionState.WITHDRAWN,
+    (SectionState.APPROVED, SectionEvent.WITHDRAW): SectionState.WITHDRAWN,
+}
+
+REQUEST_TRANSITIONS: dict[tuple[RequestState, RequestEvent], RequestState] = {
+    (RequestState.WAITING, RequestEvent.ACTIVATE): RequestState.PENDING,
+    (RequestState.PENDING, RequestEvent.APPROVE): RequestState.APPROVED,
+    (RequestState.PENDING, RequestEvent.REQUEST_CHANGES): RequestState.CHANGES_REQUESTED,
+    (RequestState.WAITING, RequestEvent.SUPERSEDE): RequestState.SUPERSEDED,
+    (RequestState.PENDING, RequestEvent.SUPERSEDE): RequestState.SUPERSEDED,
+    (RequestState.APPROVED, RequestEvent.INVALIDATE): RequestState.INVALIDATED,
+    (RequestState.WAITING, RequestEvent.CANCEL): RequestState.CANCELLED,
+    (RequestState.PENDING, RequestEvent.CANCEL): RequestState.CANCELLED,
+    (RequestState.WAITING, RequestEvent.REASSIGN): RequestState.REASSIGNED,
+    (RequestState.PENDING, RequestEvent.REASSIGN): RequestState.REASSIGNED,
+}
+
+MACHINES: dict[str, dict[tuple[StrEnum, StrEnum], StrEnum]] = {
+    "sign-off": SIGNOFF_TRANSITIONS,  # type: ignore[dict-item]
+    "stage": STAGE_TRANSITIONS,  # type: ignore[dict-item]
+    "section": SECTION_TRANSITIONS,  # type: ignore[dict-item]
+    "approval request": REQUEST_TRANSITIONS,  # type: ignore[dict-item]
+}
+
+
+S = TypeVar("S", bound=StrEnum)
+E = TypeVar("E", bound=StrEnum)
+
+
+def fire(table: dict[tuple[S, E], S], machine: str, current: S, event: E) -> S:
+    """The state `event` moves `current` to, or InvalidTransition naming both."""
+    try:
+        return table[(current, event)]
+    except KeyError:
+        raise InvalidTransition(
+            f"a {machine} that is {current.value.replace('_', ' ')} cannot {event.value.replace('_', ' ')}"
+        ) from None
+
+
+def mermaid_diagram(machine: str) -> str:
+    """The machine as a Mermaid state diagram, for the README."""
+    table = MACHINES[machine]
+    lines = ["stateDiagram-v2"]
+    for (source, event), target in table.items():
+        lines.append(f"    {source.value} --> {target.value}: {event.value}")
+    return "\n".join(lines)

@@ -1,0 +1,36 @@
+"""The `signoff` command: every use case of the service layer, for people and scripts."""
+
+from __future__ import annotations
+
+import typer
+
+from signoff.entrypoints.cli import admin_commands, demo, setup_commands, signoff_commands
+
+app = typer.Typer(
+    help="signoff: the sign-off of a PCC's statutory response to an HMICFRS inspection.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(setup_commands.db_app, name="db")
+app.add_typer(setup_commands.directory_app, name="directory")
+app.add_typer(admin_commands.audit_app, name="audit")
+app.command("deadline")(setup_commands.deadline)
+app.command("states")(setup_commands.states)
+app.command("start")(signoff_commands.start)
+app.command("list")(signoff_commands.list_command)
+app.command("show")(signoff_commands.show)
+app.command("section")(signoff_commands.section)
+app.command("draft")(signoff_commands.draft)
+app.command("decide")(signoff_commands.decide_command)
+app.command("advance")(signoff_commands.advance)
+app.command("stalled")(admin_commands.stalled_command)
+app.command("reassign")(admin_commands.reassign)
+app.command("extend")(admin_commands.extend)
+app.command("withdraw")(admin_commands.withdraw)
+app.command("delegate")(admin_commands.delegate)
+app.command("demo")(demo.demo)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,71 @@
+"""The inputs of every use case, validated at the boundary whatever the entry point (CLI, API, form)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from signoff.domain.inspection import Inspection, Key
+from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
+
+SectionKey = Annotated[str, Field(min_length=1, max_length=64)]
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class StartSignoff(_Command):
+    inspection: Inspection
+    started_by: EmailStr
+    respond_for: list[Key] | None = Field(default=None, description="Overrides the file's respond_for.")
+
+
+class SubmitRevision(_Command):
+    signoff_id: int = Field(ge=1)
+    section: SectionKey
+    author: EmailStr
+    body: str = Field(max_length=MAX_SECTION_LENGTH)
+    note: str = Field(default="", max_length=2000)
+
+
+class Decide(_Command):
+    signoff_id: int = Field(ge=1)
+    section: SectionKey
+    actor: EmailStr
+    outcome: Outcome
+    comment: str = Field(default="", max_length=10_000)
+
+
+class Reassign(_Command):
+    signoff_id: int = Field(ge=1)
+    section: SectionKey
+    from_person: EmailStr
+    to_person: EmailStr
+    admin: EmailStr
+
+
+class ExtendDueDate(_Command):
+    signoff_id: int = Field(ge=1)
+    stage: Annotated[str, Field(min_length=1, max_length=64)]
+    new_due_on: date
+    admin: EmailStr
+    allow_past_statutory: bool = False
+
+
+class WithdrawSignoff(_Command):
+    signoff_id: int = Field(ge=1)
+    reason: Reason
+    admin: EmailStr
+
+
+class DelegateApprovals(_Command):
+    from_person: EmailStr
+    to_person: EmailStr
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    reason: Reason
+    by: EmailStr

@@ -1,0 +1,19 @@
+"""What every handler is given: a way to open a unit of work, the clock, the calendar, the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from signoff.domain.deadlines import WorkingCalendar
+from signoff.domain.pipeline import Pipeline
+from signoff.service.clock import Clock
+from signoff.service.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    new_unit_of_work: Callable[[], UnitOfWork]
+    clock: Clock
+    calendar: WorkingCalendar
+    load_pipeline: Callable[[], Pipeline]

@@ -1,0 +1,40 @@
+"""An approver approves, or requests changes with a comment, on the request they hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from signoff.domain.transitions import SectionState, SignoffState
+from signoff.service.commands import Decide
+from signoff.service.dependencies import Dependencies
+from signoff.service.retry import retry_on_conflict
+
+
+@dataclass(frozen=True)
+class DecisionRecorded:
+    section_state: SectionState
+    signoff_state: SignoffState
+    on_behalf_of: str | None
+
+
+def decide(command: Decide, deps: Dependencies) -> DecisionRecorded:
+    def attempt() -> DecisionRecorded:
+        with deps.new_unit_of_work() as uow:
+            actor = uow.directory.person(command.actor)
+            signoff = uow.signoffs.get(command.signoff_id, for_update=True)
+            roster = uow.directory.roster()
+            decision = signoff.decide(
+                command.section,
+                actor.id,
+                command.outcome,
+                command.comment,
+                deps.clock.now(),
+                uow.delegations.for_delegate(actor.id),
+                roster,
+            )
+            _stage, section = signoff.section(command.section)
+            uow.commit()
+            behalf = roster.describe(decision.on_behalf_of_id) if decision.on_behalf_of_id else None
+            return DecisionRecorded(section.state, signoff.state, behalf)
+
+    return retry_on_conflict(attempt)

@@ -1,0 +1,31 @@
+"""A person lets another decide for them for a period (leave, absence): decisions say 'on behalf of'."""
+
+from __future__ import annotations
+
+from signoff.domain.directory import ADMIN_ROLE
+from signoff.domain.errors import NotPermitted
+from signoff.domain.model import Delegation
+from signoff.service.commands import DelegateApprovals
+from signoff.service.dependencies import Dependencies
+
+
+def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
+    with deps.new_unit_of_work() as uow:
+        by = uow.directory.person(command.by)
+        from_person = uow.directory.person(command.from_person)
+        to_person = uow.directory.person(command.to_person)
+        if by.id != from_person.id and ADMIN_ROLE not in by.roles:
+            raise NotPermitted(f"{by.email} may delegate only their own approvals")
+        delegation = Delegation(
+            from_person_id=from_person.id,
+            to_person_id=to_person.id,
+            starts_at=command.starts_at,
+            ends_at=command.ends_at,
+            reason=command.reason,
+            created_by_id=by.id,
+            created_at=deps.clock.now(),
+        )
+        uow.delegations.add(delegation)
+        uow.commit()
+        assert delegation.id is not None  # noqa: S101 - set by the flush in commit
+        return delegation.id

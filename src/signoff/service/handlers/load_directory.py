@@ -1,0 +1,27 @@
+"""Bring the stored directory of people and organisations in line with config/directory.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from signoff.domain.directory import DirectoryConfig
+from signoff.domain.errors import InvalidInput
+from signoff.domain.pipeline import Pipeline
+from signoff.service.dependencies import Dependencies
+
+
+@dataclass(frozen=True)
+class DirectoryLoaded:
+    added: int
+    updated: int
+    deactivated: int
+
+
+def load_directory(config: DirectoryConfig, pipeline: Pipeline, deps: Dependencies) -> DirectoryLoaded:
+    problems = pipeline.problems_with(config)
+    if problems:
+        raise InvalidInput("the pipeline names what the directory lacks:\n" + "\n".join(problems))
+    with deps.new_unit_of_work() as uow:
+        added, updated, deactivated = uow.directory.sync(config)
+        uow.commit()
+        return DirectoryLoaded(added, updated, deactivated)

@@ -1,0 +1,23 @@
+"""A drafter writes or edits a section: a new revision, and a new round of approval."""
+
+from __future__ import annotations
+
+from signoff.service.commands import SubmitRevision
+from signoff.service.dependencies import Dependencies
+from signoff.service.retry import retry_on_conflict
+
+
+def submit_revision(command: SubmitRevision, deps: Dependencies) -> int:
+    """The new revision's number."""
+
+    def attempt() -> int:
+        with deps.new_unit_of_work() as uow:
+            author = uow.directory.person(command.author)
+            signoff = uow.signoffs.get(command.signoff_id, for_update=True)
+            revision = signoff.submit_revision(
+                command.section, author.id, command.body, deps.clock.now(), note=command.note
+            )
+            uow.commit()
+            return revision.number
+
+    return retry_on_conflict(attempt)
