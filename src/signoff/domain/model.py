@@ -764,6 +764,19 @@ class SignOff:
         mine = [
             r for r in section.current_requests() if r.approver_id == actor_id or r.approver_id in delegators
         ]
+        if not mine:
+            configured = {p for step in section.approval_steps for p in step["approver_ids"]}
+            if actor_id not in configured and not delegators & configured:
+                raise NotPermitted(
+                    f"{roster.describe(actor_id)} is not an approver of section {section.key!r}"
+                )
+            if section.state is SectionState.APPROVED:
+                raise AlreadyDecided(
+                    f"section {section.key!r} is already approved; nothing waits for a decision"
+                )
+            raise InvalidTransition(
+                f"section {section.key!r} is {section.state.value.replace('_', ' ')}, not waiting for approval"
+            )
         if any(r.state is RequestState.WAITING for r in mine):
             if section.awaiting_others:
                 raise InvalidTransition(
@@ -782,14 +795,12 @@ class SignOff:
                 f"({last.decision.outcome.value.replace('_', ' ')}) on this revision at "
                 f"{last.decision.decided_at:%Y-%m-%d %H:%M} UTC"
             )
-        if section.state is SectionState.APPROVED:
-            raise AlreadyDecided(f"section {section.key!r} is already approved; nothing waits for a decision")
-        if section.state is not SectionState.IN_APPROVAL:
-            raise InvalidTransition(
-                f"section {section.key!r} is {section.state.value.replace('_', ' ')}, not waiting for approval"
+        if any(r.state is RequestState.REASSIGNED for r in mine):
+            raise NotPermitted(
+                f"your approval request on section {section.key!r} was reassigned to someone else"
             )
-        raise NotPermitted(
-            f"{roster.describe(actor_id)} holds no approval request on section {section.key!r}"
+        raise AlreadyDecided(
+            f"section {section.key!r} no longer needs your approval: its step already has the approvals it needs"
         )
 
     def _after_approval(self, stage: Stage, section: Section, step: int, now: datetime) -> None:

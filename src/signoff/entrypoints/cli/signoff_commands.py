@@ -188,13 +188,14 @@ def decide_command(
     if approve == request_changes:
         raise typer.BadParameter("give exactly one of --approve or --request-changes")
     outcome = Outcome.APPROVE if approve else Outcome.REQUEST_CHANGES
+    recorded = "approval" if approve else "request for changes"
     result = decide(
         Decide(signoff_id=signoff_id, section=section_key, actor=actor, outcome=outcome, comment=comment),
         application().deps,
     )
     behalf = f" on behalf of {result.on_behalf_of}" if result.on_behalf_of else ""
     typer.echo(
-        f"{outcome.value.replace('_', ' ')} recorded{behalf}; section is {result.section_state.value}, "
+        f"{recorded} recorded{behalf}; section is {result.section_state.value}, "
         f"sign-off is {result.signoff_state.value}"
     )
 

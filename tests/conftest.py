@@ -1,0 +1,116 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, and the application wired to it.
+
+PostgreSQL: SIGNOFF_TEST_POSTGRES_URL names a scratch database (.ci/run makes one); without it the
+suite makes its own on the local server. Where no server answers, the PostgreSQL half skips with
+the reason, unless SIGNOFF_TEST_REQUIRE_POSTGRES is set (as in CI), when it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from signoff.adapters.database import upgrade_to_head
+from signoff.adapters.orm import metadata
+from signoff.bootstrap import Application, bootstrap
+from signoff.service.clock import FixedClock
+from signoff.service.handlers.load_directory import load_directory
+from signoff.settings import PROJECT_ROOT, Settings
+
+LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# The reference report was published on Friday 10 November 2023; tests start that morning.
+PUBLICATION_MORNING = datetime(2023, 11, 10, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    given = os.environ.get("SIGNOFF_TEST_POSTGRES_URL")
+    required = bool(os.environ.get("SIGNOFF_TEST_REQUIRE_POSTGRES"))
+    if given:
+        url, made_here = given, False
+    else:
+        url, made_here = _make_scratch_database(required), True
+    _wipe(url)
+    upgrade_to_head(url)
+    yield url
+    if made_here:
+        _drop_database(url)
+
+
+def _make_scratch_database(required: bool) -> str:
+    name = f"signoff_test_{uuid.uuid4().hex[:10]}"
+    try:
+        engine = create_engine(LOCAL_SERVER, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+    except OperationalError as error:
+        reason = f"PostgreSQL is not reachable at 127.0.0.1:5432 ({type(error.orig).__name__})"
+        if required:
+            pytest.fail(f"{reason}, and SIGNOFF_TEST_REQUIRE_POSTGRES is set")
+        pytest.skip(reason)
+    return make_url(LOCAL_SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    name = make_url(url).database
+    engine = create_engine(LOCAL_SERVER, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _wipe(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test: migrating once keeps the suite quick."""
+    path = tmp_path_factory.mktemp("template") / "signoff.db"
+    upgrade_to_head(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "signoff.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(PUBLICATION_MORNING)
+
+
+@pytest.fixture
+def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Application]:
+    """The application on a migrated database with config/directory.yaml loaded."""
+    settings = Settings(database_url=database_url, config_dir=PROJECT_ROOT / "config", var_dir=tmp_path / "var")
+    application = bootstrap(settings, clock=clock)
+    load_directory(application.load_directory_config(), application.deps.load_pipeline(), application.deps)
+    yield application
+    application.engine.dispose()
