@@ -1,0 +1,150 @@
+"""Racing writers: one decision per request, whoever wins; no update is lost. On both databases."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from signoff.adapters.config_files import load_model
+from signoff.adapters.orm import decisions
+from signoff.bootstrap import Application
+from signoff.domain.errors import AlreadyDecided, ConcurrencyConflict, SignoffError
+from signoff.domain.inspection import Inspection
+from signoff.domain.model import Outcome
+from signoff.service.clock import FixedClock
+from signoff.service.commands import Decide, StartSignoff
+from signoff.service.handlers.decide import decide
+from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.queries.signoff_views import section_detail
+from signoff.settings import PROJECT_ROOT
+from tests.integration.test_lifecycle import draft, start_reference
+from tests.people import CLAIRE, DANIEL, OWEN, PRIYA, RACHEL
+
+PEEL = PROJECT_ROOT / "examples" / "peel-2025-example.yaml"
+
+
+def start_peel(app: Application, clock: FixedClock) -> int:
+    """The fictional PEEL example, started on its publication day, with the summary approved."""
+    clock.set(datetime(2025, 3, 14, 10, 0, tzinfo=UTC))
+    inspection = load_model(PEEL, Inspection)
+    [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    decide(Decide(signoff_id=signoff_id, section="report-summary", actor=RACHEL, outcome=Outcome.APPROVE), app.deps)
+    return signoff_id
+
+
+def race(*actions: Callable[[], object]) -> list[object]:
+    """Run the actions at the same instant on separate threads (separate connections)."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[object] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], object]) -> None:
+        barrier.wait()
+        try:
+            outcomes[index] = action()
+        except SignoffError as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def count_decisions(app: Application) -> int:
+    with app.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(decisions)).scalar_one())
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_racing_decisions_on_one_request_record_exactly_one(app: Application, attempt: int) -> None:
+    signoff_id = start_reference(app)
+    draft(app, signoff_id, "report-summary", OWEN, f"Summary, try {attempt}.")
+    approve = Decide(signoff_id=signoff_id, section="report-summary", actor=RACHEL, outcome=Outcome.APPROVE)
+    send_back = Decide(
+        signoff_id=signoff_id,
+        section="report-summary",
+        actor=RACHEL,
+        outcome=Outcome.REQUEST_CHANGES,
+        comment="Shorter, please.",
+    )
+
+    outcomes = race(lambda: decide(approve, app.deps), lambda: decide(send_back, app.deps))
+
+    refused = [o for o in outcomes if isinstance(o, AlreadyDecided)]
+    recorded = [o for o in outcomes if not isinstance(o, SignoffError)]
+    assert len(recorded) == 1, outcomes
+    assert len(refused) == 1, outcomes
+    assert "already decided" in str(refused[0])
+    assert count_decisions(app) == 1
+
+
+def test_when_any_one_of_two_may_approve_a_race_records_one_and_refuses_the_other(
+    app: Application, clock: FixedClock
+) -> None:
+    # PEEL AFI-3 names no lead: any strategic lead of the force may approve it.
+    signoff_id = start_peel(app, clock)
+    draft(app, signoff_id, "finding-afi-3", PRIYA, "Our response to AFI-3.")
+
+    outcomes = race(
+        *(
+            lambda who=who: decide(
+                Decide(signoff_id=signoff_id, section="finding-afi-3", actor=who, outcome=Outcome.APPROVE), app.deps
+            )
+            for who in (DANIEL, CLAIRE)
+        )
+    )
+
+    assert sum(not isinstance(o, SignoffError) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, AlreadyDecided) for o in outcomes) == 1, outcomes
+    detail = section_detail(signoff_id, "finding-afi-3", app.deps)
+    assert detail.section.state == "approved"
+    assert sorted(r.state for r in detail.section.requests) == ["approved", "cancelled"]
+
+
+def test_parallel_approvals_of_different_sections_lose_nothing(app: Application, clock: FixedClock) -> None:
+    signoff_id = start_peel(app, clock)
+    sections = ["finding-coc-1", "finding-r-1", "finding-r-2"]
+    for key in sections:
+        draft(app, signoff_id, key, PRIYA, f"Response to {key}.")
+
+    outcomes = race(
+        *(
+            lambda key=key: decide(
+                Decide(signoff_id=signoff_id, section=key, actor=CLAIRE, outcome=Outcome.APPROVE), app.deps
+            )
+            for key in sections
+        )
+    )
+
+    assert not [o for o in outcomes if isinstance(o, SignoffError)], outcomes
+    assert all(section_detail(signoff_id, key, app.deps).section.state == "approved" for key in sections)
+    assert count_decisions(app) == 1 + len(sections)
+
+
+def test_a_write_from_a_stale_copy_is_refused(app: Application, database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE, so no two writers ever hold a copy at once")
+    signoff_id = start_reference(app)
+    now = datetime(2023, 11, 10, 12, 0, tzinfo=UTC)
+    first = app.deps.new_unit_of_work().__enter__()
+    second = app.deps.new_unit_of_work().__enter__()
+    try:
+        mine = first.signoffs.get(signoff_id)
+        theirs = second.signoffs.get(signoff_id)
+        person = first.directory.person(OWEN)
+        mine.submit_revision("report-summary", person.id, "Mine.", now)
+        theirs.submit_revision("report-summary", person.id, "Theirs.", now)
+        first.commit()
+        with pytest.raises(ConcurrencyConflict):
+            second.commit()
+    finally:
+        first.__exit__(None, None, None)
+        second.__exit__(None, None, None)
+    assert section_detail(signoff_id, "report-summary", app.deps).body == "Mine."
