@@ -109,7 +109,9 @@ def clock() -> FixedClock:
 @pytest.fixture
 def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Application]:
     """The application on a migrated database with config/directory.yaml loaded."""
-    settings = Settings(database_url=database_url, config_dir=PROJECT_ROOT / "config", var_dir=tmp_path / "var")
+    settings = Settings(
+        database_url=database_url, config_dir=PROJECT_ROOT / "config", var_dir=tmp_path / "var"
+    )
     application = bootstrap(settings, clock=clock)
     load_directory(application.load_directory_config(), application.deps.load_pipeline(), application.deps)
     yield application

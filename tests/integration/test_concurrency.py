@@ -33,7 +33,10 @@ def start_peel(app: Application, clock: FixedClock) -> int:
     inspection = load_model(PEEL, Inspection)
     [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
     draft(app, signoff_id, "report-summary", OWEN, "Summary.")
-    decide(Decide(signoff_id=signoff_id, section="report-summary", actor=RACHEL, outcome=Outcome.APPROVE), app.deps)
+    decide(
+        Decide(signoff_id=signoff_id, section="report-summary", actor=RACHEL, outcome=Outcome.APPROVE),
+        app.deps,
+    )
     return signoff_id
 
 
@@ -95,7 +98,8 @@ def test_when_any_one_of_two_may_approve_a_race_records_one_and_refuses_the_othe
     outcomes = race(
         *(
             lambda who=who: decide(
-                Decide(signoff_id=signoff_id, section="finding-afi-3", actor=who, outcome=Outcome.APPROVE), app.deps
+                Decide(signoff_id=signoff_id, section="finding-afi-3", actor=who, outcome=Outcome.APPROVE),
+                app.deps,
             )
             for who in (DANIEL, CLAIRE)
         )
@@ -130,7 +134,9 @@ def test_parallel_approvals_of_different_sections_lose_nothing(app: Application,
 
 def test_a_write_from_a_stale_copy_is_refused(app: Application, database_url: str) -> None:
     if database_url.startswith("sqlite"):
-        pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE, so no two writers ever hold a copy at once")
+        pytest.skip(
+            "SQLite takes the write lock at BEGIN IMMEDIATE, so no two writers ever hold a copy at once"
+        )
     signoff_id = start_reference(app)
     now = datetime(2023, 11, 10, 12, 0, tzinfo=UTC)
     first = app.deps.new_unit_of_work().__enter__()

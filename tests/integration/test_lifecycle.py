@@ -68,7 +68,10 @@ def test_reference_signoff_reaches_ready_to_publish(app: Application, clock: Fix
     summary = section_detail(signoff_id, "report-summary", app.deps)
     assert summary.section.state == "changes_requested"
     assert summary.section.holders == [f"Owen Prescott <{OWEN}>"]
-    assert draft(app, signoff_id, "report-summary", OWEN, "The NWROCU was inspected.\n\nCheshire: adequate.") == 2
+    assert (
+        draft(app, signoff_id, "report-summary", OWEN, "The NWROCU was inspected.\n\nCheshire: adequate.")
+        == 2
+    )
     approve(app, signoff_id, "report-summary", RACHEL)
     assert signoff_detail(signoff_id, app.deps).current_stage == "constabulary_response"
 
@@ -148,7 +151,8 @@ def test_audit_verification_fails_after_the_last_row_is_deleted(app: Application
             text("SELECT max(seq) FROM audit_events WHERE signoff_id = :id"), {"id": signoff_id}
         ).scalar_one()
         connection.execute(
-            text("DELETE FROM audit_events WHERE signoff_id = :id AND seq = :seq"), {"id": signoff_id, "seq": last}
+            text("DELETE FROM audit_events WHERE signoff_id = :id AND seq = :seq"),
+            {"id": signoff_id, "seq": last},
         )
     report = verify_audit(signoff_id, app.deps)
     assert not report.intact

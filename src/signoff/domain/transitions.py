@@ -146,10 +146,19 @@ def fire(table: dict[tuple[S, E], S], machine: str, current: S, event: E) -> S:
         ) from None
 
 
+# Where each machine starts: objects are created in this state, never assigned one later.
+INITIAL_STATES: dict[str, StrEnum] = {
+    "sign-off": SignoffState.ACTIVE,
+    "stage": StageState.PENDING,
+    "section": SectionState.PENDING,
+    "approval request": RequestState.WAITING,
+}
+
+
 def mermaid_diagram(machine: str) -> str:
     """The machine as a Mermaid state diagram, for the README."""
     table = MACHINES[machine]
-    lines = ["stateDiagram-v2"]
+    lines = ["stateDiagram-v2", f"    [*] --> {INITIAL_STATES[machine].value}"]
     for (source, event), target in table.items():
         lines.append(f"    {source.value} --> {target.value}: {event.value}")
     return "\n".join(lines)

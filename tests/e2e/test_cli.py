@@ -1,0 +1,221 @@
+"""The `signoff` command as a person runs it: real processes, a real SQLite file, exit codes and output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from signoff.settings import PROJECT_ROOT
+from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
+
+SIGNOFF = str(Path(sys.executable).with_name("signoff"))
+REFERENCE = str(PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml")
+
+
+class Cli:
+    def __init__(self, database: Path, workdir: Path) -> None:
+        self.database = database
+        self.workdir = workdir
+        self.now = "2023-11-10T09:30:00+00:00"
+
+    def __call__(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "SIGNOFF_DATABASE_URL": f"sqlite:///{self.database}",
+            "SIGNOFF_FROZEN_TIME": self.now,
+            "COLUMNS": "200",
+        }
+        env.pop("SIGNOFF_AS", None)
+        result = subprocess.run(
+            [SIGNOFF, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=self.workdir,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == expect, (args, result.stdout, result.stderr)
+        return result
+
+    def text_file(self, name: str, body: str) -> str:
+        path = self.workdir / name
+        path.write_text(body, encoding="utf-8")
+        return str(path)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    run = Cli(tmp_path / "signoff.db", tmp_path)
+    run("db", "upgrade")
+    run("directory", "load")
+    return run
+
+
+def test_deadline_warns_when_the_last_day_is_a_bank_holiday(cli: Cli) -> None:
+    result = cli("deadline", "2022-11-02")
+    assert "Tuesday 27 December 2022" in result.stdout
+    assert "bank holiday" in result.stdout
+    assert "Publish by:          Friday 23 December 2022" in result.stdout
+    data = json.loads(cli("deadline", "2022-11-02", "--json").stdout)
+    assert data["statutory_last_day"] == "2022-12-27"
+    assert data["publish_by"] == "2022-12-23"
+
+
+def test_a_date_that_does_not_exist_is_refused(cli: Cli) -> None:
+    result = cli("deadline", "2023-02-30", expect=1)
+    assert "2023-02-30" in result.stderr
+    assert "not a date that exists" in result.stderr
+
+
+def test_the_reference_signoff_driven_to_ready_to_publish_through_the_cli(cli: Cli) -> None:
+    [signoff_id] = cli("start", REFERENCE, "--as", OWEN).stdout.split()
+    plan = cli("show", signoff_id).stdout
+    assert "statutory last day Thursday 4 January 2024" in plan
+
+    cli(
+        "draft",
+        signoff_id,
+        "report-summary",
+        "--as",
+        OWEN,
+        "--file",
+        cli.text_file("s1", "NWROCU inspected."),
+    )
+    refused = cli("decide", signoff_id, "report-summary", "--as", RACHEL, "--request-changes", expect=1)
+    assert "comment" in refused.stderr
+    cli(
+        "decide",
+        signoff_id,
+        "report-summary",
+        "--as",
+        RACHEL,
+        "--request-changes",
+        "--comment",
+        "Add the grade.",
+    )
+    cli(
+        "draft",
+        signoff_id,
+        "report-summary",
+        "--as",
+        OWEN,
+        "--file",
+        cli.text_file("s2", "NWROCU: outstanding."),
+    )
+    cli("decide", signoff_id, "report-summary", "--as", RACHEL, "--approve")
+    second = cli("decide", signoff_id, "report-summary", "--as", RACHEL, "--approve", expect=1)
+    assert "already" in second.stderr
+
+    cli.now = "2023-11-20T10:00:00+00:00"
+    cli(
+        "draft",
+        signoff_id,
+        "finding-afi-1",
+        "--as",
+        PRIYA,
+        "--file",
+        cli.text_file("a1", "Training rolled out."),
+    )
+    cli(
+        "draft",
+        signoff_id,
+        "constabulary-response",
+        "--as",
+        PRIYA,
+        "--file",
+        cli.text_file("c1", '"We act."'),
+    )
+    own = cli("decide", signoff_id, "finding-afi-1", "--as", PRIYA, "--approve", expect=1)
+    assert "not an approver" in own.stderr
+    cli("decide", signoff_id, "finding-afi-1", "--as", DANIEL, "--approve")
+    # An edit after approval invalidates it; the lead sees what changed.
+    cli(
+        "draft",
+        signoff_id,
+        "finding-afi-1",
+        "--as",
+        PRIYA,
+        "--file",
+        cli.text_file("a2", "Training rolled out.\nNew 4P platform."),
+    )
+    section = json.loads(cli("section", signoff_id, "finding-afi-1", "--json").stdout)
+    assert section["section"]["state"] == "in_approval"
+    [diff] = section["changes_since_approved"].values()
+    assert "+New 4P platform." in diff
+    cli("decide", signoff_id, "finding-afi-1", "--as", DANIEL, "--approve")
+    cli(
+        "delegate",
+        "--from",
+        ANDREW,
+        "--to",
+        SARAH,
+        "--until",
+        "2023-12-01T17:00+00:00",
+        "--reason",
+        "leave",
+        "--as",
+        ANDREW,
+    )
+    decided = cli("decide", signoff_id, "constabulary-response", "--as", SARAH, "--approve")
+    assert "on behalf of Andrew Kershaw" in decided.stdout
+
+    cli.now = "2023-12-20T10:00:00+00:00"
+    cli(
+        "draft",
+        signoff_id,
+        "commissioner-response",
+        "--as",
+        OWEN,
+        "--file",
+        cli.text_file("p1", "A strong record."),
+    )
+    cli("decide", signoff_id, "commissioner-response", "--as", JOHN, "--approve")
+
+    shown = json.loads(cli("show", signoff_id, "--json").stdout)
+    assert shown["state"] == "ready_to_publish"
+    assert json.loads(cli("list", "--json").stdout)[0]["state"] == "ready_to_publish"
+
+    verified = cli("audit", "verify", signoff_id)
+    assert "intact" in verified.stdout
+
+    with sqlite3.connect(cli.database) as connection:
+        connection.execute("UPDATE audit_events SET details = '{}' WHERE seq = 2")
+    broken = cli("audit", "verify", signoff_id, expect=1)
+    assert "BROKEN" in broken.stderr
+    assert "event 2" in broken.stderr
+
+
+def test_stalled_lists_what_is_overdue_and_who_holds_it(cli: Cli) -> None:
+    [signoff_id] = cli("start", REFERENCE, "--as", OWEN).stdout.split()
+    cli("draft", signoff_id, "report-summary", "--as", OWEN, "--file", cli.text_file("s1", "Summary."))
+    cli.now = "2023-11-28T10:00:00+00:00"
+    items = json.loads(cli("stalled", "--json").stdout)
+    [item] = items
+    assert item["holder"] == f"Rachel Ashworth <{RACHEL}>"
+    assert item["waiting_to"] == "approve"
+    assert "overdue" in item["flags"]
+    assert "idle" in item["flags"]
+
+
+def test_a_malformed_file_is_refused_with_its_line(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        Path(REFERENCE).read_text(encoding="utf-8").replace("type: regional_soc", "type: gossip")
+    )
+    result = cli("start", str(broken), "--as", OWEN, expect=1)
+    assert f"{broken}:" in result.stderr
+    assert "type" in result.stderr
+    assert cli("list", "--json").stdout.strip() == "[]"
+
+
+def test_the_database_must_be_set_up_first(tmp_path: Path) -> None:
+    fresh = Cli(tmp_path / "empty.db", tmp_path)
+    result = fresh("list", expect=1)
+    assert "signoff db upgrade" in result.stderr
