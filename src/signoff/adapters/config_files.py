@@ -12,6 +12,17 @@ from pydantic import BaseModel, ValidationError
 from signoff.domain.errors import InvalidInput
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class _TextDatesLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: a date stays text for Pydantic, so 2023-02-30 is refused by
+    the field's validator (naming the field and line) instead of crashing the YAML constructor."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 MAX_FILE_BYTES = 2_000_000
 
 
@@ -25,8 +36,8 @@ def load_model(path: Path, model: type[Model]) -> Model:
             raise InvalidInput(f"{path}:{error.lineno}: not valid JSON: {error.msg}") from None
         return validate(data, model, str(path))
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_TextDatesLoader)
+        data = yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

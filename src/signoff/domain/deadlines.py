@@ -44,7 +44,10 @@ class WorkingCalendar:
         return current
 
     def subtract_working_days(self, day: date, count: int) -> date:
-        current = self.last_working_day_on_or_before(day)
+        """The `count`th working day before `day` (the last working day on or before it when count is 0)."""
+        if count == 0:
+            return self.last_working_day_on_or_before(day)
+        current = day
         remaining = count
         while remaining:
             current -= timedelta(days=1)

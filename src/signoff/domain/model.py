@@ -79,6 +79,7 @@ class Delegation:
             raise InvalidInput("a person cannot delegate to themselves")
         if ends_at <= starts_at:
             raise InvalidInput("a delegation must end after it starts")
+        self.id = None
         self.from_person_id = from_person_id
         self.to_person_id = to_person_id
         self.starts_at = starts_at
@@ -96,6 +97,7 @@ class Revision:
     id: int | None
 
     def __init__(self, *, number: int, body: str, author_id: int, created_at: datetime, note: str) -> None:
+        self.id = None
         self.number = number
         self.body = body
         self.content_hash = content_hash(body)
@@ -117,6 +119,7 @@ class Decision:
         revision_hash: str,
         decided_at: datetime,
     ) -> None:
+        self.id = None
         self.outcome = outcome
         self.comment = comment
         self.decided_by_id = decided_by_id
@@ -144,6 +147,7 @@ class ApprovalRequest:
         escalate_at: datetime,
         created_at: datetime,
     ) -> None:
+        self.id = None
         self.round = round
         self.step = step
         self.approver_id = approver_id
@@ -184,6 +188,7 @@ class Section:
         approval_steps: list[dict[str, Any]],
         approve_after_others: bool,
     ) -> None:
+        self.id = None
         self.key = key
         self.title = title
         self.position = position
@@ -262,6 +267,7 @@ class Stage:
         escalate_after_working_days: int,
         sections: list[Section],
     ) -> None:
+        self.id = None
         self.key = key
         self.title = title
         self.position = position
@@ -324,6 +330,7 @@ class SignOff:
         started_at: datetime,
         stages: list[Stage],
     ) -> None:
+        self.id = None
         self.inspection_key = inspection.identity()
         self.inspection_data = inspection.model_dump(mode="json")
         self.title = inspection.title
@@ -765,6 +772,13 @@ class SignOff:
             r for r in section.current_requests() if r.approver_id == actor_id or r.approver_id in delegators
         ]
         if not mine:
+            revision = section.current_revision
+            if (
+                revision is not None
+                and revision.author_id == actor_id
+                and section.state is SectionState.IN_APPROVAL
+            ):
+                raise NotPermitted(f"nobody may approve their own text: revision {revision.number} is theirs")
             configured = {p for step in section.approval_steps for p in step["approver_ids"]}
             if actor_id not in configured and not delegators & configured:
                 raise NotPermitted(

@@ -121,6 +121,10 @@ class StageSpec(_Strict):
 
     @model_validator(mode="after")
     def _sections_fit_kind(self) -> StageSpec:
+        if sum(section.approve_after_others for section in self.sections) > 1:
+            raise ValueError(
+                f"stage {self.key!r}: only one section may approve_after_others; two would wait for each other"
+            )
         if self.kind == "approval" and not self.sections:
             raise ValueError(f"approval stage {self.key!r} needs at least one section")
         if self.kind == "publication" and self.sections:
