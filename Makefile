@@ -21,7 +21,7 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -v --durations=5
 
 format: $(INSTALLED)
 	$(BIN)/ruff format src tests migrations

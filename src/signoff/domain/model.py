@@ -772,14 +772,15 @@ class SignOff:
             r for r in section.current_requests() if r.approver_id == actor_id or r.approver_id in delegators
         ]
         if not mine:
+            configured = {p for step in section.approval_steps for p in step["approver_ids"]}
             revision = section.current_revision
             if (
                 revision is not None
                 and revision.author_id == actor_id
+                and actor_id in configured
                 and section.state is SectionState.IN_APPROVAL
             ):
                 raise NotPermitted(f"nobody may approve their own text: revision {revision.number} is theirs")
-            configured = {p for step in section.approval_steps for p in step["approver_ids"]}
             if actor_id not in configured and not delegators & configured:
                 raise NotPermitted(
                     f"{roster.describe(actor_id)} is not an approver of section {section.key!r}"
