@@ -10,13 +10,18 @@ from sqlalchemy.orm import sessionmaker
 
 from signoff.adapters.config_files import load_model
 from signoff.adapters.database import create_database_engine
+from signoff.adapters.email_rendering import JinjaEmailRenderer, template_environment
 from signoff.adapters.orm import map_domain
+from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
 from signoff.adapters.unit_of_work import SqlUnitOfWork
 from signoff.domain.deadlines import england_and_wales
 from signoff.domain.directory import DirectoryConfig
+from signoff.domain.errors import MailServerUnavailable
+from signoff.domain.notifications import Links, NotificationRules
 from signoff.domain.pipeline import Pipeline
 from signoff.service.clock import Clock, FixedClock, SystemClock
 from signoff.service.dependencies import Dependencies
+from signoff.service.notify import queue_notices_for_new_events
 from signoff.settings import Settings, load_settings
 
 
@@ -25,6 +30,27 @@ class Application:
     settings: Settings
     engine: Engine
     deps: Dependencies
+    renderer: JinjaEmailRenderer
+
+    def mailer(self) -> SmtpMailer:
+        """The SMTP mailer, or MailServerUnavailable when no server is configured."""
+        s = self.settings
+        if not s.smtp_host:
+            raise MailServerUnavailable(
+                "no SMTP server is configured: set SIGNOFF_SMTP_HOST and SIGNOFF_SMTP_PORT "
+                "(for a local inbox, run `signoff mailsink` and point them at it)"
+            )
+        return SmtpMailer(
+            SmtpSettings(
+                host=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                starttls=s.smtp_starttls,
+                tls=s.smtp_tls,
+                timeout=s.smtp_timeout,
+            )
+        )
 
     def load_directory_config(self) -> DirectoryConfig:
         return load_model(self.settings.directory_file, DirectoryConfig)
@@ -42,10 +68,23 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> A
     def load_pipeline() -> Pipeline:
         return load_model(settings.pipeline_file, Pipeline)
 
+    @cache
+    def load_notification_rules() -> NotificationRules:
+        return load_model(settings.notifications_file, NotificationRules)
+
+    links = Links(str(settings.base_url))
+    now = clock.now
+
+    def queue_emails(uow: SqlUnitOfWork) -> None:
+        queue_notices_for_new_events(uow, load_notification_rules(), links, now())
+
     deps = Dependencies(
-        new_unit_of_work=lambda: SqlUnitOfWork(session_factory),
+        new_unit_of_work=lambda: SqlUnitOfWork(session_factory, before_commit=queue_emails),
         clock=clock,
         calendar=england_and_wales(),
         load_pipeline=load_pipeline,
+        load_notification_rules=load_notification_rules,
+        links=links,
     )
-    return Application(settings=settings, engine=engine, deps=deps)
+    renderer = JinjaEmailRenderer(template_environment(settings.templates_dir), settings.mail_from)
+    return Application(settings=settings, engine=engine, deps=deps, renderer=renderer)

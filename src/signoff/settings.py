@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -29,6 +38,43 @@ class Settings(BaseSettings):
         description="Run as if it were always this moment: for demonstrations and rehearsals only.",
     )
     environment: Literal["development", "production"] = "development"
+    templates_dir: Path = Field(default=PROJECT_ROOT / "templates")
+    base_url: HttpUrl = Field(
+        default=HttpUrl("http://127.0.0.1:8000"), description="Where the web app is, for links in emails."
+    )
+
+    # Outgoing mail. Credentials come from the environment only, never from files in the repository.
+    smtp_host: str | None = Field(
+        default=None, description="Unset: no SMTP server (the demo uses its mail sink)."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = Field(default=False, description="Implicit TLS (port 465); STARTTLS is smtp_starttls.")
+    smtp_timeout: float = Field(default=30.0, gt=0, le=600)
+    mail_from: str = Field(default="signoff <signoff@localhost>")
+    mail_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "mail", description="Where the mail sink keeps .eml files."
+    )
+
+    @field_validator("mail_from")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        _name, address = parseaddr(value)
+        if "@" not in address or any(c in value for c in "\r\n"):
+            raise ValueError(
+                f"{value!r} is not an email address (e.g. 'PCC sign-off <signoff@pcc.example.org>')"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind_of_tls(self) -> Settings:
+        if self.smtp_tls and self.smtp_starttls:
+            raise ValueError("choose SIGNOFF_SMTP_TLS (implicit TLS) or SIGNOFF_SMTP_STARTTLS, not both")
+        if self.smtp_username and self.smtp_password is None:
+            raise ValueError("SIGNOFF_SMTP_USERNAME is set but SIGNOFF_SMTP_PASSWORD is not")
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -49,6 +95,10 @@ class Settings(BaseSettings):
     def directory_file(self) -> Path:
         return self.config_dir / "directory.yaml"
 
+    @property
+    def notifications_file(self) -> Path:
+        return self.config_dir / "notifications.yaml"
+
 
 def load_settings() -> Settings:
     """The settings, or InvalidInput naming each bad SIGNOFF_ variable."""
@@ -56,6 +106,8 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         problems = "; ".join(
-            f"SIGNOFF_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+            (f"SIGNOFF_{'_'.join(str(part) for part in e['loc']).upper()}: " if e["loc"] else "")
+            + str(e["msg"]).removeprefix("Value error, ")
+            for e in error.errors()
         )
         raise InvalidInput(f"bad setting: {problems}") from None

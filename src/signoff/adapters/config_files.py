@@ -59,8 +59,20 @@ def validate(data: Any, model: type[Model], source: str, line_of: Any = None) ->
             line = line_of(loc) if line_of else None
             place = f"{source}:{line}" if line else source
             key = _dotted(loc) or "(top level)"
-            lines.append(f"{place}: {key}: {_message(problem)}")
+            lines.append(f"{place}: {key}{_whose(data, loc)}: {_message(problem)}")
         raise InvalidInput("\n".join(lines)) from None
+
+
+def _whose(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    """For an entry of a list of people or findings, say whose it is, not just its position."""
+    if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(data.get(loc[0]), list):
+        return ""
+    entries = data[loc[0]]
+    entry = entries[loc[1]] if loc[1] < len(entries) else None
+    if not isinstance(entry, dict):
+        return ""
+    label = entry.get("name") or entry.get("ref") or entry.get("key")
+    return f" ({label})" if isinstance(label, str) else ""
 
 
 def _read(path: Path) -> str:

@@ -33,7 +33,8 @@ from signoff.domain.model import (
     SignOff,
     Stage,
 )
-from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
+from signoff.domain.outbox import OutgoingEmail
+from signoff.domain.transitions import OutboxState, RequestState, SectionState, SignoffState, StageState
 
 # Named constraints, so that migrations on SQLite and PostgreSQL name them alike.
 metadata = MetaData(
@@ -220,6 +221,28 @@ delegations = Table(
     Column("revoked_at", UTCDateTime),
 )
 
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The event and the recipient: a handler or flow that runs twice queues one email.
+    Column("idempotency_key", String(400), nullable=False, unique=True),
+    Column("event", String(64), nullable=False),
+    Column("signoff_id", Integer, ForeignKey("signoffs.id", ondelete="SET NULL"), index=True),
+    Column("recipient_email", String(320), nullable=False),
+    Column("recipient_name", String(200), nullable=False),
+    Column("context", JSON, nullable=False),
+    Column("state", EnumText(OutboxState), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(100)),
+    Column("lease_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+)
+
 mapper_registry = registry(metadata=metadata)
 
 
@@ -272,3 +295,4 @@ def map_domain() -> None:
     )
     mapper_registry.map_imperatively(AuditEvent, audit_events)
     mapper_registry.map_imperatively(Delegation, delegations)
+    mapper_registry.map_imperatively(OutgoingEmail, outbox)

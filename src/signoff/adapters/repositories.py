@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from signoff.adapters.orm import audit_events, delegations, organisations, people, signoffs
+from signoff.adapters.orm import audit_events, delegations, organisations, people, signoffs, stages
 from signoff.domain.audit import AuditEvent
 from signoff.domain.directory import DirectoryConfig, OrganisationKind, Participant, Roster
 from signoff.domain.errors import InvalidInput, NotFound
 from signoff.domain.model import Delegation, SignOff
+from signoff.domain.transitions import SignoffState, StageState
 
 
 class SqlSignoffRepository:
@@ -52,6 +54,20 @@ class SqlSignoffRepository:
 
     def audit_events(self, signoff_id: int) -> list[AuditEvent]:
         query = select(AuditEvent).where(audit_events.c.signoff_id == signoff_id).order_by(audit_events.c.seq)
+        return list(self._session.scalars(query))
+
+    def with_due_moments(self, now: datetime) -> list[int]:
+        """Active sign-offs whose open stage has reached its first reminder moment."""
+        query = (
+            select(signoffs.c.id)
+            .join(stages, stages.c.signoff_id == signoffs.c.id)
+            .where(
+                signoffs.c.state == SignoffState.ACTIVE.value,
+                stages.c.state == StageState.OPEN.value,
+                stages.c.remind_at <= now,
+            )
+            .order_by(signoffs.c.id)
+        )
         return list(self._session.scalars(query))
 
 
@@ -115,9 +131,15 @@ class SqlDirectoryRepository:
                     organisation=row.organisation_key,
                     roles=frozenset(row.roles),
                     active=row.active,
+                    title=row.title,
+                    escalation_contact=row.escalation_contact,
                 )
                 for row in rows
-            )
+            ),
+            organisation_names={
+                row.key: row.name
+                for row in self._session.execute(select(organisations.c.key, organisations.c.name))
+            },
         )
 
     def person(self, email: str) -> Participant:
@@ -147,6 +169,10 @@ class SqlDelegationRepository:
 
     def for_delegate(self, person_id: int) -> list[Delegation]:
         query = select(Delegation).where(delegations.c.to_person_id == person_id)
+        return list(self._session.scalars(query))
+
+    def ended_between(self, start: datetime, end: datetime) -> list[Delegation]:
+        query = select(Delegation).where(delegations.c.ends_at > start, delegations.c.ends_at <= end)
         return list(self._session.scalars(query))
 
     def all(self) -> list[Delegation]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from signoff.adapters.outbox_repository import SqlOutboxRepository
 from signoff.adapters.repositories import (
     SqlDelegationRepository,
     SqlDirectoryRepository,
@@ -18,14 +20,21 @@ from signoff.domain.errors import ConcurrencyConflict
 
 
 class SqlUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        before_commit: Callable[[SqlUnitOfWork], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        # Runs inside the transaction, after the flush: queues the emails the new audit events call for.
+        self._before_commit = before_commit
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.signoffs = SqlSignoffRepository(self.session)
         self.directory = SqlDirectoryRepository(self.session)
         self.delegations = SqlDelegationRepository(self.session)
+        self.outbox = SqlOutboxRepository(self.session)
         return self
 
     def __exit__(
@@ -34,9 +43,14 @@ class SqlUnitOfWork:
         self.session.rollback()
         self.session.close()
 
+    def flush(self) -> None:
+        self.session.flush()
+
     def commit(self) -> None:
         try:
             self.session.flush()
+            if self._before_commit is not None:
+                self._before_commit(self)
             for signoff in self.signoffs.seen:
                 for event in signoff.new_audit_events:
                     event.signoff_id = signoff.id  # type: ignore[attr-defined]

@@ -100,13 +100,16 @@ class Participant:
     organisation: str
     roles: frozenset[str]
     active: bool = True
+    title: str = ""
+    escalation_contact: str | None = None
 
 
 @dataclass(frozen=True)
 class Roster:
-    """Everyone the domain may name, looked up by id, email or role."""
+    """Everyone the domain may name, looked up by id, email or role; and the organisations' names."""
 
     participants: tuple[Participant, ...]
+    organisation_names: dict[str, str] = field(default_factory=dict, compare=False)
     _by_id: dict[int, Participant] = field(init=False, repr=False, compare=False)
     _by_email: dict[str, Participant] = field(init=False, repr=False, compare=False)
 
@@ -130,6 +133,19 @@ class Roster:
         return bool(
             person and person.active and person.organisation == organisation and ADMIN_ROLE in person.roles
         )
+
+    def organisation_name(self, key: str) -> str:
+        return self.organisation_names.get(key, key)
+
+    def escalation_contact_of(self, person_id: int) -> Participant | None:
+        person = self._by_id.get(person_id)
+        if person is None or person.escalation_contact is None:
+            return None
+        contact = self.find_email(person.escalation_contact)
+        return contact if contact is not None and contact.active else None
+
+    def admins_of(self, organisation: str) -> list[Participant]:
+        return self.holders(ADMIN_ROLE, organisation)
 
     def describe(self, person_id: int) -> str:
         person = self._by_id.get(person_id)

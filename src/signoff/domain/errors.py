@@ -38,3 +38,11 @@ class PlanDoesNotFit(SignoffError):
 
 class ConcurrencyConflict(SignoffError):
     """Someone else changed the same sign-off at the same moment; the caller may try again."""
+
+
+class MailServerUnavailable(SignoffError):
+    """The SMTP server could not be reached, or refused the login; nothing was sent, nothing was lost."""
+
+
+class TemplateProblem(SignoffError):
+    """A template could not be rendered; the message names the template and its line."""

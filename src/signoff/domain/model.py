@@ -909,6 +909,16 @@ class SignOff:
             from_person_id=from_person_id,
             to_person_id=to_person.id,
         )
+        if was_pending:
+            self.record(
+                now,
+                "approval_requested",
+                section.key,
+                actor_id=admin_id,
+                revision_hash=replacement.revision_hash,
+                approver_id=to_person.id,
+                step=replacement.step + 1,
+            )
         return replacement
 
     def extend(

@@ -77,6 +77,22 @@ class RequestEvent(StrEnum):
     REASSIGN = "reassign"
 
 
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxEvent(StrEnum):
+    CLAIM = "claim"
+    DELIVERED = "delivered"
+    RETRY_LATER = "retry_later"
+    GIVE_UP = "give_up"
+    RELEASE = "release"
+    REQUEUE = "requeue"
+
+
 SIGNOFF_TRANSITIONS: dict[tuple[SignoffState, SignoffEvent], SignoffState] = {
     (SignoffState.ACTIVE, SignoffEvent.APPROVAL_STAGES_COMPLETE): SignoffState.READY_TO_PUBLISH,
     (SignoffState.READY_TO_PUBLISH, SignoffEvent.PUBLISH): SignoffState.PUBLISHED,
@@ -124,11 +140,25 @@ REQUEST_TRANSITIONS: dict[tuple[RequestState, RequestEvent], RequestState] = {
     (RequestState.PENDING, RequestEvent.REASSIGN): RequestState.REASSIGNED,
 }
 
+OUTBOX_TRANSITIONS: dict[tuple[OutboxState, OutboxEvent], OutboxState] = {
+    (OutboxState.QUEUED, OutboxEvent.CLAIM): OutboxState.SENDING,
+    # A deliverer that died holding a lease: once the lease expires another may claim the message.
+    (OutboxState.SENDING, OutboxEvent.CLAIM): OutboxState.SENDING,
+    (OutboxState.SENDING, OutboxEvent.DELIVERED): OutboxState.SENT,
+    (OutboxState.SENDING, OutboxEvent.RETRY_LATER): OutboxState.QUEUED,
+    (OutboxState.SENDING, OutboxEvent.GIVE_UP): OutboxState.FAILED,
+    # The server could not be reached at all: back in the queue, no attempt counted.
+    (OutboxState.SENDING, OutboxEvent.RELEASE): OutboxState.QUEUED,
+    # An administrator retries a failed message.
+    (OutboxState.FAILED, OutboxEvent.REQUEUE): OutboxState.QUEUED,
+}
+
 MACHINES: dict[str, dict[tuple[StrEnum, StrEnum], StrEnum]] = {
     "sign-off": SIGNOFF_TRANSITIONS,  # type: ignore[dict-item]
     "stage": STAGE_TRANSITIONS,  # type: ignore[dict-item]
     "section": SECTION_TRANSITIONS,  # type: ignore[dict-item]
     "approval request": REQUEST_TRANSITIONS,  # type: ignore[dict-item]
+    "outgoing email": OUTBOX_TRANSITIONS,  # type: ignore[dict-item]
 }
 
 
@@ -152,6 +182,7 @@ INITIAL_STATES: dict[str, StrEnum] = {
     "stage": StageState.PENDING,
     "section": SectionState.PENDING,
     "approval request": RequestState.WAITING,
+    "outgoing email": OutboxState.QUEUED,
 }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from signoff.domain.deadlines import WorkingCalendar
+from signoff.domain.notifications import Links, NotificationRules
 from signoff.domain.pipeline import Pipeline
 from signoff.service.clock import Clock
 from signoff.service.ports import UnitOfWork
@@ -17,3 +18,5 @@ class Dependencies:
     clock: Clock
     calendar: WorkingCalendar
     load_pipeline: Callable[[], Pipeline]
+    load_notification_rules: Callable[[], NotificationRules]
+    links: Links

@@ -1,59 +1,172 @@
-"""`signoff demo`: the main job on the embedded defaults, in a scratch folder, as if on publication day."""
+"""`signoff demo`: the main job on the embedded defaults, in scratch folders, as if from publication day.
+
+It starts the reference sign-off, then plays the office, the force and the Commissioner through to
+"ready to publish" (one round of requested changes, one edit that invalidates an approval, one
+delegation), delivering every email to the local mail sink under var/mail/.
+"""
 
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
-
-import typer
 
 from signoff.adapters.config_files import load_model
 from signoff.adapters.database import upgrade_to_head
-from signoff.bootstrap import bootstrap
+from signoff.adapters.mail_sink import free_port, read_folder, start_mail_sink
+from signoff.bootstrap import Application, bootstrap
 from signoff.domain.inspection import Inspection
+from signoff.domain.model import Outcome
 from signoff.entrypoints.cli.common import console, reports_errors
 from signoff.entrypoints.cli.signoff_commands import print_plan
-from signoff.service.commands import StartSignoff
+from signoff.service.clock import FixedClock
+from signoff.service.commands import Decide, DelegateApprovals, StartSignoff, SubmitRevision
+from signoff.service.handlers.decide import decide
+from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.deliver_mail import deliver_mail
 from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.submit_revision import submit_revision
+from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.signoff_views import signoff_detail
 from signoff.settings import PROJECT_ROOT, load_settings
 
 REFERENCE_FILE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
+LONDON = ZoneInfo("Europe/London")
 # The reference report came out on Friday 10 November 2023; the demo starts that morning.
-DEMO_START = datetime(2023, 11, 10, 9, 30, tzinfo=ZoneInfo("Europe/London"))
-DEMO_STARTER = "owen.prescott@cheshire-pcc.example.org"
+DEMO_START = datetime(2023, 11, 10, 9, 30, tzinfo=LONDON)
+
+OWEN = "owen.prescott@cheshire-pcc.example.org"
+RACHEL = "rachel.ashworth@cheshire-pcc.example.org"
+JOHN = "john.dwyer@cheshire-pcc.example.org"
+PRIYA = "priya.mistry@cheshire.police.example.org"
+DANIEL = "daniel.holt@cheshire.police.example.org"
+ANDREW = "andrew.kershaw@cheshire.police.example.org"
+SARAH = "sarah.lomax@cheshire.police.example.org"
 
 
 @reports_errors
 def demo() -> None:
-    """Start the reference sign-off in a fresh database under var/demo/ and print its plan."""
+    """Run the reference sign-off to 'ready to publish' in a fresh database, emails in var/mail/."""
     base = load_settings()
     folder = base.var_dir / "demo"
-    if folder.exists():
-        shutil.rmtree(folder)
+    for scratch in (folder, base.mail_dir):
+        if scratch.exists():
+            shutil.rmtree(scratch)
     folder.mkdir(parents=True)
     database = folder / "signoff.db"
-    settings = base.model_copy(update={"database_url": f"sqlite:///{database}", "frozen_time": DEMO_START})
-    app = bootstrap(settings)
-    upgrade_to_head(settings.database_url)
-    loaded = load_directory(app.load_directory_config(), app.deps.load_pipeline(), app.deps)
-    console.print(f"directory: {loaded.added} people loaded from {settings.directory_file}")
-    inspection = load_model(REFERENCE_FILE, Inspection)
-    ids = start_signoff(StartSignoff(inspection=inspection, started_by=DEMO_STARTER), app.deps)
-    console.print(
-        f"started sign-off(s) {', '.join(map(str, ids))} from {REFERENCE_FILE.relative_to(PROJECT_ROOT)}, "
-        f"as of {DEMO_START:%d %B %Y %H:%M} (the clock is frozen for the demo)\n"
-    )
-    for signoff_id in ids:
+    port = free_port()
+    sink = start_mail_sink(base.mail_dir, "127.0.0.1", port)
+    try:
+        settings = base.model_copy(
+            update={"database_url": f"sqlite:///{database}", "smtp_host": "127.0.0.1", "smtp_port": port}
+        )
+        clock = FixedClock(DEMO_START)
+        app = bootstrap(settings, clock=clock)
+        upgrade_to_head(settings.database_url)
+        loaded = load_directory(app.load_directory_config(), app.deps.load_pipeline(), app.deps)
+        console.print(f"directory: {loaded.added} people loaded from {settings.directory_file}")
+        signoff_id = _play(app, clock)
         print_plan(signoff_detail(signoff_id, app.deps))
-    app.engine.dispose()
-    console.print(f"\nOutput: the database {database}")
+        audit = verify_audit(signoff_id, app.deps)
+        console.print(f"audit trail: {audit.events} events, {'intact' if audit.intact else 'BROKEN'}")
+        app.engine.dispose()
+    finally:
+        sink.stop()
+    emails = read_folder(base.mail_dir)
+    console.print(f"\n{len(emails)} emails delivered to the mail sink:")
+    for stored in emails:
+        console.print(f"  {stored.path.name}  {stored.subject}", highlight=False, markup=False)
+    console.print("\nOutput:")
+    console.print(f"  the emails, one .eml file each: {base.mail_dir}/")
+    console.print(f"  the database: {database}")
     console.print(
         "Look around with, for example:\n"
-        f"  SIGNOFF_DATABASE_URL=sqlite:///{database} .venv/bin/signoff show {ids[0]}\n"
-        f"  SIGNOFF_DATABASE_URL=sqlite:///{database} .venv/bin/signoff audit log {ids[0]}",
+        f"  SIGNOFF_DATABASE_URL=sqlite:///{database} .venv/bin/signoff show {signoff_id}\n"
+        f"  SIGNOFF_DATABASE_URL=sqlite:///{database} .venv/bin/signoff audit log {signoff_id}\n"
+        f"  .venv/bin/signoff mailsink --list",
         highlight=False,
     )
-    raise typer.Exit(0)
+
+
+def _play(app: Application, clock: FixedClock) -> int:
+    deps = app.deps
+    mailer = app.mailer()
+
+    def step(at: datetime, what: str) -> None:
+        clock.set(at)
+        report = deliver_mail(deps, mailer, app.renderer)
+        console.print(f"{at:%a %d %b %H:%M}  {what}  [dim]({report.sent} emails sent)[/]", highlight=False)
+
+    def write(signoff_id: int, section: str, author: str, body: str) -> None:
+        submit_revision(
+            SubmitRevision(signoff_id=signoff_id, section=section, author=author, body=body), deps
+        )
+
+    def rule(signoff_id: int, section: str, actor: str, comment: str = "") -> None:
+        outcome = Outcome.REQUEST_CHANGES if comment else Outcome.APPROVE
+        decide(
+            Decide(signoff_id=signoff_id, section=section, actor=actor, outcome=outcome, comment=comment),
+            deps,
+        )
+
+    inspection = load_model(REFERENCE_FILE, Inspection)
+    [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), deps)
+    step(DEMO_START, f"the policy officer starts sign-off #{signoff_id} from {REFERENCE_FILE.name}")
+    day = DEMO_START
+    write(
+        signoff_id, "report-summary", OWEN, "The North-West Regional Organised Crime Unit has been inspected."
+    )
+    step(day + timedelta(days=4), "the report summary is drafted")
+    rule(signoff_id, "report-summary", RACHEL, "Please say how Cheshire itself was graded.")
+    step(day + timedelta(days=5), "the Chief Executive asks for changes")
+    write(
+        signoff_id,
+        "report-summary",
+        OWEN,
+        "The North-West Regional Organised Crime Unit has been inspected and graded outstanding.\n\n"
+        "Cheshire was graded as adequate.",
+    )
+    rule(signoff_id, "report-summary", RACHEL)
+    step(day + timedelta(days=6), "the summary is redrafted and approved; the force is asked")
+    write(signoff_id, "finding-afi-1", PRIYA, "We have rolled out improved training based on best practice.")
+    write(
+        signoff_id,
+        "constabulary-response",
+        PRIYA,
+        '"We proactively target criminals at all levels in Cheshire."',
+    )
+    rule(signoff_id, "finding-afi-1", DANIEL)
+    step(day + timedelta(days=12), "the force drafts; the strategic lead approves AFI-1")
+    write(
+        signoff_id,
+        "finding-afi-1",
+        PRIYA,
+        "We have rolled out improved training based on best practice.\n\n"
+        "We have moved our 4P plans onto a new and improved technology platform.",
+    )
+    step(day + timedelta(days=13), "AFI-1 is edited: the lead's approval no longer stands")
+    rule(signoff_id, "finding-afi-1", DANIEL)
+    delegate_approvals(
+        DelegateApprovals(
+            from_person=ANDREW,
+            to_person=SARAH,
+            starts_at=day + timedelta(days=14),
+            ends_at=day + timedelta(days=24),
+            reason="annual leave",
+            by=ANDREW,
+        ),
+        deps,
+    )
+    step(day + timedelta(days=14), "the lead approves again; the Chief Constable delegates to his deputy")
+    rule(signoff_id, "constabulary-response", SARAH)
+    step(day + timedelta(days=18), "the Deputy Chief Constable approves for the Chief Constable")
+    write(
+        signoff_id,
+        "commissioner-response",
+        OWEN,
+        "Cheshire has a strong track record in tackling serious and organised crime.",
+    )
+    rule(signoff_id, "commissioner-response", JOHN)
+    step(day + timedelta(days=35), "the Commissioner approves his response: ready to publish")
+    return signoff_id

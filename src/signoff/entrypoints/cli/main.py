@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from signoff.entrypoints.cli import admin_commands, demo, setup_commands, signoff_commands
+from signoff.entrypoints.cli import admin_commands, demo, mail_commands, setup_commands, signoff_commands
 
 app = typer.Typer(
     help="signoff: the sign-off of a PCC's statutory response to an HMICFRS inspection.",
@@ -15,6 +15,9 @@ app = typer.Typer(
 app.add_typer(setup_commands.db_app, name="db")
 app.add_typer(setup_commands.directory_app, name="directory")
 app.add_typer(admin_commands.audit_app, name="audit")
+app.add_typer(mail_commands.mail_app, name="mail")
+app.command("mailsink")(mail_commands.mailsink)
+app.command("sweep")(mail_commands.sweep)
 app.command("deadline")(setup_commands.deadline)
 app.command("states")(setup_commands.states)
 app.command("start")(signoff_commands.start)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from signoff.domain.directory import ADMIN_ROLE
 from signoff.domain.errors import NotPermitted
 from signoff.domain.model import Delegation
+from signoff.domain.notifications import NoticeBuilder, NoticeEvent
 from signoff.service.commands import DelegateApprovals
 from signoff.service.dependencies import Dependencies
 
@@ -26,6 +27,21 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
             created_at=deps.clock.now(),
         )
         uow.delegations.add(delegation)
+        uow.flush()
+        assert delegation.id is not None  # noqa: S101 - set by the flush
+        builder = NoticeBuilder(deps.load_notification_rules(), uow.directory.roster(), deps.links)
+        uow.outbox.add(
+            builder.for_delegation(
+                NoticeEvent.DELEGATION_STARTED,
+                delegation.id,
+                from_person,
+                to_person,
+                command.starts_at,
+                command.ends_at,
+                command.reason,
+            ),
+            deps.clock.now(),
+        )
         uow.commit()
         assert delegation.id is not None  # noqa: S101 - set by the flush in commit
         return delegation.id

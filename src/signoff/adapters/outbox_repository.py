@@ -1,0 +1,82 @@
+"""The outbox in the database: queue without duplicates, claim under a lease, read for administrators."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from signoff.adapters.orm import outbox
+from signoff.domain.errors import NotFound
+from signoff.domain.notifications import DeliveryPolicy, Notice
+from signoff.domain.outbox import OutgoingEmail
+from signoff.domain.transitions import OutboxState
+
+
+class SqlOutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, notices: Sequence[Notice], now: datetime) -> int:
+        """Queue the notices; one whose key is already queued (or sent) is skipped. Returns how many were new."""
+        if not notices:
+            return 0
+        rows = [_row(OutgoingEmail(notice, now)) for notice in notices]
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(outbox)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(outbox.c.id)
+        )
+        # RETURNING lists only the rows inserted, so the count is right on both databases.
+        return len(self._session.execute(statement).all())
+
+    def claim(self, owner: str, now: datetime, policy: DeliveryPolicy, limit: int) -> list[OutgoingEmail]:
+        """Due messages, leased to `owner`; another deliverer skips them until the lease runs out."""
+        due = or_(
+            and_(outbox.c.state == OutboxState.QUEUED.value, outbox.c.next_attempt_at <= now),
+            and_(outbox.c.state == OutboxState.SENDING.value, outbox.c.lease_until <= now),
+        )
+        query = select(OutgoingEmail).where(due).order_by(outbox.c.id).limit(limit)
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = list(self._session.scalars(query))
+        for email in claimed:
+            email.claim(owner, now, policy)
+        return claimed
+
+    def get(self, email_id: int) -> OutgoingEmail:
+        email = self._session.get(OutgoingEmail, email_id)
+        if email is None:
+            raise NotFound(f"there is no email #{email_id} in the outbox")
+        return email
+
+    def page(self, *, state: str | None = None, limit: int = 200, offset: int = 0) -> list[OutgoingEmail]:
+        query = select(OutgoingEmail).order_by(outbox.c.id.desc()).limit(limit).offset(offset)
+        if state:
+            query = query.where(outbox.c.state == state)
+        return list(self._session.scalars(query))
+
+    def counts(self) -> dict[str, int]:
+        rows = self._session.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
+        return {str(state): int(count) for state, count in rows}
+
+
+def _row(email: OutgoingEmail) -> dict[str, object]:
+    return {
+        "idempotency_key": email.idempotency_key,
+        "event": email.event.value,
+        "signoff_id": email.signoff_id,
+        "recipient_email": email.recipient_email,
+        "recipient_name": email.recipient_name,
+        "context": email.context,
+        "state": email.state.value,
+        "attempts": email.attempts,
+        "created_at": email.created_at,
+        "next_attempt_at": email.next_attempt_at,
+    }

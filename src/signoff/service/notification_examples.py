@@ -1,0 +1,111 @@
+"""Example data for every notice: `signoff mail preview` renders it, and the tests render every template
+with it, so a template that uses a variable its notice does not carry fails the suite, not an inbox.
+A test also checks that real notices carry exactly these keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from signoff.domain.notifications import NoticeEvent
+
+_SIGNOFF: dict[str, Any] = {
+    "signoff_id": 1,
+    "signoff_title": "HMICFRS inspection of the north-west regional response to serious and organised crime",
+    "office": "Office of the Police and Crime Commissioner for Cheshire",
+    "statutory_last_day": "Thursday 4 January 2024",
+    "publish_by": "Thursday 4 January 2024",
+    "signoff_url": "http://127.0.0.1:8000/signoffs/1",
+}
+_SECTION: dict[str, Any] = {
+    **_SIGNOFF,
+    "stage_title": "Constabulary response",
+    "section_title": "Area for improvement AFI-1",
+    "section_key": "finding-afi-1",
+    "section_url": "http://127.0.0.1:8000/signoffs/1/sections/finding-afi-1",
+    "finding_text": "Cheshire Constabulary should improve the quality of its 4P plans.",
+    "revision": 2,
+}
+_APPROVAL: dict[str, Any] = {
+    **_SECTION,
+    "author_name": "Priya Mistry",
+    "due": "Friday 8 December 2023",
+    "due_date": "2023-12-08",
+    "changes": [
+        "--- revision 1",
+        "+++ revision 2",
+        "@@ -1 +1,2 @@",
+        " We have rolled out improved training.",
+        "+We have moved our 4P plans onto a new platform.",
+    ],
+    "asked_again": False,
+}
+_HOLDING: dict[str, Any] = {
+    **_SECTION,
+    "holder_name": "Daniel Holt",
+    "waiting_to": "approve",
+    "due": "Friday 8 December 2023",
+    "due_date": "2023-12-08",
+}
+_DELEGATION: dict[str, Any] = {
+    "delegator_name": "Andrew Kershaw",
+    "delegate_name": "Sarah Lomax",
+    "starts": "20 November 2023 09:00 UTC",
+    "ends": "1 December 2023 17:00 UTC",
+    "reason": "annual leave",
+    "tasks_url": "http://127.0.0.1:8000/tasks",
+}
+_PUBLISHED: dict[str, Any] = {
+    **_SIGNOFF,
+    "published_on": "Thursday 21 December 2023",
+    "document_url": "https://www.cheshire-pcc.gov.uk/responses/nw-soc-2023.html",
+    "on_time": True,
+}
+
+EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
+    NoticeEvent.DRAFTING_ASSIGNED: {
+        **_SIGNOFF,
+        "stage_title": "Constabulary response",
+        "due": "Friday 8 December 2023",
+        "due_date": "2023-12-08",
+        "sections": [
+            {
+                "title": "Area for improvement AFI-1",
+                "url": "http://127.0.0.1:8000/signoffs/1/sections/finding-afi-1",
+                "finding_text": "Cheshire Constabulary should improve the quality of its 4P plans.",
+            },
+            {
+                "title": "Constabulary response",
+                "url": "http://127.0.0.1:8000/signoffs/1/sections/constabulary-response",
+                "finding_text": None,
+            },
+        ],
+    },
+    NoticeEvent.APPROVAL_REQUESTED: _APPROVAL,
+    NoticeEvent.CHANGES_REQUESTED: {
+        **_SECTION,
+        "comment": "Please say what the new 4P platform is and when it went live.",
+        "decided_by": "Daniel Holt",
+    },
+    NoticeEvent.APPROVAL_INVALIDATED: {**_APPROVAL, "asked_again": True},
+    NoticeEvent.SECTION_APPROVED: {**_SECTION, "approved_by": ["Daniel Holt"]},
+    NoticeEvent.STAGE_COMPLETED: {
+        **_SIGNOFF,
+        "stage_title": "Constabulary response",
+        "next_stage_title": "Commissioner's response",
+    },
+    NoticeEvent.READY_TO_PUBLISH: _SIGNOFF,
+    NoticeEvent.REMINDER: _HOLDING,
+    NoticeEvent.OVERDUE: _HOLDING,
+    NoticeEvent.ESCALATION: _HOLDING,
+    NoticeEvent.DELEGATION_STARTED: _DELEGATION,
+    NoticeEvent.DELEGATION_ENDED: _DELEGATION,
+    NoticeEvent.WITHDRAWN: {**_SIGNOFF, "reason": "Cheshire is not a subject of this report."},
+    NoticeEvent.PUBLISHED: _PUBLISHED,
+    NoticeEvent.FORMAL_COPY: _PUBLISHED,
+}
+
+RECIPIENT: dict[str, str] = {"recipient_name": "Daniel Holt", "why": "you are an approver of this section"}
+
+
+def example_context(event: NoticeEvent) -> dict[str, Any]:
+    return {**EXAMPLE_CONTEXTS[event], **RECIPIENT}

@@ -1,0 +1,261 @@
+"""Emails: queued with the change that causes them, once each, delivered to a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import func, select
+
+from signoff.adapters.orm import outbox
+from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
+from signoff.bootstrap import Application
+from signoff.domain.model import Outcome
+from signoff.domain.notifications import NoticeEvent
+from signoff.service.clock import FixedClock
+from signoff.service.commands import Decide, DelegateApprovals
+from signoff.service.handlers.advance_signoff import advance_signoff
+from signoff.service.handlers.decide import decide
+from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.deliver_mail import deliver_mail
+from signoff.service.handlers.retry_email import retry_email
+from signoff.service.handlers.send_due_notices import send_due_notices
+from signoff.service.notification_examples import EXAMPLE_CONTEXTS, RECIPIENT
+from tests.integration.test_lifecycle import approve, draft, start_reference
+from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARAH
+from tests.smtp_server import SmtpServer, running_smtp_server
+
+# The reference sign-off driven as in test_cli: who should hear of what, once each.
+EXPECTED = Counter(
+    {
+        ("drafting_assigned", OWEN): 2,  # report summary, commissioner's response
+        ("approval_requested", RACHEL): 2,  # revisions 1 and 2
+        ("changes_requested", OWEN): 1,
+        ("section_approved", OWEN): 2,
+        ("stage_completed", HANNAH): 3,
+        ("drafting_assigned", PRIYA): 1,  # both constabulary sections in one email
+        ("approval_requested", DANIEL): 1,
+        ("section_approved", PRIYA): 3,  # AFI-1 twice, the constabulary response once
+        ("approval_requested", ANDREW): 2,  # released after AFI-1's approvals
+        ("approval_invalidated", DANIEL): 1,  # asks him again, with the diff
+        ("delegation_started", ANDREW): 1,
+        ("delegation_started", SARAH): 1,
+        ("approval_requested", JOHN): 1,
+        ("ready_to_publish", HANNAH): 1,
+    }
+)
+
+
+def drive_reference(app: Application, clock: FixedClock) -> int:
+    signoff_id = start_reference(app)
+    draft(app, signoff_id, "report-summary", OWEN, "NWROCU inspected.")
+    decide(
+        Decide(
+            signoff_id=signoff_id,
+            section="report-summary",
+            actor=RACHEL,
+            outcome=Outcome.REQUEST_CHANGES,
+            comment="Add the grade.",
+        ),
+        app.deps,
+    )
+    draft(app, signoff_id, "report-summary", OWEN, "NWROCU: outstanding.")
+    approve(app, signoff_id, "report-summary", RACHEL)
+    clock.advance(timedelta(days=10))
+    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training rolled out.")
+    draft(app, signoff_id, "constabulary-response", PRIYA, '"We act."')
+    approve(app, signoff_id, "finding-afi-1", DANIEL)
+    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training rolled out.\nNew 4P platform.")
+    approve(app, signoff_id, "finding-afi-1", DANIEL)
+    delegate_approvals(
+        DelegateApprovals(
+            from_person=ANDREW,
+            to_person=SARAH,
+            starts_at=clock.now(),
+            ends_at=clock.now() + timedelta(days=3),
+            reason="leave",
+            by=ANDREW,
+        ),
+        app.deps,
+    )
+    approve(app, signoff_id, "constabulary-response", SARAH)
+    clock.advance(timedelta(days=10))
+    draft(app, signoff_id, "commissioner-response", OWEN, "A strong record.")
+    approve(app, signoff_id, "commissioner-response", JOHN)
+    return signoff_id
+
+
+def queued(app: Application) -> Counter[tuple[str, str]]:
+    with app.engine.connect() as connection:
+        rows = connection.execute(select(outbox.c.event, outbox.c.recipient_email))
+        return Counter((str(event), str(email)) for event, email in rows)
+
+
+def test_each_change_queues_the_expected_emails_once(app: Application, clock: FixedClock) -> None:
+    signoff_id = drive_reference(app, clock)
+    assert queued(app) == EXPECTED
+    # The router running again, or the same decision refused, queues nothing more.
+    assert advance_signoff(signoff_id, app.deps) == []
+    assert queued(app) == EXPECTED
+
+
+def test_real_notices_carry_exactly_the_example_variables(app: Application, clock: FixedClock) -> None:
+    drive_reference(app, clock)
+    with app.engine.connect() as connection:
+        rows = connection.execute(select(outbox.c.event, outbox.c.context)).all()
+    for event, context in rows:
+        expected = set(EXAMPLE_CONTEXTS[NoticeEvent(event)]) | set(RECIPIENT)
+        assert set(context) == expected, event
+
+
+def test_every_queued_email_arrives_once_with_both_parts_and_its_link(
+    app: Application, clock: FixedClock
+) -> None:
+    signoff_id = drive_reference(app, clock)
+    with running_smtp_server() as server:
+        report = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+    assert report.sent == sum(EXPECTED.values())
+    assert report.failed == report.retrying == 0
+    received = Counter((str(m["X-Signoff-Event"]), recipient_of(m)) for m in server.inbox.messages)
+    assert received == EXPECTED
+    [request] = [m for m in server.inbox.to(JOHN) if m["X-Signoff-Event"] == "approval_requested"]
+    text = request.get_body(preferencelist=("plain",))
+    html = request.get_body(preferencelist=("html",))
+    assert text is not None
+    assert html is not None
+    link = f"http://127.0.0.1:8000/signoffs/{signoff_id}/sections/commissioner-response"
+    assert link in text.get_content()
+    assert f'href="{link}"' in html.get_content()
+    assert [part.get_filename() for part in request.iter_attachments()] == ["due-date.ics"]
+    assert len({m["Message-ID"] for m in server.inbox.messages}) == len(server.inbox.messages)
+    # Delivered once: a second run finds nothing to send.
+    with running_smtp_server() as again:
+        assert deliver_mail(app.deps, mailer_for(app, again), app.renderer).sent == 0
+
+
+def test_a_server_that_is_down_then_up_gets_everything_exactly_once(
+    app: Application, clock: FixedClock
+) -> None:
+    drive_reference(app, clock)
+    server = SmtpServer()  # not started: nothing listens on its port yet
+    down = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+    assert down.sent == 0
+    assert down.problem is not None
+    assert "cannot reach the SMTP server" in down.problem
+    assert states(app) == {"queued": sum(EXPECTED.values())}
+    server.start()
+    try:
+        up = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+    finally:
+        server.stop()
+    assert up.sent == sum(EXPECTED.values())
+    assert Counter((str(m["X-Signoff-Event"]), recipient_of(m)) for m in server.inbox.messages) == EXPECTED
+
+
+def test_a_permanent_refusal_fails_one_message_and_the_rest_go(app: Application, clock: FixedClock) -> None:
+    drive_reference(app, clock)
+    with running_smtp_server() as server:
+        server.inbox.refuse[HANNAH] = "550 5.1.1 mailbox unavailable"
+        report = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+    hannahs = EXPECTED[("stage_completed", HANNAH)] + EXPECTED[("ready_to_publish", HANNAH)]
+    assert report.failed == hannahs
+    assert report.sent == sum(EXPECTED.values()) - hannahs
+    assert states(app) == {"sent": report.sent, "failed": hannahs}
+    assert all("550" in failure for failure in report.failures)
+
+
+def test_a_transient_refusal_is_retried_later_and_a_failed_one_on_request(
+    app: Application, clock: FixedClock
+) -> None:
+    drive_reference(app, clock)
+    policy = app.deps.load_notification_rules().delivery
+    with running_smtp_server() as server:
+        server.inbox.refuse[HANNAH] = "451 4.3.0 try again later"
+        first = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+        assert first.retrying == 4
+        # Not due again until the backoff has passed.
+        assert deliver_mail(app.deps, mailer_for(app, server), app.renderer).sent == 0
+        for _ in range(policy.max_attempts):
+            clock.advance(timedelta(seconds=policy.max_retry_seconds))
+            deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+        assert states(app)["failed"] == 4
+        del server.inbox.refuse[HANNAH]
+        with app.engine.connect() as connection:
+            failed_ids = (
+                connection.execute(select(outbox.c.id).where(outbox.c.state == "failed")).scalars().all()
+            )
+        for email_id in failed_ids:
+            retry_email(email_id, app.deps)
+        assert deliver_mail(app.deps, mailer_for(app, server), app.renderer).sent == 4
+    assert len(server.inbox.to(HANNAH)) == 4
+
+
+def test_two_deliverers_at_once_send_each_message_once(app: Application, clock: FixedClock) -> None:
+    drive_reference(app, clock)
+    with running_smtp_server() as server:
+        barrier = threading.Barrier(2)
+        reports = []
+
+        def deliver() -> None:
+            barrier.wait()
+            reports.append(deliver_mail(app.deps, mailer_for(app, server), app.renderer))
+
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert sum(r.sent for r in reports) == sum(EXPECTED.values())
+    assert Counter((str(m["X-Signoff-Event"]), recipient_of(m)) for m in server.inbox.messages) == EXPECTED
+
+
+def test_reminders_overdue_notices_and_escalations_go_once_each(app: Application, clock: FixedClock) -> None:
+    signoff_id = start_reference(app)
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    # The summary stage is due Friday 24 November 2023 at 17:00; reminders two working days before.
+    clock.set(datetime(2023, 11, 22, 9, 5, tzinfo=UTC))
+    assert send_due_notices(app.deps).queued == 1
+    assert send_due_notices(app.deps).queued == 0
+    clock.set(datetime(2023, 11, 27, 9, 5, tzinfo=UTC))  # due date passed; escalation one working day after
+    assert send_due_notices(app.deps).queued == 2
+    assert send_due_notices(app.deps).queued == 0
+    mail = queued(app)
+    assert mail[("reminder", RACHEL)] == 1
+    assert mail[("overdue", RACHEL)] == 1
+    # Rachel, the chief executive, names no escalation contact: the office's administrator hears.
+    assert mail[("escalation", HANNAH)] == 1
+
+
+def test_a_delegation_that_ends_is_announced_once(app: Application, clock: FixedClock) -> None:
+    delegate_approvals(
+        DelegateApprovals(
+            from_person=ANDREW,
+            to_person=SARAH,
+            starts_at=clock.now(),
+            ends_at=clock.now() + timedelta(days=2),
+            reason="leave",
+            by=ANDREW,
+        ),
+        app.deps,
+    )
+    clock.advance(timedelta(days=3))
+    send_due_notices(app.deps)
+    send_due_notices(app.deps)
+    mail = queued(app)
+    assert mail[("delegation_ended", ANDREW)] == mail[("delegation_ended", SARAH)] == 1
+
+
+def mailer_for(app: Application, server: SmtpServer) -> SmtpMailer:
+    return SmtpMailer(SmtpSettings(host="127.0.0.1", port=server.port, timeout=5))
+
+
+def recipient_of(message: EmailMessage) -> str:
+    return str(message["To"]).rsplit("<", 1)[-1].rstrip(">")
+
+
+def states(app: Application) -> dict[str, int]:
+    with app.engine.connect() as connection:
+        rows = connection.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
+        return {str(state): int(count) for state, count in rows}

@@ -1,0 +1,66 @@
+"""A real SMTP server on loopback for tests: aiosmtpd, keeping messages in memory, refusing on request."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from signoff.adapters.mail_sink import free_port
+
+
+@dataclass
+class Inbox:
+    """What the server received; `refuse` maps an address to the SMTP reply its RCPT gets."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802, ARG002
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802, ARG002
+        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@contextmanager
+def running_smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
