@@ -7,11 +7,15 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from signoff.adapters.mail_sink import free_port, read_folder, start_mail_sink
 from signoff.settings import PROJECT_ROOT
+from tests.integration.test_notifications import EXPECTED
 from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
 
 SIGNOFF = str(Path(sys.executable).with_name("signoff"))
@@ -19,10 +23,11 @@ REFERENCE = str(PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml")
 
 
 class Cli:
-    def __init__(self, database: Path, workdir: Path) -> None:
+    def __init__(self, database: Path, workdir: Path, smtp_port: int | None = None) -> None:
         self.database = database
         self.workdir = workdir
         self.now = "2023-11-10T09:30:00+00:00"
+        self.smtp_port = smtp_port
 
     def __call__(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
         env = {
@@ -32,6 +37,8 @@ class Cli:
             "COLUMNS": "200",
         }
         env.pop("SIGNOFF_AS", None)
+        if self.smtp_port:
+            env.update({"SIGNOFF_SMTP_HOST": "127.0.0.1", "SIGNOFF_SMTP_PORT": str(self.smtp_port)})
         result = subprocess.run(
             [SIGNOFF, *args],
             capture_output=True,
@@ -51,8 +58,18 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    run = Cli(tmp_path / "signoff.db", tmp_path)
+def mail_sink(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """The local mail sink, keeping each message as an .eml file, as `signoff mailsink` does."""
+    folder = tmp_path / "mail"
+    port = free_port()
+    sink = start_mail_sink(folder, "127.0.0.1", port)
+    yield port, folder
+    sink.stop()
+
+
+@pytest.fixture
+def cli(tmp_path: Path, mail_sink: tuple[int, Path]) -> Cli:
+    run = Cli(tmp_path / "signoff.db", tmp_path, smtp_port=mail_sink[0])
     run("db", "upgrade")
     run("directory", "load")
     return run
@@ -74,7 +91,9 @@ def test_a_date_that_does_not_exist_is_refused(cli: Cli) -> None:
     assert "not a date that exists" in result.stderr
 
 
-def test_the_reference_signoff_driven_to_ready_to_publish_through_the_cli(cli: Cli) -> None:
+def test_the_reference_signoff_driven_to_ready_to_publish_through_the_cli(
+    cli: Cli, mail_sink: tuple[int, Path]
+) -> None:
     [signoff_id] = cli("start", REFERENCE, "--as", OWEN).stdout.split()
     plan = cli("show", signoff_id).stdout
     assert "statutory last day Thursday 4 January 2024" in plan
@@ -185,6 +204,14 @@ def test_the_reference_signoff_driven_to_ready_to_publish_through_the_cli(cli: C
     verified = cli("audit", "verify", signoff_id)
     assert "intact" in verified.stdout
 
+    # Every email the run caused, one .eml each in the sink, readable as text and as HTML.
+    sent = cli("mail", "send")
+    assert f"sent {sum(EXPECTED.values())}," in sent.stdout
+    emails = read_folder(mail_sink[1])
+    assert Counter((e.event, e.to.rsplit("<", 1)[-1].rstrip(">")) for e in emails) == EXPECTED
+    assert all(e.text.strip() and "<html" in e.html for e in emails)
+    assert "sent 0," in cli("mail", "send").stdout
+
     with sqlite3.connect(cli.database) as connection:
         connection.execute("UPDATE audit_events SET details = '{}' WHERE seq = 2")
     broken = cli("audit", "verify", signoff_id, expect=1)
@@ -213,6 +240,23 @@ def test_a_malformed_file_is_refused_with_its_line(cli: Cli, tmp_path: Path) -> 
     assert f"{broken}:" in result.stderr
     assert "type" in result.stderr
     assert cli("list", "--json").stdout.strip() == "[]"
+
+
+def test_mail_send_without_a_server_says_so_and_keeps_the_queue(cli: Cli, tmp_path: Path) -> None:
+    cli("start", REFERENCE, "--as", OWEN)
+    cli.smtp_port = free_port()  # nothing listens there
+    result = cli("mail", "send", expect=1)
+    assert "cannot reach the SMTP server" in result.stderr
+    assert "1 email(s) stay queued" in result.stderr
+    listing = json.loads(cli("mail", "list", "--json").stdout)
+    assert listing["counts"] == {"queued": 1}
+
+
+def test_mail_preview_renders_an_event_with_example_data(cli: Cli) -> None:
+    result = cli("mail", "preview", "approval_requested")
+    assert result.stdout.startswith("Subject: ")
+    assert "Area for improvement AFI-1" in result.stdout
+    assert "unknown event" in cli("mail", "preview", "gossip", expect=1).stderr
 
 
 def test_the_database_must_be_set_up_first(tmp_path: Path) -> None:

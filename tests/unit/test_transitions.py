@@ -12,10 +12,13 @@ from signoff.domain.errors import InvalidTransition
 from signoff.domain.transitions import (
     INITIAL_STATES,
     MACHINES,
+    OUTBOX_TRANSITIONS,
     REQUEST_TRANSITIONS,
     SECTION_TRANSITIONS,
     SIGNOFF_TRANSITIONS,
     STAGE_TRANSITIONS,
+    OutboxEvent,
+    OutboxState,
     RequestEvent,
     RequestState,
     SectionEvent,
@@ -73,12 +76,23 @@ EXPECTED_REQUEST = {
     ("pending", "reassign", "reassigned"),
 }
 
+EXPECTED_OUTBOX = {
+    ("queued", "claim", "sending"),
+    ("sending", "claim", "sending"),
+    ("sending", "delivered", "sent"),
+    ("sending", "retry_later", "queued"),
+    ("sending", "give_up", "failed"),
+    ("sending", "release", "queued"),
+    ("failed", "requeue", "queued"),
+}
+
 # machine name, table, its state enum, its event enum, the expected triples
 TABLES = [
     ("sign-off", SIGNOFF_TRANSITIONS, SignoffState, SignoffEvent, EXPECTED_SIGNOFF),
     ("stage", STAGE_TRANSITIONS, StageState, StageEvent, EXPECTED_STAGE),
     ("section", SECTION_TRANSITIONS, SectionState, SectionEvent, EXPECTED_SECTION),
     ("approval request", REQUEST_TRANSITIONS, RequestState, RequestEvent, EXPECTED_REQUEST),
+    ("outgoing email", OUTBOX_TRANSITIONS, OutboxState, OutboxEvent, EXPECTED_OUTBOX),
 ]
 TABLE_IDS = [name for name, *_ in TABLES]
 
@@ -103,18 +117,24 @@ def test_request_table_is_exactly_as_expected() -> None:
     assert triples(REQUEST_TRANSITIONS) == EXPECTED_REQUEST
 
 
-def test_machines_are_the_four_tables_with_their_initial_states() -> None:
+def test_outbox_table_is_exactly_as_expected() -> None:
+    assert triples(OUTBOX_TRANSITIONS) == EXPECTED_OUTBOX
+
+
+def test_machines_are_the_five_tables_with_their_initial_states() -> None:
     assert {name: triples(table) for name, table in MACHINES.items()} == {
         "sign-off": EXPECTED_SIGNOFF,
         "stage": EXPECTED_STAGE,
         "section": EXPECTED_SECTION,
         "approval request": EXPECTED_REQUEST,
+        "outgoing email": EXPECTED_OUTBOX,
     }
     assert {name: state.value for name, state in INITIAL_STATES.items()} == {
         "sign-off": "active",
         "stage": "pending",
         "section": "pending",
         "approval request": "waiting",
+        "outgoing email": "queued",
     }
 
 
@@ -175,6 +195,7 @@ def test_terminal_states_take_no_events() -> None:
         "stage": {"complete", "withdrawn"},
         "section": {"withdrawn"},
         "approval request": {"changes_requested", "superseded", "invalidated", "cancelled", "reassigned"},
+        "outgoing email": {"sent"},
     }
     for machine, table in MACHINES.items():
         sources = {source.value for source, _event in table}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
@@ -319,8 +320,8 @@ class NoticeBuilder:
         context = {
             "delegator_name": delegator.name,
             "delegate_name": delegate.name,
-            "starts": f"{starts_at:%d %B %Y %H:%M} UTC",
-            "ends": f"{ends_at:%d %B %Y %H:%M} UTC",
+            "starts": _local_moment(starts_at),
+            "ends": _local_moment(ends_at),
             "reason": reason,
             "tasks_url": self.links.tasks(),
         }
@@ -494,6 +495,12 @@ class NoticeBuilder:
             "changes": section.diff_since(since),
             "asked_again": False,
         }
+
+
+def _local_moment(moment: datetime) -> str:
+    """UK local time, as people read it: 'Friday 1 December 2023 at 17:00'."""
+    local = moment.astimezone(ZoneInfo("Europe/London"))
+    return f"{format_day(local.date())} at {local:%H:%M}"
 
 
 def _unique(notices: Iterable[Notice]) -> list[Notice]:

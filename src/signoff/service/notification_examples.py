@@ -31,9 +31,6 @@ _APPROVAL: dict[str, Any] = {
     "due": "Friday 8 December 2023",
     "due_date": "2023-12-08",
     "changes": [
-        "--- revision 1",
-        "+++ revision 2",
-        "@@ -1 +1,2 @@",
         " We have rolled out improved training.",
         "+We have moved our 4P plans onto a new platform.",
     ],
@@ -49,8 +46,8 @@ _HOLDING: dict[str, Any] = {
 _DELEGATION: dict[str, Any] = {
     "delegator_name": "Andrew Kershaw",
     "delegate_name": "Sarah Lomax",
-    "starts": "20 November 2023 09:00 UTC",
-    "ends": "1 December 2023 17:00 UTC",
+    "starts": "Monday 20 November 2023 at 09:00",
+    "ends": "Friday 1 December 2023 at 17:00",
     "reason": "annual leave",
     "tasks_url": "http://127.0.0.1:8000/tasks",
 }

@@ -1,0 +1,122 @@
+"""Outbox delivery rate against a baseline of one stdlib smtplib connection per message.
+
+Both send the same 1,000 rendered notices to the same aiosmtpd server, which runs in its own process
+and discards what it receives. Usage: python bench/mail_delivery.py [--count N] [--database URL]
+Prints a Markdown table, and writes it to bench/results/mail_delivery.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from signoff.adapters.database import upgrade_to_head
+from signoff.adapters.mail_sink import free_port
+from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
+from signoff.bootstrap import bootstrap
+from signoff.domain.notifications import Notice, NoticeEvent, Recipient
+from signoff.service.clock import FixedClock
+from signoff.service.handlers.deliver_mail import deliver_mail
+from signoff.service.notification_examples import example_context
+from signoff.settings import PROJECT_ROOT, Settings
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+NOW = datetime(2023, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            smtplib.SMTP("127.0.0.1", port, timeout=1).quit()
+            return server
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit("the benchmark's SMTP server did not start")
+
+
+def notices(count: int) -> list[Notice]:
+    event = NoticeEvent.APPROVAL_REQUESTED
+    return [
+        Notice(
+            event=event,
+            recipient=Recipient(email=f"person{n}@example.org", name=f"Person {n}"),
+            signoff_id=None,
+            key=f"bench:{n}",
+            context=example_context(event),
+        )
+        for n in range(count)
+    ]
+
+
+def outbox_rate(database_url: str, port: int, count: int) -> float:
+    upgrade_to_head(database_url)
+    app = bootstrap(Settings(database_url=database_url), clock=FixedClock(NOW))
+    with app.deps.new_unit_of_work() as uow:
+        uow.outbox.add(notices(count), NOW)
+        uow.commit()
+    mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=port))
+    started = time.perf_counter()
+    report = deliver_mail(app.deps, mailer, app.renderer)
+    elapsed = time.perf_counter() - started
+    app.engine.dispose()
+    if report.sent != count:
+        raise SystemExit(f"the outbox sent {report.sent} of {count}: {report}")
+    return count / elapsed
+
+
+def baseline_rate(port: int, count: int) -> float:
+    app = bootstrap(Settings(database_url="sqlite://"), clock=FixedClock(NOW))
+    started = time.perf_counter()
+    for notice in notices(count):
+        message = app.renderer.render(
+            notice.event, notice.context, to=notice.recipient.email, key=notice.key, now=NOW
+        )
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.send_message(message)
+    return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--database", help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    port = free_port()
+    server = start_server(port)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            url = args.database or f"sqlite:///{Path(scratch) / 'bench.db'}"
+            outbox = outbox_rate(url, port, args.count)
+        baseline = baseline_rate(port, args.count)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    ratio = outbox / baseline
+    table = (
+        f"### Mail delivery: {args.count} emails to a local aiosmtpd\n\n"
+        "| sender | messages per second |\n| --- | ---: |\n"
+        f"| outbox deliverer (aiosmtplib, one connection per batch, each send recorded) | {outbox:,.0f} |\n"
+        f"| baseline: stdlib smtplib, one connection per message | {baseline:,.0f} |\n\n"
+        f"The outbox is **{ratio:.1f}x** the baseline (target: at least 4x): "
+        f"{'met' if ratio >= 4 else 'MISSED'}.\n"
+    )
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "mail_delivery.md").write_text(table, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
