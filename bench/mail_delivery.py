@@ -24,6 +24,7 @@ from signoff.domain.notifications import Notice, NoticeEvent, Recipient
 from signoff.service.clock import FixedClock
 from signoff.service.handlers.deliver_mail import deliver_mail
 from signoff.service.notification_examples import example_context
+from signoff.service.notify import queue, render_for_wire
 from signoff.settings import PROJECT_ROOT, Settings
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -62,14 +63,15 @@ def notices(count: int) -> list[Notice]:
 
 
 def outbox_rate(database_url: str, port: int, count: int) -> float:
+    """Queue the notices as the handlers do (rendered then), then time the deliverer alone."""
     upgrade_to_head(database_url)
     app = bootstrap(Settings(database_url=database_url), clock=FixedClock(NOW))
     with app.deps.new_unit_of_work() as uow:
-        uow.outbox.add(notices(count), NOW)
+        queue(uow, notices(count), app.deps.renderer, NOW)
         uow.commit()
     mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=port))
     started = time.perf_counter()
-    report = deliver_mail(app.deps, mailer, app.renderer)
+    report = deliver_mail(app.deps, mailer, app.settings.mail_from)
     elapsed = time.perf_counter() - started
     app.engine.dispose()
     if report.sent != count:
@@ -77,15 +79,17 @@ def outbox_rate(database_url: str, port: int, count: int) -> float:
     return count / elapsed
 
 
-def baseline_rate(port: int, count: int) -> float:
+def baseline_rate(port: int, count: int, *, rendered_beforehand: bool) -> float:
+    """One new smtplib connection per message: rendering each as it goes (the way a handler would mail
+    without an outbox), or sending messages rendered beforehand (the connections alone)."""
     app = bootstrap(Settings(database_url="sqlite://"), clock=FixedClock(NOW))
+    items = notices(count)
+    prepared = [render_for_wire(app.deps.renderer, n, NOW) for n in items] if rendered_beforehand else []
     started = time.perf_counter()
-    for notice in notices(count):
-        message = app.renderer.render(
-            notice.event, notice.context, to=notice.recipient.email, key=notice.key, now=NOW
-        )
+    for index, notice in enumerate(items):
+        data = prepared[index] if rendered_beforehand else render_for_wire(app.deps.renderer, notice, NOW)
         with smtplib.SMTP("127.0.0.1", port) as client:
-            client.send_message(message)
+            client.sendmail("signoff@localhost", [notice.recipient.email], data)
     return count / (time.perf_counter() - started)
 
 
@@ -100,18 +104,24 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             url = args.database or f"sqlite:///{Path(scratch) / 'bench.db'}"
             outbox = outbox_rate(url, port, args.count)
-        baseline = baseline_rate(port, args.count)
+        naive = baseline_rate(port, args.count, rendered_beforehand=False)
+        connections_only = baseline_rate(port, args.count, rendered_beforehand=True)
     finally:
         server.terminate()
         server.wait(timeout=10)
-    ratio = outbox / baseline
+    ratio = outbox / naive
     table = (
-        f"### Mail delivery: {args.count} emails to a local aiosmtpd\n\n"
-        "| sender | messages per second |\n| --- | ---: |\n"
-        f"| outbox deliverer (aiosmtplib, one connection per batch, each send recorded) | {outbox:,.0f} |\n"
-        f"| baseline: stdlib smtplib, one connection per message | {baseline:,.0f} |\n\n"
-        f"The outbox is **{ratio:.1f}x** the baseline (target: at least 4x): "
-        f"{'met' if ratio >= 4 else 'MISSED'}.\n"
+        f"### Mail delivery: {args.count} emails to a local aiosmtpd (in its own process)\n\n"
+        "| sender | messages per second | outbox is |\n| --- | ---: | ---: |\n"
+        f"| outbox deliverer: stored messages, aiosmtplib, 4 reused connections, each send recorded "
+        f"| {outbox:,.0f} | |\n"
+        f"| baseline: stdlib smtplib, one connection per message, rendering each as it sends "
+        f"| {naive:,.0f} | **{ratio:.1f}x** |\n"
+        f"| the same baseline with every message rendered beforehand (connections alone) "
+        f"| {connections_only:,.0f} | {outbox / connections_only:.1f}x |\n\n"
+        f"Target: the outbox at least 4x the baseline: {'met' if ratio >= 4 else 'MISSED'}. "
+        "Against messages rendered beforehand the gain is the connection reuse alone; aiosmtpd's own "
+        "per-message work (in Python, on the same two cores) then bounds both.\n"
     )
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)

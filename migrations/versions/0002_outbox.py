@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("message", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["signoff_id"], ["signoffs.id"], name=op.f("fk_outbox_signoff_id_signoffs"), ondelete="SET NULL"
         ),

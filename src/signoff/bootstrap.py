@@ -30,7 +30,6 @@ class Application:
     settings: Settings
     engine: Engine
     deps: Dependencies
-    renderer: JinjaEmailRenderer
 
     def mailer(self) -> SmtpMailer:
         """The SMTP mailer, or MailServerUnavailable when no server is configured."""
@@ -75,8 +74,10 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> A
     links = Links(str(settings.base_url))
     now = clock.now
 
+    renderer = JinjaEmailRenderer(template_environment(settings.templates_dir), settings.mail_from)
+
     def queue_emails(uow: SqlUnitOfWork) -> None:
-        queue_notices_for_new_events(uow, load_notification_rules(), links, now())
+        queue_notices_for_new_events(uow, load_notification_rules(), links, renderer, now())
 
     deps = Dependencies(
         new_unit_of_work=lambda: SqlUnitOfWork(session_factory, before_commit=queue_emails),
@@ -85,6 +86,6 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> A
         load_pipeline=load_pipeline,
         load_notification_rules=load_notification_rules,
         links=links,
+        renderer=renderer,
     )
-    renderer = JinjaEmailRenderer(template_environment(settings.templates_dir), settings.mail_from)
-    return Application(settings=settings, engine=engine, deps=deps, renderer=renderer)
+    return Application(settings=settings, engine=engine, deps=deps)

@@ -115,7 +115,7 @@ def test_every_queued_email_arrives_once_with_both_parts_and_its_link(
 ) -> None:
     signoff_id = drive_reference(app, clock)
     with running_smtp_server() as server:
-        report = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+        report = deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
     assert report.sent == sum(EXPECTED.values())
     assert report.failed == report.retrying == 0
     received = Counter((str(m["X-Signoff-Event"]), recipient_of(m)) for m in server.inbox.messages)
@@ -132,7 +132,7 @@ def test_every_queued_email_arrives_once_with_both_parts_and_its_link(
     assert len({m["Message-ID"] for m in server.inbox.messages}) == len(server.inbox.messages)
     # Delivered once: a second run finds nothing to send.
     with running_smtp_server() as again:
-        assert deliver_mail(app.deps, mailer_for(app, again), app.renderer).sent == 0
+        assert deliver_mail(app.deps, mailer_for(app, again), app.settings.mail_from).sent == 0
 
 
 def test_a_server_that_is_down_then_up_gets_everything_exactly_once(
@@ -140,14 +140,14 @@ def test_a_server_that_is_down_then_up_gets_everything_exactly_once(
 ) -> None:
     drive_reference(app, clock)
     server = SmtpServer()  # not started: nothing listens on its port yet
-    down = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+    down = deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
     assert down.sent == 0
     assert down.problem is not None
     assert "cannot reach the SMTP server" in down.problem
     assert states(app) == {"queued": sum(EXPECTED.values())}
     server.start()
     try:
-        up = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+        up = deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
     finally:
         server.stop()
     assert up.sent == sum(EXPECTED.values())
@@ -158,7 +158,7 @@ def test_a_permanent_refusal_fails_one_message_and_the_rest_go(app: Application,
     drive_reference(app, clock)
     with running_smtp_server() as server:
         server.inbox.refuse[HANNAH] = "550 5.1.1 mailbox unavailable"
-        report = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+        report = deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
     hannahs = EXPECTED[("stage_completed", HANNAH)] + EXPECTED[("ready_to_publish", HANNAH)]
     assert report.failed == hannahs
     assert report.sent == sum(EXPECTED.values()) - hannahs
@@ -173,13 +173,13 @@ def test_a_transient_refusal_is_retried_later_and_a_failed_one_on_request(
     policy = app.deps.load_notification_rules().delivery
     with running_smtp_server() as server:
         server.inbox.refuse[HANNAH] = "451 4.3.0 try again later"
-        first = deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+        first = deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
         assert first.retrying == 4
         # Not due again until the backoff has passed.
-        assert deliver_mail(app.deps, mailer_for(app, server), app.renderer).sent == 0
+        assert deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from).sent == 0
         for _ in range(policy.max_attempts):
             clock.advance(timedelta(seconds=policy.max_retry_seconds))
-            deliver_mail(app.deps, mailer_for(app, server), app.renderer)
+            deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
         assert states(app)["failed"] == 4
         del server.inbox.refuse[HANNAH]
         with app.engine.connect() as connection:
@@ -188,7 +188,7 @@ def test_a_transient_refusal_is_retried_later_and_a_failed_one_on_request(
             )
         for email_id in failed_ids:
             retry_email(email_id, app.deps)
-        assert deliver_mail(app.deps, mailer_for(app, server), app.renderer).sent == 4
+        assert deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from).sent == 4
     assert len(server.inbox.to(HANNAH)) == 4
 
 
@@ -200,7 +200,7 @@ def test_two_deliverers_at_once_send_each_message_once(app: Application, clock: 
 
         def deliver() -> None:
             barrier.wait()
-            reports.append(deliver_mail(app.deps, mailer_for(app, server), app.renderer))
+            reports.append(deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from))
 
         threads = [threading.Thread(target=deliver) for _ in range(2)]
         for thread in threads:

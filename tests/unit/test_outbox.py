@@ -24,7 +24,7 @@ def email() -> OutgoingEmail:
         key="k",
         context={},
     )
-    return OutgoingEmail(notice, NOW)
+    return OutgoingEmail(notice, NOW, b"Subject: hello\r\n\r\nbody\r\n")
 
 
 def test_backoff_doubles_up_to_the_cap() -> None:
@@ -86,6 +86,24 @@ def test_a_sent_email_cannot_be_sent_again() -> None:
     assert not mail.claimable(NOW + timedelta(days=1))
     with pytest.raises(InvalidTransition):
         mail.requeue(NOW)
+
+
+def test_a_notice_that_cannot_be_rendered_is_failed_at_once_and_needs_rendering_to_retry() -> None:
+    notice = Notice(
+        event=NoticeEvent.REMINDER,
+        recipient=Recipient(email="a@example.org", name="A"),
+        signoff_id=1,
+        key="k",
+        context={},
+    )
+    mail = OutgoingEmail(notice, NOW, None, "template reminder.txt, line 3: 'x' is undefined")
+    assert mail.state is OutboxState.FAILED
+    assert "reminder.txt, line 3" in (mail.last_error or "")
+    assert not mail.claimable(NOW)
+    with pytest.raises(InvalidTransition, match="no rendered message"):
+        mail.requeue(NOW)
+    mail.requeue(NOW, b"Subject: fixed\r\n\r\nbody\r\n")
+    assert mail.state is OutboxState.QUEUED
 
 
 def rules(**events: list[str]) -> dict[str, object]:

@@ -82,6 +82,7 @@ EXPECTED_OUTBOX = {
     ("sending", "delivered", "sent"),
     ("sending", "retry_later", "queued"),
     ("sending", "give_up", "failed"),
+    ("queued", "give_up", "failed"),
     ("sending", "release", "queued"),
     ("failed", "requeue", "queued"),
 }

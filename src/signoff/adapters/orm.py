@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -240,6 +241,7 @@ outbox = Table(
     Column("lease_until", UTCDateTime),
     Column("last_error", Text),
     Column("sent_at", UTCDateTime),
+    Column("message", LargeBinary),
     Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
 )
 

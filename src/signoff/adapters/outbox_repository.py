@@ -5,26 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from signoff.adapters.orm import outbox
 from signoff.domain.errors import NotFound
-from signoff.domain.notifications import DeliveryPolicy, Notice
+from signoff.domain.notifications import DeliveryPolicy
 from signoff.domain.outbox import OutgoingEmail
-from signoff.domain.transitions import OutboxState
+from signoff.domain.transitions import OUTBOX_TRANSITIONS, OutboxEvent, OutboxState
 
 
 class SqlOutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, notices: Sequence[Notice], now: datetime) -> int:
-        """Queue the notices; one whose key is already queued (or sent) is skipped. Returns how many were new."""
-        if not notices:
+    def add(self, emails: Sequence[OutgoingEmail]) -> int:
+        """Queue the emails; one whose key is already queued (or sent) is skipped. Returns how many were new."""
+        if not emails:
             return 0
-        rows = [_row(OutgoingEmail(notice, now)) for notice in notices]
+        rows = [_row(email) for email in emails]
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
@@ -49,6 +49,39 @@ class SqlOutboxRepository:
         for email in claimed:
             email.claim(owner, now, policy)
         return claimed
+
+    def mark_delivered(self, email_ids: Sequence[int], owner: str, now: datetime) -> int:
+        """The common case, as one guarded UPDATE: sending -> sent, only while `owner` holds the lease.
+
+        Same rule as OutgoingEmail.delivered, without loading the rows: delivery is the hot path.
+        Returns how many were marked (a row whose lease another deliverer took over is left alone).
+        """
+        if not email_ids:
+            return 0
+        target = OUTBOX_TRANSITIONS[(OutboxState.SENDING, OutboxEvent.DELIVERED)]
+        result = self._session.execute(
+            update(outbox)
+            .where(
+                outbox.c.id.in_(list(email_ids)),
+                outbox.c.state == OutboxState.SENDING.value,
+                outbox.c.lease_owner == owner,
+            )
+            .values(
+                state=target.value,
+                attempts=outbox.c.attempts + 1,
+                sent_at=now,
+                last_error=None,
+                lease_owner=None,
+                lease_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    def load(self, ids: Sequence[int]) -> None:
+        """Bring these rows into the session at once; later get() calls then need no query."""
+        if ids:
+            list(self._session.scalars(select(OutgoingEmail).where(outbox.c.id.in_(list(ids)))))
 
     def get(self, email_id: int) -> OutgoingEmail:
         email = self._session.get(OutgoingEmail, email_id)
@@ -79,4 +112,6 @@ def _row(email: OutgoingEmail) -> dict[str, object]:
         "attempts": email.attempts,
         "created_at": email.created_at,
         "next_attempt_at": email.next_attempt_at,
+        "last_error": email.last_error,
+        "message": email.message,
     }

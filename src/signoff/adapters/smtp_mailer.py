@@ -1,16 +1,15 @@
-"""Sending over SMTP with aiosmtplib: one connection for a batch, each message's fate reported as it goes."""
+"""Sending over SMTP with aiosmtplib: a few reused connections per batch, each message's fate reported."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 import aiosmtplib
 
 from signoff.domain.errors import MailServerUnavailable
-from signoff.service.ports import SendOutcome
+from signoff.service.ports import PreparedEmail, SendOutcome
 
 
 @dataclass(frozen=True)
@@ -22,6 +21,7 @@ class SmtpSettings:
     starttls: bool = False
     tls: bool = False
     timeout: float = 30.0
+    connections: int = 4
 
     def describe(self) -> str:
         return f"{self.host}:{self.port}"
@@ -41,37 +41,52 @@ class SmtpMailer:
     def __init__(self, settings: SmtpSettings) -> None:
         self._settings = settings
 
-    def send(
-        self, messages: Sequence[tuple[int, EmailMessage]], record: Callable[[int, SendOutcome], None]
-    ) -> None:
+    def send(self, messages: Sequence[PreparedEmail], record: Callable[[int, SendOutcome], None]) -> None:
         if messages:
             asyncio.run(self._send(messages, record))
 
     async def _send(
-        self, messages: Sequence[tuple[int, EmailMessage]], record: Callable[[int, SendOutcome], None]
+        self, messages: Sequence[PreparedEmail], record: Callable[[int, SendOutcome], None]
     ) -> None:
-        client = await self._connect()
+        # The first connection proves the server and the login; only then open the others.
+        first = await self._connect()
+        lanes = max(1, min(self._settings.connections, len(messages)))
+        clients = [first, *await asyncio.gather(*(self._connect() for _ in range(lanes - 1)))]
+        queue: asyncio.Queue[PreparedEmail] = asyncio.Queue()
+        for message in messages:
+            queue.put_nowait(message)
+        results = await asyncio.gather(
+            *(self._lane(client, queue, record) for client in clients), return_exceptions=True
+        )
+        problems = [r for r in results if isinstance(r, BaseException)]
+        if problems:
+            raise problems[0]
+
+    async def _lane(
+        self,
+        client: aiosmtplib.SMTP,
+        queue: asyncio.Queue[PreparedEmail],
+        record: Callable[[int, SendOutcome], None],
+    ) -> None:
         try:
-            for email_id, message in messages:
+            while not queue.empty():
+                message = queue.get_nowait()
                 outcome = await self._send_one(client, message)
-                record(email_id, outcome)
+                record(message.id, outcome)
                 if outcome.error.startswith("connection lost"):
-                    # Reconnect once for the rest of the batch; if that fails, the caller puts them back.
+                    # Reconnect once for the rest; if that fails, the caller puts them back in the queue.
+                    client.close()
                     client = await self._connect()
         finally:
             try:
                 await client.quit()
-            except aiosmtplib.SMTPException:
+            except (aiosmtplib.SMTPException, OSError):
                 client.close()
 
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self._settings
         client = aiosmtplib.SMTP(
-            hostname=s.host,
-            port=s.port,
-            use_tls=s.tls,
-            start_tls=s.starttls,
-            timeout=s.timeout,
+            hostname=s.host, port=s.port, use_tls=s.tls, start_tls=s.starttls, timeout=s.timeout
         )
         try:
             await client.connect()
@@ -91,9 +106,9 @@ class SmtpMailer:
             ) from None
         return client
 
-    async def _send_one(self, client: aiosmtplib.SMTP, message: EmailMessage) -> Outcome:
+    async def _send_one(self, client: aiosmtplib.SMTP, message: PreparedEmail) -> Outcome:
         try:
-            await client.send_message(message)
+            await client.sendmail(message.sender, [message.recipient], message.data)
         except aiosmtplib.SMTPRecipientsRefused as error:
             refused = error.recipients[0] if error.recipients else None
             code = refused.code if refused else 0

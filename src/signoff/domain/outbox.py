@@ -15,7 +15,9 @@ MAX_ERROR_LENGTH = 1000
 class OutgoingEmail:
     id: int | None
 
-    def __init__(self, notice: Notice, now: datetime) -> None:
+    def __init__(
+        self, notice: Notice, now: datetime, message: bytes | None, problem: str | None = None
+    ) -> None:
         self.id = None
         self.idempotency_key = notice.key
         self.event = notice.event
@@ -31,6 +33,11 @@ class OutgoingEmail:
         self.lease_until: datetime | None = None
         self.last_error: str | None = None
         self.sent_at: datetime | None = None
+        # The message exactly as it goes on the wire, rendered when the notice was queued.
+        self.message = message
+        if message is None:
+            self._fire(OutboxEvent.GIVE_UP)
+            self.last_error = (problem or "the message could not be rendered")[:MAX_ERROR_LENGTH]
 
     def _fire(self, event: OutboxEvent) -> None:
         self.state = fire(OUTBOX_TRANSITIONS, "outgoing email", self.state, event)
@@ -73,7 +80,12 @@ class OutgoingEmail:
         self.last_error = error[:MAX_ERROR_LENGTH]
         self._clear_lease()
 
-    def requeue(self, now: datetime) -> None:
+    def requeue(self, now: datetime, message: bytes | None = None) -> None:
+        """Back in the queue; a message that never rendered needs its rendering now."""
+        if message is not None:
+            self.message = message
+        if self.message is None:
+            raise InvalidTransition(f"email #{self.id} has no rendered message to send; render it first")
         self._fire(OutboxEvent.REQUEUE)
         self.attempts = 0
         self.next_attempt_at = now

@@ -147,6 +147,8 @@ OUTBOX_TRANSITIONS: dict[tuple[OutboxState, OutboxEvent], OutboxState] = {
     (OutboxState.SENDING, OutboxEvent.DELIVERED): OutboxState.SENT,
     (OutboxState.SENDING, OutboxEvent.RETRY_LATER): OutboxState.QUEUED,
     (OutboxState.SENDING, OutboxEvent.GIVE_UP): OutboxState.FAILED,
+    # A notice that cannot be rendered fails at once, for an administrator to see and retry.
+    (OutboxState.QUEUED, OutboxEvent.GIVE_UP): OutboxState.FAILED,
     # The server could not be reached at all: back in the queue, no attempt counted.
     (OutboxState.SENDING, OutboxEvent.RELEASE): OutboxState.QUEUED,
     # An administrator retries a failed message.

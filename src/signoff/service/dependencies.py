@@ -9,7 +9,7 @@ from signoff.domain.deadlines import WorkingCalendar
 from signoff.domain.notifications import Links, NotificationRules
 from signoff.domain.pipeline import Pipeline
 from signoff.service.clock import Clock
-from signoff.service.ports import UnitOfWork
+from signoff.service.ports import EmailRenderer, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -20,3 +20,4 @@ class Dependencies:
     load_pipeline: Callable[[], Pipeline]
     load_notification_rules: Callable[[], NotificationRules]
     links: Links
+    renderer: EmailRenderer

@@ -1,15 +1,42 @@
-"""Queue, in the same transaction, the emails that a change's new audit events call for."""
+"""Queue emails: render each notice now, and store it with the change that caused it, in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from email import policy
 
-from signoff.domain.notifications import Links, NoticeBuilder, NotificationRules
-from signoff.service.ports import UnitOfWork
+from signoff.domain.errors import TemplateProblem
+from signoff.domain.notifications import Links, Notice, NoticeBuilder, NotificationRules
+from signoff.domain.outbox import OutgoingEmail
+from signoff.service.ports import EmailRenderer, UnitOfWork
+
+
+def render_for_wire(renderer: EmailRenderer, notice: Notice, now: datetime) -> bytes:
+    """The message as SMTP carries it (CRLF line ends); TemplateProblem when a template fails."""
+    message = renderer.render(
+        notice.event, notice.context, to=notice.recipient.email, key=notice.key, now=now
+    )
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def queue(uow: UnitOfWork, notices: Sequence[Notice], renderer: EmailRenderer, now: datetime) -> int:
+    """Add the notices to the outbox; one that cannot be rendered is stored as failed, never lost.
+
+    Rendering here, not at delivery, keeps a template problem from blocking the change that caused the
+    email (it fails alone, visibly), stores exactly what was sent, and leaves delivery only to send.
+    """
+    emails: list[OutgoingEmail] = []
+    for notice in notices:
+        try:
+            emails.append(OutgoingEmail(notice, now, render_for_wire(renderer, notice, now)))
+        except TemplateProblem as problem:
+            emails.append(OutgoingEmail(notice, now, None, problem.message))
+    return uow.outbox.add(emails)
 
 
 def queue_notices_for_new_events(
-    uow: UnitOfWork, rules: NotificationRules, links: Links, now: datetime
+    uow: UnitOfWork, rules: NotificationRules, links: Links, renderer: EmailRenderer, now: datetime
 ) -> int:
     """Called by the unit of work just before it commits; returns how many emails were queued."""
     changed = [s for s in uow.signoffs.seen if s.new_audit_events]
@@ -19,4 +46,4 @@ def queue_notices_for_new_events(
     notices = [
         notice for signoff in changed for notice in builder.for_events(signoff, signoff.new_audit_events)
     ]
-    return uow.outbox.add(notices, now)
+    return queue(uow, notices, renderer, now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from types import TracebackType
@@ -11,7 +12,7 @@ from typing import Any, Protocol, Self
 from signoff.domain.audit import AuditEvent
 from signoff.domain.directory import DirectoryConfig, Participant, Roster
 from signoff.domain.model import Delegation, SignOff
-from signoff.domain.notifications import DeliveryPolicy, Notice, NoticeEvent
+from signoff.domain.notifications import DeliveryPolicy, NoticeEvent
 from signoff.domain.outbox import OutgoingEmail
 
 
@@ -43,8 +44,10 @@ class DelegationRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    def add(self, notices: Sequence[Notice], now: datetime) -> int: ...
+    def add(self, emails: Sequence[OutgoingEmail]) -> int: ...
     def claim(self, owner: str, now: datetime, policy: DeliveryPolicy, limit: int) -> list[OutgoingEmail]: ...
+    def mark_delivered(self, email_ids: Sequence[int], owner: str, now: datetime) -> int: ...
+    def load(self, ids: Sequence[int]) -> None: ...
     def get(self, email_id: int) -> OutgoingEmail: ...
     def page(self, *, state: str | None = None, limit: int = 200, offset: int = 0) -> list[OutgoingEmail]: ...
     def counts(self) -> dict[str, int]: ...
@@ -85,11 +88,19 @@ class SendOutcome(Protocol):
     def error(self) -> str: ...
 
 
+@dataclass(frozen=True)
+class PreparedEmail:
+    """A rendered message as it goes on the wire, with its envelope."""
+
+    id: int
+    sender: str
+    recipient: str
+    data: bytes
+
+
 class Mailer(Protocol):
-    def send(
-        self, messages: Sequence[tuple[int, EmailMessage]], record: Callable[[int, SendOutcome], None]
-    ) -> None:
-        """Send the batch over one connection, calling `record` after each message.
+    def send(self, messages: Sequence[PreparedEmail], record: Callable[[int, SendOutcome], None]) -> None:
+        """Send the batch over a few reused connections, calling `record` after each message.
 
         Raises MailServerUnavailable when the server cannot be reached or refuses the login: the
         caller then puts back what was not recorded.

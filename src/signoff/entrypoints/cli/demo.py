@@ -95,7 +95,7 @@ def _play(app: Application, clock: FixedClock) -> int:
 
     def step(at: datetime, what: str) -> None:
         clock.set(at)
-        report = deliver_mail(deps, mailer, app.renderer)
+        report = deliver_mail(deps, mailer, app.settings.mail_from)
         console.print(f"{at:%a %d %b %H:%M}  {what}  [dim]({report.sent} emails sent)[/]", highlight=False)
 
     def write(signoff_id: int, section: str, author: str, body: str) -> None:

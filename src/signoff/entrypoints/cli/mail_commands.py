@@ -71,7 +71,7 @@ def mail_list(
 def mail_send() -> None:
     """Deliver every queued email that is due, now."""
     app = application()
-    report = deliver_mail(app.deps, app.mailer(), app.renderer)
+    report = deliver_mail(app.deps, app.mailer(), app.settings.mail_from)
     typer.echo(f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}")
     for failure in report.failures:
         typer.echo(f"  failed {failure}", err=True)
@@ -101,7 +101,7 @@ def mail_preview(
         raise InvalidInput(
             f"unknown event {event!r}; choose from {', '.join(e.value for e in NoticeEvent)}"
         ) from None
-    message = application().renderer.render(
+    message = application().deps.renderer.render(
         notice_event,
         example_context(notice_event),
         to="daniel.holt@cheshire.police.example.org",
@@ -152,7 +152,7 @@ def sweep() -> None:
     for problem in report.problems or []:
         typer.echo(f"  problem: {problem}", err=True)
     if app.settings.smtp_host:
-        delivered = deliver_mail(app.deps, app.mailer(), app.renderer)
+        delivered = deliver_mail(app.deps, app.mailer(), app.settings.mail_from)
         typer.echo(f"sent {delivered.sent}, retrying later {delivered.retrying}, failed {delivered.failed}")
         if delivered.problem:
             typer.echo(f"error: {delivered.problem}", err=True)

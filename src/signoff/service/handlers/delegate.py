@@ -8,6 +8,7 @@ from signoff.domain.model import Delegation
 from signoff.domain.notifications import NoticeBuilder, NoticeEvent
 from signoff.service.commands import DelegateApprovals
 from signoff.service.dependencies import Dependencies
+from signoff.service.notify import queue
 
 
 def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
@@ -30,7 +31,8 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
         uow.flush()
         assert delegation.id is not None  # noqa: S101 - set by the flush
         builder = NoticeBuilder(deps.load_notification_rules(), uow.directory.roster(), deps.links)
-        uow.outbox.add(
+        queue(
+            uow,
             builder.for_delegation(
                 NoticeEvent.DELEGATION_STARTED,
                 delegation.id,
@@ -40,6 +42,7 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
                 command.ends_at,
                 command.reason,
             ),
+            deps.renderer,
             deps.clock.now(),
         )
         uow.commit()

@@ -1,15 +1,18 @@
-"""Send what the outbox holds: claim a batch under a lease, send it over one connection, record each result."""
+"""Send what the outbox holds: claim a batch under a lease, send it, record each result as it comes."""
 
 from __future__ import annotations
 
 import os
+import queue
 import socket
+import threading
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.utils import parseaddr
 
-from signoff.domain.errors import MailServerUnavailable, TemplateProblem
+from signoff.domain.errors import MailServerUnavailable
+from signoff.domain.transitions import OutboxState
 from signoff.service.dependencies import Dependencies
-from signoff.service.ports import EmailRenderer, Mailer, SendOutcome
+from signoff.service.ports import Mailer, PreparedEmail, SendOutcome, UnitOfWork
 
 
 @dataclass
@@ -27,82 +30,113 @@ def deliverer_name() -> str:
 
 
 def deliver_mail(
-    deps: Dependencies, mailer: Mailer, renderer: EmailRenderer, *, max_batches: int | None = None
+    deps: Dependencies, mailer: Mailer, sender: str, *, max_batches: int | None = None
 ) -> DeliveryReport:
-    """Deliver until nothing is due (or `max_batches`); stops at the first batch the server cannot take."""
+    """Deliver until nothing is due (or `max_batches`); stops at the first batch the server cannot take.
+
+    `sender` is the envelope sender (the From address).
+    """
     report = DeliveryReport()
+    envelope_from = parseaddr(sender)[1]
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
-        if not _deliver_batch(deps, mailer, renderer, report) or report.problem:
+        if not _deliver_batch(deps, mailer, envelope_from, report) or report.problem:
             break
     return report
 
 
-def _deliver_batch(
-    deps: Dependencies, mailer: Mailer, renderer: EmailRenderer, report: DeliveryReport
-) -> bool:
+def _deliver_batch(deps: Dependencies, mailer: Mailer, envelope_from: str, report: DeliveryReport) -> bool:
     policy = deps.load_notification_rules().delivery
     owner = deliverer_name()
-    now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
-        claimed = uow.outbox.claim(owner, now, policy, policy.batch_size)
-        batch = [(e.id, e.notice_event, e.context, e.recipient_email, e.idempotency_key) for e in claimed]
+        claimed = uow.outbox.claim(owner, deps.clock.now(), policy, policy.batch_size)
+        batch = [
+            PreparedEmail(id=e.id, sender=envelope_from, recipient=e.recipient_email, data=e.message)
+            for e in claimed
+            if e.id is not None and e.message is not None
+        ]
         uow.commit()
     if not batch:
         return False
-
-    messages: list[tuple[int, EmailMessage]] = []
-    for email_id, event, context, recipient, key in batch:
-        assert email_id is not None  # noqa: S101 - claimed rows are stored rows
-        try:
-            messages.append((email_id, renderer.render(event, context, to=recipient, key=key, now=now)))
-        except TemplateProblem as problem:
-            _record(deps, email_id, owner, report, permanent=True, error=problem.message)
-
-    recorded: set[int] = set()
-
-    def record(email_id: int, outcome: SendOutcome) -> None:
-        recorded.add(email_id)
-        if outcome.sent:
-            _record_sent(deps, email_id, owner, report)
-        else:
-            _record(deps, email_id, owner, report, permanent=outcome.permanent, error=outcome.error)
-
+    recorder = _Recorder(deps, owner, report)
     try:
-        mailer.send(messages, record)
+        mailer.send(batch, recorder.put)
     except MailServerUnavailable as unavailable:
         report.problem = unavailable.message
-        _release(deps, [i for i, _ in messages if i not in recorded], owner, unavailable.message, report)
+    finally:
+        recorder.finish()
+    if report.problem:
+        _release(deps, [e.id for e in batch if e.id not in recorder.recorded], owner, report.problem, report)
     return True
 
 
-def _record_sent(deps: Dependencies, email_id: int, owner: str, report: DeliveryReport) -> None:
-    # One small transaction per message: a crash right after sending loses at most this one mark.
-    with deps.new_unit_of_work() as uow:
-        email = uow.outbox.get(email_id)
-        if email.lease_owner != owner:
-            return  # our lease ran out and another deliverer took it; it will record its own result
-        email.delivered(deps.clock.now())
-        uow.commit()
-    report.sent += 1
+class _Recorder:
+    """Writes delivery results on its own thread, as many as have arrived in each transaction.
+
+    Sending never waits for the database, yet a result is written within one commit of arriving: a
+    crash loses at most the marks of that commit (those messages may then go twice; none is lost).
+    """
+
+    def __init__(self, deps: Dependencies, owner: str, report: DeliveryReport) -> None:
+        self._deps = deps
+        self._owner = owner
+        self._report = report
+        self._results: queue.SimpleQueue[tuple[int, SendOutcome] | None] = queue.SimpleQueue()
+        self.recorded: set[int] = set()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="record-delivery", daemon=True)
+        self._thread.start()
+
+    def put(self, email_id: int, outcome: SendOutcome) -> None:
+        self._results.put((email_id, outcome))
+
+    def finish(self) -> None:
+        self._results.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            with self._deps.new_unit_of_work() as uow:
+                done = False
+                while not done:
+                    group = [self._results.get()]
+                    while not self._results.empty():
+                        group.append(self._results.get())
+                    done = group[-1] is None
+                    results = [item for item in group if item is not None]
+                    sent = [email_id for email_id, outcome in results if outcome.sent]
+                    # A message whose lease another deliverer took over is theirs to record.
+                    self._report.sent += uow.outbox.mark_delivered(sent, self._owner, self._deps.clock.now())
+                    for email_id, outcome in results:
+                        if not outcome.sent:
+                            _record_failure(uow, self._deps, email_id, self._owner, outcome, self._report)
+                    uow.commit()
+                    self.recorded.update(email_id for email_id, _ in results)
+        except BaseException as error:  # handed to the caller's thread by finish()
+            self._error = error
 
 
-def _record(
-    deps: Dependencies, email_id: int, owner: str, report: DeliveryReport, *, permanent: bool, error: str
+def _record_failure(
+    uow: UnitOfWork,
+    deps: Dependencies,
+    email_id: int,
+    owner: str,
+    outcome: SendOutcome,
+    report: DeliveryReport,
 ) -> None:
-    with deps.new_unit_of_work() as uow:
-        email = uow.outbox.get(email_id)
-        if email.lease_owner != owner:
-            return
-        email.attempt_failed(
-            error, deps.clock.now(), deps.load_notification_rules().delivery, permanent=permanent
-        )
-        failed = email.state.value == "failed"
-        uow.commit()
-    if failed:
+    now = deps.clock.now()
+    email = uow.outbox.get(email_id)
+    if email.lease_owner != owner:
+        return
+    email.attempt_failed(
+        outcome.error, now, deps.load_notification_rules().delivery, permanent=outcome.permanent
+    )
+    if email.state is OutboxState.FAILED:
         report.failed += 1
-        report.failures.append(f"#{email_id}: {error}")
+        report.failures.append(f"#{email_id}: {outcome.error}")
     else:
         report.retrying += 1
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from signoff.domain.errors import SignoffError
 from signoff.domain.notifications import Notice, NoticeBuilder, NoticeEvent
 from signoff.service.dependencies import Dependencies
+from signoff.service.notify import queue
 
 # Delegations that ended longer ago than this are not announced any more (say, after an outage).
 DELEGATION_END_WINDOW = timedelta(days=7)
@@ -59,7 +60,7 @@ def _for_signoff(signoff_id: int, deps: Dependencies) -> int:
                 notices += builder.for_holding(signoff, holding, NoticeEvent.OVERDUE, due_key)
             if stage.escalate_at <= now:
                 notices += builder.for_holding(signoff, holding, NoticeEvent.ESCALATION, due_key)
-        queued = uow.outbox.add(notices, now)
+        queued = queue(uow, notices, deps.renderer, now)
         uow.commit()
         return queued
 
@@ -81,6 +82,6 @@ def _delegation_endings(deps: Dependencies) -> int:
                 delegation.ends_at,
                 delegation.reason,
             )
-        queued = uow.outbox.add(notices, now)
+        queued = queue(uow, notices, deps.renderer, now)
         uow.commit()
         return queued
