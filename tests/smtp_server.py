@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from signoff.adapters.mail_sink import free_port
 
@@ -40,14 +41,31 @@ class Inbox:
         return [m for m in self.messages if address in str(m["To"])]
 
 
+def _accept_only(username: str, password: str) -> Any:
+    """An aiosmtpd authenticator that accepts one login."""
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+        return AuthResult(success=given == (username, password), handled=False)
+
+    return authenticate
+
+
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.inbox = Inbox()
+        self.login = login
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        auth: dict[str, Any] = {}
+        if self.login:
+            auth = {
+                "authenticator": _accept_only(*self.login),
+                "auth_require_tls": False,
+            }
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **auth)
         self._controller.start()
 
     def stop(self) -> None:

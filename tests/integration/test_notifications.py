@@ -154,6 +154,56 @@ def test_a_server_that_is_down_then_up_gets_everything_exactly_once(
     assert Counter((str(m["X-Signoff-Event"]), recipient_of(m)) for m in server.inbox.messages) == EXPECTED
 
 
+def test_a_server_stopped_mid_run_gets_the_rest_once_it_is_back(app: Application, clock: FixedClock) -> None:
+    server = SmtpServer()
+    server.start()
+    signoff_id = start_reference(app)
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    assert deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from).sent == 2
+    server.stop()
+    approve(app, signoff_id, "report-summary", RACHEL)  # approved, stage complete, the force asked
+    down = deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
+    assert down.sent == 0
+    assert down.released == 3
+    server.start()
+    try:
+        assert deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from).sent == 3
+        assert deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from).sent == 0
+    finally:
+        server.stop()
+    received = Counter((str(m["X-Signoff-Event"]), recipient_of(m)) for m in server.inbox.messages)
+    assert received == Counter(
+        {
+            ("drafting_assigned", OWEN): 1,
+            ("approval_requested", RACHEL): 1,
+            ("section_approved", OWEN): 1,
+            ("stage_completed", HANNAH): 1,
+            ("drafting_assigned", PRIYA): 1,
+        }
+    )
+
+
+def test_a_refused_login_says_so_and_leaves_the_queue_intact(app: Application) -> None:
+    start_reference(app)
+    server = SmtpServer(login=("signoff", "right"))
+    server.start()
+    try:
+        wrong = SmtpMailer(
+            SmtpSettings(host="127.0.0.1", port=server.port, username="signoff", password="wrong")
+        )
+        report = deliver_mail(app.deps, wrong, app.settings.mail_from)
+        assert report.problem is not None
+        assert "refused the login" in report.problem
+        assert "SIGNOFF_SMTP_PASSWORD" in report.problem
+        assert states(app) == {"queued": 1}
+        right = SmtpMailer(
+            SmtpSettings(host="127.0.0.1", port=server.port, username="signoff", password="right")
+        )
+        assert deliver_mail(app.deps, right, app.settings.mail_from).sent == 1
+    finally:
+        server.stop()
+
+
 def test_a_permanent_refusal_fails_one_message_and_the_rest_go(app: Application, clock: FixedClock) -> None:
     drive_reference(app, clock)
     with running_smtp_server() as server:

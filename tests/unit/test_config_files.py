@@ -11,6 +11,7 @@ from signoff.adapters.config_files import load_model
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.errors import InvalidInput
 from signoff.domain.inspection import Inspection
+from signoff.domain.notifications import Audience, NoticeEvent, NotificationRules
 from signoff.domain.pipeline import Pipeline
 from signoff.settings import PROJECT_ROOT
 
@@ -293,3 +294,37 @@ def test_the_shipped_directory_and_pipeline_load_and_agree() -> None:
     for office in pccs:
         holders = {role for p in directory.people if p.organisation == office.key for role in p.roles}
         assert {"pcc_admin", "policy_officer", "chief_executive", "commissioner"} <= holders, office.key
+
+
+def test_an_invalid_email_address_in_the_directory_names_the_person(tmp_path: Path) -> None:
+    path = tmp_path / "directory.yaml"
+    path.write_text(
+        "roles: {viewer: Viewer}\n"
+        "organisations:\n"
+        "  - {key: x-force, name: X Police, kind: force}\n"
+        "people:\n"
+        "  - name: Ada Lovelace\n"
+        "    email: ada.example.org\n"
+        "    organisation: x-force\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as caught:
+        load_model(path, DirectoryConfig)
+    assert f"{path}:6" in caught.value.message
+    assert "Ada Lovelace" in caught.value.message
+    assert "email" in caught.value.message
+
+
+def test_the_shipped_notification_rules_load() -> None:
+    rules = load_model(CONFIG / "notifications.yaml", NotificationRules)
+    assert rules.events[NoticeEvent.APPROVAL_REQUESTED] == [Audience.APPROVER]
+    assert rules.delivery.max_attempts >= 1
+
+
+def test_an_invalid_formal_copy_address_is_refused_with_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "notifications.yaml"
+    text = (CONFIG / "notifications.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace("pcc-responses@hmicfrs.example.org", "not-an-address"), encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        load_model(path, NotificationRules)
+    assert "formal_copies.hmicfrs.email" in caught.value.message
