@@ -15,7 +15,8 @@ from signoff.bootstrap import Application
 from signoff.domain.model import Outcome
 from signoff.domain.notifications import NoticeEvent
 from signoff.service.clock import FixedClock
-from signoff.service.commands import Decide, DelegateApprovals
+from signoff.service.commands import Decide, DelegateApprovals, WithdrawSignoff
+from signoff.service.handlers.administer import withdraw_signoff
 from signoff.service.handlers.advance_signoff import advance_signoff
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
@@ -276,6 +277,38 @@ def test_reminders_overdue_notices_and_escalations_go_once_each(app: Application
     assert mail[("overdue", RACHEL)] == 1
     # Rachel, the chief executive, names no escalation contact: the office's administrator hears.
     assert mail[("escalation", HANNAH)] == 1
+
+    with running_smtp_server() as server:
+        deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
+    link = f"http://127.0.0.1:8000/signoffs/{signoff_id}/sections/report-summary"
+    for event, person in [("reminder", RACHEL), ("overdue", RACHEL), ("escalation", HANNAH)]:
+        [message] = [m for m in server.inbox.to(person) if m["X-Signoff-Event"] == event]
+        text = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
+        assert text is not None
+        assert html is not None
+        assert "Report summary" in str(message["Subject"])
+        assert link in text.get_content()
+        assert f'href="{link}"' in html.get_content()
+
+
+def test_withdrawing_tells_everyone_taking_part(app: Application) -> None:
+    signoff_id = start_reference(app)
+    withdraw_signoff(
+        WithdrawSignoff(
+            signoff_id=signoff_id, reason="Cheshire is not a subject of the report.", admin=HANNAH
+        ),
+        app.deps,
+    )
+    with running_smtp_server() as server:
+        deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
+    told = {recipient_of(m) for m in server.inbox.messages if m["X-Signoff-Event"] == "withdrawn"}
+    assert {OWEN, RACHEL, PRIYA, DANIEL, ANDREW, JOHN} <= told
+    [to_john] = [m for m in server.inbox.to(JOHN) if m["X-Signoff-Event"] == "withdrawn"]
+    assert (
+        "Cheshire is not a subject of the report."
+        in to_john.get_body(preferencelist=("plain",)).get_content()
+    )
 
 
 def test_a_delegation_that_ends_is_announced_once(app: Application, clock: FixedClock) -> None:
