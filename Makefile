@@ -16,8 +16,8 @@ demo: $(INSTALLED)
 	$(BIN)/signoff demo
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests migrations bench
-	$(BIN)/ruff format --check src tests migrations bench
+	$(BIN)/ruff check src flows tests migrations bench
+	$(BIN)/ruff format --check src flows tests migrations bench
 	$(BIN)/mypy
 
 test: lint
@@ -27,8 +27,8 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/mail_delivery.py
 
 format: $(INSTALLED)
-	$(BIN)/ruff format src tests migrations bench
-	$(BIN)/ruff check --fix src tests migrations bench
+	$(BIN)/ruff format src flows tests migrations bench
+	$(BIN)/ruff check --fix src flows tests migrations bench
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

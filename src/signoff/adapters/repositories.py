@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from signoff.adapters.orm import audit_events, delegations, organisations, people, signoffs, stages
+from signoff.adapters.orm import audit_events, delegations, organisations, people, sections, signoffs, stages
 from signoff.domain.audit import AuditEvent
 from signoff.domain.directory import DirectoryConfig, OrganisationKind, Participant, Roster
 from signoff.domain.errors import InvalidInput, NotFound
 from signoff.domain.model import Delegation, SignOff
-from signoff.domain.transitions import SignoffState, StageState
+from signoff.domain.transitions import SectionState, SignoffState, StageState
 
 
 class SqlSignoffRepository:
@@ -69,6 +69,33 @@ class SqlSignoffRepository:
             .order_by(signoffs.c.id)
         )
         return list(self._session.scalars(query))
+
+    def needing_advance(self) -> list[int]:
+        """Active sign-offs with a step left undone: an open stage whose sections are all approved, or
+        no open stage at all. Normally none; after a lost trigger, the ones to advance."""
+        unapproved = (
+            select(sections.c.id)
+            .where(sections.c.stage_id == stages.c.id, sections.c.state != SectionState.APPROVED.value)
+            .exists()
+        )
+        finished_stage = (
+            select(signoffs.c.id)
+            .join(stages, stages.c.signoff_id == signoffs.c.id)
+            .where(
+                signoffs.c.state == SignoffState.ACTIVE.value,
+                stages.c.state == StageState.OPEN.value,
+                stages.c.kind == "approval",
+                ~unapproved,
+            )
+        )
+        open_stage = select(stages.c.id).where(
+            stages.c.signoff_id == signoffs.c.id, stages.c.state == StageState.OPEN.value
+        )
+        no_open_stage = select(signoffs.c.id).where(
+            signoffs.c.state == SignoffState.ACTIVE.value, ~open_stage.exists()
+        )
+        found = set(self._session.scalars(finished_stage)) | set(self._session.scalars(no_open_stage))
+        return sorted(found)
 
 
 class SqlDirectoryRepository:

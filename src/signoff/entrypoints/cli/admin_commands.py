@@ -8,6 +8,7 @@ from rich.table import Table
 from signoff.entrypoints.cli.common import (
     AS_OPTION,
     JSON_OPTION,
+    after_change,
     application,
     console,
     parse_date,
@@ -69,6 +70,7 @@ def reassign(
         application().deps,
     )
     typer.echo(f"{section_key}: reassigned from {from_person} to {to_person}")
+    after_change(signoff_id)
 
 
 @reports_errors
@@ -93,6 +95,7 @@ def extend(
         application().deps,
     )
     typer.echo(f"{stage}: now due {new_due}")
+    after_change(signoff_id)
 
 
 @reports_errors
@@ -104,6 +107,7 @@ def withdraw(
     """Withdraw a sign-off (say, the force is not the report's subject)."""
     withdraw_signoff(WithdrawSignoff(signoff_id=signoff_id, reason=reason, admin=actor), application().deps)
     typer.echo(f"sign-off #{signoff_id} withdrawn")
+    after_change(signoff_id)
 
 
 @reports_errors
@@ -130,6 +134,7 @@ def delegate(
         app.deps,
     )
     typer.echo(f"delegation #{delegation_id}: {to_person} may decide for {from_person} until {until}")
+    after_change(None)
 
 
 @audit_app.command("verify")

@@ -100,3 +100,15 @@ def print_json(value: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
     else:
         data = [item.model_dump(mode="json") for item in value]
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def after_change(signoff_id: int | None) -> None:
+    """Start the router for the changed sign-off (or just deliver mail), and say what came of it.
+
+    On standard error, so that a command's own output (the new ids, say) stays easy to script.
+    """
+    from flows.triggers import trigger_advance, trigger_delivery  # the flows layer sits outside src/
+
+    app = application()
+    outcome = trigger_advance(app, signoff_id) if signoff_id is not None else trigger_delivery(app)
+    errors.print(f"[dim]then: {outcome}[/]", highlight=False)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from signoff.entrypoints.cli import admin_commands, demo, mail_commands, setup_commands, signoff_commands
+from signoff.entrypoints.cli import (
+    admin_commands,
+    demo,
+    mail_commands,
+    serve_command,
+    setup_commands,
+    signoff_commands,
+)
 
 app = typer.Typer(
     help="signoff: the sign-off of a PCC's statutory response to an HMICFRS inspection.",
@@ -33,6 +40,7 @@ app.command("extend")(admin_commands.extend)
 app.command("withdraw")(admin_commands.withdraw)
 app.command("delegate")(admin_commands.delegate)
 app.command("demo")(demo.demo)
+app.command("serve")(serve_command.serve)
 
 
 def run() -> None:

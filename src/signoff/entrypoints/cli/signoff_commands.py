@@ -15,6 +15,7 @@ from signoff.domain.model import Outcome
 from signoff.entrypoints.cli.common import (
     AS_OPTION,
     JSON_OPTION,
+    after_change,
     application,
     console,
     print_json,
@@ -41,8 +42,11 @@ def start(
     app = application()
     inspection = load_model(file, Inspection)
     command = StartSignoff(inspection=inspection, started_by=actor, respond_for=respond_for or None)
-    for signoff_id in start_signoff(command, app.deps):
+    ids = start_signoff(command, app.deps)
+    for signoff_id in ids:
         typer.echo(signoff_id)
+    for signoff_id in ids:
+        after_change(signoff_id)
 
 
 @reports_errors
@@ -173,6 +177,7 @@ def draft(
         app.deps,
     )
     typer.echo(f"revision {number} of {section_key} submitted for approval")
+    after_change(signoff_id)
 
 
 @reports_errors
@@ -198,6 +203,7 @@ def decide_command(
         f"{recorded} recorded{behalf}; section is {result.section_state.value}, "
         f"sign-off is {result.signoff_state.value}"
     )
+    after_change(signoff_id)
 
 
 @reports_errors
@@ -205,3 +211,4 @@ def advance(signoff_id: int = typer.Argument(..., min=1)) -> None:
     """Close finished stages and open the next (normally automatic; safe to repeat)."""
     done = advance_signoff(signoff_id, application().deps)
     typer.echo("; ".join(done) if done else "nothing to do")
+    after_change(signoff_id)

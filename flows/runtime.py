@@ -1,0 +1,41 @@
+"""The application the flows act on, built once per process, and the Prefect settings they run under."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import prefect.settings as prefect_settings
+from prefect.settings import temporary_settings
+
+from signoff.bootstrap import Application, bootstrap
+
+
+class _Current:
+    application: Application | None = None
+
+
+def application() -> Application:
+    """The application from the environment's settings, or the one a caller installed."""
+    if _Current.application is None:
+        _Current.application = bootstrap()
+    return _Current.application
+
+
+def use_application(app: Application | None) -> None:
+    """Run the flows against this application (the demo's, a test's); None goes back to the default."""
+    _Current.application = app
+
+
+@contextmanager
+def lean_prefect() -> Iterator[None]:
+    """Settings for short flow runs: the state lives in our database, so a run needs no heartbeat
+    (which holds each run open for up to a second as it ends), and a served deployment is picked up
+    within a second of being asked for."""
+    with temporary_settings(
+        updates={
+            prefect_settings.PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+            prefect_settings.PREFECT_RUNNER_POLL_FREQUENCY: 1,
+        }
+    ):
+        yield

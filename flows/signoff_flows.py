@@ -1,0 +1,111 @@
+"""The flows: start a sign-off, route it (advance), sweep for due notices and missed steps, deliver mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger, tags, task
+from prefect.artifacts import create_table_artifact
+
+from flows import steps
+from flows.runtime import application
+from signoff.domain.errors import SignoffError
+from signoff.domain.inspection import Inspection
+from signoff.service.commands import StartSignoff
+from signoff.service.handlers.start_signoff import start_signoff
+
+
+@task(name="advance", task_run_name="advance sign-off {signoff_id}")
+def advance_task(signoff_id: int) -> list[str]:
+    return steps.advance(application(), signoff_id)
+
+
+@task(name="section", task_run_name="{section_key}")
+def section_task(signoff_id: int, section_key: str) -> dict[str, str]:
+    """Where one section stands; a task each, so the Prefect UI shows every section of the stage."""
+    rows = steps.status_table(application(), signoff_id)
+    return next(row for row in rows if row["section"] == section_key)
+
+
+@task(name="deliver-mail")
+def deliver_task() -> dict[str, Any]:
+    return steps.deliver(application())
+
+
+@task(name="status-artifact", task_run_name="status of sign-off {signoff_id}")
+def status_artifact_task(signoff_id: int) -> None:
+    rows = steps.status_table(application(), signoff_id)
+    create_table_artifact(
+        table=rows,
+        key=f"signoff-{signoff_id}",
+        description=f"Sign-off #{signoff_id}: sections, holders, decisions",
+    )
+
+
+@flow(name="advance-signoff", flow_run_name="advance-signoff-{signoff_id}")
+def advance_signoff_flow(signoff_id: int) -> list[str]:
+    """The router: close what is finished, open what is next, send the emails, show where it stands.
+
+    Idempotent: a second run finds nothing to do and sends nothing twice. A sign-off that does not
+    exist fails the run with that message; a withdrawn one ends it saying so, changing nothing.
+    """
+    logger = get_run_logger()
+    done = advance_task(signoff_id)
+    rows = steps.status_table(application(), signoff_id)
+    for section_key in [row["section"] for row in rows if row["stage"].endswith("(open)")]:
+        section_task(signoff_id, section_key)
+    report = deliver_task()
+    status_artifact_task(signoff_id)
+    state = steps.signoff_state(application(), signoff_id)
+    if state == "withdrawn":
+        logger.warning("sign-off #%s is withdrawn: nothing to do", signoff_id)
+    logger.info(
+        "sign-off #%s (%s): %s; %s email(s) sent",
+        signoff_id,
+        state,
+        "; ".join(done) or "nothing to do",
+        report["sent"],
+    )
+    return done
+
+
+@flow(name="start-signoff", flow_run_name="start-signoff")
+def start_signoff_flow(
+    inspection: dict[str, Any], started_by: str, respond_for: list[str] | None = None
+) -> list[int]:
+    """Intake: one sign-off per responding office, its first stage open, its first emails sent."""
+    command = StartSignoff(
+        inspection=Inspection.model_validate(inspection), started_by=started_by, respond_for=respond_for
+    )
+    ids = start_signoff(command, application().deps)
+    for signoff_id in ids:
+        with tags(f"signoff:{signoff_id}"):
+            advance_signoff_flow(signoff_id)
+    return ids
+
+
+@flow(name="deadline-sweep", flow_run_name="deadline-sweep")
+def deadline_sweep_flow() -> dict[str, Any]:
+    """Due reminders, overdue notices and escalations, once each; then any sign-off a lost trigger left
+    behind is advanced. One broken sign-off is reported and never stops the rest."""
+    logger = get_run_logger()
+    app = application()
+    notices = task(name="queue-due-notices")(steps.queue_due_notices)(app)
+    healed: list[int] = []
+    problems: list[str] = list(notices.get("problems") or [])
+    for signoff_id in steps.needing_advance(app):
+        try:
+            with tags(f"signoff:{signoff_id}"):
+                advance_signoff_flow(signoff_id)
+            healed.append(signoff_id)
+        except SignoffError as error:
+            problems.append(f"sign-off #{signoff_id}: {error.message}")
+    report = deliver_task()
+    for problem in problems:
+        logger.error(problem)
+    return {"queued": notices["queued"], "advanced": healed, "sent": report["sent"], "problems": problems}
+
+
+@flow(name="deliver-mail", flow_run_name="deliver-mail")
+def deliver_mail_flow() -> dict[str, Any]:
+    return deliver_task()

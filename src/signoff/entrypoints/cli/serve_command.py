@@ -1,0 +1,23 @@
+"""`signoff serve`: run the whole system on this machine (flows on their schedules, the mail sink)."""
+
+from __future__ import annotations
+
+import typer
+
+from signoff.entrypoints.cli.common import reports_errors
+
+
+@reports_errors
+def serve(
+    sweep_minutes: int = typer.Option(15, min=1, max=1440, help="Run the deadline sweep this often."),
+    mail_sink_port: int = typer.Option(
+        8025, min=1, max=65535, help="The mail sink's port, when no SMTP is set."
+    ),
+) -> None:
+    """Serve the Prefect deployments (advance, start, deliver mail, the deadline sweep) until stopped.
+
+    Against a Prefect server when PREFECT_API_URL is set; otherwise in Prefect's ephemeral mode.
+    """
+    from flows.serving import serve_forever  # Prefect is heavy; only this command needs it loaded
+
+    serve_forever(sweep_minutes=sweep_minutes, mail_sink_port=mail_sink_port)
