@@ -32,6 +32,11 @@ def deliver_task() -> dict[str, Any]:
     return steps.deliver(application())
 
 
+@task(name="queue-due-notices")
+def due_notices_task() -> dict[str, Any]:
+    return steps.queue_due_notices(application())
+
+
 @task(name="status-artifact", task_run_name="status of sign-off {signoff_id}")
 def status_artifact_task(signoff_id: int) -> None:
     rows = steps.status_table(application(), signoff_id)
@@ -90,7 +95,7 @@ def deadline_sweep_flow() -> dict[str, Any]:
     behind is advanced. One broken sign-off is reported and never stops the rest."""
     logger = get_run_logger()
     app = application()
-    notices = task(name="queue-due-notices")(steps.queue_due_notices)(app)
+    notices = due_notices_task()
     healed: list[int] = []
     problems: list[str] = list(notices.get("problems") or [])
     for signoff_id in steps.needing_advance(app):
@@ -100,6 +105,8 @@ def deadline_sweep_flow() -> dict[str, Any]:
             healed.append(signoff_id)
         except SignoffError as error:
             problems.append(f"sign-off #{signoff_id}: {error.message}")
+        except Exception as error:
+            problems.append(f"sign-off #{signoff_id} could not be advanced: {type(error).__name__}: {error}")
     report = deliver_task()
     for problem in problems:
         logger.error(problem)

@@ -1,8 +1,10 @@
 """`signoff demo`: the main job on the embedded defaults, in scratch folders, as if from publication day.
 
-It starts the reference sign-off, then plays the office, the force and the Commissioner through to
-"ready to publish" (one round of requested changes, one edit that invalidates an approval, one
-delegation), delivering every email to the local mail sink under var/mail/.
+It starts the reference sign-off through the start flow, then plays the office, the force and the
+Commissioner through to "ready to publish" (one round of requested changes, one edit that invalidates an
+approval, one delegation), running the router flow after each change and the deadline sweep at the
+end, all as real Prefect flow runs in Prefect's ephemeral mode; every email goes to the local mail sink
+under var/mail/.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import shutil
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flows.runtime import lean_prefect, use_application
+from flows.signoff_flows import advance_signoff_flow, deadline_sweep_flow, start_signoff_flow
 from signoff.adapters.config_files import load_model
 from signoff.adapters.database import upgrade_to_head
 from signoff.adapters.mail_sink import free_port, read_folder, start_mail_sink
@@ -20,12 +24,10 @@ from signoff.domain.model import Outcome
 from signoff.entrypoints.cli.common import console, reports_errors
 from signoff.entrypoints.cli.signoff_commands import print_plan
 from signoff.service.clock import FixedClock
-from signoff.service.commands import Decide, DelegateApprovals, StartSignoff, SubmitRevision
+from signoff.service.commands import Decide, DelegateApprovals, SubmitRevision
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
-from signoff.service.handlers.deliver_mail import deliver_mail
 from signoff.service.handlers.load_directory import load_directory
-from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.signoff_views import signoff_detail
@@ -66,7 +68,13 @@ def demo() -> None:
         upgrade_to_head(settings.database_url)
         loaded = load_directory(app.load_directory_config(), app.deps.load_pipeline(), app.deps)
         console.print(f"directory: {loaded.added} people loaded from {settings.directory_file}")
-        signoff_id = _play(app, clock)
+        use_application(app)
+        with lean_prefect():
+            signoff_id = _play(app, clock)
+            sweep = deadline_sweep_flow()
+        console.print(
+            f"deadline sweep: {sweep['queued']} notices due, {len(sweep['advanced'])} sign-offs to advance"
+        )
         print_plan(signoff_detail(signoff_id, app.deps))
         audit = verify_audit(signoff_id, app.deps)
         console.print(f"audit trail: {audit.events} events, {'intact' if audit.intact else 'BROKEN'}")
@@ -91,12 +99,16 @@ def demo() -> None:
 
 def _play(app: Application, clock: FixedClock) -> int:
     deps = app.deps
-    mailer = app.mailer()
+    signoff_id = 0
 
     def step(at: datetime, what: str) -> None:
         clock.set(at)
-        report = deliver_mail(deps, mailer, app.settings.mail_from)
-        console.print(f"{at:%a %d %b %H:%M}  {what}  [dim]({report.sent} emails sent)[/]", highlight=False)
+        with console.status(f"{what}: running the advance-signoff flow"):
+            before = _sent(app)
+            advance_signoff_flow(signoff_id)
+        console.print(
+            f"{at:%a %d %b %H:%M}  {what}  [dim]({_sent(app) - before} emails sent)[/]", highlight=False
+        )
 
     def write(signoff_id: int, section: str, author: str, body: str) -> None:
         submit_revision(
@@ -111,8 +123,14 @@ def _play(app: Application, clock: FixedClock) -> int:
         )
 
     inspection = load_model(REFERENCE_FILE, Inspection)
-    [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), deps)
-    step(DEMO_START, f"the policy officer starts sign-off #{signoff_id} from {REFERENCE_FILE.name}")
+    clock.set(DEMO_START)
+    with console.status("starting Prefect (ephemeral mode) and the start-signoff flow"):
+        [signoff_id] = start_signoff_flow(inspection.model_dump(mode="json"), OWEN)
+    console.print(
+        f"{DEMO_START:%a %d %b %H:%M}  the policy officer starts sign-off #{signoff_id} from {REFERENCE_FILE.name}"
+        f"  [dim]({_sent(app)} emails sent)[/]",
+        highlight=False,
+    )
     day = DEMO_START
     write(
         signoff_id, "report-summary", OWEN, "The North-West Regional Organised Crime Unit has been inspected."
@@ -170,3 +188,9 @@ def _play(app: Application, clock: FixedClock) -> int:
     rule(signoff_id, "commissioner-response", JOHN)
     step(day + timedelta(days=35), "the Commissioner approves his response: ready to publish")
     return signoff_id
+
+
+def _sent(app: Application) -> int:
+    with app.deps.new_unit_of_work() as uow:
+        sent: int = uow.outbox.counts().get("sent", 0)
+        return sent

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from signoff.entrypoints.cli.common import reports_errors
+from signoff.entrypoints.cli.prefect_environment import prepare_prefect
 
 
 @reports_errors
@@ -18,6 +19,7 @@ def serve(
 
     Against a Prefect server when PREFECT_API_URL is set; otherwise in Prefect's ephemeral mode.
     """
+    prepare_prefect(quiet=False)
     from flows.serving import serve_forever  # Prefect is heavy; only this command needs it loaded
 
     serve_forever(sweep_minutes=sweep_minutes, mail_sink_port=mail_sink_port)

@@ -37,6 +37,11 @@ def send_due_notices(deps: Dependencies) -> DueNoticesReport:
         except SignoffError as error:
             assert report.problems is not None  # noqa: S101 - set above
             report.problems.append(f"sign-off #{signoff_id}: {error.message}")
+        except Exception as error:
+            assert report.problems is not None  # noqa: S101 - set above
+            report.problems.append(
+                f"sign-off #{signoff_id} could not be checked: {type(error).__name__}: {error}"
+            )
         report.signoffs_checked += 1
     report.queued += _delegation_endings(deps)
     return report
