@@ -3,6 +3,7 @@ from this process, and a local mail sink when no SMTP server is configured."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import cast
 
@@ -25,8 +26,10 @@ def serve_forever(*, sweep_minutes: int, mail_sink_port: int) -> None:
     sink = None
     if not app.settings.smtp_host:
         sink = start_mail_sink(app.settings.mail_dir, "127.0.0.1", mail_sink_port)
-        settings = app.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": mail_sink_port})
-        use_application(bootstrap(settings))
+        # Flow runs start in child processes, which build their settings from the environment.
+        os.environ["SIGNOFF_SMTP_HOST"] = "127.0.0.1"
+        os.environ["SIGNOFF_SMTP_PORT"] = str(mail_sink_port)
+        use_application(bootstrap())
         print(f"no SMTP server configured: emails go to the mail sink, kept in {app.settings.mail_dir}/")
     try:
         with lean_prefect():

@@ -45,7 +45,8 @@ def _ask_served_flow(app: Application, signoff_id: int) -> str:
     from prefect.deployments import run_deployment
 
     with app.deps.new_unit_of_work() as uow:
-        position = uow.signoffs.get(signoff_id).audit_count
+        # The audit head names this exact state of the sign-off: the same state, the same run.
+        position = uow.signoffs.get(signoff_id).audit_head[:24]
     try:
         run = cast(
             FlowRun,
