@@ -1,9 +1,17 @@
-"""`signoff serve`: the whole system on one machine. The Prefect deployments with their schedules, served
-from this process, and a local mail sink when no SMTP server is configured."""
+"""`signoff serve`: the whole system on one machine: the flows on their schedules, and a local mail sink
+when no SMTP server is configured.
+
+With a Prefect server (PREFECT_API_URL), the four deployments are served from this process and the
+server's scheduler starts the sweep and the delivery; commands elsewhere start the router through the
+server. Without one, Prefect's ephemeral mode has no scheduler and no other process can reach it, so
+this process runs the sweep and the delivery itself, as flow runs, on the same intervals; commands then
+run the router in their own process.
+"""
 
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 from typing import cast
 
@@ -17,37 +25,62 @@ from flows.signoff_flows import (
     deliver_mail_flow,
     start_signoff_flow,
 )
+from flows.triggers import prefect_server_configured
 from signoff.adapters.mail_sink import start_mail_sink
 from signoff.bootstrap import bootstrap
 
 
-def serve_forever(*, sweep_minutes: int, mail_sink_port: int) -> None:
+def serve_forever(*, sweep_minutes: int, mail_sink_port: int, deliver_seconds: int = 60) -> None:
     app = application()
     sink = None
     if not app.settings.smtp_host:
         sink = start_mail_sink(app.settings.mail_dir, "127.0.0.1", mail_sink_port)
-        # Flow runs start in child processes, which build their settings from the environment.
+        # Flow runs may start in child processes, which build their settings from the environment.
         os.environ["SIGNOFF_SMTP_HOST"] = "127.0.0.1"
         os.environ["SIGNOFF_SMTP_PORT"] = str(mail_sink_port)
         use_application(bootstrap())
         print(f"no SMTP server configured: emails go to the mail sink, kept in {app.settings.mail_dir}/")
     try:
         with lean_prefect():
-            # Prefect types to_deployment as sync-or-async; called from sync code it returns the deployment.
-            deployments = [
-                cast(RunnerDeployment, d)
-                for d in (
-                    advance_signoff_flow.to_deployment(name="advance-signoff", tags=["signoff"]),
-                    start_signoff_flow.to_deployment(name="start-signoff", tags=["signoff"]),
-                    deliver_mail_flow.to_deployment(
-                        name="deliver-mail", interval=timedelta(minutes=1), tags=["signoff"]
-                    ),
-                    deadline_sweep_flow.to_deployment(
-                        name="deadline-sweep", interval=timedelta(minutes=sweep_minutes), tags=["signoff"]
-                    ),
-                )
-            ]
-            serve(*deployments)
+            if prefect_server_configured():
+                _serve_deployments(sweep_minutes, deliver_seconds)
+            else:
+                _run_on_intervals(sweep_minutes, deliver_seconds)
     finally:
         if sink is not None:
             sink.stop()
+
+
+def _serve_deployments(sweep_minutes: int, deliver_seconds: int) -> None:
+    # Prefect types to_deployment as sync-or-async; called from sync code it returns the deployment.
+    deployments = [
+        cast(RunnerDeployment, deployment)
+        for deployment in (
+            advance_signoff_flow.to_deployment(name="advance-signoff", tags=["signoff"]),
+            start_signoff_flow.to_deployment(name="start-signoff", tags=["signoff"]),
+            deliver_mail_flow.to_deployment(
+                name="deliver-mail", interval=timedelta(seconds=deliver_seconds), tags=["signoff"]
+            ),
+            deadline_sweep_flow.to_deployment(
+                name="deadline-sweep", interval=timedelta(minutes=sweep_minutes), tags=["signoff"]
+            ),
+        )
+    ]
+    serve(*deployments)
+
+
+def _run_on_intervals(sweep_minutes: int, deliver_seconds: int) -> None:
+    print(
+        f"Prefect ephemeral mode: running the deadline sweep every {sweep_minutes} min and delivery every "
+        f"{deliver_seconds} s from this process; ready"
+    )
+    next_sweep = next_delivery = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if now >= next_sweep:
+            deadline_sweep_flow()
+            next_sweep = now + sweep_minutes * 60
+        if now >= next_delivery:
+            deliver_mail_flow()
+            next_delivery = now + deliver_seconds
+        time.sleep(max(0.0, min(next_sweep, next_delivery) - time.monotonic()))

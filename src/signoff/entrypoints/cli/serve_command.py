@@ -14,6 +14,7 @@ def serve(
     mail_sink_port: int = typer.Option(
         8025, min=1, max=65535, help="The mail sink's port, when no SMTP is set."
     ),
+    deliver_seconds: int = typer.Option(60, min=1, max=3600, help="Deliver the outbox this often."),
 ) -> None:
     """Serve the Prefect deployments (advance, start, deliver mail, the deadline sweep) until stopped.
 
@@ -22,4 +23,4 @@ def serve(
     prepare_prefect(quiet=False)
     from flows.serving import serve_forever  # Prefect is heavy; only this command needs it loaded
 
-    serve_forever(sweep_minutes=sweep_minutes, mail_sink_port=mail_sink_port)
+    serve_forever(sweep_minutes=sweep_minutes, mail_sink_port=mail_sink_port, deliver_seconds=deliver_seconds)
