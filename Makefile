@@ -25,6 +25,7 @@ test: lint
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/mail_delivery.py
+	$(BIN)/python bench/decision_latency.py
 
 format: $(INSTALLED)
 	$(BIN)/ruff format src flows tests migrations bench

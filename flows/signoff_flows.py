@@ -37,6 +37,11 @@ def due_notices_task() -> dict[str, Any]:
     return steps.queue_due_notices(application())
 
 
+@task(name="mark-stalled")
+def mark_stalled_task() -> dict[str, Any]:
+    return steps.mark_stalled_work(application())
+
+
 @task(name="status-artifact", task_run_name="status of sign-off {signoff_id}")
 def status_artifact_task(signoff_id: int) -> None:
     rows = steps.status_table(application(), signoff_id)
@@ -91,13 +96,15 @@ def start_signoff_flow(
 
 @flow(name="deadline-sweep", flow_run_name="deadline-sweep")
 def deadline_sweep_flow() -> dict[str, Any]:
-    """Due reminders, overdue notices and escalations, once each; then any sign-off a lost trigger left
-    behind is advanced. One broken sign-off is reported and never stops the rest."""
+    """Due reminders, overdue notices and escalations, once each; work idle past the configured time
+    marked stalled; then any sign-off a lost trigger left behind is advanced. One broken sign-off is
+    reported and never stops the rest."""
     logger = get_run_logger()
     app = application()
     notices = due_notices_task()
+    stalled = mark_stalled_task()
     healed: list[int] = []
-    problems: list[str] = list(notices.get("problems") or [])
+    problems: list[str] = list(notices.get("problems") or []) + list(stalled["problems"])
     for signoff_id in steps.needing_advance(app):
         try:
             with tags(f"signoff:{signoff_id}"):
@@ -110,7 +117,13 @@ def deadline_sweep_flow() -> dict[str, Any]:
     report = deliver_task()
     for problem in problems:
         logger.error(problem)
-    return {"queued": notices["queued"], "advanced": healed, "sent": report["sent"], "problems": problems}
+    return {
+        "queued": notices["queued"],
+        "stalled": stalled["marked"],
+        "advanced": healed,
+        "sent": report["sent"],
+        "problems": problems,
+    }
 
 
 @flow(name="deliver-mail", flow_run_name="deliver-mail")

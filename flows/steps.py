@@ -10,6 +10,7 @@ from signoff.bootstrap import Application
 from signoff.domain.errors import MailServerUnavailable
 from signoff.service.handlers.advance_signoff import advance_signoff
 from signoff.service.handlers.deliver_mail import deliver_mail
+from signoff.service.handlers.mark_stalled import mark_stalled
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_views import signoff_detail
 
@@ -29,6 +30,10 @@ def deliver(app: Application) -> dict[str, Any]:
 
 def queue_due_notices(app: Application) -> dict[str, Any]:
     return asdict(send_due_notices(app.deps))
+
+
+def mark_stalled_work(app: Application) -> dict[str, Any]:
+    return asdict(mark_stalled(app.deps))
 
 
 def needing_advance(app: Application) -> list[int]:

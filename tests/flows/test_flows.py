@@ -207,3 +207,25 @@ def test_deliver_mail_flow_sends_the_outbox(smtp: tuple[SmtpServer, Application]
     start_reference(app)
     assert deliver_mail_flow()["sent"] == 1
     assert len(server.inbox.messages) == 1
+
+
+def test_the_sweep_marks_idle_work_stalled_once(flows_app: Application, clock: FixedClock) -> None:
+    signoff_id = start_reference(flows_app)
+    draft(flows_app, signoff_id, "report-summary", OWEN, "Summary.")
+    clock.advance(timedelta(days=3))
+    assert deadline_sweep_flow()["stalled"] == []
+    clock.advance(timedelta(days=7))  # well past five working days without a decision
+    assert deadline_sweep_flow()["stalled"] == [f"#{signoff_id} report-summary"]
+    assert deadline_sweep_flow()["stalled"] == []
+    with flows_app.engine.connect() as connection:
+        actions = (
+            connection.execute(
+                text("SELECT action FROM audit_events WHERE signoff_id = :id"), {"id": signoff_id}
+            )
+            .scalars()
+            .all()
+        )
+    assert actions.count("approval_stalled") == 1
+    # A decision starts the clock again: the next stage's drafting is not stalled.
+    approve(flows_app, signoff_id, "report-summary", RACHEL)
+    assert deadline_sweep_flow()["stalled"] == []

@@ -133,6 +133,7 @@ sections = Table(
     Column("awaiting_others", Boolean, nullable=False),
     Column("round", Integer, nullable=False),
     Column("last_activity_at", UTCDateTime),
+    Column("stalled_at", UTCDateTime),
 )
 
 revisions = Table(
@@ -166,6 +167,7 @@ approval_requests = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("activated_at", UTCDateTime),
     Column("closed_at", UTCDateTime),
+    Column("stalled_at", UTCDateTime),
     Index("ix_approval_requests_state_due_at", "state", "due_at"),
     Index("ix_approval_requests_approver_state", "approver_id", "state"),
 )

@@ -8,12 +8,21 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from signoff.adapters.orm import audit_events, delegations, organisations, people, sections, signoffs, stages
+from signoff.adapters.orm import (
+    approval_requests,
+    audit_events,
+    delegations,
+    organisations,
+    people,
+    sections,
+    signoffs,
+    stages,
+)
 from signoff.domain.audit import AuditEvent
 from signoff.domain.directory import DirectoryConfig, OrganisationKind, Participant, Roster
 from signoff.domain.errors import InvalidInput, NotFound
 from signoff.domain.model import Delegation, SignOff
-from signoff.domain.transitions import SectionState, SignoffState, StageState
+from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
 
 
 class SqlSignoffRepository:
@@ -69,6 +78,33 @@ class SqlSignoffRepository:
             .order_by(signoffs.c.id)
         )
         return list(self._session.scalars(query))
+
+    def with_idle_work(self, idle_since: datetime) -> list[int]:
+        """Active sign-offs with drafting or a pending approval untouched since `idle_since`, not yet marked."""
+        idle_requests = (
+            select(stages.c.signoff_id)
+            .join(sections, sections.c.stage_id == stages.c.id)
+            .join(approval_requests, approval_requests.c.section_id == sections.c.id)
+            .where(
+                approval_requests.c.state == RequestState.PENDING.value,
+                approval_requests.c.activated_at <= idle_since,
+                approval_requests.c.stalled_at.is_(None),
+            )
+        )
+        idle_drafting = (
+            select(stages.c.signoff_id)
+            .join(sections, sections.c.stage_id == stages.c.id)
+            .where(
+                sections.c.state.in_([SectionState.DRAFTING.value, SectionState.CHANGES_REQUESTED.value]),
+                sections.c.last_activity_at <= idle_since,
+                sections.c.stalled_at.is_(None),
+            )
+        )
+        found = set(self._session.scalars(idle_requests)) | set(self._session.scalars(idle_drafting))
+        active = select(signoffs.c.id).where(
+            signoffs.c.id.in_(found), signoffs.c.state == SignoffState.ACTIVE.value
+        )
+        return sorted(self._session.scalars(active)) if found else []
 
     def needing_advance(self) -> list[int]:
         """Active sign-offs with a step left undone: an open stage whose sections are all approved, or

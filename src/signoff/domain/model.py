@@ -160,6 +160,8 @@ class ApprovalRequest:
         self.created_at = created_at
         self.activated_at: datetime | None = None
         self.closed_at: datetime | None = None
+        # Set by the sweep when the request has waited idle past the configured time.
+        self.stalled_at: datetime | None = None
         self.decision = None
 
     def fire(self, event: RequestEvent, now: datetime) -> None:
@@ -201,6 +203,8 @@ class Section:
         self.awaiting_others = False
         self.round = 0
         self.last_activity_at: datetime | None = None
+        # Set by the sweep when drafting has been idle past the configured time; activity clears it.
+        self.stalled_at: datetime | None = None
         self.revisions: list[Revision] = []
         self.requests: list[ApprovalRequest] = []
 
@@ -412,6 +416,44 @@ class SignOff:
                     )
         return found
 
+    def mark_stalled(self, now: datetime, calendar: WorkingCalendar, idle_working_days: int) -> list[str]:
+        """Mark what has waited idle for `idle_working_days` or more; each is marked (and recorded) once.
+
+        Returns the sections newly marked. A new revision or a decision starts the clock again.
+        """
+        marked: list[str] = []
+        hours = self.hours
+        today = local_day(now, hours)
+        for holding in self.holdings():
+            if holding.since is None:
+                continue
+            idle = calendar.working_days_between(local_day(holding.since, hours), today)
+            if idle < idle_working_days:
+                continue
+            section = holding.section
+            if holding.kind == "draft" and section.stalled_at is None:
+                section.stalled_at = now
+                self.record(now, "drafting_stalled", section.key, actor_id=None, idle_working_days=idle)
+                marked.append(section.key)
+            if holding.kind == "approve":
+                for request in section.current_requests():
+                    if (
+                        request.approver_id == holding.person_id
+                        and request.state is RequestState.PENDING
+                        and request.stalled_at is None
+                    ):
+                        request.stalled_at = now
+                        self.record(
+                            now,
+                            "approval_stalled",
+                            section.key,
+                            actor_id=None,
+                            approver_id=request.approver_id,
+                            idle_working_days=idle,
+                        )
+                        marked.append(section.key)
+        return marked
+
     # ----- the audit trail -----
 
     def record(
@@ -541,6 +583,7 @@ class SignOff:
         for section in stage.ordered_sections():
             section.fire(SectionEvent.OPEN)
             section.last_activity_at = now
+        section.stalled_at = None
 
     # ----- drafting -----
 
@@ -632,6 +675,7 @@ class SignOff:
     ) -> None:
         section.round += 1
         section.last_activity_at = now
+        section.stalled_at = None
         for step_number, (_require, approvers) in enumerate(steps):
             for approver_id in approvers:
                 section.requests.append(
@@ -727,6 +771,7 @@ class SignOff:
         )
         request.decision = decision
         section.last_activity_at = now
+        section.stalled_at = None
         self.record(
             now,
             "decision",

@@ -1,0 +1,284 @@
+"""From a recorded decision to the next person's email, and the memory that 200 waiting sign-offs hold:
+`signoff serve` (state in the database, short flow runs started by run_deployment) beside one Prefect
+flow per sign-off that waits with pause_flow_run and is resumed with resume_flow_run (default settings).
+
+Both run against the same local `prefect server` and send to the same SMTP server.
+Usage: python bench/decision_latency.py [--rounds 5] [--waiting 200]
+Writes bench/results/decision_latency.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiosmtpd.controller import Controller
+
+from signoff.adapters.config_files import load_model
+from signoff.adapters.database import upgrade_to_head
+from signoff.adapters.mail_sink import free_port
+from signoff.bootstrap import bootstrap
+from signoff.domain.inspection import Inspection
+from signoff.domain.model import Outcome
+from signoff.service.clock import FixedClock
+from signoff.service.commands import Decide, StartSignoff, SubmitRevision
+from signoff.service.handlers.decide import decide
+from signoff.service.handlers.load_directory import load_directory
+from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.submit_revision import submit_revision
+from signoff.settings import PROJECT_ROOT, Settings
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent
+START = datetime(2023, 11, 10, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+OWEN = "owen.prescott@cheshire-pcc.example.org"
+RACHEL = "rachel.ashworth@cheshire-pcc.example.org"
+PRIYA = "priya.mistry@cheshire.police.example.org"
+
+
+class Counting:
+    """An SMTP server's handler that remembers when each recipient's mail arrived."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[tuple[float, str]] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802, ARG002
+        with self.lock:
+            self.arrivals.extend((time.monotonic(), r) for r in envelope.rcpt_tos)
+        return "250 OK"
+
+    def wait_for(self, recipient: str, after: float, timeout: float = 60) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                found = [t for t, r in self.arrivals if r == recipient and t >= after]
+            if found:
+                return min(found)
+            time.sleep(0.01)
+        raise SystemExit(f"no email to {recipient} within {timeout} s")
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+        pending.extend(int(child) for child in children)
+    return total / 1024
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def start_prefect_server(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own venv's prefect
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env={**env, "PREFECT_HOME": str(root / "prefect-server")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=1) as response:  # noqa: S310 - loopback
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    wait_until(healthy, "the Prefect server")
+    return server, api
+
+
+def signoff_serve(
+    root: Path, env: dict[str, str], rounds: int, waiting: int, smtp: Counting, smtp_port: int
+) -> dict[str, Any]:
+    database = f"sqlite:///{root / 'signoff.db'}"
+    upgrade_to_head(database)
+    settings = Settings(database_url=database, smtp_host="127.0.0.1", smtp_port=smtp_port)
+    app = bootstrap(settings, clock=FixedClock(START))
+    load_directory(app.load_directory_config(), app.deps.load_pipeline(), app.deps)
+    reference = load_model(PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml", Inspection)
+    ids = []
+    for number in range(max(waiting, rounds)):
+        inspection = reference.model_copy(update={"title": f"Bench {number}: {reference.title}"})
+        [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
+        submit_revision(
+            SubmitRevision(signoff_id=signoff_id, section="report-summary", author=OWEN, body="Summary."),
+            app.deps,
+        )
+        ids.append(signoff_id)
+    serve_env = {
+        **env,
+        "SIGNOFF_DATABASE_URL": database,
+        "SIGNOFF_SMTP_HOST": "127.0.0.1",
+        "SIGNOFF_SMTP_PORT": str(smtp_port),
+        "SIGNOFF_FROZEN_TIME": START.isoformat(),
+        "PREFECT_HOME": str(root / "prefect-serve"),
+    }
+    log = (root / "serve.log").open("wb")
+    serve = subprocess.Popen(  # noqa: S603 - our own command
+        [str(BIN / "signoff"), "serve"],
+        env=serve_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_until(
+            lambda: "being served" in (root / "serve.log").read_text(errors="replace"), "signoff serve"
+        )
+        time.sleep(3)  # let the first scheduled delivery clear what the set-up queued
+        memory = rss_mib(serve.pid)
+        os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"]
+        from flows.triggers import trigger_advance
+
+        latencies = []
+        for signoff_id in ids[:rounds]:
+            decide(
+                Decide(
+                    signoff_id=signoff_id, section="report-summary", actor=RACHEL, outcome=Outcome.APPROVE
+                ),
+                app.deps,
+            )
+            recorded = time.monotonic()
+            trigger_advance(app, signoff_id)
+            latencies.append(smtp.wait_for(PRIYA, recorded) - recorded)
+            time.sleep(1)
+        return {"latencies": latencies, "memory": memory}
+    finally:
+        serve.kill()
+        serve.wait()
+        log.close()
+        app.engine.dispose()
+
+
+def paused_flows(
+    root: Path, env: dict[str, str], rounds: int, waiting: int, smtp: Counting, smtp_port: int
+) -> dict[str, Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+    from prefect.flow_runs import resume_flow_run
+
+    os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"]
+
+    async def paused_ids() -> list[Any]:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+                ),
+                limit=waiting + rounds,
+            )
+            return [run.id for run in runs]
+
+    def run_flows(count: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(  # noqa: S603 - our own script
+            [sys.executable, str(PROJECT_ROOT / "bench" / "paused_flow.py"), str(count), str(smtp_port)],
+            env={**env, "PREFECT_HOME": str(root / "prefect-paused")},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    latencies = []
+    for number in range(rounds):
+        process = run_flows(1)
+        wait_until(lambda: len(asyncio.run(paused_ids())) == 1, "a paused flow run")
+        resumed = time.monotonic()
+        resume_flow_run(asyncio.run(paused_ids())[0])
+        latencies.append(smtp.wait_for("next.approver.0@example.org", resumed) - resumed)
+        process.wait(timeout=120)
+        del number
+    process = run_flows(waiting)
+    try:
+        wait_until(
+            lambda: len(asyncio.run(paused_ids())) == waiting, f"{waiting} paused flow runs", timeout=600
+        )
+        time.sleep(2)
+        memory = rss_mib(process.pid)
+    finally:
+        process.kill()
+        process.wait()
+    return {"latencies": latencies, "memory": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--waiting", type=int, default=200)
+    args = parser.parse_args()
+    smtp = Counting()
+    smtp_port = free_port()
+    controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SIGNOFF_", "PREFECT_"))},
+            "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_LOGGING_LEVEL": "WARNING",
+        }
+        server, api = start_prefect_server(root, env)
+        env["PREFECT_API_URL"] = api
+        try:
+            ours = signoff_serve(root, env, args.rounds, args.waiting, smtp, smtp_port)
+            theirs = paused_flows(root, env, args.rounds, args.waiting, smtp, smtp_port)
+        finally:
+            server.kill()
+            server.wait()
+            controller.stop()
+    report = (
+        f"### Decision to the next person's email, and {args.waiting} sign-offs waiting\n\n"
+        "| design | median decision to email | worst | memory while waiting |\n"
+        "| --- | ---: | ---: | ---: |\n"
+        f"| `signoff serve`: state in the database, run_deployment starts a short flow run "
+        f"| {statistics.median(ours['latencies']):.2f} s | {max(ours['latencies']):.2f} s "
+        f"| {ours['memory']:.0f} MiB (the serve process; the waiting sign-offs are rows) |\n"
+        f"| one flow per sign-off, pause_flow_run / resume_flow_run (default settings) "
+        f"| {statistics.median(theirs['latencies']):.2f} s | {max(theirs['latencies']):.2f} s "
+        f"| {theirs['memory']:.0f} MiB ({args.waiting} paused async flows in one process) |\n\n"
+        f"{args.rounds} rounds each, against one local `prefect server` (SQLite) on this machine. A paused "
+        "flow learns it was resumed by polling every 10 s (pause_flow_run's default), so it answers in up "
+        "to 10 s, and each waiting sign-off keeps a flow run in memory for as long as it waits (weeks). "
+        "`signoff serve` is asked at once by run_deployment and polls for new runs every second; most of "
+        "its time is starting the flow run's process.\n"
+    )
+    print(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "decision_latency.md").write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
