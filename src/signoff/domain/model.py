@@ -583,7 +583,6 @@ class SignOff:
         for section in stage.ordered_sections():
             section.fire(SectionEvent.OPEN)
             section.last_activity_at = now
-        section.stalled_at = None
 
     # ----- drafting -----
 
