@@ -192,29 +192,30 @@ def paused_flows(
 
     os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"]
 
+    paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
+
     async def paused_ids() -> list[Any]:
         async with get_client() as client:
-            runs = await client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
-                ),
-                limit=waiting + rounds,
-            )
-            return [run.id for run in runs]
+            return [run.id for run in await client.read_flow_runs(flow_run_filter=paused, limit=200)]
+
+    async def paused_count() -> int:
+        async with get_client() as client:
+            return int(await client.count_flow_runs(flow_run_filter=paused))
 
     def run_flows(count: int) -> subprocess.Popen[bytes]:
+        log = (root / f"paused-{count}.log").open("ab")
         return subprocess.Popen(  # noqa: S603 - our own script
             [sys.executable, str(PROJECT_ROOT / "bench" / "paused_flow.py"), str(count), str(smtp_port)],
             env={**env, "PREFECT_HOME": str(root / "prefect-paused")},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
     latencies = []
     for number in range(rounds):
         process = run_flows(1)
-        wait_until(lambda: len(asyncio.run(paused_ids())) == 1, "a paused flow run")
+        wait_until(lambda: asyncio.run(paused_count()) == 1, "a paused flow run")
         resumed = time.monotonic()
         resume_flow_run(asyncio.run(paused_ids())[0])
         latencies.append(smtp.wait_for("next.approver.0@example.org", resumed) - resumed)

@@ -45,8 +45,11 @@ def _ask_served_flow(app: Application, signoff_id: int) -> str:
     from prefect.deployments import run_deployment
 
     with app.deps.new_unit_of_work() as uow:
+        signoff = uow.signoffs.get(signoff_id)
         # The audit head names this exact state of the sign-off: the same state, the same run.
-        position = uow.signoffs.get(signoff_id).audit_head[:24]
+        position = signoff.audit_head[:24]
+        stage = signoff.current_stage()
+        run_tags = [f"signoff:{signoff_id}"] + ([f"stage:{stage.key}"] if stage else [])
     try:
         run = cast(
             FlowRun,
@@ -55,7 +58,7 @@ def _ask_served_flow(app: Application, signoff_id: int) -> str:
                 parameters={"signoff_id": signoff_id},
                 timeout=0,
                 idempotency_key=f"advance:{signoff_id}:{position}",
-                tags=[f"signoff:{signoff_id}"],
+                tags=run_tags,
             ),
         )
     except Exception as error:
