@@ -1,9 +1,8 @@
 """The design signoff does not use, for comparison: a Prefect flow per sign-off that waits for approval
 with pause_flow_run (default settings) and emails the next approver when resumed.
 
-Run by bench/decision_latency.py as its own process: `python bench/paused_flow.py COUNT SMTP_PORT`.
-With COUNT flows, all wait at once in this one process (async flows), so its memory is what COUNT
-waiting sign-offs hold in this design.
+Run by bench/decision_latency.py as its own process, as a served deployment's run would be:
+`python bench/paused_flow.py 1 SMTP_PORT` (COUNT flows would wait side by side in the one process).
 """
 
 from __future__ import annotations
