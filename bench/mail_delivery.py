@@ -113,7 +113,8 @@ def main() -> None:
     table = (
         f"### Mail delivery: {args.count} emails to a local aiosmtpd (in its own process)\n\n"
         "| sender | messages per second | outbox is |\n| --- | ---: | ---: |\n"
-        f"| outbox deliverer: stored messages, aiosmtplib, 4 reused connections, each send recorded "
+        f"| outbox deliverer: stored messages, aiosmtplib, {SmtpSettings.connections} reused connections, "
+        "each send recorded "
         f"| {outbox:,.0f} | |\n"
         f"| baseline: stdlib smtplib, one connection per message, rendering each as it sends "
         f"| {naive:,.0f} | **{ratio:.1f}x** |\n"

@@ -48,6 +48,7 @@ class Application:
                 starttls=s.smtp_starttls,
                 tls=s.smtp_tls,
                 timeout=s.smtp_timeout,
+                connections=s.smtp_connections,
             )
         )
 

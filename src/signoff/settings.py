@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_tls: bool = Field(default=False, description="Implicit TLS (port 465); STARTTLS is smtp_starttls.")
     smtp_timeout: float = Field(default=30.0, gt=0, le=600)
+    smtp_connections: int = Field(
+        default=8, ge=1, le=32, description="Connections a delivery batch uses at once."
+    )
     mail_from: str = Field(default="signoff <signoff@localhost>")
     mail_dir: Path = Field(
         default=PROJECT_ROOT / "var" / "mail", description="Where the mail sink keeps .eml files."

@@ -21,7 +21,7 @@ class SmtpSettings:
     starttls: bool = False
     tls: bool = False
     timeout: float = 30.0
-    connections: int = 4
+    connections: int = 8
 
     def describe(self) -> str:
         return f"{self.host}:{self.port}"
