@@ -61,10 +61,10 @@ def advance_signoff_flow(signoff_id: int) -> list[str]:
     """
     logger = get_run_logger()
     done = advance_task(signoff_id)
+    report = deliver_task()  # first: the next person's email is what someone is waiting for
     rows = steps.status_table(application(), signoff_id)
     for section_key in [row["section"] for row in rows if row["stage"].endswith("(open)")]:
         section_task(signoff_id, section_key)
-    report = deliver_task()
     status_artifact_task(signoff_id)
     state = steps.signoff_state(application(), signoff_id)
     if state == "withdrawn":
