@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from signoff.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
@@ -47,6 +48,9 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def alembic_config(url: str) -> Config:
+    # Imported here: Alembic costs every process a sixth of a second to load, and only migrating needs it.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -54,4 +58,6 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_to_head(url: str) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), "head")

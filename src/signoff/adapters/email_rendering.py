@@ -12,7 +12,6 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any
 
-from icalendar import Calendar, Event
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -129,6 +128,9 @@ def _failing_place(error: BaseException, name: str) -> str:
 
 
 def _calendar_entry(context: dict[str, Any], key: str, subject: str, now: datetime) -> bytes:
+    # Imported here: only deadline emails need it, and every flow-run process would pay for it at start.
+    from icalendar import Calendar, Event
+
     due = date.fromisoformat(str(context["due_date"]))
     calendar = Calendar()
     calendar.add("prodid", "-//signoff//PCC response sign-off//EN")
