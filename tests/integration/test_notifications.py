@@ -7,7 +7,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from signoff.adapters.orm import outbox
 from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
@@ -342,3 +343,18 @@ def states(app: Application) -> dict[str, int]:
     with app.engine.connect() as connection:
         rows = connection.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
         return {str(state): int(count) for state, count in rows}
+
+
+def test_the_sweep_passes_over_a_signoff_another_transaction_holds(
+    app: Application, clock: FixedClock, database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no row locks: a second writer waits for the first at BEGIN IMMEDIATE")
+    signoff_id = start_reference(app)
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    clock.set(datetime(2023, 11, 22, 9, 5, tzinfo=UTC))  # the reminder is due
+    with app.engine.connect() as holder:
+        holder.execute(text("SELECT id FROM signoffs WHERE id = :id FOR UPDATE"), {"id": signoff_id})
+        assert send_due_notices(app.deps).queued == 0
+        holder.rollback()
+    assert send_due_notices(app.deps).queued == 1

@@ -46,6 +46,17 @@ class SqlSignoffRepository:
             self.seen.append(signoff)
         return signoff
 
+    def get_unless_locked(self, signoff_id: int) -> SignOff | None:
+        """The sign-off, locked for this transaction; None if another transaction holds it (PostgreSQL:
+        FOR UPDATE SKIP LOCKED), so that two sweeps share the work instead of queueing on each other."""
+        query = select(SignOff).where(signoffs.c.id == signoff_id)
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        signoff = self._session.scalars(query).one_or_none()
+        if signoff is not None and signoff not in self.seen:
+            self.seen.append(signoff)
+        return signoff
+
     def find_started(self, pcc_org: str, inspection_key: str) -> int | None:
         query = select(signoffs.c.id).where(
             signoffs.c.pcc_org == pcc_org, signoffs.c.inspection_key == inspection_key

@@ -24,7 +24,9 @@ def mark_stalled(deps: Dependencies) -> StalledReport:
     for signoff_id in candidates:
         try:
             with deps.new_unit_of_work() as uow:
-                signoff = uow.signoffs.get(signoff_id, for_update=True)
+                signoff = uow.signoffs.get_unless_locked(signoff_id)
+                if signoff is None:
+                    continue  # busy now; the next sweep comes back to it
                 marked = signoff.mark_stalled(now, deps.calendar, idle_days)
                 if marked:
                     uow.commit()

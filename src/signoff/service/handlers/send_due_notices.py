@@ -50,7 +50,9 @@ def send_due_notices(deps: Dependencies) -> DueNoticesReport:
 def _for_signoff(signoff_id: int, deps: Dependencies) -> int:
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
-        signoff = uow.signoffs.get(signoff_id)
+        signoff = uow.signoffs.get_unless_locked(signoff_id)
+        if signoff is None:
+            return 0  # another sweep, or a decision, holds it now; the next sweep comes back to it
         builder = NoticeBuilder(deps.load_notification_rules(), uow.directory.roster(), deps.links)
         notices: list[Notice] = []
         for holding in signoff.holdings():
