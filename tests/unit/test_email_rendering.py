@@ -144,3 +144,13 @@ def test_a_syntax_error_names_the_template_and_line(tmp_path: Path) -> None:
         )
     assert "reminder.txt" in caught.value.message
     assert "line 2" in caught.value.message
+
+
+def test_the_wording_follows_the_capacity_the_recipient_hears_in() -> None:
+    to_holder = render(NoticeEvent.OVERDUE, audience="holder")
+    to_admin = render(NoticeEvent.OVERDUE, audience="pcc_admins")
+    assert str(to_holder["Subject"]) != str(to_admin["Subject"])
+    delegate = render(NoticeEvent.DELEGATION_STARTED, audience="delegate")
+    delegator = render(NoticeEvent.DELEGATION_STARTED, audience="delegator")
+    assert "you may decide" in str(delegate["Subject"])
+    assert "may decide your approval requests" in str(delegator["Subject"])

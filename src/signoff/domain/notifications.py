@@ -284,15 +284,22 @@ class NoticeBuilder:
             "due_date": holding.stage.due_on.isoformat(),
         }
         audiences = self.rules.events[event]
-        recipients: list[Participant] = []
+        recipients: list[tuple[Participant, Audience]] = []
         if Audience.HOLDER in audiences:
-            recipients.append(holder)
+            recipients.append((holder, Audience.HOLDER))
         if Audience.ESCALATION_CONTACT in audiences:
             contact = self.roster.escalation_contact_of(holder.id)
             # With no escalation contact, the office's administrators hear of it instead.
-            recipients.extend([contact] if contact else self.roster.admins_of(signoff.pcc_org))
+            if contact:
+                recipients.append((contact, Audience.ESCALATION_CONTACT))
+            else:
+                recipients.extend(
+                    (admin, Audience.PCC_ADMINS) for admin in self.roster.admins_of(signoff.pcc_org)
+                )
         if Audience.PCC_ADMINS in audiences:
-            recipients.extend(self.roster.admins_of(signoff.pcc_org))
+            recipients.extend(
+                (admin, Audience.PCC_ADMINS) for admin in self.roster.admins_of(signoff.pcc_org)
+            )
         return _unique(
             self._notice(
                 event,
@@ -301,8 +308,9 @@ class NoticeBuilder:
                 f"{due_key}:{event.value}:{holder.id}",
                 context,
                 self._why(event, signoff, person, holder),
+                audience,
             )
-            for person in recipients
+            for person, audience in recipients
         )
 
     # ----- delegations -----
@@ -326,8 +334,8 @@ class NoticeBuilder:
             "tasks_url": self.links.tasks(),
         }
         audiences = self.rules.events[event]
-        recipients = ([delegator] if Audience.DELEGATOR in audiences else []) + (
-            [delegate] if Audience.DELEGATE in audiences else []
+        recipients = ([(delegator, Audience.DELEGATOR)] if Audience.DELEGATOR in audiences else []) + (
+            [(delegate, Audience.DELEGATE)] if Audience.DELEGATE in audiences else []
         )
         return [
             self._notice(
@@ -336,9 +344,12 @@ class NoticeBuilder:
                 person,
                 f"delegation:{delegation_id}:{event.value}",
                 context,
-                "you gave this delegation" if person is delegator else "you were given this delegation",
+                "you gave this delegation"
+                if audience is Audience.DELEGATOR
+                else "you were given this delegation",
+                audience,
             )
-            for person in recipients
+            for person, audience in recipients
         ]
 
     # ----- building blocks -----
@@ -352,14 +363,17 @@ class NoticeBuilder:
         personalise: Callable[[Participant], dict[str, Any]] | None = None,
         **named: list[Participant],
     ) -> list[Notice]:
-        recipients: list[Participant] = []
+        recipients: list[tuple[Participant, Audience]] = []
         for audience in self.rules.events[event]:
             if audience.value in named:
-                recipients.extend(named[audience.value])
+                people = named[audience.value]
             elif audience is Audience.PCC_ADMINS:
-                recipients.extend(self.roster.admins_of(signoff.pcc_org))
+                people = self.roster.admins_of(signoff.pcc_org)
             elif audience is Audience.PARTICIPANTS:
-                recipients.extend(self._participants(signoff))
+                people = self._participants(signoff)
+            else:
+                people = []
+            recipients.extend((person, audience) for person in people)
         personal = {p.id for p in named.get(Audience.DRAFTERS.value, [])} if personalise else set()
         return _unique(
             self._notice(
@@ -369,8 +383,9 @@ class NoticeBuilder:
                 f"signoff:{signoff.id}:audit:{audit.seq}",
                 personalise(person) if personalise and person.id in personal else context,
                 self._why(event, signoff, person),
+                audience,
             )
-            for person in recipients
+            for person, audience in recipients
             if person.active
         )
 
@@ -382,13 +397,15 @@ class NoticeBuilder:
         key_prefix: str,
         context: dict[str, Any],
         why: str,
+        audience: Audience,
     ) -> Notice:
+        """One email; `audience` says in what capacity this person hears of it (the templates word it so)."""
         return Notice(
             event=event,
             recipient=Recipient(email=person.email, name=person.name, person_id=person.id),
             signoff_id=signoff_id,
             key=f"{key_prefix}:{event.value}:{person.email}",
-            context={**context, "recipient_name": person.name, "why": why},
+            context={**context, "recipient_name": person.name, "why": why, "audience": audience.value},
         )
 
     def _why(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from signoff.domain.notifications import NoticeEvent
+from signoff.domain.notifications import ALLOWED_AUDIENCES, NoticeEvent
 
 _SIGNOFF: dict[str, Any] = {
     "signoff_id": 1,
@@ -101,8 +101,14 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
     NoticeEvent.FORMAL_COPY: _PUBLISHED,
 }
 
-RECIPIENT: dict[str, str] = {"recipient_name": "Daniel Holt", "why": "you are an approver of this section"}
+RECIPIENT: dict[str, str] = {
+    "recipient_name": "Daniel Holt",
+    "why": "you are an approver of this section",
+    "audience": "approver",
+}
 
 
-def example_context(event: NoticeEvent) -> dict[str, Any]:
-    return {**EXAMPLE_CONTEXTS[event], **RECIPIENT}
+def example_context(event: NoticeEvent, audience: str | None = None) -> dict[str, Any]:
+    """The example data, as one of the event's audiences would get it (by default, the first allowed)."""
+    chosen = audience or sorted(a.value for a in ALLOWED_AUDIENCES[event])[0]
+    return {**EXAMPLE_CONTEXTS[event], **RECIPIENT, "audience": chosen}
