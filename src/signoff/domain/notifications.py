@@ -225,8 +225,11 @@ class NoticeBuilder:
                 ),
                 None,
             )
+            stage = next(st for st in signoff.stages if section in st.sections)
             context = {
                 **self._section_context(signoff, section),
+                "due": format_day(stage.due_on),
+                "due_date": stage.due_on.isoformat(),
                 "comment": decision.comment if decision else "",
                 "decided_by": self.roster.by_id(event.actor_id).name if event.actor_id else "an approver",
             }

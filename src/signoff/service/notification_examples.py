@@ -80,6 +80,8 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
     NoticeEvent.APPROVAL_REQUESTED: _APPROVAL,
     NoticeEvent.CHANGES_REQUESTED: {
         **_SECTION,
+        "due": "Friday 8 December 2023",
+        "due_date": "2023-12-08",
         "comment": "Please say what the new 4P platform is and when it went live.",
         "decided_by": "Daniel Holt",
     },
