@@ -258,7 +258,8 @@ def main() -> None:
         f"### Decision to the next person's email, and {args.waiting} sign-offs waiting\n\n"
         "| design | median decision to email | worst | memory while waiting |\n"
         "| --- | ---: | ---: | ---: |\n"
-        f"| `signoff serve`: state in the database, run_deployment starts a short flow run "
+        f"| `signoff serve`: state in the database; its mail relay sends what a commit queued, and "
+        "run_deployment starts the router's flow run "
         f"| {statistics.median(ours['latencies']):.2f} s | {max(ours['latencies']):.2f} s "
         f"| {ours['memory']:.0f} MiB (the serve process; the waiting sign-offs are rows) |\n"
         f"| one flow per sign-off, pause_flow_run / resume_flow_run (default settings) "
@@ -268,8 +269,9 @@ def main() -> None:
         f"{args.rounds} rounds each, against one local `prefect server` (SQLite) on this machine. A paused "
         "flow learns it was resumed by polling every 10 s (pause_flow_run's default), so it answers in up "
         "to 10 s, and each waiting sign-off keeps a flow run in memory for as long as it waits (weeks). "
-        "`signoff serve` is asked at once by run_deployment and polls for new runs every second; most of "
-        "its time is starting the flow run's process.\n"
+        "`signoff serve`'s mail relay looks for newly queued email twice a second and sends it at once; "
+        "the router's flow run, asked for by run_deployment, follows within a few seconds (starting its "
+        "process is most of that) and finds the email already sent.\n"
     )
     print(report)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,9 @@ run the router in their own process.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import time
 from datetime import timedelta
 from typing import cast
@@ -18,6 +20,7 @@ from typing import cast
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
+from flows import steps
 from flows.runtime import application, lean_prefect, use_application
 from flows.signoff_flows import (
     advance_signoff_flow,
@@ -27,7 +30,7 @@ from flows.signoff_flows import (
 )
 from flows.triggers import prefect_server_configured
 from signoff.adapters.mail_sink import start_mail_sink
-from signoff.bootstrap import bootstrap
+from signoff.bootstrap import Application, bootstrap
 
 
 def serve_forever(*, sweep_minutes: int, mail_sink_port: int, deliver_seconds: int = 60) -> None:
@@ -40,6 +43,8 @@ def serve_forever(*, sweep_minutes: int, mail_sink_port: int, deliver_seconds: i
         os.environ["SIGNOFF_SMTP_PORT"] = str(mail_sink_port)
         use_application(bootstrap())
         print(f"no SMTP server configured: emails go to the mail sink, kept in {app.settings.mail_dir}/")
+    relay = MailRelay(application())
+    relay.start()
     try:
         with lean_prefect():
             if prefect_server_configured():
@@ -47,6 +52,7 @@ def serve_forever(*, sweep_minutes: int, mail_sink_port: int, deliver_seconds: i
             else:
                 _run_on_intervals(sweep_minutes, deliver_seconds)
     finally:
+        relay.stop()
         if sink is not None:
             sink.stop()
 
@@ -84,3 +90,34 @@ def _run_on_intervals(sweep_minutes: int, deliver_seconds: int) -> None:
             deliver_mail_flow()
             next_delivery = now + deliver_seconds
         time.sleep(max(0.0, min(next_sweep, next_delivery) - time.monotonic()))
+
+
+class MailRelay:
+    """Sends what the outbox holds within a moment of its commit, between the scheduled deliver-mail runs.
+
+    Starting a flow run costs a couple of seconds (a new process); an approver waiting for the email
+    should not. Leases keep this and the deliver-mail flow from sending any email twice.
+    """
+
+    def __init__(self, app: Application, interval_seconds: float = 0.5) -> None:
+        self._app = app
+        self._interval = interval_seconds
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mail-relay", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval):
+            try:
+                if steps.mail_due(self._app):
+                    steps.deliver(self._app)
+            except Exception:
+                logging.getLogger(__name__).exception(
+                    "mail relay: delivery failed; the deliver-mail flow will retry"
+                )

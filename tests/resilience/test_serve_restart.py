@@ -152,8 +152,10 @@ def test_a_killed_server_restarts_and_the_signoff_completes_with_each_email_once
     )
     system.wait_for_mail(4)
 
-    # In the middle of the sign-off: an approval is recorded, its emails queued, and the server dies.
+    # In the middle of the sign-off: an approval is recorded and its emails sent, then the server dies
+    # between two deliveries, and the next steps happen while it is down.
     system.cli("decide", signoff_id, "report-summary", "--as", RACHEL, "--approve")
+    system.wait_for_mail(7)
     system.kill_serving()
     system.cli(
         "draft",
