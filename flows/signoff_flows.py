@@ -21,10 +21,9 @@ def advance_task(signoff_id: int) -> list[str]:
 
 
 @task(name="section", task_run_name="{section_key}")
-def section_task(signoff_id: int, section_key: str) -> dict[str, str]:
+def section_task(section_key: str, row: dict[str, str]) -> dict[str, str]:  # noqa: ARG001 - names the run
     """Where one section stands; a task each, so the Prefect UI shows every section of the stage."""
-    rows = steps.status_table(application(), signoff_id)
-    return next(row for row in rows if row["section"] == section_key)
+    return row
 
 
 @task(name="deliver-mail")
@@ -43,8 +42,7 @@ def mark_stalled_task() -> dict[str, Any]:
 
 
 @task(name="status-artifact", task_run_name="status of sign-off {signoff_id}")
-def status_artifact_task(signoff_id: int) -> None:
-    rows = steps.status_table(application(), signoff_id)
+def status_artifact_task(signoff_id: int, rows: list[dict[str, str]]) -> None:
     create_table_artifact(
         table=rows,
         key=f"signoff-{signoff_id}",
@@ -62,11 +60,13 @@ def advance_signoff_flow(signoff_id: int) -> list[str]:
     logger = get_run_logger()
     done = advance_task(signoff_id)
     report = deliver_task()  # first: the next person's email is what someone is waiting for
-    rows = steps.status_table(application(), signoff_id)
-    for section_key in [row["section"] for row in rows if row["stage"].endswith("(open)")]:
-        section_task(signoff_id, section_key)
-    status_artifact_task(signoff_id)
-    state = steps.signoff_state(application(), signoff_id)
+    detail = steps.status(application(), signoff_id)  # read once, for the section tasks and the artifact
+    rows = steps.status_table(detail)
+    for row in rows:
+        if row["stage"].endswith("(open)"):
+            section_task(row["section"], row)
+    status_artifact_task(signoff_id, rows)
+    state = detail.state
     if state == "withdrawn":
         logger.warning("sign-off #%s is withdrawn: nothing to do", signoff_id)
     logger.info(

@@ -13,6 +13,7 @@ from signoff.service.handlers.deliver_mail import deliver_mail
 from signoff.service.handlers.mark_stalled import mark_stalled
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_views import signoff_detail
+from signoff.service.views import SignoffDetail
 
 
 def advance(app: Application, signoff_id: int) -> list[str]:
@@ -46,13 +47,12 @@ def needing_advance(app: Application) -> list[int]:
         return uow.signoffs.needing_advance()
 
 
-def signoff_state(app: Application, signoff_id: int) -> str:
-    return signoff_detail(signoff_id, app.deps).state
+def status(app: Application, signoff_id: int) -> SignoffDetail:
+    return signoff_detail(signoff_id, app.deps)
 
 
-def status_table(app: Application, signoff_id: int) -> list[dict[str, str]]:
+def status_table(detail: SignoffDetail) -> list[dict[str, str]]:
     """One row per section: where the sign-off stands, for the Prefect UI."""
-    detail = signoff_detail(signoff_id, app.deps)
     rows = []
     for stage in detail.stages:
         for section in stage.sections:
