@@ -131,17 +131,51 @@ def plan_stage_dates(
                 f"{format_day(deadline.publish_by)} (statutory last day {format_day(deadline.last_day)}); "
                 "shorten the stages in the pipeline or start sooner"
             )
+        remind_on, escalate_on = notice_days(
+            due_on, stage.remind_before_working_days, stage.escalate_after_working_days, calendar
+        )
         planned.append(
             StageDates(
-                key=stage.key,
-                title=stage.title,
-                due_on=due_on,
-                remind_on=calendar.subtract_working_days(due_on, stage.remind_before_working_days),
-                escalate_on=calendar.add_working_days(due_on, stage.escalate_after_working_days),
+                key=stage.key, title=stage.title, due_on=due_on, remind_on=remind_on, escalate_on=escalate_on
             )
         )
         previous_due = due_on
     return planned
+
+
+def notice_days(
+    due_on: date, remind_before_working_days: int, escalate_after_working_days: int, calendar: WorkingCalendar
+) -> tuple[date, date]:
+    """The day a reminder falls due before `due_on`, and the day an escalation falls due after it."""
+    return (
+        calendar.subtract_working_days(due_on, remind_before_working_days),
+        calendar.add_working_days(due_on, escalate_after_working_days),
+    )
+
+
+@dataclass(frozen=True)
+class StageMoments:
+    due_at: datetime
+    remind_at: datetime
+    escalate_at: datetime
+
+
+def stage_moments(
+    due_on: date,
+    remind_before_working_days: int,
+    escalate_after_working_days: int,
+    calendar: WorkingCalendar,
+    hours: WorkingHours,
+) -> StageMoments:
+    """When a stage due on `due_on` is due, and when its reminder and escalation go out, in UTC."""
+    remind_on, escalate_on = notice_days(
+        due_on, remind_before_working_days, escalate_after_working_days, calendar
+    )
+    return StageMoments(
+        due_at=at_local_time(due_on, hours.due_time, hours),
+        remind_at=at_local_time(remind_on, hours.notice_time, hours),
+        escalate_at=at_local_time(escalate_on, hours.notice_time, hours),
+    )
 
 
 def _due_on(

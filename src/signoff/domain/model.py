@@ -18,10 +18,10 @@ from signoff.domain.audit import AuditEvent, genesis_hash
 from signoff.domain.deadlines import (
     StatutoryDeadline,
     WorkingCalendar,
-    at_local_time,
     format_day,
     local_day,
     plan_stage_dates,
+    stage_moments,
 )
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.errors import (
@@ -513,6 +513,13 @@ class SignOff:
         stages: list[Stage] = []
         for position, (spec, planned) in enumerate(zip(pipeline.stages, dates, strict=True)):
             sections = _plan_sections(spec.sections, inspection, pcc, force, roster)
+            moments = stage_moments(
+                planned.due_on,
+                spec.remind_before_working_days,
+                spec.escalate_after_working_days,
+                calendar,
+                hours,
+            )
             stages.append(
                 Stage(
                     key=spec.key,
@@ -520,9 +527,9 @@ class SignOff:
                     position=position,
                     kind=spec.kind,
                     due_on=planned.due_on,
-                    due_at=at_local_time(planned.due_on, hours.due_time, hours),
-                    remind_at=at_local_time(planned.remind_on, hours.notice_time, hours),
-                    escalate_at=at_local_time(planned.escalate_on, hours.notice_time, hours),
+                    due_at=moments.due_at,
+                    remind_at=moments.remind_at,
+                    escalate_at=moments.escalate_at,
                     remind_before_working_days=spec.remind_before_working_days,
                     escalate_after_working_days=spec.escalate_after_working_days,
                     sections=sections,
@@ -995,17 +1002,19 @@ class SignOff:
                 f"{format_day(new_due_on)} is after the statutory last day, {format_day(self.statutory_last_day)}; "
                 "the statutory date cannot be extended (confirm explicitly to plan a late stage)"
             )
-        hours = self.hours
         previous = stage.due_on
-        stage.due_on = new_due_on
-        stage.due_at = at_local_time(new_due_on, hours.due_time, hours)
-        stage.remind_at = at_local_time(
-            calendar.subtract_working_days(new_due_on, stage.remind_before_working_days),
-            hours.notice_time,
-            hours,
+        moments = stage_moments(
+            new_due_on,
+            stage.remind_before_working_days,
+            stage.escalate_after_working_days,
+            calendar,
+            self.hours,
         )
-        stage.escalate_at = at_local_time(
-            calendar.add_working_days(new_due_on, stage.escalate_after_working_days), hours.notice_time, hours
+        stage.due_on = new_due_on
+        stage.due_at, stage.remind_at, stage.escalate_at = (
+            moments.due_at,
+            moments.remind_at,
+            moments.escalate_at,
         )
         for section in stage.sections:
             for request in section.open_requests():
