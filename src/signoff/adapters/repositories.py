@@ -148,6 +148,8 @@ class SqlSignoffRepository:
 class SqlDirectoryRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        # Read once per unit of work: a handler asks for several people and the roster in one go.
+        self._roster: Roster | None = None
 
     def sync(self, config: DirectoryConfig) -> tuple[int, int, int]:
         """Make the stored directory match the file: (added, updated, deactivated) people.
@@ -192,9 +194,15 @@ class SqlDirectoryRepository:
         gone = [row.id for email, row in stored.items() if email not in listed and row.active]
         if gone:
             self._session.execute(update(people).where(people.c.id.in_(gone)).values(active=False))
+        self._roster = None
         return added, updated, len(gone)
 
     def roster(self) -> Roster:
+        if self._roster is None:
+            self._roster = self._read_roster()
+        return self._roster
+
+    def _read_roster(self) -> Roster:
         rows = self._session.execute(select(people).order_by(people.c.id))
         return Roster(
             tuple(

@@ -2,51 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from signoff.domain.directory import Participant
+from signoff.domain.model import SignOff
 from signoff.service.commands import ExtendDueDate, Reassign, WithdrawSignoff
 from signoff.service.dependencies import Dependencies
+from signoff.service.ports import UnitOfWork
 from signoff.service.retry import retry_on_conflict
 
 
 def reassign_request(command: Reassign, deps: Dependencies) -> None:
-    def attempt() -> None:
-        with deps.new_unit_of_work() as uow:
-            admin = uow.directory.person(command.admin)
-            from_person = uow.directory.person(command.from_person)
-            to_person = uow.directory.person(command.to_person)
-            signoff = uow.signoffs.get(command.signoff_id, for_update=True)
-            signoff.reassign(
-                command.section, from_person.id, to_person, admin.id, uow.directory.roster(), deps.clock.now()
-            )
-            uow.commit()
+    def change(signoff: SignOff, admin: Participant, uow: UnitOfWork) -> None:
+        from_person = uow.directory.person(command.from_person)
+        to_person = uow.directory.person(command.to_person)
+        signoff.reassign(
+            command.section, from_person.id, to_person, admin.id, uow.directory.roster(), deps.clock.now()
+        )
 
-    retry_on_conflict(attempt)
+    _as_admin(deps, command.signoff_id, command.admin, change)
 
 
 def extend_due_date(command: ExtendDueDate, deps: Dependencies) -> None:
-    def attempt() -> None:
-        with deps.new_unit_of_work() as uow:
-            admin = uow.directory.person(command.admin)
-            signoff = uow.signoffs.get(command.signoff_id, for_update=True)
-            signoff.extend(
-                command.stage,
-                command.new_due_on,
-                admin.id,
-                uow.directory.roster(),
-                deps.calendar,
-                deps.clock.now(),
-                allow_past_statutory=command.allow_past_statutory,
-            )
-            uow.commit()
+    def change(signoff: SignOff, admin: Participant, uow: UnitOfWork) -> None:
+        signoff.extend(
+            command.stage,
+            command.new_due_on,
+            admin.id,
+            uow.directory.roster(),
+            deps.calendar,
+            deps.clock.now(),
+            allow_past_statutory=command.allow_past_statutory,
+        )
 
-    retry_on_conflict(attempt)
+    _as_admin(deps, command.signoff_id, command.admin, change)
 
 
 def withdraw_signoff(command: WithdrawSignoff, deps: Dependencies) -> None:
+    def change(signoff: SignOff, admin: Participant, uow: UnitOfWork) -> None:
+        signoff.withdraw(command.reason, admin.id, uow.directory.roster(), deps.clock.now())
+
+    _as_admin(deps, command.signoff_id, command.admin, change)
+
+
+def _as_admin(
+    deps: Dependencies,
+    signoff_id: int,
+    admin_email: str,
+    change: Callable[[SignOff, Participant, UnitOfWork], None],
+) -> None:
+    """One transaction: the administrator looked up, the sign-off locked, the change made and committed.
+    The domain checks that this person administers this sign-off's office."""
+
     def attempt() -> None:
         with deps.new_unit_of_work() as uow:
-            admin = uow.directory.person(command.admin)
-            signoff = uow.signoffs.get(command.signoff_id, for_update=True)
-            signoff.withdraw(command.reason, admin.id, uow.directory.roster(), deps.clock.now())
+            admin = uow.directory.person(admin_email)
+            signoff = uow.signoffs.get(signoff_id, for_update=True)
+            change(signoff, admin, uow)
             uow.commit()
 
     retry_on_conflict(attempt)
