@@ -20,7 +20,15 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check src flows tests migrations bench
 	$(BIN)/mypy
 
-test: lint
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+CHROMIUM := /usr/bin/chromium
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) apt-get
+
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium || \
+	  { $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium; }
+
+test: lint $(CHROMIUM)
 	$(BIN)/pytest -v --durations=5
 
 bench: $(INSTALLED)

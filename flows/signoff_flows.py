@@ -11,7 +11,8 @@ from flows import steps
 from flows.runtime import application
 from signoff.domain.errors import SignoffError
 from signoff.domain.inspection import Inspection
-from signoff.service.commands import StartSignoff
+from signoff.service.commands import PublishSignoff, StartSignoff
+from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.start_signoff import start_signoff
 
 
@@ -124,6 +125,29 @@ def deadline_sweep_flow() -> dict[str, Any]:
         "sent": report["sent"],
         "problems": problems,
     }
+
+
+@task(name="publish", task_run_name="publish sign-off {signoff_id}")
+def publish_task(signoff_id: int, by: str, note: str) -> dict[str, Any]:
+    result = publish_signoff(PublishSignoff(signoff_id=signoff_id, by=by, note=note), application().deps)
+    return {
+        "version": result.version,
+        "folder": str(result.folder),
+        "files": result.files,
+        "on_time": result.on_time,
+        "days_late": result.days_late,
+        "emails_queued": result.emails_queued,
+    }
+
+
+@flow(name="publish-signoff", flow_run_name="publish-signoff-{signoff_id}")
+def publish_signoff_flow(signoff_id: int, by: str, note: str = "") -> dict[str, Any]:
+    """The publication stage: the response and its certificate written to a dated folder with a
+    manifest, the publication recorded, then the published notice and the formal copies sent."""
+    with tags(f"signoff:{signoff_id}", "stage:publication"):
+        published = publish_task(signoff_id, by, note)
+        delivered = deliver_task()
+    return {**published, "sent": delivered["sent"]}
 
 
 @flow(name="deliver-mail", flow_run_name="deliver-mail")

@@ -10,12 +10,15 @@ from sqlalchemy.orm import sessionmaker
 
 from signoff.adapters.config_files import load_model
 from signoff.adapters.database import create_database_engine
+from signoff.adapters.documents.publication_folder import FolderPublicationStore
+from signoff.adapters.documents.rendering import DocumentRenderer
 from signoff.adapters.email_rendering import JinjaEmailRenderer, template_environment
 from signoff.adapters.orm import map_domain
 from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
 from signoff.adapters.unit_of_work import SqlUnitOfWork
 from signoff.domain.deadlines import england_and_wales
 from signoff.domain.directory import DirectoryConfig
+from signoff.domain.document import PublicationConfig
 from signoff.domain.errors import MailServerUnavailable
 from signoff.domain.notifications import Links, NotificationRules
 from signoff.domain.pipeline import Pipeline
@@ -72,6 +75,10 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> A
     def load_notification_rules() -> NotificationRules:
         return load_model(settings.notifications_file, NotificationRules)
 
+    @cache
+    def load_publication_config() -> PublicationConfig:
+        return load_model(settings.publication_file, PublicationConfig)
+
     links = Links(str(settings.base_url))
     now = clock.now
 
@@ -88,5 +95,8 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> A
         load_notification_rules=load_notification_rules,
         links=links,
         renderer=renderer,
+        documents=DocumentRenderer(settings.templates_dir, settings.config_dir),
+        load_publication_config=load_publication_config,
+        publications=FolderPublicationStore(settings.publication_dir),
     )
     return Application(settings=settings, engine=engine, deps=deps)

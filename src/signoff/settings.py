@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "var" / "mail", description="Where the mail sink keeps .eml files."
     )
 
+    published_dir: Path | None = Field(
+        default=None,
+        description="Where published responses are written, one dated folder each (default: var/published).",
+    )
+
     @field_validator("mail_from")
     @classmethod
     def _address(cls, value: str) -> str:
@@ -89,6 +94,14 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError(f"backend {url.get_backend_name()!r} is not supported: use sqlite or postgresql")
         return value
+
+    @property
+    def publication_dir(self) -> Path:
+        return self.published_dir or self.var_dir / "published"
+
+    @property
+    def publication_file(self) -> Path:
+        return self.config_dir / "publication.yaml"
 
     @property
     def pipeline_file(self) -> Path:

@@ -16,7 +16,7 @@ import pytest
 from signoff.adapters.mail_sink import free_port, read_folder, start_mail_sink
 from signoff.settings import PROJECT_ROOT
 from tests.integration.test_notifications import EXPECTED
-from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
+from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARAH
 
 SIGNOFF = str(Path(sys.executable).with_name("signoff"))
 REFERENCE = str(PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml")
@@ -35,6 +35,7 @@ class Cli:
             "SIGNOFF_DATABASE_URL": f"sqlite:///{self.database}",
             "SIGNOFF_FROZEN_TIME": self.now,
             "COLUMNS": "200",
+            "SIGNOFF_PUBLISHED_DIR": str(self.workdir / "published"),
         }
         env.pop("SIGNOFF_AS", None)
         if self.smtp_port:
@@ -210,6 +211,24 @@ def test_the_reference_signoff_driven_to_ready_to_publish_through_the_cli(
     assert Counter((e.event, e.to.rsplit("<", 1)[-1].rstrip(">")) for e in emails) == EXPECTED
     assert all(e.text.strip() and "<html" in e.html for e in emails)
     assert "sent 0," in cli("mail", "send").stdout
+
+    # Publishing: a preview changes nothing; a force contact may not publish; the office does.
+    cli.now = "2023-12-21T10:00:00+00:00"
+    assert "nothing published" in cli("publish", signoff_id, "--as", HANNAH, "--preview").stdout
+    assert json.loads(cli("show", signoff_id, "--json").stdout)["state"] == "ready_to_publish"
+    markdown = cli("render", signoff_id, "--format", "md").stdout
+    assert markdown.startswith("# Cheshire Police and Crime Commissioner's Response")
+    assert "may not publish" in cli("publish", signoff_id, "--as", PRIYA, expect=1).stderr
+    published = json.loads(cli("publish", signoff_id, "--as", HANNAH, "--json").stdout)
+    folder = Path(published["folder"])
+    assert folder.parent == cli.workdir / "published"
+    assert published["on_time"] is True
+    assert {p.name for p in folder.iterdir()} >= {"response.html", "response.pdf", "manifest.json"}
+    checked = cli("audit", "verify", signoff_id, "--certificate", str(folder / "certificate.html"))
+    assert "matches the record" in checked.stdout
+    copies = [e for e in read_folder(mail_sink[1]) if e.event == "formal_copy"]
+    assert len(copies) == 2
+    assert json.loads(cli("show", signoff_id, "--json").stdout)["state"] == "published"
 
     with sqlite3.connect(cli.database) as connection:
         connection.execute("UPDATE audit_events SET details = '{}' WHERE seq = 2")

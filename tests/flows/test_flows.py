@@ -18,6 +18,7 @@ from flows.signoff_flows import (
     advance_signoff_flow,
     deadline_sweep_flow,
     deliver_mail_flow,
+    publish_signoff_flow,
     start_signoff_flow,
 )
 from signoff.adapters.config_files import load_model
@@ -32,6 +33,7 @@ from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.signoff_views import signoff_detail
 from tests.integration.test_lifecycle import REFERENCE, approve, draft, start_reference
 from tests.people import HANNAH, OWEN, PRIYA, RACHEL
+from tests.publication.reference import ready_to_publish
 from tests.smtp_server import SmtpServer, running_smtp_server
 
 
@@ -229,3 +231,22 @@ def test_the_sweep_marks_idle_work_stalled_once(flows_app: Application, clock: F
     # A decision starts the clock again: the next stage's drafting is not stalled.
     approve(flows_app, signoff_id, "report-summary", RACHEL)
     assert deadline_sweep_flow()["stalled"] == []
+
+
+def test_the_publish_flow_publishes_and_the_copies_reach_hmicfrs_and_the_home_secretary(
+    smtp: tuple[SmtpServer, Application], clock: FixedClock
+) -> None:
+    server, app = smtp
+    signoff_id = ready_to_publish(app)
+    clock.advance(timedelta(days=38))
+    result = publish_signoff_flow(signoff_id, HANNAH)
+    assert result["version"] == 1
+    assert result["on_time"] is True
+    assert signoff_detail(signoff_id, app.deps).state == "published"
+    pdf = (app.settings.publication_dir / result["folder"] / "response.pdf").read_bytes()
+    for address in ("pcc-responses@hmicfrs.example.org", "home.secretary@homeoffice.example.org"):
+        [copy] = server.inbox.to(address)
+        [attachment] = list(copy.iter_attachments())
+        assert attachment.get_content() == pdf
+    assert [str(m["X-Signoff-Event"]) for m in server.inbox.to(HANNAH)][-1] == "published"
+    assert sent_rows(app)["sent"] == len(server.inbox.messages)

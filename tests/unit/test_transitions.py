@@ -35,6 +35,7 @@ from signoff.settings import PROJECT_ROOT
 EXPECTED_SIGNOFF = {
     ("active", "approval_stages_complete", "ready_to_publish"),
     ("ready_to_publish", "publish", "published"),
+    ("published", "publish_correction", "published"),
     ("active", "withdraw", "withdrawn"),
     ("ready_to_publish", "withdraw", "withdrawn"),
 }
@@ -192,7 +193,8 @@ def test_fire_message_reads_as_a_sentence() -> None:
 
 def test_terminal_states_take_no_events() -> None:
     terminal = {
-        "sign-off": {"published", "withdrawn"},
+        # A published sign-off takes one event more: publishing a correction (tested below).
+        "sign-off": {"withdrawn"},
         "stage": {"complete", "withdrawn"},
         "section": {"withdrawn"},
         "approval request": {"changes_requested", "superseded", "invalidated", "cancelled", "reassigned"},
@@ -202,6 +204,13 @@ def test_terminal_states_take_no_events() -> None:
         sources = {source.value for source, _event in table}
         targets = {target.value for target in table.values()}
         assert targets - sources == terminal[machine], machine
+
+
+def test_a_published_signoff_takes_only_a_correction() -> None:
+    events = {event for (source, event) in SIGNOFF_TRANSITIONS if source is SignoffState.PUBLISHED}
+    assert events == {SignoffEvent.PUBLISH_CORRECTION}
+    with pytest.raises(InvalidTransition):
+        fire(SIGNOFF_TRANSITIONS, "sign-off", SignoffState.PUBLISHED, SignoffEvent.WITHDRAW)
 
 
 def test_mermaid_diagram_lists_every_transition() -> None:

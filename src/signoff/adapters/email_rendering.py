@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -22,7 +23,7 @@ from jinja2 import (
 )
 
 from signoff.domain.errors import TemplateProblem
-from signoff.domain.notifications import NoticeEvent
+from signoff.domain.notifications import Attachment, NoticeEvent
 
 # Notices about a due date carry it as a calendar entry.
 DEADLINE_EVENTS = frozenset(
@@ -52,11 +53,25 @@ class JinjaEmailRenderer:
         self._mail_from = mail_from
 
     def render(
-        self, event: NoticeEvent, context: dict[str, Any], *, to: str, key: str, now: datetime
+        self,
+        event: NoticeEvent,
+        context: dict[str, Any],
+        *,
+        to: str,
+        key: str,
+        now: datetime,
+        attachments: Sequence[Attachment] = (),
     ) -> EmailMessage:
-        return render_email(
+        message = render_email(
             self._environment, event, context, mail_from=self._mail_from, to=to, key=key, now=now
         )
+        for attachment in attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.make_mixed()
+            message.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
+        return message
 
 
 def render_email(

@@ -35,6 +35,7 @@ from signoff.domain.model import (
     Stage,
 )
 from signoff.domain.outbox import OutgoingEmail
+from signoff.domain.publication import Publication
 from signoff.domain.transitions import OutboxState, RequestState, SectionState, SignoffState, StageState
 
 # Named constraints, so that migrations on SQLite and PostgreSQL name them alike.
@@ -247,6 +248,23 @@ outbox = Table(
     Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
 )
 
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("signoff_id", Integer, ForeignKey("signoffs.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("published_on", Date, nullable=False),
+    Column("published_by_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("folder", Text, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("on_time", Boolean, nullable=False),
+    Column("days_late", Integer, nullable=False),
+    Column("note", Text, nullable=False),
+    UniqueConstraint("signoff_id", "version", name="uq_publications_signoff_version"),
+)
+
 mapper_registry = registry(metadata=metadata)
 
 
@@ -255,6 +273,7 @@ def map_domain() -> None:
     if getattr(SignOff, "__mapper__", None) is not None:
         return
     mapper_registry.map_imperatively(Revision, revisions)
+    mapper_registry.map_imperatively(Publication, publications)
     mapper_registry.map_imperatively(Decision, decisions)
     mapper_registry.map_imperatively(
         ApprovalRequest,
@@ -293,6 +312,12 @@ def map_domain() -> None:
         properties={
             "stages": relationship(
                 Stage, order_by=stages.c.position, lazy="selectin", cascade="all, delete-orphan"
+            ),
+            "publications": relationship(
+                Publication,
+                order_by=publications.c.version,
+                lazy="selectin",
+                cascade="all, delete-orphan",
             ),
         },
         version_id_col=signoffs.c.version,

@@ -204,6 +204,9 @@ class SqlDirectoryRepository:
 
     def _read_roster(self) -> Roster:
         rows = self._session.execute(select(people).order_by(people.c.id))
+        orgs = self._session.execute(
+            select(organisations.c.key, organisations.c.name, organisations.c.area)
+        ).all()
         return Roster(
             tuple(
                 Participant(
@@ -218,10 +221,8 @@ class SqlDirectoryRepository:
                 )
                 for row in rows
             ),
-            organisation_names={
-                row.key: row.name
-                for row in self._session.execute(select(organisations.c.key, organisations.c.name))
-            },
+            organisation_names={row.key: row.name for row in orgs},
+            organisation_areas={row.key: row.area for row in orgs if row.area},
         )
 
     def person(self, email: str) -> Participant:

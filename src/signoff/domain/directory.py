@@ -110,6 +110,7 @@ class Roster:
 
     participants: tuple[Participant, ...]
     organisation_names: dict[str, str] = field(default_factory=dict, compare=False)
+    organisation_areas: dict[str, str] = field(default_factory=dict, compare=False)
     _by_id: dict[int, Participant] = field(init=False, repr=False, compare=False)
     _by_email: dict[str, Participant] = field(init=False, repr=False, compare=False)
 
@@ -136,6 +137,10 @@ class Roster:
 
     def organisation_name(self, key: str) -> str:
         return self.organisation_names.get(key, key)
+
+    def organisation_area(self, key: str) -> str | None:
+        """The policing area an organisation serves ('Cheshire'), when the directory says."""
+        return self.organisation_areas.get(key)
 
     def escalation_contact_of(self, person_id: int) -> Participant | None:
         person = self._by_id.get(person_id)

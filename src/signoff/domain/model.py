@@ -33,6 +33,7 @@ from signoff.domain.errors import (
 )
 from signoff.domain.inspection import Finding, Inspection
 from signoff.domain.pipeline import Pipeline, Selector, WorkingHours
+from signoff.domain.publication import PUBLISHER_ROLES, Publication, days_late
 from signoff.domain.textdiff import content_hash, unified_diff
 from signoff.domain.transitions import (
     REQUEST_TRANSITIONS,
@@ -351,6 +352,7 @@ class SignOff:
         self.updated_at = started_at
         self.withdrawn_reason: str | None = None
         self.stages = stages
+        self.publications: list[Publication] = []
         self.audit_count = 0
         self.audit_head = genesis_hash(self.audit_identity)
 
@@ -1050,6 +1052,91 @@ class SignOff:
                 if section.state is not SectionState.WITHDRAWN:
                     section.fire(SectionEvent.WITHDRAW)
         self.record(now, "signoff_withdrawn", "sign-off", actor_id=admin_id, reason=reason)
+
+    # ----- publishing -----
+
+    def next_publication_version(self) -> int:
+        return max((p.version for p in self.publications), default=0) + 1
+
+    def require_publisher(self, person_id: int, roster: Roster) -> Participant:
+        """The PCC office publishes its own response: its administrators, officers or Commissioner."""
+        person = roster.by_id(person_id)
+        if not (person.active and person.organisation == self.pcc_org and person.roles & PUBLISHER_ROLES):
+            raise NotPermitted(
+                f"{roster.describe(person_id)} may not publish {self.pcc_org}'s response "
+                f"(publishers: {', '.join(sorted(PUBLISHER_ROLES))} of {self.pcc_org})"
+            )
+        return person
+
+    def check_publishable(self, by_id: int, roster: Roster, note: str) -> None:
+        """Everything publishing checks before anything is rendered or written."""
+        self.require_publisher(by_id, roster)
+        if self.state is SignoffState.PUBLISHED and not note.strip():
+            raise InvalidInput(
+                f"sign-off #{self.id} is already published: publishing again is a correction, "
+                "and needs a note saying what was corrected"
+            )
+        if self.state not in (SignoffState.READY_TO_PUBLISH, SignoffState.PUBLISHED):
+            raise InvalidTransition(
+                f"sign-off #{self.id} is {self.state.value.replace('_', ' ')}: only a sign-off whose "
+                "sections are all approved can be published"
+            )
+
+    def publish(
+        self,
+        *,
+        by_id: int,
+        roster: Roster,
+        now: datetime,
+        folder: str,
+        manifest_sha256: str,
+        note: str = "",
+    ) -> Publication:
+        """Record a publication: the first, or a correction (a new version; the old ones stay).
+
+        Publishing after the statutory last day is allowed, and recorded as late with the days.
+        """
+        self.check_publishable(by_id, roster, note)
+        note = note.strip()
+        correction = self.state is SignoffState.PUBLISHED
+        event = SignoffEvent.PUBLISH_CORRECTION if correction else SignoffEvent.PUBLISH
+        self.state = fire(SIGNOFF_TRANSITIONS, "sign-off", self.state, event)
+        published_on = local_day(now, self.hours)
+        late_by = days_late(published_on, self.statutory_last_day)
+        publication = Publication(
+            version=self.next_publication_version(),
+            published_at=now,
+            published_on=published_on,
+            published_by_id=by_id,
+            folder=folder,
+            manifest_sha256=manifest_sha256,
+            on_time=late_by == 0,
+            days_late=late_by,
+            note=note,
+        )
+        self.publications.append(publication)
+        for stage in self.stages:
+            if stage.kind == "publication" and stage.state is StageState.OPEN:
+                stage.fire(StageEvent.COMPLETE, now)
+                self.record(now, "stage_completed", stage.key, actor_id=by_id)
+        self.record(
+            now,
+            "published",
+            f"version {publication.version}",
+            actor_id=by_id,
+            version=publication.version,
+            published_on=published_on.isoformat(),
+            statutory_last_day=self.statutory_last_day.isoformat(),
+            on_time=publication.on_time,
+            days_late=late_by,
+            folder=folder,
+            manifest_sha256=manifest_sha256,
+            correction=note if correction else "",
+        )
+        return publication
+
+    def latest_publication(self) -> Publication | None:
+        return max(self.publications, key=lambda p: p.version, default=None)
 
     def _require_admin(self, person_id: int, roster: Roster) -> None:
         if not roster.is_admin_of(person_id, self.pcc_org):

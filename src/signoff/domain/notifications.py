@@ -19,6 +19,7 @@ from signoff.domain.audit import AuditEvent
 from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.model import Holding, Section, SignOff, Stage
+from signoff.domain.publication import Publication
 from signoff.domain.transitions import RequestState
 
 
@@ -128,12 +129,22 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with an email, such as the published PDF in the formal copies."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Notice:
     event: NoticeEvent
     recipient: Recipient
     signoff_id: int | None
     key: str
     context: dict[str, Any]
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Links:
@@ -150,6 +161,9 @@ class Links:
 
     def tasks(self) -> str:
         return f"{self.base_url}/tasks"
+
+    def published(self, signoff_id: int | None, version: int, file_name: str) -> str:
+        return f"{self.base_url}/signoffs/{signoff_id}/published/{version}/{file_name}"
 
 
 class NoticeBuilder:
@@ -259,6 +273,8 @@ class NoticeBuilder:
             )
         if action == "stage_completed":
             stage = signoff.stage(event.subject)
+            if stage.kind == "publication":
+                return []  # the publication notices say it, with the document (see for_publication)
             later = [s for s in signoff.ordered_stages() if s.position > stage.position]
             context = {
                 **self._signoff_context(signoff),
@@ -272,6 +288,48 @@ class NoticeBuilder:
             context = {**self._signoff_context(signoff), "reason": event.details.get("reason", "")}
             return self._to(NoticeEvent.WITHDRAWN, signoff, event, context)
         return []
+
+    # ----- publication -----
+
+    def for_publication(
+        self,
+        signoff: SignOff,
+        audit: AuditEvent,
+        publication: Publication,
+        document_url: str,
+        document: Attachment,
+    ) -> list[Notice]:
+        """The published notice to those involved, and the formal copies (s55(6)) with the document."""
+        context = {
+            **self._signoff_context(signoff),
+            "published_on": format_day(publication.published_on),
+            "document_url": document_url,
+            "on_time": publication.on_time,
+            "days_late": publication.days_late,
+            "version": publication.version,
+            "correction": publication.note if publication.version > 1 else "",
+            "attachment_name": document.filename,
+        }
+        notices = self._to(NoticeEvent.PUBLISHED, signoff, audit, context)
+        copies = self.rules.formal_copies
+        for audience in self.rules.events[NoticeEvent.FORMAL_COPY]:
+            recipient = copies.hmicfrs if audience is Audience.HMICFRS else copies.home_secretary
+            notices.append(
+                Notice(
+                    event=NoticeEvent.FORMAL_COPY,
+                    recipient=Recipient(email=str(recipient.email), name=recipient.name),
+                    signoff_id=signoff.id,
+                    key=f"signoff:{signoff.id}:audit:{audit.seq}:formal_copy:{recipient.email}",
+                    context={
+                        **context,
+                        "recipient_name": recipient.name,
+                        "why": "the Police Act 1996 (s55(6)) asks the office to send you a copy",
+                        "audience": audience.value,
+                    },
+                    attachments=(document,),
+                )
+            )
+        return _unique(notices)
 
     # ----- due moments: reminders, overdue notices, escalations -----
 

@@ -22,6 +22,7 @@ class SignoffState(StrEnum):
 class SignoffEvent(StrEnum):
     APPROVAL_STAGES_COMPLETE = "approval_stages_complete"
     PUBLISH = "publish"
+    PUBLISH_CORRECTION = "publish_correction"
     WITHDRAW = "withdraw"
 
 
@@ -96,6 +97,8 @@ class OutboxEvent(StrEnum):
 SIGNOFF_TRANSITIONS: dict[tuple[SignoffState, SignoffEvent], SignoffState] = {
     (SignoffState.ACTIVE, SignoffEvent.APPROVAL_STAGES_COMPLETE): SignoffState.READY_TO_PUBLISH,
     (SignoffState.READY_TO_PUBLISH, SignoffEvent.PUBLISH): SignoffState.PUBLISHED,
+    # A correction is published as a new version; the earlier versions are kept.
+    (SignoffState.PUBLISHED, SignoffEvent.PUBLISH_CORRECTION): SignoffState.PUBLISHED,
     (SignoffState.ACTIVE, SignoffEvent.WITHDRAW): SignoffState.WITHDRAWN,
     (SignoffState.READY_TO_PUBLISH, SignoffEvent.WITHDRAW): SignoffState.WITHDRAWN,
 }

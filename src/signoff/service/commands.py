@@ -69,3 +69,11 @@ class DelegateApprovals(_Command):
     ends_at: AwareDatetime
     reason: Reason
     by: EmailStr
+
+
+class PublishSignoff(_Command):
+    signoff_id: int = Field(ge=1)
+    by: EmailStr
+    note: str = Field(
+        default="", max_length=2000, description="For a correction: what was corrected (required then)."
+    )

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from signoff.domain.deadlines import WorkingCalendar
+from signoff.domain.document import PublicationConfig
 from signoff.domain.notifications import Links, NotificationRules
 from signoff.domain.pipeline import Pipeline
 from signoff.service.clock import Clock
-from signoff.service.ports import EmailRenderer, UnitOfWork
+from signoff.service.ports import DocumentRenderer, EmailRenderer, PublicationStore, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,6 @@ class Dependencies:
     load_notification_rules: Callable[[], NotificationRules]
     links: Links
     renderer: EmailRenderer
+    documents: DocumentRenderer
+    load_publication_config: Callable[[], PublicationConfig]
+    publications: PublicationStore

@@ -54,8 +54,12 @@ _DELEGATION: dict[str, Any] = {
 _PUBLISHED: dict[str, Any] = {
     **_SIGNOFF,
     "published_on": "Thursday 21 December 2023",
-    "document_url": "https://www.cheshire-pcc.gov.uk/responses/nw-soc-2023.html",
+    "document_url": "http://127.0.0.1:8000/signoffs/1/published/1/response.html",
     "on_time": True,
+    "days_late": 0,
+    "version": 1,
+    "correction": "",
+    "attachment_name": "response.pdf",
 }
 
 EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {

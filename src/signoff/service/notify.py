@@ -15,7 +15,12 @@ from signoff.service.ports import EmailRenderer, UnitOfWork
 def render_for_wire(renderer: EmailRenderer, notice: Notice, now: datetime) -> bytes:
     """The message as SMTP carries it (CRLF line ends); TemplateProblem when a template fails."""
     message = renderer.render(
-        notice.event, notice.context, to=notice.recipient.email, key=notice.key, now=now
+        notice.event,
+        notice.context,
+        to=notice.recipient.email,
+        key=notice.key,
+        now=now,
+        attachments=notice.attachments,
     )
     return message.as_bytes(policy=policy.SMTP)
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from signoff.domain.audit import AuditEvent
 from signoff.domain.directory import DirectoryConfig, Participant, Roster
+from signoff.domain.document import Certificate, ResponseDocument
 from signoff.domain.model import Delegation, SignOff
-from signoff.domain.notifications import DeliveryPolicy, NoticeEvent
+from signoff.domain.notifications import Attachment, DeliveryPolicy, NoticeEvent
 from signoff.domain.outbox import OutgoingEmail
+from signoff.domain.publication import PublishedFile, WrittenPublication
 
 
 class SignoffRepository(Protocol):
@@ -77,8 +80,37 @@ class UnitOfWork(Protocol):
 
 class EmailRenderer(Protocol):
     def render(
-        self, event: NoticeEvent, context: dict[str, Any], *, to: str, key: str, now: datetime
+        self,
+        event: NoticeEvent,
+        context: dict[str, Any],
+        *,
+        to: str,
+        key: str,
+        now: datetime,
+        attachments: Sequence[Attachment] = (),
     ) -> EmailMessage: ...
+
+
+class DocumentRenderer(Protocol):
+    """The response and its certificate as HTML, Markdown and tagged PDF."""
+
+    def response_html(
+        self, doc: ResponseDocument, *, made_on: date, published_on: date | None, version: int
+    ) -> str: ...
+    def response_markdown(
+        self, doc: ResponseDocument, *, made_on: date, published_on: date | None, version: int
+    ) -> str: ...
+    def certificate_html(self, cert: Certificate, *, language: str) -> str: ...
+    def pdf(self, html: str) -> bytes: ...
+
+
+class PublicationStore(Protocol):
+    """Where published versions are kept: one folder each, with a manifest."""
+
+    def write(
+        self, folder_name: str, files: list[PublishedFile], facts: dict[str, Any]
+    ) -> WrittenPublication: ...
+    def remove(self, folder: Path) -> None: ...
 
 
 class SendOutcome(Protocol):

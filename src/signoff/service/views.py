@@ -107,3 +107,4 @@ class AuditReport(BaseModel):
     head: str
     intact: bool
     problems: list[str]
+    certificate_checked: bool = False

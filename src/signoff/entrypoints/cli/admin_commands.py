@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
+from signoff.adapters.documents.certificate_file import read_certificate
 from signoff.entrypoints.cli.common import (
     AS_OPTION,
     JSON_OPTION,
@@ -139,17 +142,32 @@ def delegate(
 
 @audit_app.command("verify")
 @reports_errors
-def audit_verify(signoff_id: int = typer.Argument(..., min=1), as_json: bool = JSON_OPTION) -> None:
+def audit_verify(
+    signoff_id: int = typer.Argument(..., min=1),
+    certificate: Path | None = typer.Option(
+        None,
+        "--certificate",
+        help="Also check a certificate of completion (certificate.html or .json) against the record.",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Check the audit trail's hash chain; exits 1 if any event was altered, removed or reordered."""
-    report = verify_audit(signoff_id, application().deps)
+    facts = read_certificate(certificate) if certificate is not None else None
+    report = verify_audit(signoff_id, application().deps, facts)
     if as_json:
         print_json(report)
     elif report.intact:
         typer.echo(
             f"audit trail of sign-off #{signoff_id} is intact: {report.events} events, head {report.head}"
         )
+        if certificate is not None:
+            typer.echo(
+                f"certificate {certificate} matches the record: every section's text, every approval "
+                "and the audit head it names"
+            )
     else:
-        typer.echo(f"audit trail of sign-off #{signoff_id} is BROKEN:", err=True)
+        what = "audit trail or certificate" if certificate is not None else "audit trail"
+        typer.echo(f"{what} of sign-off #{signoff_id} is BROKEN:", err=True)
         for problem in report.problems:
             typer.echo(f"  - {problem}", err=True)
     if not report.intact:

@@ -14,11 +14,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.runtime import lean_prefect, use_application
-from flows.signoff_flows import advance_signoff_flow, deadline_sweep_flow, start_signoff_flow
+from flows.signoff_flows import (
+    advance_signoff_flow,
+    deadline_sweep_flow,
+    publish_signoff_flow,
+    start_signoff_flow,
+)
 from signoff.adapters.config_files import load_model
 from signoff.adapters.database import upgrade_to_head
 from signoff.adapters.mail_sink import free_port, read_folder, start_mail_sink
 from signoff.bootstrap import Application, bootstrap
+from signoff.domain.document import SectionTexts
 from signoff.domain.inspection import Inspection
 from signoff.domain.model import Outcome
 from signoff.entrypoints.cli.common import console, reports_errors
@@ -34,6 +40,8 @@ from signoff.service.queries.signoff_views import signoff_detail
 from signoff.settings import PROJECT_ROOT, load_settings
 
 REFERENCE_FILE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
+# The final texts are the reference document's own, so that what the demo publishes can be compared.
+REFERENCE_TEXTS = PROJECT_ROOT / "examples" / "texts" / "nw-soc-2023-reference.yaml"
 LONDON = ZoneInfo("Europe/London")
 # The reference report came out on Friday 10 November 2023; the demo starts that morning.
 DEMO_START = datetime(2023, 11, 10, 9, 30, tzinfo=LONDON)
@@ -45,6 +53,9 @@ PRIYA = "priya.mistry@cheshire.police.example.org"
 DANIEL = "daniel.holt@cheshire.police.example.org"
 ANDREW = "andrew.kershaw@cheshire.police.example.org"
 SARAH = "sarah.lomax@cheshire.police.example.org"
+HANNAH = "hannah.whitfield@cheshire-pcc.example.org"
+# Five weeks in, with the Commissioner's approval in: the office publishes a fortnight before the deadline.
+PUBLICATION_MOMENT = datetime(2023, 12, 18, 10, 0, tzinfo=LONDON)
 
 
 @reports_errors
@@ -52,7 +63,7 @@ def demo() -> None:
     """Run the reference sign-off to 'ready to publish' in a fresh database, emails in var/mail/."""
     base = load_settings()
     folder = base.var_dir / "demo"
-    for scratch in (folder, base.mail_dir):
+    for scratch in (folder, base.mail_dir, base.publication_dir):
         if scratch.exists():
             shutil.rmtree(scratch)
     folder.mkdir(parents=True)
@@ -72,8 +83,16 @@ def demo() -> None:
         with lean_prefect():
             signoff_id = _play(app, clock)
             sweep = deadline_sweep_flow()
+            console.print(
+                f"deadline sweep: {sweep['queued']} notices due, {len(sweep['advanced'])} sign-offs to advance"
+            )
+            clock.set(PUBLICATION_MOMENT)
+            with console.status("the office publishes: running the publish-signoff flow"):
+                published = publish_signoff_flow(signoff_id, HANNAH)
         console.print(
-            f"deadline sweep: {sweep['queued']} notices due, {len(sweep['advanced'])} sign-offs to advance"
+            f"{PUBLICATION_MOMENT:%a %d %b %H:%M}  the office manager publishes the response "
+            f"({'on time' if published['on_time'] else 'LATE'})  [dim]({published['sent']} emails sent)[/]",
+            highlight=False,
         )
         print_plan(signoff_detail(signoff_id, app.deps))
         audit = verify_audit(signoff_id, app.deps)
@@ -86,6 +105,9 @@ def demo() -> None:
     for stored in emails:
         console.print(f"  {stored.path.name}  {stored.subject}", highlight=False, markup=False)
     console.print("\nOutput:")
+    console.print(f"  the published response, its certificate and manifest: {published['folder']}/")
+    for name in [*published["files"], "manifest.json"]:
+        console.print(f"    {name}", highlight=False)
     console.print(f"  the emails, one .eml file each: {base.mail_dir}/")
     console.print(f"  the database: {database}")
     console.print(
@@ -123,6 +145,7 @@ def _play(app: Application, clock: FixedClock) -> int:
         )
 
     inspection = load_model(REFERENCE_FILE, Inspection)
+    texts = load_model(REFERENCE_TEXTS, SectionTexts).sections
     clock.set(DEMO_START)
     with console.status("starting Prefect (ephemeral mode) and the start-signoff flow"):
         [signoff_id] = start_signoff_flow(inspection.model_dump(mode="json"), OWEN)
@@ -142,8 +165,7 @@ def _play(app: Application, clock: FixedClock) -> int:
         signoff_id,
         "report-summary",
         OWEN,
-        "The North-West Regional Organised Crime Unit has been inspected and graded outstanding.\n\n"
-        "Cheshire was graded as adequate.",
+        texts["report-summary"],
     )
     rule(signoff_id, "report-summary", RACHEL)
     step(day + timedelta(days=6), "the summary is redrafted and approved; the force is asked")
@@ -152,7 +174,7 @@ def _play(app: Application, clock: FixedClock) -> int:
         signoff_id,
         "constabulary-response",
         PRIYA,
-        '"We proactively target criminals at all levels in Cheshire."',
+        texts["constabulary-response"],
     )
     rule(signoff_id, "finding-afi-1", DANIEL)
     step(day + timedelta(days=12), "the force drafts; the strategic lead approves AFI-1")
@@ -160,8 +182,7 @@ def _play(app: Application, clock: FixedClock) -> int:
         signoff_id,
         "finding-afi-1",
         PRIYA,
-        "We have rolled out improved training based on best practice.\n\n"
-        "We have moved our 4P plans onto a new and improved technology platform.",
+        texts["finding-afi-1"],
     )
     step(day + timedelta(days=13), "AFI-1 is edited: the lead's approval no longer stands")
     rule(signoff_id, "finding-afi-1", DANIEL)
@@ -183,7 +204,7 @@ def _play(app: Application, clock: FixedClock) -> int:
         signoff_id,
         "commissioner-response",
         OWEN,
-        "Cheshire has a strong track record in tackling serious and organised crime.",
+        texts["commissioner-response"],
     )
     rule(signoff_id, "commissioner-response", JOHN)
     step(day + timedelta(days=35), "the Commissioner approves his response: ready to publish")

@@ -7,6 +7,7 @@ import typer
 from signoff.entrypoints.cli import (
     admin_commands,
     mail_commands,
+    publish_commands,
     serve_command,
     setup_commands,
     signoff_commands,
@@ -39,6 +40,8 @@ app.command("reassign")(admin_commands.reassign)
 app.command("extend")(admin_commands.extend)
 app.command("withdraw")(admin_commands.withdraw)
 app.command("delegate")(admin_commands.delegate)
+app.command("publish")(publish_commands.publish)
+app.command("render")(publish_commands.render)
 app.command("serve")(serve_command.serve)
 
 

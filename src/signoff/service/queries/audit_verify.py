@@ -1,21 +1,27 @@
-"""Check a sign-off's stored audit trail against its hash chain."""
+"""Check a sign-off's stored audit trail against its hash chain, and a certificate against the record."""
 
 from __future__ import annotations
 
 from signoff.domain.audit import chain_problems
+from signoff.domain.document import CertificateFacts, certificate_problems
 from signoff.service.dependencies import Dependencies
 from signoff.service.views import AuditReport
 
 
-def verify_audit(signoff_id: int, deps: Dependencies) -> AuditReport:
+def verify_audit(
+    signoff_id: int, deps: Dependencies, certificate: CertificateFacts | None = None
+) -> AuditReport:
     with deps.new_unit_of_work() as uow:
         signoff = uow.signoffs.get(signoff_id)
         events = uow.signoffs.audit_events(signoff_id)
         problems = chain_problems(signoff.audit_identity, events, signoff.audit_head, signoff.audit_count)
+        if certificate is not None:
+            problems += certificate_problems(certificate, signoff, events, uow.directory.roster())
         return AuditReport(
             signoff_id=signoff_id,
             events=len(events),
             head=signoff.audit_head,
             intact=not problems,
             problems=problems,
+            certificate_checked=certificate is not None,
         )

@@ -1,0 +1,1 @@
+"""The published response: safe Markdown, the Jinja documents, PDF by WeasyPrint, the publication folder."""

@@ -1,0 +1,109 @@
+"""Publish a sign-off's response: render it, write the dated folder, record it, and queue the emails.
+
+All in one transaction holding the sign-off's lock: the folder is written first and removed again if
+the publication cannot be recorded, so the database never names a folder that is not there, and two
+people pressing "publish" at once produce one publication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from signoff.domain.deadlines import local_day
+from signoff.domain.document import build_certificate, build_document
+from signoff.domain.errors import NotFound
+from signoff.domain.notifications import Attachment, NoticeBuilder
+from signoff.domain.publication import days_late
+from signoff.service.commands import PublishSignoff
+from signoff.service.dependencies import Dependencies
+from signoff.service.documents import RESPONSE_PDF, certificate_files, response_files
+from signoff.service.notify import queue
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    signoff_id: int
+    version: int
+    folder: Path
+    files: list[str]
+    manifest_sha256: str
+    on_time: bool
+    days_late: int
+    emails_queued: int
+
+
+def publish_signoff(command: PublishSignoff, deps: Dependencies) -> PublishResult:
+    now = deps.clock.now()
+    with deps.new_unit_of_work() as uow:
+        signoff = uow.signoffs.get(command.signoff_id, for_update=True)
+        roster = uow.directory.roster()
+        person = roster.find_email(command.by)
+        if person is None:
+            raise NotFound(f"{command.by} is not in the directory")
+        signoff.check_publishable(person.id, roster, command.note)
+        config = deps.load_publication_config()
+        doc = build_document(signoff, roster, config)
+        version = signoff.next_publication_version()
+        published_on = local_day(now, signoff.hours)
+        late_by = days_late(published_on, signoff.statutory_last_day)
+        cert = build_certificate(signoff, roster, issued_at=now, version=version)
+        files = response_files(
+            deps.documents, doc, made_on=published_on, published_on=published_on, version=version
+        ) + certificate_files(deps.documents, cert, language=config.language)
+        folder_name = f"{published_on.isoformat()}-{signoff.pcc_org}-signoff-{signoff.id}-v{version}"
+        written = deps.publications.write(
+            folder_name,
+            files,
+            {
+                "signoff_id": signoff.id,
+                "version": version,
+                "office": doc.office,
+                "inspection": doc.header.inspection_title,
+                "published_at": now.isoformat(),
+                "published_on": published_on.isoformat(),
+                "published_by": person.email,
+                "statutory_last_day": signoff.statutory_last_day.isoformat(),
+                "on_time": late_by == 0,
+                "days_late": late_by,
+                "audit_head_certified": cert.audit_head,
+                "correction": command.note if version > 1 else "",
+            },
+        )
+        try:
+            publication = signoff.publish(
+                by_id=person.id,
+                roster=roster,
+                now=now,
+                folder=str(written.folder),
+                manifest_sha256=written.manifest_sha256,
+                note=command.note,
+            )
+            builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links)
+            pdf = next(f for f in files if f.name == RESPONSE_PDF)
+            notices = builder.for_publication(
+                signoff,
+                signoff.new_audit_events[-1],
+                publication,
+                deps.links.published(signoff.id, version, "response.html"),
+                Attachment(_attachment_name(signoff.pcc_org, version), pdf.media_type, pdf.data),
+            )
+            queued = queue(uow, notices, deps.renderer, now)
+            uow.commit()
+        except BaseException:
+            deps.publications.remove(written.folder)
+            raise
+    return PublishResult(
+        signoff_id=command.signoff_id,
+        version=version,
+        folder=written.folder,
+        files=[f.name for f in files],
+        manifest_sha256=written.manifest_sha256,
+        on_time=publication.on_time,
+        days_late=publication.days_late,
+        emails_queued=queued,
+    )
+
+
+def _attachment_name(pcc_org: str, version: int) -> str:
+    return f"{pcc_org}-response{'' if version == 1 else f'-v{version}'}.pdf"

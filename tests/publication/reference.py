@@ -1,0 +1,103 @@
+"""The reference sign-off with the reference document's own texts as its approved revisions."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from signoff.adapters.config_files import load_model
+from signoff.bootstrap import Application
+from signoff.domain.document import SectionTexts
+from signoff.domain.inspection import Inspection
+from signoff.domain.model import Outcome
+from signoff.service.commands import Decide, StartSignoff, SubmitRevision
+from signoff.service.handlers.decide import decide
+from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.submit_revision import submit_revision
+from signoff.settings import PROJECT_ROOT
+from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL
+
+REFERENCE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
+REFERENCE_TEXTS = PROJECT_ROOT / "examples" / "texts" / "nw-soc-2023-reference.yaml"
+REFERENCE_DOCUMENT = PROJECT_ROOT / "examples" / "reference" / "cheshire-pcc-response-nw-soc-2023.txt"
+
+# Who writes and who approves each section in the reference pipeline.
+PEOPLE = {
+    "report-summary": (OWEN, RACHEL),
+    "finding-afi-1": (PRIYA, DANIEL),
+    "constabulary-response": (PRIYA, ANDREW),
+    "commissioner-response": (OWEN, JOHN),
+}
+
+
+def reference_texts() -> dict[str, str]:
+    return load_model(REFERENCE_TEXTS, SectionTexts).sections
+
+
+def ready_to_publish(app: Application, texts: dict[str, str] | None = None) -> int:
+    """Start the reference sign-off and take every section through to approval with these texts."""
+    texts = {**reference_texts(), **(texts or {})}
+    inspection = load_model(REFERENCE, Inspection)
+    [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
+    for section, (author, approver) in PEOPLE.items():
+        submit_revision(
+            SubmitRevision(signoff_id=signoff_id, section=section, author=author, body=texts[section]),
+            app.deps,
+        )
+        decide(
+            Decide(signoff_id=signoff_id, section=section, actor=approver, outcome=Outcome.APPROVE),
+            app.deps,
+        )
+    return signoff_id
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: no head, no style, no script; images by their alt text if asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chunks: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
+        if tag in ("head", "style", "script", "title"):
+            self._hidden += 1
+        elif tag in ("p", "li", "td", "th", "h1", "h2", "h3", "h4", "figcaption", "br"):
+            self.chunks.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("head", "style", "script", "title"):
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.chunks.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return normalise("".join(parser.chunks))
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+def reference_pieces(path: Path = REFERENCE_DOCUMENT) -> list[str]:
+    """Every field and paragraph of the reference document, in order (table cells one by one).
+
+    The line describing the signature image is left out: in the published page the image carries its
+    own text alternative, which is checked separately.
+    """
+    pieces: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("A handwritten signature"):
+            continue
+        for cell in line.split("\t"):
+            piece = normalise(cell.removeprefix("- ").removeprefix("- "))
+            if piece:
+                pieces.append(piece)
+    return pieces
