@@ -141,6 +141,8 @@ def test_publishing_after_the_statutory_last_day_is_recorded_and_flagged(
 
     assert not result.on_time
     assert result.days_late == 4
+    [shown] = signoff_detail(signoff_id, app.deps).publications
+    assert (shown.on_time, shown.days_late, shown.version) == (False, 4, 1)
     with app.engine.connect() as connection:
         details = connection.execute(
             select(audit_events.c.details).where(audit_events.c.action == "published")

@@ -63,11 +63,24 @@ class SignoffSummary(BaseModel):
     current_stage: str | None
 
 
+class PublicationView(BaseModel):
+    version: int
+    published_at: datetime
+    published_on: date
+    published_by: str
+    folder: str
+    manifest_sha256: str
+    on_time: bool
+    days_late: int
+    note: str
+
+
 class SignoffDetail(SignoffSummary):
     force: str
     deadline_warning: str | None
     withdrawn_reason: str | None
     stages: list[StageView]
+    publications: list[PublicationView] = []
 
 
 class RevisionView(BaseModel):

@@ -88,6 +88,14 @@ def print_plan(detail: SignoffDetail) -> None:
         console.print(f"[bold yellow]warning:[/] {detail.deadline_warning}", highlight=False)
     if detail.withdrawn_reason:
         console.print(f"[bold red]withdrawn:[/] {detail.withdrawn_reason}", highlight=False)
+    for publication in detail.publications:
+        timing = "on time" if publication.on_time else f"[bold red]LATE by {publication.days_late} day(s)[/]"
+        correction = f"; correction: {publication.note}" if publication.note else ""
+        console.print(
+            f"Published version {publication.version} on {format_day(publication.published_on)} ({timing}) "
+            f"by {publication.published_by.split(' <')[0]}{correction}: {publication.folder}",
+            highlight=False,
+        )
     tree = Tree("[bold]Plan[/]")
     for stage in detail.stages:
         branch = tree.add(

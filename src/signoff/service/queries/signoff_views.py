@@ -6,6 +6,7 @@ from signoff.domain.directory import Roster
 from signoff.domain.model import Section, SignOff
 from signoff.service.dependencies import Dependencies
 from signoff.service.views import (
+    PublicationView,
     RequestView,
     RevisionView,
     SectionDetail,
@@ -44,6 +45,20 @@ def signoff_detail(signoff_id: int, deps: Dependencies) -> SignoffDetail:
                     sections=[_section_view(section, roster) for section in stage.ordered_sections()],
                 )
                 for stage in signoff.ordered_stages()
+            ],
+            publications=[
+                PublicationView(
+                    version=p.version,
+                    published_at=p.published_at,
+                    published_on=p.published_on,
+                    published_by=roster.describe(p.published_by_id),
+                    folder=p.folder,
+                    manifest_sha256=p.manifest_sha256,
+                    on_time=p.on_time,
+                    days_late=p.days_late,
+                    note=p.note,
+                )
+                for p in signoff.publications
             ],
         )
 
