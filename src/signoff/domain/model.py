@@ -923,6 +923,15 @@ class SignOff:
             raise InvalidInput(
                 f"{to_person.email} already holds an approval request on section {section.key!r}"
             )
+        # One person is one approval: someone who has approved this round cannot fill another place in it.
+        if any(
+            r.approver_id == to_person.id and r.state is RequestState.APPROVED
+            for r in section.current_requests()
+        ):
+            raise InvalidInput(
+                f"{to_person.email} has already approved section {section.key!r} in this round; "
+                "their approval cannot count twice"
+            )
         revision = section.current_revision
         if revision is not None and revision.author_id == to_person.id:
             raise NotPermitted(f"{to_person.email} wrote the current text and cannot approve it")
