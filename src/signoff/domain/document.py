@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePosixPath
+from string import Formatter
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -126,10 +127,18 @@ class PublicationConfig(_Strict):
     @field_validator("title")
     @classmethod
     def _only_area(cls, value: str) -> str:
+        # Parsed, not formatted: formatting '{area.x}' raises AttributeError (not a validation error)
+        # and '{area:>999999999}' builds a gigabyte of padding.
         try:
-            value.format(area="Cheshire")
-        except (KeyError, IndexError, ValueError) as error:
+            fields = [(name, spec, conversion) for _text, name, spec, conversion in Formatter().parse(value)]
+        except ValueError as error:
             raise ValueError(f"may use only {{area}} as a placeholder ({error!s})") from None
+        for name, spec, conversion in fields:
+            if name is not None and (name, spec, conversion) != ("area", "", None):
+                shown = (
+                    "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                )
+                raise ValueError(f"may use only {{area}} as a placeholder, not {shown}")
         return value
 
     @model_validator(mode="after")
