@@ -33,6 +33,7 @@ from signoff.service.queries.signoff_views import section_detail
 from tests.integration.test_concurrency import start_peel
 from tests.integration.test_lifecycle import draft, start_reference
 from tests.people import ANDREW, CLAIRE, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
+from tests.resilience.harness import report as report_line
 
 CLIENTS = 50
 # What a losing client may be told. Anything else (or any exception that is not a SignoffError) fails.
@@ -130,7 +131,7 @@ def decision_events(app: Application, signoff_id: int) -> int:
 
 def report(name: str, database_url: str, counts: Counter[str]) -> str:
     line = f"{name} on {database_url.split(':', 1)[0]}: {dict(sorted(counts.items()))}"
-    print(line)
+    report_line(line)
     return line
 
 

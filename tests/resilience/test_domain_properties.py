@@ -38,6 +38,7 @@ from signoff.domain.model import MAX_SECTION_LENGTH, Delegation, Outcome, Sectio
 from signoff.domain.pipeline import Pipeline
 from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
 from signoff.settings import PROJECT_ROOT
+from tests.resilience.harness import report
 
 CALENDAR = england_and_wales()
 LONDON = ZoneInfo("Europe/London")
@@ -641,7 +642,9 @@ def test_any_sequence_of_commands_keeps_the_sign_off_consistent() -> None:
                 finals.add(self.signoff.state.value)
 
     run_state_machine_as_test(Recorded, settings=SETTINGS)
-    print(f"commands tried {seen}; refused {refused}; final sign-off states {sorted(finals)}")
+    report(
+        f"domain properties: commands tried {seen}; refused {refused}; final sign-off states {sorted(finals)}"
+    )
     # Not vacuous: every kind of command ran, some were refused and some went through, and the runs
     # reached the ends of the life of a sign-off.
     for name in ("submit_revision", "decide", "reassign", "extend", "delegate", "withdraw", "publish"):

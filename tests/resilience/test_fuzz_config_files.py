@@ -34,6 +34,7 @@ from signoff.domain.inspection import Inspection
 from signoff.domain.notifications import NotificationRules
 from signoff.domain.pipeline import Pipeline
 from signoff.settings import PROJECT_ROOT
+from tests.resilience.harness import report
 
 CONFIG = PROJECT_ROOT / "config"
 EXAMPLES = PROJECT_ROOT / "examples"
@@ -254,7 +255,7 @@ def test_mutations_of_the_shipped_files_are_read_or_refused_by_file(loader: Load
         outcomes["refused" if isinstance(outcome, InvalidInput) else "read"] += 1
 
     check()
-    print(f"{loader.name}: {outcomes}")
+    report(f"fuzzed {loader.name}: {outcomes}")
     assert outcomes["refused"] > 0, outcomes
 
 
