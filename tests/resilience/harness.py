@@ -1,0 +1,500 @@
+"""The pieces of the fault tests: a scratch PostgreSQL database, `signoff serve` as a real process that can
+be killed, a Prefect server, a bot that drives many sign-offs through their whole lifecycle, and the
+counts that must hold at the end (every decision kept, every email sent exactly once)."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from signoff.adapters.config_files import load_model
+from signoff.adapters.database import upgrade_to_head
+from signoff.adapters.mail_sink import free_port
+from signoff.adapters.orm import decisions, outbox, publications
+from signoff.bootstrap import Application, bootstrap
+from signoff.domain.errors import SignoffError
+from signoff.domain.inspection import Inspection
+from signoff.domain.model import Outcome
+from signoff.service.clock import FixedClock
+from signoff.service.commands import Decide, PublishSignoff, StartSignoff, SubmitRevision
+from signoff.service.handlers.decide import decide
+from signoff.service.handlers.load_directory import load_directory
+from signoff.service.handlers.publish import publish_signoff
+from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.submit_revision import submit_revision
+from signoff.service.queries.audit_verify import verify_audit
+from signoff.service.queries.signoff_views import signoff_detail
+from signoff.settings import PROJECT_ROOT, Settings
+from tests.people import OWEN
+from tests.smtp_server import SmtpServer
+
+BIN = Path(sys.executable).parent
+REFERENCE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
+LONDON = ZoneInfo("Europe/London")
+START = datetime(2023, 11, 10, 9, 30, tzinfo=LONDON)
+# The offices of the north-west region: one inspection starts a sign-off for each.
+REGION = ["cheshire-pcc", "cumbria-pcc", "greater-manchester-mayor", "lancashire-pcc", "merseyside-pcc"]
+
+
+# What each resilience test counted, printed at the end of the run (tests/resilience/conftest.py).
+REPORTED: list[str] = []
+
+
+def report(line: str) -> None:
+    print(line)
+    REPORTED.append(line)
+
+
+# ----- a scratch PostgreSQL database -----
+
+
+def postgres_server_url() -> str:
+    """The server the suite uses (SIGNOFF_TEST_POSTGRES_URL's, or the local one)."""
+    given = os.environ.get("SIGNOFF_TEST_POSTGRES_URL")
+    return given or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str]:
+    """A migrated database of its own on the suite's PostgreSQL server, dropped afterwards."""
+    server = make_url(postgres_server_url())
+    name = f"signoff_fault_{uuid.uuid4().hex[:10]}"
+    # No pool: a test may restart the server, and the drop must not use a connection from before.
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade_to_head(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def postgres_cluster() -> str | None:
+    """The local cluster's version, when this machine can stop and start it (pg_ctlcluster, as root)."""
+    clusters = Path("/etc/postgresql")
+    if os.geteuid() != 0 or shutil.which("pg_ctlcluster") is None or not clusters.is_dir():
+        return None
+    versions = sorted(p.name for p in clusters.iterdir())
+    return versions[0] if versions else None
+
+
+def restart_postgres(version: str, down_seconds: float) -> None:
+    """Stop the PostgreSQL server (every connection drops), wait, start it again."""
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "stop", "--mode", "fast"],
+        check=True,
+        capture_output=True,
+    )
+    time.sleep(down_seconds)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+        check=True,
+        capture_output=True,
+    )
+    wait_until(_postgres_answers, "PostgreSQL to accept connections again", 60)
+
+
+def _postgres_answers() -> bool:
+    engine = create_engine(make_url(postgres_server_url()).set(database="postgres"))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+# ----- processes: signoff serve and a Prefect server -----
+
+
+@dataclass
+class Processes:
+    """Real processes in their own sessions, so that a SIGKILL takes their children too."""
+
+    root: Path
+    env: dict[str, str]
+    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[IO[bytes]] = field(default_factory=list)
+
+    def start(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        log = (self.root / f"{name}.log").open("ab")
+        self.logs.append(log)
+        process = subprocess.Popen(
+            args,
+            env=env or self.env,
+            cwd=self.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.started.append(process)
+        return process
+
+    def log(self, name: str) -> str:
+        path = self.root / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    @staticmethod
+    def kill(process: subprocess.Popen[bytes]) -> None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                self.kill(process)
+        for log in self.logs:
+            log.close()
+
+
+class Serve:
+    """One `signoff serve`; `kill` is SIGKILL, with no chance to tidy up."""
+
+    def __init__(self, processes: Processes, name: str, env: dict[str, str]) -> None:
+        self.processes = processes
+        self.name = name
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self.kills = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log_name = f"{self.name}-{self.starts}"
+        self.process = self.processes.start(
+            log_name,
+            [
+                str(BIN / "signoff"),
+                "serve",
+                "--deliver-seconds",
+                "2",
+                "--sweep-minutes",
+                "1",
+                "--web-port",
+                "0",
+            ],
+            self.env,
+        )
+        process = self.process
+
+        def ready() -> bool:
+            assert process.poll() is None, self.processes.log(log_name)
+            log = self.processes.log(log_name)
+            # Ephemeral mode says "ready"; against a Prefect server, Prefect's runner says it is serving.
+            return "ready" in log or "deployments are being served" in log
+
+        wait_until(ready, f"{log_name} to serve")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        Processes.kill(self.process)
+        self.kills += 1
+        self.process = None
+
+
+def start_prefect_server(
+    processes: Processes, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = port or free_port()
+    server = processes.start(
+        "prefect-server",
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        {**processes.env, "PREFECT_HOME": str(processes.root / "prefect-server")},
+    )
+    api = f"http://127.0.0.1:{port}/api"
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=1) as response:  # noqa: S310 - loopback
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    wait_until(healthy, "the Prefect server", 120)
+    return server, api
+
+
+def config_for_faults(root: Path) -> Path:
+    """The shipped config with quick retries and short leases, so that recovery fits in a test."""
+    config = root / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config)
+    rules = (config / "notifications.yaml").read_text(encoding="utf-8")
+    for slow, quick in (
+        ("lease_seconds: 300", "lease_seconds: 10"),
+        ("first_retry_seconds: 60", "first_retry_seconds: 1"),
+        ("max_retry_seconds: 3600", "max_retry_seconds: 2"),
+        ("max_attempts: 8", "max_attempts: 50"),
+    ):
+        assert slow in rules, slow
+        rules = rules.replace(slow, quick)
+    (config / "notifications.yaml").write_text(rules, encoding="utf-8")
+    return config
+
+
+def process_env(root: Path, database_url: str, config: Path, smtp_port: int) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SIGNOFF_", "PREFECT_"))}
+    return {
+        **base,
+        "SIGNOFF_DATABASE_URL": database_url,
+        "SIGNOFF_CONFIG_DIR": str(config),
+        "SIGNOFF_PUBLISHED_DIR": str(root / "published"),
+        # No frozen clock for the servers: leases must expire for a killed deliverer's mail to be taken
+        # up again. Their sweeps then find the 2023 sign-offs overdue and send those notices too.
+        "SIGNOFF_SMTP_HOST": "127.0.0.1",
+        "SIGNOFF_SMTP_PORT": str(smtp_port),
+        "PREFECT_HOME": str(root / "prefect"),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+
+
+# ----- the workload: many sign-offs driven through their whole lifecycle -----
+
+
+@dataclass
+class Tally:
+    decisions: int = 0
+    changes_requested: int = 0
+    revisions: int = 0
+    published: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+
+
+class Bot:
+    """Plays every person of every office: drafts what waits for a draft, decides what waits for a
+    decision (asking for changes now and then), publishes what is ready. Each step is a handler call,
+    as the CLI or the web app makes it; nothing here talks to `signoff serve`."""
+
+    def __init__(self, app: Application, clock: FixedClock, seed: int) -> None:
+        self.app = app
+        self.clock = clock
+        self.random = random.Random(seed)  # noqa: S311 - a reproducible run, not a secret
+        self.tally = Tally()
+
+    def start(self, count: int) -> list[int]:
+        reference = load_model(REFERENCE, Inspection)
+        # The reference's only finding names Cheshire's lead; the other forces' leads are found by role.
+        findings = [f.model_copy(update={"lead": None}) for f in reference.findings]
+        ids: list[int] = []
+        for number in range((count + len(REGION) - 1) // len(REGION)):
+            inspection = reference.model_copy(
+                update={
+                    "title": f"Resilience run {number + 1}: {reference.title}",
+                    "findings": findings,
+                    "respond_for": REGION,
+                }
+            )
+            ids += start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), self.app.deps)
+        return ids[:count]
+
+    def step(self, signoff_id: int) -> bool:
+        """Do one thing the sign-off waits for; False when it waits for nothing (published)."""
+        deps = self.app.deps
+        detail = signoff_detail(signoff_id, deps)
+        if detail.state == "published":
+            return False
+        if detail.state == "ready_to_publish":
+            with deps.new_unit_of_work() as uow:
+                [admin, *_] = uow.directory.roster().admins_of(detail.pcc)
+            publish_signoff(PublishSignoff(signoff_id=signoff_id, by=admin.email), deps)
+            self.tally.published += 1
+            return True
+        stage = next(s for s in detail.stages if s.state == "open")
+        for section in stage.sections:
+            if not section.holders:
+                continue
+            who = section.holders[0].rsplit("<", 1)[-1].rstrip(">")
+            if section.state in ("drafting", "changes_requested"):
+                body = f"Revision {section.revision + 1 if section.revision else 1} of {section.key}: " + (
+                    "text " * self.random.randint(5, 40)
+                )
+                submit_revision(
+                    SubmitRevision(signoff_id=signoff_id, section=section.key, author=who, body=body), deps
+                )
+                self.tally.revisions += 1
+                return True
+            if section.state == "in_approval":
+                changes = self.random.random() < 0.15 and (section.revision or 0) < 2
+                outcome = Outcome.REQUEST_CHANGES if changes else Outcome.APPROVE
+                decide(
+                    Decide(
+                        signoff_id=signoff_id,
+                        section=section.key,
+                        actor=who,
+                        outcome=outcome,
+                        comment="Please add the grade." if changes else "",
+                    ),
+                    deps,
+                )
+                self.tally.decisions += 1
+                self.tally.changes_requested += changes
+                return True
+        raise AssertionError(f"sign-off #{signoff_id} waits for nobody in stage {stage.key}")
+
+    def run(self, ids: list[int], on_step: Callable[[int], None] | None = None) -> None:
+        """Round-robin over the sign-offs until every one is published."""
+        active = list(ids)
+        steps = 0
+        while active:
+            for signoff_id in list(active):
+                try:
+                    moved = self.step(signoff_id)
+                except SignoffError as error:  # never expected: the bot only does what is asked of it
+                    raise AssertionError(f"sign-off #{signoff_id}: {error.message}") from error
+                if not moved:
+                    active.remove(signoff_id)
+                steps += 1
+                if on_step:
+                    on_step(steps)
+
+
+def application(database_url: str, config: Path, root: Path) -> tuple[Application, FixedClock]:
+    clock = FixedClock(START)
+    settings = Settings(
+        database_url=database_url,
+        config_dir=config,
+        var_dir=root / "var",
+        published_dir=root / "published",
+    )
+    app = bootstrap(settings, clock=clock)
+    load_directory(app.load_directory_config(), app.deps.load_pipeline(), app.deps)
+    return app, clock
+
+
+# ----- the counts that must hold -----
+
+
+def in_flight(app: Application) -> set[str]:
+    """The Message-IDs of emails claimed for sending but not yet recorded as sent.
+
+    Taken just after a fault: the SMTP server may have accepted some of them before the deliverer died
+    (or lost its database), and nothing can tell which, so those may arrive twice. No other can.
+    """
+    with app.engine.connect() as connection:
+        messages = connection.execute(select(outbox.c.message).where(outbox.c.state == "sending")).scalars()
+        return {_message_id(m) for m in messages if m}
+
+
+@dataclass(frozen=True)
+class Counts:
+    signoffs: int
+    published: int
+    decisions_recorded: int
+    decisions_made: int
+    emails_queued: int
+    emails_sent: int
+    emails_received: int
+    duplicates_received: int
+    duplicates_cut_off: int
+    lost: int
+
+    def line(self) -> str:
+        return (
+            f"sign-offs {self.signoffs}, published {self.published}; decisions made {self.decisions_made}, "
+            f"recorded {self.decisions_recorded}; emails queued {self.emails_queued}, sent "
+            f"{self.emails_sent}, received {self.emails_received} ({self.emails_received - self.duplicates_received} "
+            f"distinct); received twice {self.duplicates_received}, of which cut off mid-delivery by a "
+            f"fault {self.duplicates_cut_off}; lost {self.lost}"
+        )
+
+
+def counts(
+    app: Application, ids: list[int], bot: Bot, smtp: SmtpServer, cut_off: set[str] | None = None
+) -> Counts:
+    with app.engine.connect() as connection:
+        queued = connection.execute(select(outbox.c.message)).scalars().all()
+        sent = connection.scalar(select(func.count()).select_from(outbox).where(outbox.c.state == "sent"))
+        recorded = connection.scalar(select(func.count()).select_from(decisions))
+        published = connection.scalar(select(func.count()).select_from(publications))
+    expected_ids = Counter(_message_id(m) for m in queued if m)
+    received_ids = Counter(str(m["Message-ID"]) for m in smtp.inbox.messages)
+    return Counts(
+        signoffs=len(ids),
+        published=int(published or 0),
+        decisions_recorded=int(recorded or 0),
+        decisions_made=bot.tally.decisions,
+        emails_queued=len(queued),
+        emails_sent=int(sent or 0),
+        emails_received=sum(received_ids.values()),
+        duplicates_received=sum(n - 1 for n in received_ids.values() if n > 1),
+        duplicates_cut_off=sum(
+            n - 1 for key, n in received_ids.items() if n > 1 and key in (cut_off or set())
+        ),
+        lost=sum(1 for key in expected_ids if key not in received_ids),
+    )
+
+
+def _message_id(message: bytes) -> str:
+    for line in message.split(b"\r\n"):
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip().decode()
+        if not line:
+            break
+    raise AssertionError("a queued message has no Message-ID")
+
+
+def wait_for_all_mail(app: Application, smtp: SmtpServer, timeout: float = 120) -> None:
+    def delivered() -> bool:
+        with app.engine.connect() as connection:
+            waiting = connection.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.state != "sent")
+            )
+            total = connection.scalar(select(func.count()).select_from(outbox))
+        return waiting == 0 and len(smtp.inbox.messages) >= int(total or 0)
+
+    try:
+        wait_until(delivered, "every queued email to be delivered", timeout)
+    except AssertionError:
+        with app.engine.connect() as connection:
+            states = dict(
+                connection.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all()
+            )
+            errors = (
+                connection.execute(select(outbox.c.last_error).where(outbox.c.state != "sent").limit(3))
+                .scalars()
+                .all()
+            )
+        raise AssertionError(
+            f"not every email was delivered in {timeout:.0f} s: outbox {states}, "
+            f"{len(smtp.inbox.messages)} received; errors: {errors}"
+        ) from None
+
+
+def audits_intact(app: Application, ids: list[int]) -> list[str]:
+    return [f"#{i}: {p}" for i in ids for p in verify_audit(i, app.deps).problems]
