@@ -22,6 +22,7 @@ from signoff.domain.errors import InvalidInput, InvalidTransition, NotPermitted
 from signoff.service.clock import FixedClock
 from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.publish import publish_signoff
+from signoff.service.handlers.render_queued import render_queued
 from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.signoff_views import signoff_detail
 from tests.integration.test_lifecycle import start_reference
@@ -36,6 +37,7 @@ HOME_SECRETARY = "home.secretary@homeoffice.example.org"
 
 
 def emails(app: Application, event: str) -> list[EmailMessage]:
+    render_queued(app.deps)  # as delivery does first: emails are rendered just after their change commits
     with app.engine.connect() as connection:
         rows = connection.execute(select(outbox.c.message).where(outbox.c.event == event)).all()
     return [email.message_from_bytes(row.message, policy=policy.default) for row in rows]  # type: ignore[misc]

@@ -37,8 +37,29 @@ class SqlOutboxRepository:
         return len(self._session.execute(statement).all())
 
     def any_due(self, now: datetime) -> bool:
-        """Whether a claim now would find anything: cheap enough to ask twice a second."""
-        return self._session.execute(select(outbox.c.id).where(_due(now)).limit(1)).first() is not None
+        """Whether delivery now would find anything to render or send: cheap enough to ask twice a second."""
+        wanted = or_(_due(now), _unrendered())
+        return self._session.execute(select(outbox.c.id).where(wanted).limit(1)).first() is not None
+
+    def unrendered(self, limit: int) -> list[OutgoingEmail]:
+        """Queued emails whose message is not rendered yet, oldest first."""
+        query = select(OutgoingEmail).where(_unrendered()).order_by(outbox.c.id).limit(limit)
+        return list(self._session.scalars(query))
+
+    def store_rendered(self, messages: dict[int, bytes]) -> int:
+        """Store rendered messages, each only if still unrendered (another renderer may have been first)."""
+        if not messages:
+            return 0
+        stored = 0
+        for email_id, message in messages.items():
+            result = self._session.execute(
+                update(outbox)
+                .where(outbox.c.id == email_id, _unrendered())
+                .values(message=message)
+                .execution_options(synchronize_session=False)
+            )
+            stored += int(getattr(result, "rowcount", 0))
+        return stored
 
     def claim(self, owner: str, now: datetime, policy: DeliveryPolicy, limit: int) -> list[OutgoingEmail]:
         """Due messages, leased to `owner`; another deliverer skips them until the lease runs out."""
@@ -100,10 +121,18 @@ class SqlOutboxRepository:
         return {str(state): int(count) for state, count in rows}
 
 
+def _unrendered() -> ColumnElement[bool]:
+    return and_(outbox.c.state == OutboxState.QUEUED.value, outbox.c.message.is_(None))
+
+
 def _due(now: datetime) -> ColumnElement[bool]:
-    """Queued and due, or claimed by a deliverer whose lease has run out."""
+    """Queued, rendered and due, or claimed by a deliverer whose lease has run out."""
     return or_(
-        and_(outbox.c.state == OutboxState.QUEUED.value, outbox.c.next_attempt_at <= now),
+        and_(
+            outbox.c.state == OutboxState.QUEUED.value,
+            outbox.c.next_attempt_at <= now,
+            outbox.c.message.is_not(None),
+        ),
         and_(outbox.c.state == OutboxState.SENDING.value, outbox.c.lease_until <= now),
     )
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from signoff.domain.errors import InvalidTransition
-from signoff.domain.notifications import DeliveryPolicy, Notice, NoticeEvent
+from signoff.domain.notifications import DeliveryPolicy, Notice, NoticeEvent, Recipient
 from signoff.domain.transitions import OUTBOX_TRANSITIONS, OutboxEvent, OutboxState, fire
 
 MAX_ERROR_LENGTH = 1000
@@ -33,18 +33,33 @@ class OutgoingEmail:
         self.lease_until: datetime | None = None
         self.last_error: str | None = None
         self.sent_at: datetime | None = None
-        # The message exactly as it goes on the wire, rendered when the notice was queued.
+        # The message exactly as it goes on the wire. None until rendered: a change queues its emails in
+        # its own transaction and they are rendered just after it commits (render_queued), outside it.
         self.message = message
-        if message is None:
-            self._fire(OutboxEvent.GIVE_UP)
-            self.last_error = (problem or "the message could not be rendered")[:MAX_ERROR_LENGTH]
+        if problem is not None:
+            self.render_failed(problem)
+
+    def render_failed(self, problem: str) -> None:
+        """The templates could not render it: failed, kept, and retried once the template is fixed."""
+        self._fire(OutboxEvent.GIVE_UP)
+        self.last_error = problem[:MAX_ERROR_LENGTH]
+
+    def as_notice(self) -> Notice:
+        """The notice this email was queued for, to render it (again) from what is stored."""
+        return Notice(
+            event=NoticeEvent(self.event),
+            recipient=Recipient(email=self.recipient_email, name=self.recipient_name),
+            signoff_id=self.signoff_id,
+            key=self.idempotency_key,
+            context=self.context,
+        )
 
     def _fire(self, event: OutboxEvent) -> None:
         self.state = fire(OUTBOX_TRANSITIONS, "outgoing email", self.state, event)
 
     def claimable(self, now: datetime) -> bool:
         if self.state is OutboxState.QUEUED:
-            return self.next_attempt_at <= now
+            return self.message is not None and self.next_attempt_at <= now
         return self.state is OutboxState.SENDING and self.lease_until is not None and self.lease_until <= now
 
     def claim(self, owner: str, now: datetime, policy: DeliveryPolicy) -> None:

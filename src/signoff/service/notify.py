@@ -26,13 +26,19 @@ def render_for_wire(renderer: EmailRenderer, notice: Notice, now: datetime) -> b
 
 
 def queue(uow: UnitOfWork, notices: Sequence[Notice], renderer: EmailRenderer, now: datetime) -> int:
-    """Add the notices to the outbox; one that cannot be rendered is stored as failed, never lost.
+    """Add the notices to the outbox, in the transaction of the change that caused them.
 
-    Rendering here, not at delivery, keeps a template problem from blocking the change that caused the
-    email (it fails alone, visibly), stores exactly what was sent, and leaves delivery only to send.
+    They are rendered just after it commits (handlers.render_queued, which every delivery runs first):
+    rendering is most of the cost of a decision, and a transaction should not hold its locks for it. An
+    email with attachments (the formal copies, with the PDF) is rendered now, as the attachments are not
+    stored apart from the message. One that cannot be rendered is stored as failed, never lost, and never
+    blocks the change.
     """
     emails: list[OutgoingEmail] = []
     for notice in notices:
+        if not notice.attachments:
+            emails.append(OutgoingEmail(notice, now, None))
+            continue
         try:
             emails.append(OutgoingEmail(notice, now, render_for_wire(renderer, notice, now)))
         except TemplateProblem as problem:

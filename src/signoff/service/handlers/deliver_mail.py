@@ -12,6 +12,7 @@ from email.utils import parseaddr
 from signoff.domain.errors import MailServerUnavailable
 from signoff.domain.transitions import OutboxState
 from signoff.service.dependencies import Dependencies
+from signoff.service.handlers.render_queued import render_queued
 from signoff.service.ports import Mailer, PreparedEmail, SendOutcome, UnitOfWork
 
 
@@ -41,6 +42,7 @@ def deliver_mail(
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
+        render_queued(deps, deps.load_notification_rules().delivery.batch_size)
         if not _deliver_batch(deps, mailer, envelope_from, report) or report.problem:
             break
     return report
@@ -89,6 +91,10 @@ class _Recorder:
         self._thread.start()
 
     def put(self, email_id: int, outcome: SendOutcome) -> None:
+        if self._error is not None:
+            # Results can no longer be recorded (the database went away): stop sending, or every message
+            # sent from here on would be sent again once its lease runs out.
+            raise self._error
         self._results.put((email_id, outcome))
 
     def finish(self) -> None:

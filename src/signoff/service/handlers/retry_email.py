@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from signoff.domain.notifications import Notice, NoticeEvent, Recipient
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import render_for_wire
 
@@ -14,13 +13,6 @@ def retry_email(email_id: int, deps: Dependencies) -> None:
         message = None
         if email.message is None:
             # It failed to render (a template problem since fixed, say): render it from its stored data.
-            notice = Notice(
-                event=NoticeEvent(email.event),
-                recipient=Recipient(email=email.recipient_email, name=email.recipient_name),
-                signoff_id=email.signoff_id,
-                key=email.idempotency_key,
-                context=email.context,
-            )
-            message = render_for_wire(deps.renderer, notice, now)
+            message = render_for_wire(deps.renderer, email.as_notice(), now)
         email.requeue(now, message)
         uow.commit()
