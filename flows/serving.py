@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import cast
 
@@ -33,7 +34,14 @@ from signoff.adapters.mail_sink import start_mail_sink
 from signoff.bootstrap import Application, bootstrap
 
 
-def serve_forever(*, sweep_minutes: int, mail_sink_port: int, deliver_seconds: int = 60) -> None:
+def serve_forever(
+    *,
+    sweep_minutes: int,
+    mail_sink_port: int,
+    deliver_seconds: int = 60,
+    web_host: str = "127.0.0.1",
+    web_port: int = 0,
+) -> None:
     app = application()
     sink = None
     if not app.settings.smtp_host:
@@ -45,6 +53,14 @@ def serve_forever(*, sweep_minutes: int, mail_sink_port: int, deliver_seconds: i
         print(f"no SMTP server configured: emails go to the mail sink, kept in {app.settings.mail_dir}/")
     relay = MailRelay(application())
     relay.start()
+    site = None
+    if web_port:
+        # Imported here: only serving the web app needs FastAPI and uvicorn loaded.
+        from signoff.entrypoints.web.server import WebServer
+
+        site = WebServer(application(), web_host, web_port)
+        site.start()
+        print(f"web app on {site.url}")
     try:
         with lean_prefect():
             if prefect_server_configured():
@@ -52,6 +68,8 @@ def serve_forever(*, sweep_minutes: int, mail_sink_port: int, deliver_seconds: i
             else:
                 _run_on_intervals(sweep_minutes, deliver_seconds)
     finally:
+        if site is not None:
+            site.stop()
         relay.stop()
         if sink is not None:
             sink.stop()
@@ -84,12 +102,25 @@ def _run_on_intervals(sweep_minutes: int, deliver_seconds: int) -> None:
     while True:
         now = time.monotonic()
         if now >= next_sweep:
-            deadline_sweep_flow()
+            _survive(deadline_sweep_flow)
             next_sweep = now + sweep_minutes * 60
         if now >= next_delivery:
-            deliver_mail_flow()
+            _survive(deliver_mail_flow)
             next_delivery = now + deliver_seconds
         time.sleep(max(0.0, min(next_sweep, next_delivery) - time.monotonic()))
+
+
+def _survive(run: Callable[[], object]) -> None:
+    """Run one scheduled flow; a failed run (the database restarting, say) waits for the next interval.
+
+    Prefect records the failed run; the serving loop must outlive it, as a deployment's schedule does.
+    """
+    try:
+        run()
+    except Exception:
+        logging.getLogger(__name__).exception(
+            "a scheduled flow run failed; it runs again at its next interval"
+        )
 
 
 class MailRelay:

@@ -66,6 +66,27 @@ class Settings(BaseSettings):
         description="Where published responses are written, one dated folder each (default: var/published).",
     )
 
+    # The web app. The secret key signs session cookies; production refuses to start without one.
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs session cookies: 32 characters or more, from a secret store."
+    )
+    sign_in_link_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="How long a sign-in link works."
+    )
+    session_idle_minutes: int = Field(
+        default=60, ge=1, le=7 * 24 * 60, description="A session ends after this long without a request."
+    )
+    sign_in_requests_per_address: int = Field(
+        default=5, ge=1, le=1000, description="Sign-in links one address may ask for in 15 minutes."
+    )
+    sign_in_requests_per_client: int = Field(
+        default=30, ge=1, le=10_000, description="Sign-in links one client (IP) may ask for in 15 minutes."
+    )
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies are refused.")
+    max_upload_bytes: int = Field(
+        default=512_000, ge=1024, description="Larger inspection files are refused."
+    )
+
     @field_validator("mail_from")
     @classmethod
     def _address(cls, value: str) -> str:
@@ -83,6 +104,15 @@ class Settings(BaseSettings):
         if self.smtp_username and self.smtp_password is None:
             raise ValueError("SIGNOFF_SMTP_USERNAME is set but SIGNOFF_SMTP_PASSWORD is not")
         return self
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(
+                "must be at least 32 characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

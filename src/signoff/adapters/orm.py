@@ -265,6 +265,36 @@ publications = Table(
     UniqueConstraint("signoff_id", "version", name="uq_publications_signoff_version"),
 )
 
+# ----- the web app (issue #6): sign-in links and the administration page's indexes -----
+
+# A sign-in link: only the SHA-256 of its token is kept, so a copy of the database signs nobody in.
+sign_in_links = Table(
+    "sign_in_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("next_path", String(500), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+# Every request for a link, known address or not: the rate limits count these.
+sign_in_requests = Table(
+    "sign_in_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("address", String(320), nullable=False),
+    Column("client", String(100), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Index("ix_sign_in_requests_address_requested_at", "address", "requested_at"),
+    Index("ix_sign_in_requests_client_requested_at", "client", "requested_at"),
+)
+
+# The administration page reads drafting sections by state and idle time across every sign-off.
+Index("ix_sections_state_last_activity_at", sections.c.state, sections.c.last_activity_at)
+
 mapper_registry = registry(metadata=metadata)
 
 

@@ -39,6 +39,7 @@ class NoticeEvent(StrEnum):
     WITHDRAWN = "withdrawn"
     PUBLISHED = "published"
     FORMAL_COPY = "formal_copy"
+    SIGN_IN_LINK = "sign_in_link"
 
 
 class Audience(StrEnum):
@@ -53,6 +54,7 @@ class Audience(StrEnum):
     PARTICIPANTS = "participants"
     HMICFRS = "hmicfrs"
     HOME_SECRETARY = "home_secretary"
+    REQUESTER = "requester"
 
 
 # Which audiences make sense for which event; the configuration may choose among them.
@@ -72,6 +74,8 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.WITHDRAWN: frozenset({Audience.PARTICIPANTS, Audience.PCC_ADMINS}),
     NoticeEvent.PUBLISHED: frozenset({Audience.PARTICIPANTS, Audience.PCC_ADMINS}),
     NoticeEvent.FORMAL_COPY: frozenset({Audience.HMICFRS, Audience.HOME_SECRETARY}),
+    # Only the person who asked for it: a sign-in link is theirs alone.
+    NoticeEvent.SIGN_IN_LINK: frozenset({Audience.REQUESTER}),
 }
 
 

@@ -105,6 +105,11 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
     NoticeEvent.WITHDRAWN: {**_SIGNOFF, "reason": "Cheshire is not a subject of this report."},
     NoticeEvent.PUBLISHED: _PUBLISHED,
     NoticeEvent.FORMAL_COPY: _PUBLISHED,
+    NoticeEvent.SIGN_IN_LINK: {
+        "sign_in_url": "http://127.0.0.1:8000/sign-in/Xq3v9a1RkP0c8bZ2mW7nT4yL6hJ5sD1f",
+        "expires": "Friday 10 November 2023 at 10:00",
+        "minutes": 30,
+    },
 }
 
 RECIPIENT: dict[str, str] = {

@@ -45,6 +45,18 @@ app.command("render")(publish_commands.render)
 app.command("serve")(serve_command.serve)
 
 
+@app.command("web")
+def web(
+    host: str = typer.Option("127.0.0.1", help="The address to listen on (0.0.0.0 for every interface)."),
+    port: int = typer.Option(8000, min=1, max=65535, help="The port to listen on."),
+) -> None:
+    """Serve the web app and its JSON API alone (`signoff serve` also runs it, beside the flows)."""
+    # Imported here: FastAPI and uvicorn cost every other command their start-up time.
+    from signoff.entrypoints.web.server import web as run_web
+
+    run_web(host=host, port=port)
+
+
 @app.command("demo")
 def demo() -> None:
     """Run the reference sign-off to 'ready to publish' through the flows; emails in var/mail/."""

@@ -15,12 +15,21 @@ def serve(
         8025, min=1, max=65535, help="The mail sink's port, when no SMTP is set."
     ),
     deliver_seconds: int = typer.Option(60, min=1, max=3600, help="Deliver the outbox this often."),
+    web_host: str = typer.Option("127.0.0.1", help="The web app's address."),
+    web_port: int = typer.Option(8000, min=0, max=65535, help="The web app's port; 0 runs no web app."),
 ) -> None:
-    """Serve the Prefect deployments (advance, start, deliver mail, the deadline sweep) until stopped.
+    """Serve the Prefect deployments (advance, start, deliver mail, the deadline sweep) and the web app
+    until stopped.
 
     Against a Prefect server when PREFECT_API_URL is set; otherwise in Prefect's ephemeral mode.
     """
     prepare_prefect(quiet=False)
     from flows.serving import serve_forever  # Prefect is heavy; only this command needs it loaded
 
-    serve_forever(sweep_minutes=sweep_minutes, mail_sink_port=mail_sink_port, deliver_seconds=deliver_seconds)
+    serve_forever(
+        sweep_minutes=sweep_minutes,
+        mail_sink_port=mail_sink_port,
+        deliver_seconds=deliver_seconds,
+        web_host=web_host,
+        web_port=web_port,
+    )

@@ -1,0 +1,214 @@
+"""Administration: what is late or at risk and who holds it (with remind, reassign, delegate, extend, singly
+or in bulk), failed emails, the directory, on-time figures, withdrawing a sign-off."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from signoff.domain.directory import Participant
+from signoff.domain.errors import InvalidInput, SignoffError
+from signoff.entrypoints.web.context import Id, render, signed_in, web
+from signoff.entrypoints.web.formatting import LONDON
+from signoff.entrypoints.web.forms import field_errors, read_form
+from signoff.entrypoints.web.security import check_csrf
+from signoff.service.commands import DelegateApprovals, ExtendDueDate, Reassign, WithdrawSignoff
+from signoff.service.handlers.admin_mail import failed_emails, retry_failed_email
+from signoff.service.handlers.administer import extend_due_date, reassign_request, withdraw_signoff
+from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.remind_now import remind_now
+from signoff.service.queries.attention import FLAG_LABELS, AttentionFilter, attention, on_time_figures
+from signoff.service.queries.directory_view import directory_view
+from signoff.service.queries.signoff_pages import admin_of
+
+router = APIRouter(include_in_schema=False)
+Me = Annotated[Participant, Depends(signed_in)]
+ACTIONS = ("remind", "reassign", "delegate", "extend")
+
+
+def _filters(request: Request) -> tuple[AttentionFilter, dict[str, str]]:
+    raw = {k: v for k, v in request.query_params.items() if v != ""}
+    known = {k: raw[k] for k in AttentionFilter.model_fields if k in raw}
+    try:
+        return AttentionFilter.model_validate(known), {}
+    except ValidationError as error:
+        return AttentionFilter(), field_errors(error)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def overview(request: Request, me: Me) -> Response:
+    context = web(request)
+    filters, errors = _filters(request)
+    page = attention(me.email, filters, context.deps, context.store)
+    people = directory_view(context.deps).people
+    query = {k: v for k, v in filters.model_dump(exclude_defaults=True).items() if k != "page"}
+    return render(
+        request,
+        "admin.html",
+        {
+            "page": page,
+            "filters": filters,
+            "errors": errors,
+            "labels": FLAG_LABELS,
+            "people": [p for p in people if p.active],
+            "query": query,
+            "pages": max(1, -(-page.total // page.per_page)),
+            "flash": request.session.pop("flash", None),
+            "outcomes": request.session.pop("outcomes", []),
+        },
+    )
+
+
+def _item(value: str) -> dict[str, Any]:
+    """A row's value: sign-off id | section key | holder email | draft or approve | stage key."""
+    parts = value.split("|")
+    if len(parts) != 5 or not parts[0].isdigit():
+        raise InvalidInput("a selected row could not be read: reload the page and try again")
+    return {
+        "signoff_id": int(parts[0]),
+        "section": parts[1],
+        "holder": parts[2],
+        "kind": parts[3],
+        "stage": parts[4],
+    }
+
+
+@router.post("/admin/actions")
+async def act(request: Request, me: Me) -> Response:
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf_token"))
+    deps = web(request).deps
+    admin_of(me.email, deps)
+    back = form.get("back") if form.get("back").startswith("/admin") else "/admin"
+    single = form.get("single")
+    if single:
+        action, _, value = single.partition(":")
+        items = [_item(value)]
+    else:
+        action = form.get("action")
+        items = [_item(v) for v in form.all("item")]
+    if action not in ACTIONS:
+        raise InvalidInput("choose an action")
+    if not items:
+        request.session["flash"] = "Select at least one row first."
+        return RedirectResponse(back, status_code=303)
+    outcomes: list[str] = []
+    done_stages: set[tuple[int, str]] = set()
+    for item in items:
+        label = f"#{item['signoff_id']} {item['section']} ({item['holder']})"
+        try:
+            if action == "remind":
+                sent = remind_now(item["signoff_id"], item["section"], item["holder"], me.email, deps)
+                outcomes.append(
+                    f"{label}: reminder sent" if sent else f"{label}: already reminded this minute"
+                )
+            elif action == "reassign":
+                if item["kind"] != "approve":
+                    raise InvalidInput(
+                        "only an approval can be reassigned; drafting stays with the section's drafters"
+                    )
+                reassign_request(
+                    Reassign(
+                        signoff_id=item["signoff_id"],
+                        section=item["section"],
+                        from_person=item["holder"],
+                        to_person=form.get("to_person"),
+                        admin=me.email,
+                    ),
+                    deps,
+                )
+                outcomes.append(f"{label}: reassigned to {form.get('to_person')}")
+            elif action == "delegate":
+                until = date.fromisoformat(form.get("until"))
+                delegate_approvals(
+                    DelegateApprovals(
+                        from_person=item["holder"],
+                        to_person=form.get("to_person"),
+                        starts_at=deps.clock.now(),
+                        ends_at=datetime.combine(until + timedelta(days=1), time(0), tzinfo=LONDON),
+                        reason=form.get("reason") or "delegated by an administrator",
+                        by=me.email,
+                    ),
+                    deps,
+                )
+                outcomes.append(
+                    f"{label}: {form.get('to_person')} decides for them until {until.isoformat()}"
+                )
+            elif (item["signoff_id"], item["stage"]) not in done_stages:
+                done_stages.add((item["signoff_id"], item["stage"]))
+                extend_due_date(
+                    ExtendDueDate(
+                        signoff_id=item["signoff_id"],
+                        stage=item["stage"],
+                        new_due_on=date.fromisoformat(form.get("new_due_on")),
+                        admin=me.email,
+                        allow_past_statutory=form.get("allow_past_statutory") == "yes",
+                    ),
+                    deps,
+                )
+                outcomes.append(f"#{item['signoff_id']} stage {item['stage']}: due {form.get('new_due_on')}")
+        except ValidationError as error:
+            outcomes.append(
+                f"{label}: not done: " + "; ".join(f"{k}: {v}" for k, v in field_errors(error).items())
+            )
+        except ValueError:
+            outcomes.append(f"{label}: not done: enter the date as YYYY-MM-DD")
+        except SignoffError as problem:
+            outcomes.append(f"{label}: not done: {problem.message}")
+    request.session["outcomes"] = outcomes
+    return RedirectResponse(back, status_code=303)
+
+
+@router.get("/admin/emails", response_class=HTMLResponse)
+def emails(request: Request, me: Me, page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+    deps = web(request).deps
+    failed = failed_emails(me.email, deps, limit=100, offset=(page - 1) * 100)
+    return render(
+        request, "emails.html", {"emails": failed, "page": page, "flash": request.session.pop("flash", None)}
+    )
+
+
+@router.post("/admin/emails/{email_id}/retry")
+async def retry(request: Request, email_id: Id, me: Me) -> Response:
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf_token"))
+    retry_failed_email(email_id, me.email, web(request).deps)
+    request.session["flash"] = f"Email #{email_id} is back in the queue."
+    return RedirectResponse("/admin/emails", status_code=303)
+
+
+@router.get("/admin/people", response_class=HTMLResponse)
+def people(request: Request, me: Me) -> Response:
+    context = web(request)
+    admin_of(me.email, context.deps)
+    roles = dict(context.application.load_directory_config().roles)
+    return render(request, "people.html", {"directory": directory_view(context.deps, roles)})
+
+
+@router.get("/admin/figures", response_class=HTMLResponse)
+def figures(request: Request, me: Me) -> Response:
+    context = web(request)
+    admin_of(me.email, context.deps)
+    rows = on_time_figures(context.deps, context.store)
+    widest = max([r.on_time + r.late + r.open_overdue for r in rows] or [1])
+    return render(request, "figures.html", {"rows": rows, "widest": max(widest, 1)})
+
+
+@router.post("/signoffs/{signoff_id}/withdraw")
+async def withdraw(request: Request, signoff_id: Id, me: Me) -> Response:
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf_token"))
+    deps = web(request).deps
+    try:
+        withdraw_signoff(
+            WithdrawSignoff(signoff_id=signoff_id, reason=form.get("reason"), admin=me.email), deps
+        )
+    except ValidationError:
+        request.session["flash"] = "Give a reason for withdrawing the sign-off."
+        return RedirectResponse(f"/signoffs/{signoff_id}#withdraw", status_code=303)
+    request.session["flash"] = "The sign-off has been withdrawn."
+    return RedirectResponse(f"/signoffs/{signoff_id}", status_code=303)

@@ -1,0 +1,50 @@
+"""Jinja filters that say dates and times as people in England read them, and the web templates' environment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from signoff.domain.deadlines import format_day
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return format_day(value)
+
+
+def moment(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{format_day(local.date())} at {local:%H:%M}"
+
+
+def iso_day(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return value.isoformat()
+
+
+def words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def web_environment(templates_dir: Path) -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(enabled_extensions=("html", "svg"), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(day=day, moment=moment, iso_day=iso_day, words=words)
+    return environment

@@ -1,0 +1,238 @@
+"""The pages people use: their tasks, a sign-off, a section (draft, decide, delegate), published files."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+
+from signoff.domain.directory import Participant
+from signoff.domain.errors import InvalidInput
+from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
+from signoff.entrypoints.web.context import Id, render, signed_in, web
+from signoff.entrypoints.web.formatting import LONDON
+from signoff.entrypoints.web.forms import field_errors, read_form
+from signoff.entrypoints.web.security import check_csrf
+from signoff.entrypoints.web.timeline import timeline
+from signoff.service.commands import Decide, DelegateApprovals, SubmitRevision
+from signoff.service.handlers.decide import decide
+from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.submit_revision import submit_revision
+from signoff.service.queries.my_tasks import my_tasks
+from signoff.service.queries.signoff_pages import (
+    SectionPage,
+    published_file,
+    section_page,
+    signoff_page,
+)
+
+router = APIRouter(include_in_schema=False)
+Me = Annotated[Participant, Depends(signed_in)]
+
+
+def flash(request: Request, message: str) -> None:
+    request.session["flash"] = message
+
+
+def take_flash(request: Request) -> str | None:
+    found = request.session.pop("flash", None)
+    return found if isinstance(found, str) else None
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/tasks", status_code=303)
+
+
+@router.get("/tasks", response_class=HTMLResponse)
+def tasks(request: Request, me: Me) -> Response:
+    context = web(request)
+    items = my_tasks(me.email, context.deps, context.store)
+    return render(
+        request,
+        "tasks.html",
+        {"tasks": items, "flash": take_flash(request), "delegation": delegation_feedback(request)},
+    )
+
+
+@router.get("/signoffs/{signoff_id}", response_class=HTMLResponse)
+def signoff(request: Request, signoff_id: Id, me: Me) -> Response:
+    context = web(request)
+    page = signoff_page(signoff_id, me.email, context.deps)
+    return render(
+        request,
+        "signoff.html",
+        {
+            "page": page,
+            "timeline": timeline(page, context.deps.clock.now()),
+            "flash": take_flash(request),
+        },
+    )
+
+
+@router.get("/signoffs/{signoff_id}/sections/{section_key}", response_class=HTMLResponse)
+def section(request: Request, signoff_id: Id, section_key: str, me: Me) -> Response:
+    page = section_page(signoff_id, section_key[:64], me.email, web(request).deps)
+    return _section(request, page)
+
+
+def _section(
+    request: Request,
+    page: SectionPage,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "section.html",
+        {
+            "page": page,
+            "errors": errors or {},
+            "values": values or {},
+            "flash": take_flash(request),
+            "delegation": delegation_feedback(request),
+        },
+        status,
+    )
+
+
+class DraftForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+    body: str = Field(min_length=1, max_length=MAX_SECTION_LENGTH)
+    note: str = Field(default="", max_length=2000)
+
+
+class DecisionForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+    outcome: Outcome
+    comment: str = Field(default="", max_length=10_000)
+
+
+@router.post("/signoffs/{signoff_id}/sections/{section_key}/revisions")
+async def draft(request: Request, signoff_id: Id, section_key: str, me: Me) -> Response:
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf_token"))
+    deps = web(request).deps
+    values = {"body": form.get("body"), "note": form.get("note")}
+    try:
+        parsed = DraftForm.model_validate(values)
+        number = submit_revision(
+            SubmitRevision(
+                signoff_id=signoff_id,
+                section=section_key,
+                author=me.email,
+                body=parsed.body,
+                note=parsed.note,
+            ),
+            deps,
+        )
+    except ValidationError as error:
+        errors = field_errors(
+            error, {"body": "Enter the text of the section", "note": "The note is too long"}
+        )
+        return _section(request, section_page(signoff_id, section_key, me.email, deps), errors, values, 422)
+    except InvalidInput as problem:
+        page = section_page(signoff_id, section_key, me.email, deps)
+        return _section(request, page, {"body": problem.message}, values, 422)
+    flash(request, f"Revision {number} saved. The approvers have been asked to review it.")
+    return RedirectResponse(f"/signoffs/{signoff_id}/sections/{section_key}", status_code=303)
+
+
+@router.post("/signoffs/{signoff_id}/sections/{section_key}/decision")
+async def decision(request: Request, signoff_id: Id, section_key: str, me: Me) -> Response:
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf_token"))
+    deps = web(request).deps
+    values = {"outcome": form.get("outcome"), "comment": form.get("comment")}
+    try:
+        parsed = DecisionForm.model_validate(values)
+        if parsed.outcome is Outcome.REQUEST_CHANGES and not parsed.comment:
+            raise InvalidInput("Say what should change: a request for changes needs a comment")
+        result = decide(
+            Decide(
+                signoff_id=signoff_id,
+                section=section_key,
+                actor=me.email,
+                outcome=parsed.outcome,
+                comment=parsed.comment,
+            ),
+            deps,
+        )
+    except ValidationError as error:
+        errors = field_errors(error, {"outcome": "Choose whether to approve or to ask for changes"})
+        return _section(request, section_page(signoff_id, section_key, me.email, deps), errors, values, 422)
+    except InvalidInput as problem:
+        page = section_page(signoff_id, section_key, me.email, deps)
+        field = "comment" if values["outcome"] == Outcome.REQUEST_CHANGES.value else "outcome"
+        return _section(request, page, {field: problem.message}, values, 422)
+    behalf = f" on behalf of {result.on_behalf_of}" if result.on_behalf_of else ""
+    done = "approved" if values["outcome"] == Outcome.APPROVE.value else "sent back with your comment"
+    flash(request, f"Section {done}{behalf}.")
+    return RedirectResponse(f"/signoffs/{signoff_id}/sections/{section_key}", status_code=303)
+
+
+class DelegationForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+    to_person: EmailStr
+    until: date
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/delegations")
+async def delegate(request: Request, me: Me) -> Response:
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf_token"))
+    deps = web(request).deps
+    back = form.get("back")
+    back = back if back.startswith("/signoffs/") or back == "/tasks" else "/tasks"
+    values = {"to_person": form.get("to_person"), "until": form.get("until"), "reason": form.get("reason")}
+    now = deps.clock.now()
+    errors: dict[str, str] = {}
+    try:
+        parsed = DelegationForm.model_validate(values)
+        ends = datetime.combine(parsed.until + timedelta(days=1), time(0), tzinfo=LONDON)
+        delegate_approvals(
+            DelegateApprovals(
+                from_person=me.email,
+                to_person=parsed.to_person,
+                starts_at=now,
+                ends_at=ends,
+                reason=parsed.reason,
+                by=me.email,
+            ),
+            deps,
+        )
+    except ValidationError as error:
+        errors = field_errors(
+            error,
+            {
+                "to_person": "Enter the email address of the person who will decide for you",
+                "until": "Enter the last day of the delegation, like 2023-12-01",
+                "reason": "Say why (for example, annual leave)",
+            },
+        )
+    except InvalidInput as problem:
+        errors = {"until": problem.message}
+    if errors:
+        request.session["delegation_errors"] = {"errors": errors, "values": values}
+        return RedirectResponse(back + "#delegate", status_code=303)
+    flash(request, f"{values['to_person']} can now decide your approval requests until {values['until']}.")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.get("/signoffs/{signoff_id}/published/{version}/{file_name}")
+def published(request: Request, signoff_id: Id, version: Id, file_name: str, me: Me) -> Response:
+    found = published_file(signoff_id, version, file_name, me.email, web(request).deps)
+    return FileResponse(
+        found.path, media_type=found.media_type, filename=found.path.name, content_disposition_type="inline"
+    )
+
+
+def delegation_feedback(request: Request) -> dict[str, Any]:
+    """Errors of a delegation form posted from another page, shown once."""
+    found = request.session.pop("delegation_errors", None)
+    return found if isinstance(found, dict) else {"errors": {}, "values": {}}

@@ -1,0 +1,183 @@
+"""Starting a sign-off (the PCC office): a form for the inspection and its findings, or its YAML/JSON file."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from signoff.adapters.config_files import load_model
+from signoff.domain.directory import OrganisationKind, Participant
+from signoff.domain.errors import InvalidInput, NotPermitted
+from signoff.domain.inspection import FindingKind, Inspection, InspectionType
+from signoff.entrypoints.web.context import render, signed_in, web
+from signoff.entrypoints.web.forms import FormData, field_errors, read_form
+from signoff.entrypoints.web.security import check_csrf
+from signoff.service.commands import StartSignoff
+from signoff.service.handlers.start_signoff import STARTER_ROLES, start_signoff
+
+router = APIRouter(include_in_schema=False)
+Me = Annotated[Participant, Depends(signed_in)]
+FINDING_ROWS = 6
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _require_starter(me: Participant) -> None:
+    if not STARTER_ROLES & me.roles:
+        raise NotPermitted("only the PCC office's administrators and policy officers start sign-offs")
+
+
+def _choices(request: Request) -> dict[str, Any]:
+    directory = web(request).application.load_directory_config()
+    return {
+        "offices": [(o.key, o.name) for o in directory.organisations if o.kind is OrganisationKind.PCC],
+        "forces": [(o.key, o.name) for o in directory.organisations if o.kind is OrganisationKind.FORCE],
+        "types": [(t.value, t.value.replace("_", " ").capitalize()) for t in InspectionType],
+        "kinds": [(k.value, k.label) for k in FindingKind],
+        "finding_rows": FINDING_ROWS,
+    }
+
+
+def _page(
+    request: Request, me: Participant, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> Response:
+    defaults = {"respond_for": [me.organisation]}
+    return render(
+        request,
+        "start.html",
+        {**_choices(request), "values": {**defaults, **values}, "errors": errors},
+        status,
+    )
+
+
+@router.get("/signoffs/new", response_class=HTMLResponse)
+def start_form(request: Request, me: Annotated[Participant, Depends(signed_in)]) -> Response:
+    _require_starter(me)
+    return _page(request, me, {}, {})
+
+
+def _from_fields(form: FormData) -> tuple[dict[str, Any], list[int]]:
+    """The inspection as data, and which form row each finding came from (errors name the row)."""
+    findings = []
+    rows: list[int] = []
+    for n in range(FINDING_ROWS):
+        row = {k: form.get(f"findings-{n}-{k}") for k in ("ref", "kind", "text", "explanation", "lead")}
+        if any(row[k].strip() for k in ("ref", "text", "explanation", "lead")):
+            findings.append({k: v for k, v in row.items() if v.strip() or k in ("ref", "kind", "text")})
+            rows.append(n)
+    data: dict[str, Any] = {
+        "title": form.get("title"),
+        "published": form.get("published"),
+        "type": form.get("type"),
+        "type_label": form.get("type_label") or None,
+        "report_url": form.get("report_url"),
+        "forces_covered": form.all("forces_covered"),
+        "force_specific": {
+            "answer": form.get("force_specific"),
+            "note": form.get("force_specific_note") or None,
+        },
+        "force_quoted": form.get("force_quoted"),
+        "recommendations": {
+            "national": "national" in form.all("recommendations"),
+            "local": "local" in form.all("recommendations"),
+            "regional": "regional" in form.all("recommendations"),
+        },
+        "findings": findings,
+        "respond_for": form.all("respond_for"),
+    }
+    return data, rows
+
+
+MESSAGES = {
+    "title": "Enter the title of the report",
+    "published": "Enter the date the report was published, like 2023-11-10",
+    "type": "Choose the type of inspection",
+    "type_label": "The type's name must be 80 characters or fewer",
+    "report_url": "Enter the address of the report, starting https://",
+    "forces_covered": "Choose the forces the report covers",
+    "force_specific": "Say whether the report is specific to the force",
+    "force_quoted": "Say whether the force is quoted",
+    "respond_for": "Choose at least one PCC office to respond",
+    "ref": "Enter the finding's reference, like AFI-1 (letters, numbers, dots and dashes)",
+    "text": "Enter the text of the finding",
+    "lead": "Enter the strategic lead's email address, like name@example.org, or leave it empty",
+    "explanation": "The explanation is too long",
+}
+
+
+def _named_for_form(errors: dict[str, str], rows: list[int]) -> dict[str, str]:
+    """Pydantic's places as the form's field names, with messages that say what to do."""
+    named: dict[str, str] = {}
+    for name, message in errors.items():
+        parts = name.split("-")
+        if parts[0] == "findings" and len(parts) > 2 and parts[1].isdigit() and int(parts[1]) < len(rows):
+            parts[1] = str(rows[int(parts[1])])
+            text = MESSAGES.get(parts[2], message)
+            named.setdefault("-".join(parts[:3]), f"Finding {int(parts[1]) + 1}: {text[0].lower()}{text[1:]}")
+            continue
+        if parts[0] in ("force_specific", "recommendations"):
+            parts = parts[:1]
+        named.setdefault("-".join(parts), MESSAGES.get(parts[0], message))
+    return named
+
+
+def _form_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        name: items[0] if len(items) == 1 else items for name, items in form.fields.items()
+    }
+    for name in ("forces_covered", "respond_for", "recommendations"):
+        values[name] = form.all(name)
+    return values
+
+
+@router.post("/signoffs/new")
+async def start(request: Request, me: Me) -> Response:
+    _require_starter(me)
+    context = web(request)
+    form = await read_form(request, context.application.settings.max_upload_bytes)
+    check_csrf(request, form.get("csrf_token"))
+    values = _form_values(form)
+    upload = form.files.get("file")
+    rows: list[int] = []
+    try:
+        if upload is not None:
+            inspection = _inspection_from_file(
+                upload.filename, upload.content, context.application.settings.max_upload_bytes
+            )
+            respond_for = form.all("respond_for") or None
+        else:
+            data, rows = _from_fields(form)
+            inspection = Inspection.model_validate(data)
+            respond_for = None
+        ids = start_signoff(
+            StartSignoff(inspection=inspection, started_by=me.email, respond_for=respond_for), context.deps
+        )
+    except ValidationError as error:
+        return _page(request, me, values, _named_for_form(field_errors(error), rows), 422)
+    except InvalidInput as problem:
+        return _page(request, me, values, {"file" if upload is not None else "title": problem.message}, 422)
+    request.session["flash"] = (
+        f"Sign-off #{ids[0]} started."
+        if len(ids) == 1
+        else f"{len(ids)} sign-offs started: " + ", ".join(f"#{i}" for i in ids)
+    )
+    return RedirectResponse(f"/signoffs/{ids[0]}", status_code=303)
+
+
+def _inspection_from_file(name: str, content: bytes, limit: int) -> Inspection:
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidInput("The file must be YAML (.yaml, .yml) or JSON (.json)")
+    if len(content) > limit:
+        raise InvalidInput(f"The file must be smaller than {limit // 1000} kB")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"inspection{suffix}"
+        path.write_bytes(content)
+        try:
+            return load_model(path, Inspection)
+        except InvalidInput as problem:
+            raise InvalidInput(problem.message.replace(str(path), Path(name).name)) from None

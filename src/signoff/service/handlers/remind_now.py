@@ -1,0 +1,42 @@
+"""An administrator sends a reminder now to whoever holds a section, without waiting for its due moment."""
+
+from __future__ import annotations
+
+from signoff.domain.errors import NotFound, NotPermitted
+from signoff.domain.notifications import NoticeBuilder, NoticeEvent
+from signoff.service.dependencies import Dependencies
+from signoff.service.notify import queue
+
+
+def remind_now(
+    signoff_id: int, section_key: str, holder_email: str, admin_email: str, deps: Dependencies
+) -> int:
+    """How many emails were queued (the holder's reminder; none if one was already sent this minute)."""
+    now = deps.clock.now()
+    with deps.new_unit_of_work() as uow:
+        admin = uow.directory.person(admin_email)
+        holder = uow.directory.person(holder_email)
+        roster = uow.directory.roster()
+        signoff = uow.signoffs.get(signoff_id)
+        if not roster.is_admin_of(admin.id, signoff.pcc_org):
+            raise NotPermitted(f"{admin.email} is not an administrator of {signoff.pcc_org}")
+        holding = next(
+            (h for h in signoff.holdings() if h.section.key == section_key and h.person_id == holder.id),
+            None,
+        )
+        if holding is None:
+            raise NotFound(
+                f"{holder.email} holds nothing on section {section_key!r} of sign-off #{signoff_id}"
+            )
+        builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links)
+        # Keyed by the minute: a double click sends one reminder, a reminder tomorrow is a new one.
+        due_key = f"signoff:{signoff_id}:manual-reminder:{section_key}:{now:%Y%m%dT%H%M}"
+        notices = [
+            n
+            for n in builder.for_holding(signoff, holding, NoticeEvent.REMINDER, due_key)
+            if n.recipient.email == holder.email
+        ]
+        queued = queue(uow, notices, deps.renderer, now)
+        signoff.record(now, "reminder_sent", section_key, actor_id=admin.id, holder_id=holder.id)
+        uow.commit()
+        return queued

@@ -1,0 +1,135 @@
+"""Sign-in by emailed link: ask for one (the answer never says whether the address is known), use it once.
+
+Only the SHA-256 of a token is stored. Using a link is one guarded UPDATE (unused, unexpired, this hash),
+so two clicks racing on PostgreSQL or SQLite sign in once. Every request is recorded, known address or
+not, so that the rate limits count the same whatever the address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from signoff.domain.deadlines import format_day
+from signoff.domain.errors import NotFound, SignoffError
+from signoff.domain.notifications import Notice, NoticeEvent, Recipient
+from signoff.service.dependencies import Dependencies
+from signoff.service.notify import queue
+from signoff.service.ports import UnitOfWork
+
+RATE_WINDOW = timedelta(minutes=15)
+# A path inside the app: one leading slash, never two (//host is another site), no backslash or scheme.
+NextPath = Annotated[str, Field(pattern=r"^(/|/[A-Za-z0-9_.\-?=&%][A-Za-z0-9/_.\-?=&%]*)$", max_length=500)]
+
+
+class TooManyRequests(SignoffError):
+    """Too many sign-in links were asked for, for this address or from this client; try again later."""
+
+
+class SignInStore(Protocol):
+    def count_requests(
+        self, *, since: datetime, address: str | None = None, client: str | None = None
+    ) -> int: ...
+    def record_request(self, address: str, client: str, at: datetime) -> None: ...
+    def add_link(
+        self, token_hash: str, person_id: int, next_path: str, created_at: datetime, expires_at: datetime
+    ) -> None: ...
+    def usable(self, token_hash: str, now: datetime) -> bool: ...
+    def consume(self, token_hash: str, now: datetime) -> tuple[int, str] | None: ...
+
+
+StoreFor = Callable[[UnitOfWork], SignInStore]
+
+
+class RequestSignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    email: EmailStr
+    client: str = Field(min_length=1, max_length=100)
+    next_path: NextPath = "/tasks"
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    link_minutes: int
+    per_address: int
+    per_client: int
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    email: str
+    next_path: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_sign_in_link(
+    command: RequestSignIn, deps: Dependencies, store_for: StoreFor, policy: SignInPolicy
+) -> None:
+    """Queue a sign-in email when the address is a known, active person; otherwise do nothing visible."""
+    now = deps.clock.now()
+    address = command.email.lower()
+    with deps.new_unit_of_work() as uow:
+        store = store_for(uow)
+        since = now - RATE_WINDOW
+        if store.count_requests(since=since, client=command.client) >= policy.per_client:
+            raise TooManyRequests("too many sign-in links were asked for from here; wait 15 minutes")
+        if store.count_requests(since=since, address=address) >= policy.per_address:
+            raise TooManyRequests("too many sign-in links were asked for this address; wait 15 minutes")
+        store.record_request(address, command.client, now)
+        person = uow.directory.roster().find_email(address)
+        if person is not None and person.active:
+            token = secrets.token_urlsafe(32)
+            hashed = token_hash(token)
+            expires = now + timedelta(minutes=policy.link_minutes)
+            store.add_link(hashed, person.id, command.next_path, now, expires)
+            notice = Notice(
+                event=NoticeEvent.SIGN_IN_LINK,
+                recipient=Recipient(email=person.email, name=person.name, person_id=person.id),
+                signoff_id=None,
+                key=f"sign-in:{hashed[:40]}:{NoticeEvent.SIGN_IN_LINK.value}:{person.email}",
+                context={
+                    "sign_in_url": f"{deps.links.base_url}/sign-in/{token}",
+                    "expires": _uk_time(expires),
+                    "minutes": policy.link_minutes,
+                    "recipient_name": person.name,
+                    "why": "someone asked for a sign-in link for this address",
+                    "audience": "requester",
+                },
+            )
+            queue(uow, [notice], deps.renderer, now)
+        uow.commit()
+
+
+def sign_in_link_usable(token: str, deps: Dependencies, store_for: StoreFor) -> bool:
+    with deps.new_unit_of_work() as uow:
+        return store_for(uow).usable(token_hash(token), deps.clock.now())
+
+
+def use_sign_in_link(token: str, deps: Dependencies, store_for: StoreFor) -> SignedIn:
+    """The person the link signs in, once; NotFound for a link that is unknown, used or expired."""
+    now = deps.clock.now()
+    with deps.new_unit_of_work() as uow:
+        used = store_for(uow).consume(token_hash(token), now)
+        if used is None:
+            raise NotFound("this sign-in link has been used or has expired: ask for a new one")
+        person_id, next_path = used
+        person = uow.directory.roster().by_id(person_id)
+        if not person.active:
+            raise NotFound("this sign-in link has been used or has expired: ask for a new one")
+        uow.commit()
+        return SignedIn(email=person.email, next_path=next_path)
+
+
+def _uk_time(moment: datetime) -> str:
+    local = moment.astimezone(ZoneInfo("Europe/London"))
+    return f"{format_day(local.date())} at {local:%H:%M}"

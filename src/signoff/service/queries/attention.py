@@ -1,0 +1,234 @@
+"""The administration page: stalled and at-risk work across an office's sign-offs, as one indexed,
+paginated SQL query (the older `stalled` query loads every active sign-off; this one reads rows).
+
+The flags mean what `stalled` means: overdue; due within N working days; idle for N working days;
+the statutory deadline within N working days. Working days become moments here, once per request, so
+the database compares plain timestamps and dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from signoff.domain.deadlines import WorkingCalendar
+from signoff.domain.directory import ADMIN_ROLE
+from signoff.domain.errors import NotPermitted
+from signoff.service.dependencies import Dependencies
+from signoff.service.ports import UnitOfWork
+
+Flag = Literal["overdue", "due_soon", "idle", "at_risk"]
+Sort = Literal["due", "statutory", "idle", "signoff", "holder"]
+FLAG_LABELS: dict[str, str] = {
+    "overdue": "Overdue",
+    "due_soon": "Due soon",
+    "idle": "Idle",
+    "at_risk": "Statutory deadline at risk",
+}
+
+
+class AttentionFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    organisation: str | None = Field(default=None, max_length=64, description="The holder's organisation.")
+    stage: str | None = Field(default=None, max_length=64)
+    flag: Flag | None = None
+    sort: Sort = "due"
+    descending: bool = False
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=50, ge=1, le=200)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    now: datetime
+    due_soon_before: datetime
+    idle_before: datetime
+    at_risk_on_or_before: date
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    signoff_id: int
+    signoff_title: str
+    stage_key: str
+    stage_title: str
+    section_key: str
+    section_title: str
+    kind: str
+    holder_id: int
+    holder_name: str
+    holder_email: str
+    holder_organisation: str
+    due_at: datetime
+    since: datetime | None
+    statutory_last_day: date
+    publish_by: date
+
+
+@dataclass(frozen=True)
+class OnTimeRow:
+    pcc_org: str
+    stage_key: str
+    stage_title: str
+    on_time: int
+    late: int
+    open_overdue: int
+
+
+class AttentionReader(Protocol):
+    def attention(
+        self, office: str, thresholds: Thresholds, filters: AttentionFilter
+    ) -> tuple[list[AttentionRow], int]: ...
+    def on_time(self, now: datetime) -> list[OnTimeRow]: ...
+
+
+class AttentionItem(BaseModel):
+    signoff_id: int
+    signoff_title: str
+    stage_key: str
+    stage_title: str
+    section_key: str
+    section_title: str
+    waiting_to: str
+    holder_id: int
+    holder: str
+    holder_email: str
+    holder_organisation: str
+    due_at: datetime
+    since: datetime | None
+    statutory_last_day: date
+    publish_by: date
+    flags: list[str]
+
+
+class AttentionPage(BaseModel):
+    office: str
+    items: list[AttentionItem]
+    total: int
+    page: int
+    per_page: int
+    organisations: list[tuple[str, str]]
+    stages: list[tuple[str, str]]
+
+
+class OnTimeFigure(BaseModel):
+    office: str
+    stage_title: str
+    on_time: int
+    late: int
+    open_overdue: int
+
+
+def thresholds(now: datetime, calendar: WorkingCalendar, zone: str, due_soon: int, idle: int) -> Thresholds:
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    # The last day still "due soon": working days after today up to it are at most `due_soon`.
+    soon = today
+    while calendar.working_days_between(today, soon + timedelta(days=1)) <= due_soon:
+        soon += timedelta(days=1)
+    # The last day of activity that counts as idle: at least `idle` working days since it.
+    quiet = today
+    while calendar.working_days_between(quiet, today) < idle:
+        quiet -= timedelta(days=1)
+
+    def midnight_after(day: date) -> datetime:
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+
+    return Thresholds(
+        now=now,
+        due_soon_before=midnight_after(soon),
+        idle_before=midnight_after(quiet),
+        at_risk_on_or_before=soon,
+    )
+
+
+def flags_of(row: AttentionRow, limits: Thresholds) -> list[str]:
+    found: list[str] = []
+    if row.due_at <= limits.now:
+        found.append("overdue")
+    elif row.due_at < limits.due_soon_before:
+        found.append("due_soon")
+    if row.since is not None and row.since < limits.idle_before:
+        found.append("idle")
+    if row.publish_by <= limits.at_risk_on_or_before:
+        found.append("at_risk")
+    return found
+
+
+def attention(
+    admin_email: str,
+    filters: AttentionFilter,
+    deps: Dependencies,
+    reader_for: Callable[[UnitOfWork], AttentionReader],
+) -> AttentionPage:
+    pipeline = deps.load_pipeline()
+    monitoring = pipeline.monitoring
+    limits = thresholds(
+        deps.clock.now(),
+        deps.calendar,
+        pipeline.working_hours.timezone,
+        monitoring.due_soon_working_days,
+        monitoring.idle_after_working_days,
+    )
+    with deps.new_unit_of_work() as uow:
+        admin = uow.directory.person(admin_email)
+        if ADMIN_ROLE not in admin.roles:
+            raise NotPermitted(f"{admin.email} is not a PCC administrator")
+        roster = uow.directory.roster()
+        reader = reader_for(uow)
+        rows, total = reader.attention(admin.organisation, limits, filters)
+        # The filters' choices: the office and its force; the pipeline's stages.
+        organisations = [admin.organisation, uow.directory.organisation_force(admin.organisation)]
+    return AttentionPage(
+        office=roster.organisation_name(admin.organisation),
+        items=[
+            AttentionItem(
+                signoff_id=row.signoff_id,
+                signoff_title=row.signoff_title,
+                stage_key=row.stage_key,
+                stage_title=row.stage_title,
+                section_key=row.section_key,
+                section_title=row.section_title,
+                waiting_to=row.kind,
+                holder_id=row.holder_id,
+                holder=row.holder_name,
+                holder_email=row.holder_email,
+                holder_organisation=roster.organisation_name(row.holder_organisation),
+                due_at=row.due_at,
+                since=row.since,
+                statutory_last_day=row.statutory_last_day,
+                publish_by=row.publish_by,
+                flags=flags_of(row, limits),
+            )
+            for row in rows
+        ],
+        total=total,
+        page=filters.page,
+        per_page=filters.per_page,
+        organisations=[(key, roster.organisation_name(key)) for key in organisations],
+        stages=[(stage.key, stage.title) for stage in pipeline.stages],
+    )
+
+
+def on_time_figures(
+    deps: Dependencies, reader_for: Callable[[UnitOfWork], AttentionReader]
+) -> list[OnTimeFigure]:
+    """Stages finished by their due moment, late, and still open past it: per office and stage."""
+    with deps.new_unit_of_work() as uow:
+        roster = uow.directory.roster()
+        rows = reader_for(uow).on_time(deps.clock.now())
+    return [
+        OnTimeFigure(
+            office=roster.organisation_name(row.pcc_org),
+            stage_title=row.stage_title,
+            on_time=row.on_time,
+            late=row.late,
+            open_overdue=row.open_overdue,
+        )
+        for row in rows
+    ]

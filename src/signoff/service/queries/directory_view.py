@@ -1,0 +1,75 @@
+"""People, organisations, roles and delegations, as administrators (and the pages' choosers) see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from signoff.service.dependencies import Dependencies
+
+
+class PersonLine(BaseModel):
+    email: str
+    name: str
+    title: str
+    organisation: str
+    organisation_key: str
+    roles: list[str]
+    active: bool
+    escalation_contact: str | None
+
+
+class DelegationLine(BaseModel):
+    id: int
+    from_person: str
+    to_person: str
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    active: bool
+
+
+class DirectoryView(BaseModel):
+    organisations: list[tuple[str, str]]
+    roles: dict[str, str]
+    people: list[PersonLine]
+    delegations: list[DelegationLine]
+
+
+def directory_view(deps: Dependencies, roles: dict[str, str] | None = None) -> DirectoryView:
+    now = deps.clock.now()
+    with deps.new_unit_of_work() as uow:
+        roster = uow.directory.roster()
+        delegations = uow.delegations.all()
+    return DirectoryView(
+        organisations=sorted(roster.organisation_names.items(), key=lambda item: item[1]),
+        roles=roles or {},
+        people=[
+            PersonLine(
+                email=p.email,
+                name=p.name,
+                title=p.title,
+                organisation=roster.organisation_name(p.organisation),
+                organisation_key=p.organisation,
+                roles=sorted(p.roles),
+                active=p.active,
+                escalation_contact=p.escalation_contact,
+            )
+            for p in sorted(
+                roster.participants, key=lambda p: (roster.organisation_name(p.organisation), p.name)
+            )
+        ],
+        delegations=[
+            DelegationLine(
+                id=d.id or 0,
+                from_person=roster.describe(d.from_person_id),
+                to_person=roster.describe(d.to_person_id),
+                starts_at=d.starts_at,
+                ends_at=d.ends_at,
+                reason=d.reason,
+                active=d.active_at(now),
+            )
+            for d in sorted(delegations, key=lambda d: d.starts_at, reverse=True)
+        ],
+    )

@@ -1,0 +1,92 @@
+"""What waits for one person across every active sign-off: sections to draft, approvals to give (their own,
+and those delegated to them now), with due dates and the statutory deadline. Read by indexed SQL, not by
+loading whole sign-offs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from signoff.domain.deadlines import local_day
+from signoff.service.dependencies import Dependencies
+from signoff.service.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    signoff_id: int
+    signoff_title: str
+    pcc_org: str
+    statutory_last_day: date
+    publish_by: date
+    stage_title: str
+    section_key: str
+    section_title: str
+    section_state: str
+    kind: str  # "draft" or "approve"
+    holder_id: int
+    drafter_ids: Sequence[int]
+    due_at: datetime
+
+
+class TaskReader(Protocol):
+    def pending_approvals(self, approver_ids: Sequence[int]) -> list[TaskRow]: ...
+    def open_drafting(self, organisation: str) -> list[TaskRow]: ...
+    def active_delegators(self, delegate_id: int, now: datetime) -> list[int]: ...
+
+
+class TaskItem(BaseModel):
+    signoff_id: int
+    signoff_title: str
+    office: str
+    stage_title: str
+    section_key: str
+    section_title: str
+    kind: str
+    changes_requested: bool
+    on_behalf_of: str | None
+    due_at: datetime
+    due_on: date
+    overdue: bool
+    statutory_last_day: date
+    publish_by: date
+
+
+def my_tasks(
+    email: str, deps: Dependencies, reader_for: Callable[[UnitOfWork], TaskReader]
+) -> list[TaskItem]:
+    now = deps.clock.now()
+    hours = deps.load_pipeline().working_hours
+    with deps.new_unit_of_work() as uow:
+        me = uow.directory.person(email)
+        roster = uow.directory.roster()
+        reader = reader_for(uow)
+        delegators = reader.active_delegators(me.id, now)
+        rows = reader.pending_approvals([me.id, *delegators])
+        rows += [row for row in reader.open_drafting(me.organisation) if me.id in row.drafter_ids]
+    items = [
+        TaskItem(
+            signoff_id=row.signoff_id,
+            signoff_title=row.signoff_title,
+            office=roster.organisation_name(row.pcc_org),
+            stage_title=row.stage_title,
+            section_key=row.section_key,
+            section_title=row.section_title,
+            kind=row.kind,
+            changes_requested=row.section_state == "changes_requested",
+            on_behalf_of=roster.by_id(row.holder_id).name
+            if row.kind == "approve" and row.holder_id != me.id
+            else None,
+            due_at=row.due_at,
+            due_on=local_day(row.due_at, hours),
+            overdue=row.due_at <= now,
+            statutory_last_day=row.statutory_last_day,
+            publish_by=row.publish_by,
+        )
+        for row in rows
+    ]
+    return sorted(items, key=lambda i: (i.due_at, i.signoff_id, i.section_key))

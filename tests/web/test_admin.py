@@ -1,0 +1,180 @@
+"""Administration: what is late and who holds it (the fast query agrees with the older one), acting on it
+singly and in bulk, failed emails, the directory and the on-time figures; administrators only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from signoff.adapters.orm import outbox
+from signoff.adapters.web_store import web_store
+from signoff.bootstrap import Application
+from signoff.service.clock import FixedClock
+from signoff.service.queries.attention import AttentionFilter, attention
+from signoff.service.queries.signoff_views import section_detail, signoff_detail
+from signoff.service.queries.stalled import stalled
+from tests.integration.test_lifecycle import approve, draft
+from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
+from tests.web.conftest import TestClient, csrf_of, sign_in
+
+FLAG_NAMES = {
+    "overdue": "overdue",
+    "due_soon": "due soon",
+    "idle": "idle",
+    "at_risk": "statutory deadline at risk",
+}
+
+
+def stalled_force_stage(app: Application, clock: FixedClock, signoff_id: int) -> None:
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(app, signoff_id, "report-summary", RACHEL)
+    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    clock.advance(timedelta(days=21))
+
+
+def test_only_administrators_see_the_administration_pages(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, OWEN)
+    for path in ("/admin", "/admin/emails", "/admin/people", "/admin/figures", "/api/admin/attention"):
+        assert client.get(path).status_code == 403, path
+    assert "Administration" not in client.get("/tasks").text
+
+
+def test_the_fast_query_finds_what_the_older_one_finds(
+    app: Application, clock: FixedClock, signoff_id: int
+) -> None:
+    stalled_force_stage(app, clock, signoff_id)
+    old = {(i.signoff_id, i.section, i.waiting_to, tuple(sorted(i.flags))) for i in stalled(app.deps)}
+    page = attention(HANNAH, AttentionFilter(per_page=200), app.deps, web_store)
+    new = {
+        (i.signoff_id, i.section_key, i.waiting_to, tuple(sorted(FLAG_NAMES[f] for f in i.flags)))
+        for i in page.items
+    }
+    assert new == old
+    assert page.total == len(page.items) > 0
+
+
+def test_the_stalled_request_is_listed_filtered_and_reassigned_in_bulk(
+    client: TestClient, app: Application, clock: FixedClock, signoff_id: int
+) -> None:
+    stalled_force_stage(app, clock, signoff_id)
+    sign_in(client, app, HANNAH)
+    page = client.get("/admin")
+    assert page.status_code == 200
+    assert "<td>Daniel Holt<br>" in page.text
+    assert "<td>Priya Mistry<br>" in page.text
+    assert "Idle" in page.text
+    force_only = client.get("/admin?organisation=cheshire-constabulary&flag=idle&sort=holder").text
+    assert force_only.index("<td>Daniel Holt<br>") < force_only.index("<td>Priya Mistry<br>")
+    assert "<td>Daniel Holt<br>" not in client.get("/admin?flag=overdue").text  # due on 8 December
+    pcc_only = client.get("/admin?organisation=cheshire-pcc").text
+    assert "<td>Daniel Holt<br>" not in pcc_only
+    item = f"{signoff_id}|finding-afi-1|{DANIEL}|approve|constabulary_response"
+    answer = client.post(
+        "/admin/actions",
+        data={"csrf_token": csrf_of(page.text), "item": [item], "action": "reassign", "to_person": CLAIRE},
+    )
+    assert answer.status_code == 303
+    after = client.get("/admin").text
+    assert "reassigned to" in after
+    afi = section_detail(signoff_id, "finding-afi-1", app.deps).section
+    assert afi.holders == [f"Claire Bannister <{CLAIRE}>"]
+
+
+def test_remind_now_sends_the_holder_a_reminder(
+    client: TestClient, app: Application, clock: FixedClock, signoff_id: int
+) -> None:
+    stalled_force_stage(app, clock, signoff_id)
+    sign_in(client, app, HANNAH)
+    page = client.get("/admin")
+    value = f"remind:{signoff_id}|finding-afi-1|{DANIEL}|approve|constabulary_response"
+    client.post("/admin/actions", data={"csrf_token": csrf_of(page.text), "single": value})
+    with app.engine.connect() as connection:
+        reminders = (
+            connection.execute(select(outbox.c.recipient_email).where(outbox.c.event == "reminder"))
+            .scalars()
+            .all()
+        )
+    assert reminders == [DANIEL]
+    assert "reminder sent" in client.get("/admin").text
+
+
+def test_bulk_extend_moves_each_stage_once_and_reports_what_failed(
+    client: TestClient, app: Application, clock: FixedClock, signoff_id: int
+) -> None:
+    stalled_force_stage(app, clock, signoff_id)
+    sign_in(client, app, HANNAH)
+    page = client.get("/admin")
+    items = [
+        f"{signoff_id}|finding-afi-1|{DANIEL}|approve|constabulary_response",
+        f"{signoff_id}|constabulary-response|{PRIYA}|draft|constabulary_response",
+    ]
+    client.post(
+        "/admin/actions",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "item": items,
+            "action": "extend",
+            "new_due_on": "2023-12-22",
+        },
+    )
+    stage = next(s for s in signoff_detail(signoff_id, app.deps).stages if s.key == "constabulary_response")
+    assert stage.due_on.isoformat() == "2023-12-22"
+    client.post(
+        "/admin/actions",
+        data={"csrf_token": csrf_of(page.text), "item": items[:1], "action": "reassign", "to_person": PRIYA},
+    )
+    assert "not done" in client.get("/admin").text  # Priya wrote the text: she may not approve it
+
+
+def test_a_gets_on_action_urls_change_nothing(client: TestClient, app: Application, signoff_id: int) -> None:
+    sign_in(client, app, HANNAH)
+    assert client.get("/admin/actions?action=remind").status_code in (404, 405)
+    assert client.get(f"/signoffs/{signoff_id}/withdraw").status_code in (404, 405)
+    assert signoff_detail(signoff_id, app.deps).state == "active"
+
+
+def test_a_failed_email_is_listed_and_retried(client: TestClient, app: Application, signoff_id: int) -> None:
+    with app.engine.begin() as connection:
+        first = connection.execute(select(outbox.c.id).order_by(outbox.c.id)).scalars().first()
+        connection.execute(
+            update(outbox).where(outbox.c.id == first).values(state="failed", last_error="550 no such user")
+        )
+    sign_in(client, app, HANNAH)
+    page = client.get("/admin/emails")
+    assert "550 no such user" in page.text
+    answer = client.post(f"/admin/emails/{first}/retry", data={"csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 303
+    with app.engine.connect() as connection:
+        state = connection.execute(select(outbox.c.state).where(outbox.c.id == first)).scalar_one()
+    assert str(state) == "queued"
+    assert "No email has failed." in client.get("/admin/emails").text
+
+
+def test_the_directory_and_the_figures_pages(
+    client: TestClient, app: Application, clock: FixedClock, signoff_id: int
+) -> None:
+    stalled_force_stage(app, clock, signoff_id)
+    sign_in(client, app, HANNAH)
+    people = client.get("/admin/people").text
+    assert "Priya Mistry" in people
+    assert "force_liaison" in people
+    figures = client.get("/admin/figures").text
+    assert "Report summary" in figures
+    assert "<svg" in figures
+
+
+def test_the_administration_page_is_paginated(
+    client: TestClient, app: Application, clock: FixedClock, signoff_id: int
+) -> None:
+    stalled_force_stage(app, clock, signoff_id)
+    sign_in(client, app, HANNAH)
+    first = client.get("/admin?per_page=1")
+    assert "page 1 of" in first.text
+    assert "Next page" in first.text
+    api = client.get("/api/admin/attention?per_page=1&page=2").json()
+    assert api["page"] == 2
+    assert len(api["items"]) == 1
+    assert api["total"] >= 2

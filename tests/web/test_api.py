@@ -1,0 +1,219 @@
+"""The JSON API: the same actions as the pages, the same checks; a session and a CSRF header; 422 naming
+the field; and fuzzed against its own OpenAPI schema with schemathesis: no 500s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+from signoff.adapters.config_files import load_model
+from signoff.bootstrap import Application
+from signoff.domain.inspection import Inspection
+from signoff.service.queries.signoff_views import section_detail
+from signoff.settings import PROJECT_ROOT
+from tests.integration.test_lifecycle import draft
+from tests.people import DANIEL, HANNAH, OWEN, RACHEL
+from tests.web.conftest import TestClient, sign_in
+
+
+def csrf(client: TestClient) -> dict[str, str]:
+    session = client.get("/api/session")
+    assert session.status_code == 200, session.text
+    return {"X-CSRF-Token": session.json()["csrf_token"]}
+
+
+def test_the_api_needs_a_session(client: TestClient, signoff_id: int) -> None:
+    assert client.get("/api/tasks").status_code == 401
+    assert client.get(f"/api/signoffs/{signoff_id}").json() == {"detail": "sign in to continue"}
+
+
+def test_an_unsafe_method_needs_the_csrf_header(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, OWEN)
+    path = f"/api/signoffs/{signoff_id}/sections/report-summary/revisions"
+    assert client.post(path, json={"body": "Text"}).status_code == 403
+    assert client.post(path, json={"body": "Text"}, headers={"X-CSRF-Token": "guess"}).status_code == 403
+    answer = client.post(path, json={"body": "Text"}, headers=csrf(client))
+    assert answer.status_code == 201
+    assert answer.json() == {"revision": 1}
+
+
+def test_bad_input_is_422_naming_the_field(client: TestClient, app: Application, signoff_id: int) -> None:
+    sign_in(client, app, RACHEL)
+    draft(app, signoff_id, "report-summary", OWEN, "Text.")
+    path = f"/api/signoffs/{signoff_id}/sections/report-summary/decisions"
+    answer = client.post(path, json={"outcome": "maybe"}, headers=csrf(client))
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "outcome"]
+    answer = client.post(path, json={"outcome": "request_changes"}, headers=csrf(client))
+    assert answer.status_code == 422
+    assert "comment" in answer.json()["detail"]
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
+
+
+def test_an_approver_decides_through_the_api(client: TestClient, app: Application, signoff_id: int) -> None:
+    draft(app, signoff_id, "report-summary", OWEN, "Text.")
+    sign_in(client, app, DANIEL)
+    path = f"/api/signoffs/{signoff_id}/sections/report-summary/decisions"
+    assert client.post(path, json={"outcome": "approve"}, headers=csrf(client)).status_code == 403
+    sign_in(client, app, RACHEL)
+    answer = client.post(path, json={"outcome": "approve"}, headers=csrf(client))
+    assert answer.status_code == 201
+    assert answer.json()["section_state"] == "approved"
+    assert client.post(path, json={"outcome": "approve"}, headers=csrf(client)).status_code == 409
+    tasks = client.get("/api/tasks").json()
+    assert tasks == []
+
+
+def test_an_oversized_body_is_refused(client: TestClient, app: Application, signoff_id: int) -> None:
+    sign_in(client, app, OWEN)
+    path = f"/api/signoffs/{signoff_id}/sections/report-summary/revisions"
+    answer = client.post(
+        path,
+        content=b'{"body": "' + b"x" * 1_100_000 + b'"}',
+        headers={**csrf(client), "content-type": "application/json"},
+    )
+    assert answer.status_code == 413
+    assert section_detail(signoff_id, "report-summary", app.deps).body is None
+
+
+def test_the_schema_describes_the_api_only(client: TestClient) -> None:
+    schema = client.get("/api/openapi.json").json()
+    assert all(path.startswith("/api/") for path in schema["paths"])
+    assert "/api/signoffs/{signoff_id}/sections/{section_key}/decisions" in schema["paths"]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    cookies: dict[str, str]
+    headers: dict[str, str]
+
+
+@pytest.fixture
+def administrator(client: TestClient, app: Application, signoff_id: int) -> SignedIn:
+    """Hannah, the office's administrator, with a sign-off to act on: the fuzzer reaches the handlers."""
+    draft(app, signoff_id, "report-summary", OWEN, "Text.")
+    sign_in(client, app, HANNAH)
+    return SignedIn(cookies=dict(client.cookies.items()), headers=csrf(client))
+
+
+def test_no_input_makes_the_api_fail(web_app: FastAPI, administrator: SignedIn) -> None:
+    """Every operation, valid and invalid input, signed in as an administrator: never a 500."""
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", web_app)
+    failures: list[str] = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 14
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=12,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def call(case: schemathesis.Case) -> None:
+                response = case.call(cookies=administrator.cookies, headers=administrator.headers)
+                if response.status_code >= 500:
+                    failures.append(
+                        f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
+                    )
+
+            try:
+                call()
+            except Unsatisfiable:
+                # Nothing in the operation can be made invalid (it takes no input): nothing to try.
+                assert mode is GenerationMode.NEGATIVE
+    assert failures == []
+
+
+def test_the_administrators_actions_through_the_api(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    draft(app, signoff_id, "report-summary", OWEN, "Text.")
+    sign_in(client, app, OWEN)
+    assert (
+        client.post(
+            f"/api/signoffs/{signoff_id}/reassign",
+            json={"section": "report-summary", "from_person": RACHEL, "to_person": HANNAH},
+            headers=csrf(client),
+        ).status_code
+        == 403
+    )  # a policy officer is no administrator
+    sign_in(client, app, HANNAH)
+    headers = csrf(client)
+    remind = client.post(
+        f"/api/signoffs/{signoff_id}/sections/report-summary/reminders",
+        json={"holder": RACHEL},
+        headers=headers,
+    )
+    assert remind.status_code == 200
+    extend = client.post(
+        f"/api/signoffs/{signoff_id}/extend",
+        json={"stage": "report_summary", "new_due_on": "2023-11-28"},
+        headers=headers,
+    )
+    assert extend.status_code == 200
+    late = client.post(
+        f"/api/signoffs/{signoff_id}/extend",
+        json={"stage": "report_summary", "new_due_on": "2024-02-01"},
+        headers=headers,
+    )
+    assert late.status_code == 422
+    assert "statutory" in late.json()["detail"]
+    reassign = client.post(
+        f"/api/signoffs/{signoff_id}/reassign",
+        json={
+            "section": "report-summary",
+            "from_person": RACHEL,
+            "to_person": "john.dwyer@cheshire-pcc.example.org",
+        },
+        headers=headers,
+    )
+    assert reassign.status_code == 200
+    assert section_detail(signoff_id, "report-summary", app.deps).section.holders == [
+        "John Dwyer <john.dwyer@cheshire-pcc.example.org>"
+    ]
+    delegation = client.post(
+        "/api/delegations",
+        json={
+            "from_person": RACHEL,
+            "to_person": OWEN,
+            "starts_at": "2023-11-10T10:00:00+00:00",
+            "ends_at": "2023-11-20T17:00:00+00:00",
+            "reason": "leave",
+        },
+        headers=headers,
+    )
+    assert delegation.status_code == 201
+    assert client.get("/api/admin/emails/failed").json() == []
+    withdrawn = client.post(
+        f"/api/signoffs/{signoff_id}/withdraw", json={"reason": "Not ours"}, headers=headers
+    )
+    assert withdrawn.status_code == 200
+    assert client.get(f"/api/signoffs/{signoff_id}").json()["state"] == "withdrawn"
+
+
+def test_starting_and_asking_for_a_link_through_the_api(client: TestClient, app: Application) -> None:
+    assert client.post("/api/sign-in-links", json={"email": "nobody@example.org"}).status_code == 202
+    assert client.post("/api/sign-in-links", json={"email": OWEN}).status_code == 202
+    sign_in(client, app, OWEN)
+    inspection = load_model(PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml", Inspection)
+    body = {
+        "inspection": inspection.model_dump(mode="json"),
+        "respond_for": ["cheshire-pcc", "lancashire-pcc"],
+    }
+    started = client.post("/api/signoffs", json=body, headers=csrf(client))
+    assert started.status_code == 201, started.text
+    assert len(started.json()["signoff_ids"]) == 2
+    again = client.post("/api/signoffs", json=body, headers=csrf(client))
+    assert again.status_code == 422
+    assert "already has sign-off" in again.json()["detail"]

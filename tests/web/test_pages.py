@@ -1,0 +1,426 @@
+"""The pages: tasks, a sign-off, a section (draft, decide, delegate), start, published files. Who may see and
+do what, bad input kept and named, markup shown escaped, and no GET that acts."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from hashlib import sha256
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from signoff.adapters.orm import publications, revisions, signoffs
+from signoff.bootstrap import Application
+from signoff.service.clock import FixedClock
+from signoff.service.queries.signoff_views import section_detail
+from signoff.settings import PROJECT_ROOT
+from tests.integration.test_lifecycle import approve, draft
+from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL, SARAH
+from tests.web.conftest import TestClient, csrf_of, sign_in
+
+
+def to_force_stage(app: Application, signoff_id: int) -> None:
+    draft(app, signoff_id, "report-summary", OWEN, "The NWROCU was inspected.")
+    approve(app, signoff_id, "report-summary", RACHEL)
+
+
+def post_form(client: TestClient, page_path: str, action: str, data: dict[str, str]) -> tuple[int, str]:
+    page = client.get(page_path)
+    assert page.status_code == 200, page.text
+    answer = client.post(action, data={**data, "csrf_token": csrf_of(page.text)})
+    return answer.status_code, answer.text
+
+
+def revision_count(app: Application) -> int:
+    with app.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(revisions)).scalar_one())
+
+
+def test_pages_need_a_session_and_come_back_after_sign_in(client: TestClient, signoff_id: int) -> None:
+    answer = client.get(f"/signoffs/{signoff_id}/sections/report-summary")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/sign-in?next=/signoffs/{signoff_id}/sections/report-summary"
+
+
+def test_my_tasks_shows_what_waits_with_due_date_and_statutory_day(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, OWEN)
+    page = client.get("/tasks").text
+    assert f'href="/signoffs/{signoff_id}/sections/report-summary"' in page
+    assert "Thursday 4 January 2024" in page  # the statutory last day
+    assert "Friday 24 November 2023" in page  # the summary's due date: 10 working days
+    sign_in(client, app, RACHEL)
+    assert "Nothing waits for you now." in client.get("/tasks").text
+
+
+def test_delegated_approvals_appear_in_the_delegates_tasks(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    to_force_stage(app, signoff_id)
+    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    draft(app, signoff_id, "constabulary-response", PRIYA, "Comments.")
+    approve(app, signoff_id, "finding-afi-1", DANIEL)
+    sign_in(client, app, ANDREW)
+    status, _ = post_form(
+        client,
+        "/tasks",
+        "/delegations",
+        {"to_person": SARAH, "until": "2023-12-01", "reason": "annual leave", "back": "/tasks"},
+    )
+    assert status == 303
+    sign_in(client, app, SARAH)
+    tasks = client.get("/tasks").text
+    assert "on behalf of Andrew Kershaw" in tasks
+
+
+def test_a_force_contact_sees_only_their_organisations_sections(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    to_force_stage(app, signoff_id)
+    sign_in(client, app, PRIYA)
+    page = client.get(f"/signoffs/{signoff_id}")
+    assert page.status_code == 200
+    assert "finding-afi-1" in page.text
+    assert "/sections/report-summary" not in page.text
+    assert "The NWROCU was inspected." not in page.text
+    assert client.get(f"/signoffs/{signoff_id}/sections/report-summary").status_code == 403
+    assert client.get(f"/api/signoffs/{signoff_id}/sections/report-summary").status_code == 403
+
+
+def test_another_office_sees_nothing(client: TestClient, app: Application, signoff_id: int) -> None:
+    people = {p.email for p in app.load_directory_config().people}
+    outsider = next(e for e in sorted(people) if e.endswith("@cumbria-pcc.example.org"))
+    sign_in(client, app, outsider)
+    assert client.get(f"/signoffs/{signoff_id}").status_code == 403
+    assert client.get(f"/signoffs/{signoff_id}/sections/report-summary").status_code == 403
+
+
+def test_drafting_needs_the_form_token_and_a_get_changes_nothing(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, OWEN)
+    action = f"/signoffs/{signoff_id}/sections/report-summary/revisions"
+    assert client.post(action, data={"body": "Sneaky"}).status_code == 403
+    assert client.post(action, data={"body": "Sneaky", "csrf_token": "forged"}).status_code == 403
+    assert client.get(action).status_code in (404, 405)
+    assert client.get(
+        f"/signoffs/{signoff_id}/sections/report-summary/decision?outcome=approve"
+    ).status_code in (
+        404,
+        405,
+    )
+    assert revision_count(app) == 0
+
+
+def test_the_drafter_drafts_and_markup_is_kept_as_typed_and_shown_escaped(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, OWEN)
+    path = f"/signoffs/{signoff_id}/sections/report-summary"
+    text = 'The <script>alert("x")</script> NWROCU & partners'
+    status, _ = post_form(client, path, f"{path}/revisions", {"body": text, "note": "first"})
+    assert status == 303
+    assert section_detail(signoff_id, "report-summary", app.deps).body == text
+    page = client.get(path).text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; NWROCU &amp; partners" in page
+    assert "<script>" not in page
+    assert "Revision 1 saved" in page
+
+
+def test_an_empty_text_is_refused_naming_the_field_and_keeping_the_note(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, OWEN)
+    path = f"/signoffs/{signoff_id}/sections/report-summary"
+    status, html = post_form(client, path, f"{path}/revisions", {"body": "   ", "note": "my <note>"})
+    assert status == 422
+    assert "There is a problem" in html
+    assert '<a href="#body">Text: Enter the text of the section</a>' in html
+    assert 'value="my &lt;note&gt;"' in html
+    assert revision_count(app) == 0
+
+
+def test_request_changes_needs_a_comment_then_the_approver_sees_the_diff_and_approves(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    path = f"/signoffs/{signoff_id}/sections/report-summary"
+    draft(app, signoff_id, "report-summary", OWEN, "The NWROCU was inspected.")
+    sign_in(client, app, RACHEL)
+    status, html = post_form(client, path, f"{path}/decision", {"outcome": "request_changes", "comment": ""})
+    assert status == 422
+    assert 'href="#comment"' in html
+    assert 'value="request_changes" checked' in html
+    status, _ = post_form(
+        client,
+        path,
+        f"{path}/decision",
+        {"outcome": "request_changes", "comment": "Say how Cheshire was graded."},
+    )
+    assert status == 303
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "changes_requested"
+
+    sign_in(client, app, OWEN)
+    page = client.get(path).text
+    assert "Say how Cheshire was graded." in page
+    status, _ = post_form(
+        client,
+        path,
+        f"{path}/revisions",
+        {"body": "The NWROCU was inspected.\nCheshire: adequate.", "note": ""},
+    )
+    assert status == 303
+
+    sign_in(client, app, RACHEL)
+    page = client.get(path).text
+    assert " The NWROCU was inspected.\n<ins>+Cheshire: adequate.</ins>\n" in page  # one line each
+    assert "<strong>Rachel Ashworth</strong> asked for changes to revision 1" in page
+    status, _ = post_form(client, path, f"{path}/decision", {"outcome": "approve", "comment": ""})
+    assert status == 303
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "approved"
+    # A second decision on the same text is refused as a conflict.
+    token = csrf_of(client.get(path).text)
+    assert (
+        client.post(f"{path}/decision", data={"outcome": "approve", "csrf_token": token}).status_code == 409
+    )
+
+
+def test_an_approver_acts_only_on_requests_assigned_to_them(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    to_force_stage(app, signoff_id)
+    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    path = f"/signoffs/{signoff_id}/sections/finding-afi-1"
+    sign_in(client, app, CLAIRE)  # a strategic lead of the force, but not this finding's
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Send decision" not in page.text
+    answer = client.post(f"{path}/decision", data={"outcome": "approve", "csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 403
+    assert section_detail(signoff_id, "finding-afi-1", app.deps).section.state == "in_approval"
+
+
+def test_nobody_but_the_drafters_may_draft(client: TestClient, app: Application, signoff_id: int) -> None:
+    sign_in(client, app, RACHEL)
+    path = f"/signoffs/{signoff_id}/sections/report-summary"
+    page = client.get(path)
+    assert "Save and send for approval" not in page.text
+    answer = client.post(f"{path}/revisions", data={"body": "Mine", "csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 403
+    assert revision_count(app) == 0
+
+
+def test_an_unknown_sign_off_or_section_is_not_found(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, OWEN)
+    assert client.get("/signoffs/999").status_code == 404
+    assert client.get(f"/signoffs/{signoff_id}/sections/nope").status_code == 404
+    assert client.get("/signoffs/99999999999999999999").status_code == 404
+    assert client.get("/no-such-page").status_code == 404
+
+
+def test_the_sign_off_page_has_its_timeline_holders_and_audit_trail(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    to_force_stage(app, signoff_id)
+    sign_in(client, app, OWEN)
+    page = client.get(f"/signoffs/{signoff_id}").text
+    assert "<svg" in page
+    assert "Statutory last day" in page
+    assert "Priya Mistry" in page  # holds the force's drafting
+    assert "signoff started" in page
+    assert "section approved" in page
+
+
+def start_form_fields(**overrides: str | list[str]) -> dict[str, str | list[str]]:
+    fields: dict[str, str | list[str]] = {
+        "respond_for": ["cheshire-pcc"],
+        "title": "PEEL 2023: Cheshire",
+        "published": "2023-11-10",
+        "type": "peel",
+        "report_url": "https://hmicfrs.justiceinspectorates.gov.uk/peel-cheshire",
+        "forces_covered": ["cheshire-constabulary"],
+        "force_specific": "yes",
+        "force_quoted": "no",
+        "recommendations": ["local"],
+        "findings-0-ref": "AFI-1",
+        "findings-0-kind": "area_for_improvement",
+        "findings-0-text": "Improve call handling.",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def test_the_office_starts_a_sign_off_from_the_form(client: TestClient, app: Application) -> None:
+    sign_in(client, app, OWEN)
+    page = client.get("/signoffs/new")
+    answer = client.post("/signoffs/new", data={**start_form_fields(), "csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 303, answer.text
+    created = client.get(answer.headers["location"]).text
+    assert "PEEL 2023: Cheshire" in created
+    assert "Area for improvement AFI-1" in created
+
+
+def test_a_bad_start_form_names_each_field_and_keeps_what_was_typed(
+    client: TestClient, app: Application
+) -> None:
+    sign_in(client, app, OWEN)
+    page = client.get("/signoffs/new")
+    fields = start_form_fields(
+        published="2023-02-30", title="<i>PEEL</i>", **{"findings-2-ref": "X 1", "findings-2-text": ""}
+    )
+    answer = client.post("/signoffs/new", data={**fields, "csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 422
+    assert 'href="#published"' in answer.text
+    assert 'href="#findings-2-ref"' in answer.text
+    assert 'value="&lt;i&gt;PEEL&lt;/i&gt;"' in answer.text
+    with app.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(signoffs)).scalar_one() == 0
+
+
+def test_a_force_contact_cannot_start_a_sign_off(client: TestClient, app: Application) -> None:
+    sign_in(client, app, PRIYA)
+    assert client.get("/signoffs/new").status_code == 403
+
+
+def test_the_office_starts_a_sign_off_from_an_uploaded_file(client: TestClient, app: Application) -> None:
+    sign_in(client, app, OWEN)
+    page = client.get("/signoffs/new")
+    content = (PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml").read_bytes()
+    answer = client.post(
+        "/signoffs/new",
+        data={"csrf_token": csrf_of(page.text), "respond_for": ["cheshire-pcc", "cumbria-pcc"]},
+        files={"file": ("nw-soc.yaml", content, "application/yaml")},
+    )
+    assert answer.status_code == 303, answer.text
+    with app.engine.connect() as connection:
+        offices = set(connection.execute(select(signoffs.c.pcc_org)).scalars())
+    assert offices == {"cheshire-pcc", "cumbria-pcc"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("inspection.txt", b"title: x", "must be YAML"),
+        ("inspection.yaml", b"title: [unclosed", "inspection.yaml"),
+        ("inspection.yaml", b"x" * 600_000, "smaller than"),
+    ],
+)
+def test_a_bad_upload_is_refused_with_its_reason(
+    client: TestClient, app: Application, name: str, content: bytes, message: str
+) -> None:
+    sign_in(client, app, OWEN)
+    page = client.get("/signoffs/new")
+    answer = client.post(
+        "/signoffs/new",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": (name, content, "text/plain")},
+    )
+    assert answer.status_code == 422
+    assert 'href="#file"' in answer.text
+    assert message in answer.text
+
+
+def test_published_files_are_served_only_from_the_manifest_to_the_organisations(
+    client: TestClient, app: Application, signoff_id: int, tmp_path: Path, clock: FixedClock
+) -> None:
+    folder = tmp_path / "published" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "response.html").write_text("<h1>Response</h1>", encoding="utf-8")
+    (folder / "secret.txt").write_text("not listed", encoding="utf-8")
+    (folder / "altered.html").write_text("changed after publication", encoding="utf-8")
+    manifest = {
+        "files": [
+            {
+                "name": "response.html",
+                "media_type": "text/html",
+                "sha256": sha256(b"<h1>Response</h1>").hexdigest(),
+            },
+            {
+                "name": "altered.html",
+                "media_type": "text/html",
+                "sha256": sha256(b"as published").hexdigest(),
+            },
+        ]
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with app.engine.begin() as connection:
+        owen_id = connection.execute(select(func.min(signoffs.c.started_by_id))).scalar_one()
+        connection.execute(
+            insert(publications).values(
+                signoff_id=signoff_id,
+                version=1,
+                published_at=clock.now(),
+                published_on=date(2023, 12, 1),
+                published_by_id=owen_id,
+                folder=str(folder),
+                manifest_sha256="0" * 64,
+                on_time=True,
+                days_late=0,
+                note="",
+            )
+        )
+    sign_in(client, app, PRIYA)
+    page = client.get(f"/signoffs/{signoff_id}").text
+    assert f'href="/signoffs/{signoff_id}/published/1/response.html"' in page
+    served = client.get(f"/signoffs/{signoff_id}/published/1/response.html")
+    assert served.status_code == 200
+    assert served.text == "<h1>Response</h1>"
+    assert served.headers["content-type"].startswith("text/html")
+    assert client.get(f"/signoffs/{signoff_id}/published/1/altered.html").status_code == 404
+    assert served.headers["content-type"].startswith("text/html")
+    assert client.get(f"/signoffs/{signoff_id}/published/1/altered.html").status_code == 404
+    assert client.get(f"/signoffs/{signoff_id}/published/1/secret.txt").status_code == 404
+    assert client.get(f"/signoffs/{signoff_id}/published/1/manifest.json").status_code == 404
+    assert client.get(f"/signoffs/{signoff_id}/published/1/..%2Fv1%2Fsecret.txt").status_code == 404
+    assert client.get(f"/signoffs/{signoff_id}/published/2/response.html").status_code == 404
+    people = {p.email for p in app.load_directory_config().people}
+    outsider = next(e for e in sorted(people) if e.endswith("@cumbria-pcc.example.org"))
+    sign_in(client, app, outsider)
+    assert client.get(f"/signoffs/{signoff_id}/published/1/response.html").status_code == 403
+    clock.advance(timedelta(0))
+
+
+def test_hannah_the_administrator_may_withdraw_but_a_policy_officer_may_not(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, OWEN)
+    page = client.get(f"/signoffs/{signoff_id}")
+    assert "Withdraw sign-off" not in page.text
+    refused = client.post(
+        f"/signoffs/{signoff_id}/withdraw", data={"reason": "x", "csrf_token": csrf_of(page.text)}
+    )
+    assert refused.status_code == 403
+    sign_in(client, app, HANNAH)
+    status, _ = post_form(
+        client, f"/signoffs/{signoff_id}", f"/signoffs/{signoff_id}/withdraw", {"reason": "Not ours"}
+    )
+    assert status == 303
+    assert "withdrawn" in client.get(f"/signoffs/{signoff_id}").text
+
+
+def test_the_home_page_leads_to_the_tasks(client: TestClient) -> None:
+    answer = client.get("/")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/tasks"
+
+
+def test_a_bad_delegation_is_named_on_the_page_it_came_from(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, ANDREW)
+    status, _ = post_form(
+        client,
+        "/tasks",
+        "/delegations",
+        {"to_person": "not-an-address", "until": "soon", "reason": "", "back": "/tasks"},
+    )
+    assert status == 303
+    page = client.get("/tasks").text
+    assert 'href="#to_person"' in page
+    assert 'href="#until"' in page
+    assert 'value="not-an-address"' in page
+    assert "There is a problem" not in client.get("/tasks").text  # shown once
