@@ -31,9 +31,14 @@ $(CHROMIUM):
 test: lint $(CHROMIUM)
 	$(BIN)/pytest -v --durations=5
 
+# Every benchmark, then the one report of them all: bench/results/REPORT.md.
 bench: $(INSTALLED)
 	$(BIN)/python bench/mail_delivery.py
 	$(BIN)/python bench/decision_latency.py
+	$(BIN)/python bench/approval_latency.py
+	$(BIN)/python bench/stalled_page.py
+	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/report.py
 
 format: $(INSTALLED)
 	$(BIN)/ruff format src flows tests migrations bench

@@ -18,6 +18,7 @@ import pytest
 from signoff.settings import PROJECT_ROOT
 from tests.integration.test_notifications import EXPECTED
 from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
+from tests.resilience.harness import report
 from tests.smtp_server import SmtpServer
 
 SIGNOFF = str(Path(sys.executable).with_name("signoff"))
@@ -79,7 +80,7 @@ class System:
         log = (self.root / f"serve-{self.starts}.log").open("wb")
         self.log = log
         self.server = subprocess.Popen(
-            [SIGNOFF, "serve", "--deliver-seconds", "2", "--sweep-minutes", "1"],
+            [SIGNOFF, "serve", "--deliver-seconds", "2", "--sweep-minutes", "1", "--web-port", "0"],
             env=self.serve_env,
             cwd=self.root,
             stdout=log,
@@ -206,6 +207,9 @@ def test_a_killed_server_restarts_and_the_signoff_completes_with_each_email_once
         (str(m["X-Signoff-Event"]), str(m["To"]).rsplit("<", 1)[-1].rstrip(">"))
         for m in system.smtp.inbox.messages
     )
-    print(f"emails received: {sum(received.values())}, expected: {sum(EXPECTED.values())}")
+    report(
+        f"serve killed once mid-sign-off: emails received {sum(received.values())}, "
+        f"expected {sum(EXPECTED.values())}"
+    )
     assert received == EXPECTED
     assert '"state": "ready_to_publish"' in system.cli("show", signoff_id, "--json")
