@@ -164,4 +164,5 @@ def test_a_title_with_line_breaks_cannot_add_headers_to_an_email(
         assert b"\r\nX-Injected:" not in headers, event
         subject = str(email.message_from_bytes(wire, policy=policy.default)["Subject"])
         assert "Inspection Bcc:" in subject, subject  # one line: the breaks became spaces
-        assert "\n" not in subject and "\r" not in subject
+        assert "\n" not in subject
+        assert "\r" not in subject
