@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,7 +20,6 @@ from typing import cast
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
-from flows import steps
 from flows.runtime import application, lean_prefect, use_application
 from flows.signoff_flows import (
     advance_signoff_flow,
@@ -31,7 +29,8 @@ from flows.signoff_flows import (
 )
 from flows.triggers import prefect_server_configured
 from signoff.adapters.mail_sink import start_mail_sink
-from signoff.bootstrap import Application, bootstrap
+from signoff.bootstrap import bootstrap
+from signoff.entrypoints.mail_relay import MailRelay
 
 
 def serve_forever(
@@ -121,34 +120,3 @@ def _survive(run: Callable[[], object]) -> None:
         logging.getLogger(__name__).exception(
             "a scheduled flow run failed; it runs again at its next interval"
         )
-
-
-class MailRelay:
-    """Sends what the outbox holds within a moment of its commit, between the scheduled deliver-mail runs.
-
-    Starting a flow run costs a couple of seconds (a new process); an approver waiting for the email
-    should not. Leases keep this and the deliver-mail flow from sending any email twice.
-    """
-
-    def __init__(self, app: Application, interval_seconds: float = 0.5) -> None:
-        self._app = app
-        self._interval = interval_seconds
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="mail-relay", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self._interval):
-            try:
-                if steps.mail_due(self._app):
-                    steps.deliver(self._app)
-            except Exception:
-                logging.getLogger(__name__).exception(
-                    "mail relay: delivery failed; the deliver-mail flow will retry"
-                )

@@ -29,11 +29,6 @@ def deliver(app: Application) -> dict[str, Any]:
     return asdict(deliver_mail(app.deps, mailer, app.settings.mail_from))
 
 
-def mail_due(app: Application) -> bool:
-    with app.deps.new_unit_of_work() as uow:
-        return uow.outbox.any_due(app.deps.clock.now())
-
-
 def queue_due_notices(app: Application) -> dict[str, Any]:
     return asdict(send_due_notices(app.deps))
 

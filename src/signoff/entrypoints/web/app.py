@@ -27,11 +27,11 @@ from signoff.domain.errors import (
     NotPermitted,
     SignoffError,
 )
+from signoff.entrypoints.mail_relay import MailRelay
 from signoff.entrypoints.web import admin, api, auth, pages, start
 from signoff.entrypoints.web.admission import WriteQueue
 from signoff.entrypoints.web.context import SignInRequired, Web, render
 from signoff.entrypoints.web.formatting import web_environment
-from signoff.entrypoints.web.mail_relay import WebMailRelay
 from signoff.entrypoints.web.security import BodyLimit, SecurityHeaders, secret_key
 from signoff.service.handlers.sign_in import SignInPolicy, TooManyRequests
 
@@ -71,7 +71,7 @@ def create_web_app(application: Application, *, deliver_mail: bool = False) -> F
     settings = application.settings
     key = secret_key(settings)
     https = settings.base_url.scheme == "https"
-    relay = WebMailRelay(application) if deliver_mail and settings.smtp_host else None
+    relay = MailRelay(application) if deliver_mail and settings.smtp_host else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
