@@ -448,7 +448,7 @@ def main() -> None:
             "| --- | --- | --- | --- | --- | --- | --- |",
             *lines,
             "",
-            "Target: p99 under 100 ms.",
+            "Target: p99 under 100 ms, for the paced runs (people pausing between approvals).",
             "",
         ]
     )
@@ -459,24 +459,39 @@ def main() -> None:
     paced = modes[1][0]
     relayed = {name: lat for (name, mode), lat in results.items() if mode == RELAYED}
     figures = []
+    # The latencies are in milliseconds already.
+    bare_p99 = percentile(bare_results[paced], 0.99) if paced in bare_results else None
     for name, latencies in relayed.items():
         alone = results.get((name, paced), [0.0])
         saturated = results.get((name, modes[0][0]), [0.0])
-        p99 = percentile(latencies, 0.99) * 1000
-        figures.append(
-            Figure(
-                what=f"approval POST p99, {name}, {args.clients} clients, relay sending beside",
-                value=p99,
-                unit="ms",
-                baseline_what="bare FastAPI endpoint, p99, same pacing",
-                baseline=percentile(bare_results[paced], 0.99) * 1000 if paced in bare_results else None,
-                target="p99 under 100 ms",
-                met=p99 < 100,
-                note=f"median {statistics.median(latencies) * 1000:.0f} ms; without the relay running, p99 "
-                f"{percentile(alone, 0.99) * 1000:.0f} ms; back to back (20 clients saturating one process, "
-                f"no pauses) p99 {percentile(saturated, 0.99) * 1000:.0f} ms, the queue of 20 requests",
+        for what, measured, note in (
+            (
+                f"approval POST p99, {name}, {args.clients} clients",
+                alone,
+                f"median {statistics.median(alone):.0f} ms; each client pauses about a second; "
+                f"back to back (20 clients saturating one process) p99 "
+                f"{percentile(saturated, 0.99):.0f} ms: the queue of 20 requests",
+            ),
+            (
+                f"the same, the mail relay sending beside it, {name}",
+                latencies,
+                f"median {statistics.median(latencies):.0f} ms; `signoff serve` renders and sends "
+                "the decisions' emails on the same two cores as the web process and the load generator",
+            ),
+        ):
+            p99 = percentile(measured, 0.99)
+            figures.append(
+                Figure(
+                    what=what,
+                    value=p99,
+                    unit="ms",
+                    baseline_what="bare FastAPI endpoint, p99, same pacing",
+                    baseline=bare_p99,
+                    target="p99 under 100 ms",
+                    met=p99 < 100,
+                    note=note if p99 < 100 else f"missed by {p99 - 100:.0f} ms ({p99 / 100 - 1:.0%}); {note}",
+                )
             )
-        )
     record("approval_latency", "Approval POST latency, 20 clients", figures, "approval_latency.md")
 
 

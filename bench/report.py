@@ -20,7 +20,11 @@ def _ratio(figure: dict[str, Any]) -> str:
     if not baseline or not value:
         return ""
     if figure["lower_is_better"]:
-        return f"{baseline / value:,.1f}x faster" if value < baseline else f"{value / baseline:,.1f}x slower"
+        timed = figure["unit"] in ("s", "ms")
+        better, worse = ("faster", "slower") if timed else ("smaller", "larger")
+        return (
+            f"{baseline / value:,.1f}x {better}" if value < baseline else f"{value / baseline:,.1f}x {worse}"
+        )
     return f"{value / baseline:,.1f}x more" if value > baseline else f"{baseline / value:,.1f}x less"
 
 
