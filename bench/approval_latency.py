@@ -13,10 +13,12 @@ is made and dropped); skipped with a note when no server answers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import random
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -169,15 +171,12 @@ def relay_process(database_url: str, folder: Path, smtp_port: int) -> Iterator[N
     log_path = folder / f"relay-{smtp_port}.log"
     log = log_path.open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own command
-        [
-            SIGNOFF,
-            "serve",
-            "--web-port",
-            "0",
-        ],  # the default schedules: delivery every minute, the sweep every 15
+        # The default schedules: delivery every minute, the sweep every 15.
+        [SIGNOFF, "serve", "--web-port", "0"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # so that its ephemeral Prefect server goes with it
     )
     try:
         deadline = time.monotonic() + 120
@@ -193,6 +192,9 @@ def relay_process(database_url: str, folder: Path, smtp_port: int) -> Iterator[N
         except subprocess.TimeoutExpired:
             process.kill()  # it was stopping gracefully too slowly; nothing of the run is left to do
             process.wait(timeout=10)
+        # Its ephemeral Prefect server is a child process: left behind, it would load every later run.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         log.close()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -56,3 +58,6 @@ def test_signoff_serve_serves_the_web_app_beside_the_flows(database_url: str, tm
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+            # Its ephemeral Prefect server is a child process of its own: none may outlive the test.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
