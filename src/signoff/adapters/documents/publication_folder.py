@@ -56,9 +56,28 @@ def remove_publication(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    return data
+def listed_files(folder: Path) -> dict[str, dict[str, Any]]:
+    """The files the folder's manifest lists, and that are there, by name: nothing else is to be served.
+
+    A missing or unreadable manifest lists nothing; so does an entry naming a path outside the folder.
+    """
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entries = data.get("files", []) if isinstance(data, dict) else []
+    found: dict[str, dict[str, Any]] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if (
+            isinstance(name, str)
+            and "/" not in name
+            and "\\" not in name
+            and name not in (".", "..", MANIFEST)
+            and (folder / name).is_file()
+        ):
+            found[name] = entry
+    return found
 
 
 class FolderPublicationStore:
@@ -74,3 +93,6 @@ class FolderPublicationStore:
 
     def remove(self, folder: Path) -> None:
         remove_publication(folder)
+
+    def listed_files(self, folder: Path) -> dict[str, dict[str, Any]]:
+        return listed_files(folder)

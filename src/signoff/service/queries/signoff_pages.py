@@ -8,7 +8,6 @@ approve or decide by delegation. Acting is checked again by the domain when they
 from __future__ import annotations
 
 import hashlib
-import json
 from contextlib import suppress
 from datetime import date, datetime
 from pathlib import Path
@@ -245,9 +244,9 @@ def signoff_page(signoff_id: int, email: str, deps: Dependencies) -> SignoffPage
                     published_at=p.published_at,
                     on_time=p.on_time,
                     days_late=p.days_late,
-                    files=[PublishedFile(name=n) for n in published_files(Path(p.folder))],
+                    files=[PublishedFile(name=n) for n in deps.publications.listed_files(Path(p.folder))],
                 )
-                for p in getattr(signoff, "publications", [])
+                for p in signoff.publications
             ],
         )
 
@@ -360,31 +359,6 @@ def admin_of(email: str, deps: Dependencies) -> Participant:
     return person
 
 
-def _manifest_entries(folder: Path) -> dict[str, dict[str, object]]:
-    """The files the folder's manifest.json lists (and that are there), by name: nothing else is served."""
-    try:
-        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    entries = data.get("files", []) if isinstance(data, dict) else []
-    found: dict[str, dict[str, object]] = {}
-    for entry in entries if isinstance(entries, list) else []:
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if (
-            isinstance(name, str)
-            and "/" not in name
-            and "\\" not in name
-            and name not in (".", "..", "manifest.json")
-            and (folder / name).is_file()
-        ):
-            found[name] = entry
-    return found
-
-
-def published_files(folder: Path) -> list[str]:
-    return list(_manifest_entries(folder))
-
-
 class ServedFile(BaseModel):
     path: Path
     media_type: str | None
@@ -398,11 +372,11 @@ def published_file(signoff_id: int, version: int, name: str, email: str, deps: D
         signoff = uow.signoffs.get(signoff_id)
         if person.organisation not in (signoff.pcc_org, signoff.force_org):
             raise NotPermitted(f"{person.email} is not of {signoff.pcc_org} or {signoff.force_org}")
-        publication = next((p for p in getattr(signoff, "publications", []) if p.version == version), None)
+        publication = next((p for p in signoff.publications if p.version == version), None)
         if publication is None:
             raise NotFound(f"sign-off #{signoff_id} has no published version {version}")
         folder = Path(publication.folder)
-    entry = _manifest_entries(folder).get(name)
+    entry = deps.publications.listed_files(folder).get(name)
     if entry is None:
         raise NotFound(f"version {version} has no file {name!r}")
     path = folder / name
