@@ -150,8 +150,7 @@ async def decision(request: Request, signoff_id: Id, section_key: str, me: Me) -
     values = {"outcome": form.get("outcome"), "comment": form.get("comment")}
     try:
         parsed = DecisionForm.model_validate(values)
-        if parsed.outcome is Outcome.REQUEST_CHANGES and not parsed.comment:
-            raise InvalidInput("Say what should change: a request for changes needs a comment")
+        # A request for changes without a comment is refused by the domain; the error lands on the comment.
         result = decide(
             Decide(
                 signoff_id=signoff_id,
