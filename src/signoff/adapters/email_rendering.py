@@ -67,7 +67,6 @@ class JinjaEmailRenderer:
         )
         for attachment in attachments:
             maintype, _, subtype = attachment.content_type.partition("/")
-            message.make_mixed()
             message.add_attachment(
                 attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
             )
