@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from signoff.domain.deadlines import WorkingCalendar
 from signoff.domain.directory import ADMIN_ROLE
 from signoff.domain.errors import NotPermitted
+from signoff.domain.inspection import Key
+from signoff.domain.pipeline import StageKey
 from signoff.service.dependencies import Dependencies
 from signoff.service.ports import UnitOfWork
 
@@ -34,8 +36,10 @@ FLAG_LABELS: dict[str, str] = {
 
 class AttentionFilter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    organisation: str | None = Field(default=None, max_length=64, description="The holder's organisation.")
-    stage: str | None = Field(default=None, max_length=64)
+    # Keys, as the configuration spells them: anything else (a NUL byte, say) is refused here, not by the
+    # database.
+    organisation: Key | None = Field(default=None, description="The holder's organisation.")
+    stage: StageKey | None = None
     flag: Flag | None = None
     sort: Sort = "due"
     descending: bool = False
