@@ -346,7 +346,9 @@ def map_domain() -> None:
             "publications": relationship(
                 Publication,
                 order_by=publications.c.version,
-                lazy="selectin",
+                # Read when first asked for (publishing, the sign-off's page): every decision loads its
+                # sign-off, and none needs them.
+                lazy="select",
                 cascade="all, delete-orphan",
             ),
         },

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from signoff.adapters.orm import (
@@ -208,22 +209,17 @@ class SqlDirectoryRepository:
             select(organisations.c.key, organisations.c.name, organisations.c.area)
         ).all()
         return Roster(
-            tuple(
-                Participant(
-                    id=row.id,
-                    email=row.email,
-                    name=row.name,
-                    organisation=row.organisation_key,
-                    roles=frozenset(row.roles),
-                    active=row.active,
-                    title=row.title,
-                    escalation_contact=row.escalation_contact,
-                )
-                for row in rows
-            ),
+            tuple(_participant(row) for row in rows),
             organisation_names={row.key: row.name for row in orgs},
             organisation_areas={row.key: row.area for row in orgs if row.area},
         )
+
+    def find(self, email: str) -> Participant | None:
+        """The person with this address, active or not; one row read (every web request asks)."""
+        if self._roster is not None:
+            return self._roster.find_email(email)
+        row = self._session.execute(select(people).where(people.c.email == email.strip().lower())).first()
+        return None if row is None else _participant(row)
 
     def person(self, email: str) -> Participant:
         found = self.roster().find_email(email)
@@ -241,6 +237,19 @@ class SqlDirectoryRepository:
             raise InvalidInput(f"{pcc_org!r} is not a PCC office, so it cannot respond to an inspection")
         force: str = row.force_key
         return force
+
+
+def _participant(row: Row[Any]) -> Participant:
+    return Participant(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        organisation=row.organisation_key,
+        roles=frozenset(row.roles),
+        active=row.active,
+        title=row.title,
+        escalation_contact=row.escalation_contact,
+    )
 
 
 class SqlDelegationRepository:

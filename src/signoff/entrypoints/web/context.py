@@ -73,7 +73,7 @@ def signed_in(request: Request) -> Participant:
     if email is None:
         raise SignInRequired("sign in to continue")
     with web(request).deps.new_unit_of_work() as uow:
-        person = uow.directory.roster().find_email(email)
+        person = uow.directory.find(email)
     if person is None or not person.active:
         request.session.clear()
         raise SignInRequired("sign in to continue")
