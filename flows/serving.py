@@ -30,6 +30,7 @@ from flows.signoff_flows import (
 from flows.triggers import prefect_server_configured
 from signoff.adapters.mail_sink import start_mail_sink
 from signoff.bootstrap import bootstrap
+from signoff.entrypoints.long_running import set_aside_startup_objects
 from signoff.entrypoints.mail_relay import MailRelay
 
 
@@ -60,6 +61,7 @@ def serve_forever(
         site = WebServer(application(), web_host, web_port)
         site.start()
         print(f"web app on {site.url}")
+    set_aside_startup_objects()
     try:
         with lean_prefect():
             if prefect_server_configured():

@@ -11,6 +11,7 @@ import uvicorn
 
 from signoff.bootstrap import Application
 from signoff.entrypoints.cli.common import application, reports_errors
+from signoff.entrypoints.long_running import set_aside_startup_objects
 from signoff.entrypoints.web.app import create_web_app
 
 
@@ -50,5 +51,7 @@ def web(host: str, port: int) -> None:
     """`signoff web`: the web app and its JSON API in the foreground; it also sends queued email when
     SIGNOFF_SMTP_HOST is set (alone, nothing else would)."""
     app = application()
+    web_app = create_web_app(app, deliver_mail=True)
+    set_aside_startup_objects()
     typer.echo(f"signoff web app on http://{host}:{port} (links in emails use {app.settings.base_url})")
-    uvicorn.run(create_web_app(app, deliver_mail=True), host=host, port=port, log_level="info")
+    uvicorn.run(web_app, host=host, port=port, log_level="info")
