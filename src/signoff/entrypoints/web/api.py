@@ -42,8 +42,11 @@ Me = Annotated[Participant, Depends(signed_in)]
 SectionKey = Annotated[str, Field(min_length=1, max_length=64)]
 
 
-def with_csrf(request: Request, me: Me) -> None:  # noqa: ARG001 - signed in first: 401 comes before 403
-    """Unsafe methods need the session's token in a header: another site's form cannot set one."""
+async def with_csrf(request: Request, me: Me) -> None:  # noqa: ARG001 - signed in first: 401 before 403
+    """Unsafe methods need the session's token in a header: another site's form cannot set one.
+
+    Async because it only compares two strings: a plain function would be sent to the thread pool and back.
+    """
     check_csrf(request, request.headers.get(CSRF_HEADER))
 
 
