@@ -40,6 +40,7 @@ test: lint system-packages
 # Every benchmark, then the one report of them all: bench/results/REPORT.md.
 bench: $(INSTALLED)
 	$(BIN)/python bench/mail_delivery.py
+	$(BIN)/python bench/email_rendering.py
 	$(BIN)/python bench/decision_latency.py
 	$(BIN)/python bench/approval_latency.py
 	$(BIN)/python bench/stalled_page.py

@@ -1,34 +1,62 @@
-"""Every notice renders to a proper email: both parts, escaped HTML, a calendar entry for a due date."""
+"""Every notice renders to a proper email: both parts, escaped HTML, a calendar entry for a due date.
+
+The renderer writes the wire bytes directly; `reference_wire` below is the EmailMessage-based builder it
+replaced, kept here so that every template is checked to give the same message as it did.
+"""
 
 from __future__ import annotations
 
+import email
+import hashlib
+import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from icalendar import Calendar
+from jinja2 import Environment
 
-from signoff.adapters.email_rendering import DEADLINE_EVENTS, render_email, template_environment
+from signoff.adapters.email_rendering import (
+    DEADLINE_EVENTS,
+    _calendar_entry,
+    _folded,
+    _header,
+    _render,
+    _subject,
+    _to_header,
+    render_email,
+    template_environment,
+)
 from signoff.domain.errors import TemplateProblem
-from signoff.domain.notifications import NoticeEvent
+from signoff.domain.notifications import ALLOWED_AUDIENCES, Attachment, NoticeEvent
 from signoff.service.notification_examples import example_context
 from signoff.settings import PROJECT_ROOT
 
 ENVIRONMENT = template_environment(PROJECT_ROOT / "templates")
 NOW = datetime(2023, 11, 20, 9, 0, tzinfo=UTC)
 TO = "daniel.holt@cheshire.police.example.org"
+MAIL_FROM = "PCC sign-off <signoff@pcc.example.org>"
 
 
-def render(event: NoticeEvent, **overrides: object):  # type: ignore[no-untyped-def]
+def parse(wire: bytes) -> EmailMessage:
+    message = email.message_from_bytes(wire, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def render(event: NoticeEvent, **overrides: object) -> EmailMessage:
+    """The message as its recipient's mail program reads it."""
     context = {**example_context(event), **overrides}
-    return render_email(
-        ENVIRONMENT,
-        event,
-        context,
-        mail_from="PCC sign-off <signoff@pcc.example.org>",
-        to=TO,
-        key=f"k:{event}",
-        now=NOW,
+    return parse(
+        render_email(ENVIRONMENT, event, context, mail_from=MAIL_FROM, to=TO, key=f"k:{event}", now=NOW)
     )
 
 
@@ -92,14 +120,16 @@ def test_other_emails_have_no_attachment(event: NoticeEvent) -> None:
 
 def test_the_same_notice_keeps_its_message_id() -> None:
     first, again = render(NoticeEvent.REMINDER), render(NoticeEvent.REMINDER)
-    other = render_email(
-        ENVIRONMENT,
-        NoticeEvent.REMINDER,
-        example_context(NoticeEvent.REMINDER),
-        mail_from="signoff@pcc.example.org",
-        to=TO,
-        key="another",
-        now=NOW,
+    other = parse(
+        render_email(
+            ENVIRONMENT,
+            NoticeEvent.REMINDER,
+            example_context(NoticeEvent.REMINDER),
+            mail_from="signoff@pcc.example.org",
+            to=TO,
+            key="another",
+            now=NOW,
+        )
     )
     assert first["Message-ID"] == again["Message-ID"] != other["Message-ID"]
 
@@ -154,3 +184,316 @@ def test_the_wording_follows_the_capacity_the_recipient_hears_in() -> None:
     delegator = render(NoticeEvent.DELEGATION_STARTED, audience="delegator")
     assert "you may decide" in str(delegate["Subject"])
     assert "may decide your approval requests" in str(delegator["Subject"])
+
+
+# What the renderer built before it wrote the wire bytes itself, kept as the reference they must match.
+def reference_wire(
+    environment: Environment,
+    event: NoticeEvent,
+    context: dict[str, Any],
+    *,
+    mail_from: str,
+    to: str,
+    key: str,
+    now: datetime,
+    attachments: Sequence[Attachment] = (),
+) -> bytes:
+    subject = " ".join(_render(environment, f"emails/{event.value}.subject.txt", context).split())
+    text = _render(environment, f"emails/{event.value}.txt", context)
+    html = _render(environment, f"emails/{event.value}.html", context)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = mail_from
+    message["To"] = str(Address(display_name=str(context.get("recipient_name", "")), addr_spec=to))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "signoff.invalid"
+    message["Message-ID"] = f"<{digest}@{domain}>"
+    message["Date"] = format_datetime(now.astimezone(UTC))
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Signoff-Event"] = event.value
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    if (
+        event in DEADLINE_EVENTS
+        and context.get("due_date")
+        and (event is not NoticeEvent.APPROVAL_INVALIDATED or context.get("asked_again"))
+    ):
+        message.make_mixed()
+        message.add_attachment(
+            _calendar_entry(context, key, subject, now),
+            maintype="text",
+            subtype="calendar",
+            filename="due-date.ics",
+            params={"method": "PUBLISH"},
+        )
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def visible(wire: bytes) -> dict[str, object]:
+    """What a recipient's mail program shows of a message."""
+    message = parse(wire)
+    [to] = message["To"].addresses
+    plain = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert plain is not None
+    assert html is not None
+    return {
+        "headers": {
+            name: [str(value) for value in message.get_all(name, [])]
+            # Not the Subject: the message API's folding garbled some non-ASCII ones (see subject_of).
+            for name in ("From", "Message-ID", "Date", "Auto-Submitted", "X-Signoff-Event")
+        },
+        "to": (to.display_name, to.addr_spec, len(message.get_all("To", []))),
+        "parts": [part.get_content_type() for part in message.walk()],
+        "plain": plain.get_content(),
+        "html": html.get_content(),
+        "attachments": [
+            (
+                part.get_filename(),
+                part.get_content_type(),
+                dict(part["Content-Type"].params),
+                part.get_payload(decode=True),
+            )
+            for part in message.iter_attachments()
+        ],
+    }
+
+
+BOUNDARY = re.compile(rb"={15}\d{19}==(?:\.\d+)?")
+
+
+# A non-ASCII subject, or one with a typed "=?", is encoded by email.header.Header, not as the message API
+# did (which could drop a space, or decode what was typed): subjects are compared with what their template
+# wrote, by subject_of(), not byte for byte.
+SUBJECT_HEADER = re.compile(rb"^Subject: [^\r]*(?:\r\n[ \t][^\r]*)*\r\n", re.MULTILINE)
+
+
+def comparable(wire: bytes) -> bytes:
+    found: dict[bytes, bytes] = {}
+    header = SUBJECT_HEADER.search(wire)
+    if header:
+        wire = wire[: header.start()] + b"Subject: (compared apart)\r\n" + wire[header.end() :]
+    return BOUNDARY.sub(lambda m: found.setdefault(m.group(), b"BOUNDARY-%d" % len(found)), wire)
+
+
+ACCENTED = "Siân Ó Briain – €5 café"
+LONG_LINE = "Ümlaut and a very long line – " + "word " * 250  # over 1,000 octets with no break
+
+
+def with_accents(context: dict[str, Any]) -> dict[str, Any]:
+    """Names and titles with non-ASCII characters, and free text with a line over 1,000 octets."""
+    changed: dict[str, Any] = {**context, "recipient_name": "Siân Ó Briain"}
+    for name in ("signoff_title", "stage_title", "section_title", "next_stage_title", "office"):
+        if isinstance(context.get(name), str):
+            changed[name] = f"{context[name]} – {ACCENTED}"
+    for name in ("author_name", "holder_name", "delegator_name", "delegate_name", "decided_by"):
+        if name in context:
+            changed[name] = "Zoë Ní Bhriain"
+    for name in ("comment", "reason", "finding_text", "correction"):
+        if name in context:
+            changed[name] = f"{LONG_LINE}\r\nA second line, typed in a browser (CRLF).\n"
+    if "sections" in context:
+        changed["sections"] = [{**s, "title": f"{s['title']} – €"} for s in context["sections"]]
+    return changed
+
+
+PDF = Attachment("response-2023-12-21.pdf", "application/pdf", b"%PDF-1.7\n" + bytes(range(256)) * 40)
+CASES = [
+    pytest.param(event, audience, variant, id=f"{event.value}-{audience.value}-{variant}")
+    for event in NoticeEvent
+    for audience in sorted(ALLOWED_AUDIENCES[event])
+    for variant in ("plain", "accented")
+]
+
+
+def subject_of(wire: bytes) -> str:
+    [subject] = parse(wire).get_all("Subject", [])
+    # A long one folded just after "Subject:" reads back with a leading space, which mail programs drop.
+    return str(subject).lstrip(" ")
+
+
+def written_subject(environment: Environment, event: NoticeEvent, context: dict[str, Any]) -> str:
+    """The subject as its template wrote it, on one line: what the recipient must read."""
+    return " ".join(_render(environment, f"emails/{event.value}.subject.txt", context).split())
+
+
+def both(
+    event: NoticeEvent,
+    context: dict[str, Any],
+    *,
+    environment: Environment = ENVIRONMENT,
+    to: str = TO,
+    attachments: Sequence[Attachment] = (),
+) -> tuple[bytes, bytes]:
+    kwargs: dict[str, Any] = {
+        "mail_from": MAIL_FROM,
+        "to": to,
+        "key": f"k:{event}",
+        "now": NOW,
+        "attachments": attachments,
+    }
+    return (
+        reference_wire(environment, event, context, **kwargs),
+        render_email(environment, event, context, **kwargs),
+    )
+
+
+def assert_sound_wire(wire: bytes) -> None:
+    """CRLF line ends only, and no line longer than SMTP allows (998 octets before the CRLF)."""
+    assert wire.endswith(b"\r\n")
+    lines = wire.split(b"\r\n")
+    assert not any(b"\r" in line or b"\n" in line for line in lines)
+    assert max(len(line) for line in lines) <= 998
+
+
+@pytest.mark.parametrize(("event", "audience", "variant"), CASES)
+def test_every_email_is_the_one_the_message_api_built(
+    event: NoticeEvent, audience: str, variant: str
+) -> None:
+    context = example_context(event, audience)
+    if variant == "accented":
+        context = with_accents(context)
+    attachments = (PDF,) if event is NoticeEvent.FORMAL_COPY else ()
+    reference, wire = both(event, context, attachments=attachments)
+    assert visible(wire) == visible(reference)
+    assert subject_of(wire) == written_subject(ENVIRONMENT, event, context)
+    # Stronger still: the same bytes, but for the boundaries (random then, derived from the parts now)
+    # and the subject (checked above).
+    assert comparable(wire) == comparable(reference)
+    assert_sound_wire(wire)
+
+
+def test_long_subjects_long_lines_and_odd_attachments_match_the_message_api_too(tmp_path: Path) -> None:
+    # The shipped subjects are cut at 90 characters; these templates do not cut them.
+    emails = tmp_path / "emails"
+    emails.mkdir()
+    (emails / "reminder.subject.txt").write_text("{{ section_title }}\n")
+    (emails / "reminder.txt").write_text("Dear {{ recipient_name }},\n\n{{ comment }}\n")
+    (emails / "reminder.html").write_text("<p>Dear {{ recipient_name }},</p>\n<p>{{ comment }}</p>\n")
+    environment = template_environment(tmp_path)
+    base = {**example_context(NoticeEvent.REMINDER), "comment": LONG_LINE}
+    subjects = [
+        f"Reminder: {ACCENTED} " * 12,  # non-ASCII, over 200 characters
+        "Reminder: please approve " + "the plan " * 30,  # ASCII, over 200 characters
+        "x" * 1200,  # one word longer than a line may be
+        "Approve =?utf-8?q?this?= now",  # looks like an encoded word
+    ]
+    names = ["Siân Ó Briain", 'Smith, J. "Jo"', "", "A " * 60]
+    attachments = [
+        (),
+        (PDF,),
+        (Attachment("Antwort – Prüfung der Maßnahmen " * 4 + ".pdf", "Application/PDF", b"%PDF-1.7\n"),),
+        (Attachment("notes.txt", "text/plain", "Ärger\r\n".encode()), PDF),
+    ]
+    for subject, name, files in zip(subjects, names, attachments, strict=True):
+        context = {**base, "section_title": subject, "recipient_name": name}
+        reference, wire = both(NoticeEvent.REMINDER, context, environment=environment, attachments=files)
+        assert visible(wire) == visible(reference), subject
+        assert subject_of(wire) == written_subject(environment, NoticeEvent.REMINDER, context)
+        assert comparable(wire) == comparable(reference), subject
+        assert_sound_wire(wire)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        # The email package's own folding read this one back as "... Siân ApprovalBhriain ...".
+        "Siân Zoë Ó Fri … … Area café café Ní needed Siân Approval Bhriain Bhriain needed Area Ní D",
+        f"Reminder: {ACCENTED} " * 12,
+    ],
+)
+def test_a_folded_non_ascii_subject_keeps_its_spaces(subject: str) -> None:
+    wire = _subject(subject)
+    assert str(parse(wire + b"\r\n")["Subject"]) == subject
+    assert max(len(line) for line in wire.split(b"\r\n")) <= 78
+
+
+@given(st.text(alphabet="aeiouéàüŵŷ âîô–€ ", min_size=1, max_size=160))
+def test_any_non_ascii_subject_reads_back_as_written(words: str) -> None:
+    subject = " ".join(words.split())
+    if subject:
+        assert str(parse(_subject(subject) + b"\r\n")["Subject"]) == subject
+
+
+@pytest.mark.parametrize("field", ["section_title", "recipient_name"])
+@pytest.mark.parametrize("event", [NoticeEvent.APPROVAL_REQUESTED, NoticeEvent.SECTION_APPROVED])
+def test_a_title_or_a_name_cannot_add_a_header(event: NoticeEvent, field: str) -> None:
+    for hostile in ("AFI\r\nBcc: x@evil.example", "AFI\nBcc: x@evil.example", "AFI\u2028Bcc: x@evil.example"):
+        wire = render_email(
+            ENVIRONMENT,
+            event,
+            {**example_context(event), field: hostile},
+            mail_from=MAIL_FROM,
+            to=TO,
+            key="k",
+            now=NOW,
+        )
+        headers = wire.split(b"\r\n\r\n", 1)[0]
+        assert b"\r\nBcc:" not in headers
+        message = parse(wire)
+        assert message["Bcc"] is None
+        assert len(message.get_all("To", [])) == 1
+        assert len(message.get_all("Subject", [])) == 1
+        [to] = message["To"].addresses
+        assert to.addr_spec == TO
+        if field == "recipient_name":
+            assert to.display_name == "AFI Bcc: x@evil.example"  # the line break reads as a space
+        else:
+            assert "AFI Bcc: x@evil.example" in str(message["Subject"])
+        assert_sound_wire(wire)
+
+
+def test_an_address_that_is_not_one_is_refused() -> None:
+    context = example_context(NoticeEvent.REMINDER)
+    with pytest.raises(ValueError, match="CR or LF"):
+        render_email(
+            ENVIRONMENT,
+            NoticeEvent.REMINDER,
+            context,
+            mail_from=MAIL_FROM,
+            to="x@example.org\r\nBcc: y@evil.example",
+            key="k",
+            now=NOW,
+        )
+
+
+@pytest.mark.parametrize("event", list(NoticeEvent))
+def test_the_same_notice_at_the_same_moment_gives_the_same_bytes(event: NoticeEvent) -> None:
+    def wire() -> bytes:
+        return render_email(
+            ENVIRONMENT,
+            event,
+            with_accents(example_context(event)),
+            mail_from=MAIL_FROM,
+            to=TO,
+            key="k",
+            now=NOW,
+            attachments=(PDF,),
+        )
+
+    first = wire()
+    assert first == wire()
+    assert_sound_wire(first)
+
+
+# The headers written without the email package must be exactly what it writes for them.
+_VALUE = st.text(
+    alphabet=st.sampled_from([*"abcXYZ019 .,:;<>@()[]\\\"'=?!#~-_\t", "é", "–", "€", "\x00"]), max_size=90
+)
+
+
+@given(_VALUE)
+def test_a_header_written_plain_is_what_the_email_package_writes(value: str) -> None:
+    value = " ".join(value.split())
+    assert _header("Subject", value) == _folded("Subject", value)
+
+
+@given(_VALUE, st.sampled_from([TO, "a@b.c", "o'brien+tag@example.org", "x@localhost"]))
+def test_a_to_header_written_plain_is_what_the_email_package_writes(name: str, to: str) -> None:
+    name = " ".join(name.split())
+    assert _to_header(name, to) == _folded("To", str(Address(display_name=name, addr_spec=to)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from email import policy
 
 from signoff.domain.errors import TemplateProblem
 from signoff.domain.notifications import Links, Notice, NoticeBuilder, NotificationRules
@@ -14,7 +13,7 @@ from signoff.service.ports import EmailRenderer, UnitOfWork
 
 def render_for_wire(renderer: EmailRenderer, notice: Notice, now: datetime) -> bytes:
     """The message as SMTP carries it (CRLF line ends); TemplateProblem when a template fails."""
-    message = renderer.render(
+    return renderer.render(
         notice.event,
         notice.context,
         to=notice.recipient.email,
@@ -22,7 +21,6 @@ def render_for_wire(renderer: EmailRenderer, notice: Notice, now: datetime) -> b
         now=now,
         attachments=notice.attachments,
     )
-    return message.as_bytes(policy=policy.SMTP)
 
 
 def queue(uow: UnitOfWork, notices: Sequence[Notice], renderer: EmailRenderer, now: datetime) -> int:

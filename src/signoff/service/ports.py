@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -91,7 +90,9 @@ class EmailRenderer(Protocol):
         key: str,
         now: datetime,
         attachments: Sequence[Attachment] = (),
-    ) -> EmailMessage: ...
+    ) -> bytes:
+        """The message as SMTP carries it (CRLF line ends); TemplateProblem when a template fails."""
+        ...
 
 
 class DocumentRenderer(Protocol):

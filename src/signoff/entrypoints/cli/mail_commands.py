@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import typer
@@ -101,13 +103,17 @@ def mail_preview(
         raise InvalidInput(
             f"unknown event {event!r}; choose from {', '.join(e.value for e in NoticeEvent)}"
         ) from None
-    message = application().deps.renderer.render(
-        notice_event,
-        example_context(notice_event),
-        to="daniel.holt@cheshire.police.example.org",
-        key=f"preview:{event}",
-        now=datetime.now(UTC),
+    message = message_from_bytes(
+        application().deps.renderer.render(
+            notice_event,
+            example_context(notice_event),
+            to="daniel.holt@cheshire.police.example.org",
+            key=f"preview:{event}",
+            now=datetime.now(UTC),
+        ),
+        policy=policy.default,
     )
+    assert isinstance(message, EmailMessage)  # noqa: S101 - policy.default builds EmailMessage
     if part == "raw":
         typer.echo(message.as_string())
         return
