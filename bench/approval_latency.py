@@ -484,6 +484,12 @@ def main() -> None:
             "",
             "Target: p99 under 100 ms, for the paced runs (people pausing between approvals).",
             "",
+            "This machine's disk, on its own after the runs: " + disk_flushes(Path(scratch_disk())) + ". "
+            "A PostgreSQL commit waits for its WAL to be flushed, so a slow flush holds up every commit behind "
+            "it (in a probe sampling pg_stat_activity every 20 ms, a cluster of slow requests was commits "
+            "waiting on WALWrite and WALSync); SQLite in WAL mode flushes at its checkpoints, not at every "
+            "commit. The disk is measured after the runs, so it shows its state then, not during them.",
+            "",
         ]
     )
     sink.stop()
@@ -569,6 +575,36 @@ def wait_for_delivery(app: Application, timeout: float = 120) -> None:
                 return
         time.sleep(0.5)
     raise SystemExit("the web process's relay did not deliver the run's emails")
+
+
+def scratch_disk() -> str:
+    """The PostgreSQL server's folder where this process may write there (its disk), else the temp folder."""
+    if os.access("/var/lib/postgresql", os.W_OK):
+        return "/var/lib/postgresql"
+    return tempfile.gettempdir()
+
+
+def disk_flushes(folder: Path, seconds: float = 20.0) -> str:
+    """How long an fdatasync of one 8 KiB write takes, a hundred times a second for `seconds`."""
+    path = folder / f"signoff-bench-flush-{os.getpid()}"
+    taken: list[float] = []
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            os.write(handle, b"x" * 8192)
+            started = time.perf_counter()
+            os.fdatasync(handle)
+            taken.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.01)
+    finally:
+        os.close(handle)
+        path.unlink()
+    return (
+        f"{len(taken):,} flushes (fdatasync) in {folder}: median {statistics.median(taken):.2f} ms, "
+        f"p99 {percentile(taken, 0.99):.1f} ms, p99.9 {percentile(taken, 0.999):.1f} ms, "
+        f"slowest {max(taken):.0f} ms"
+    )
 
 
 def _load() -> str:
