@@ -50,7 +50,10 @@ def serve_forever(
         os.environ["SIGNOFF_SMTP_HOST"] = "127.0.0.1"
         os.environ["SIGNOFF_SMTP_PORT"] = str(mail_sink_port)
         use_application(bootstrap())
-        print(f"no SMTP server configured: emails go to the mail sink, kept in {app.settings.mail_dir}/")
+        print(
+            f"no SMTP server configured: emails go to the mail sink, kept in {app.settings.mail_dir}/",
+            flush=True,
+        )
     relay = MailRelay(application())
     relay.start()
     site = None
@@ -60,7 +63,7 @@ def serve_forever(
 
         site = WebServer(application(), web_host, web_port)
         site.start()
-        print(f"web app on {site.url}")
+        print(f"web app on {site.url}", flush=True)
     set_aside_startup_objects()
     try:
         with lean_prefect():
@@ -95,9 +98,12 @@ def _serve_deployments(sweep_minutes: int, deliver_seconds: int) -> None:
 
 
 def _run_on_intervals(sweep_minutes: int, deliver_seconds: int) -> None:
+    # Flushed, as each of serve's lines is: written to a file or a journal, Python's output is buffered,
+    # and an operator (or a script waiting for "ready") would not see it until kilobytes more followed.
     print(
         f"Prefect ephemeral mode: running the deadline sweep every {sweep_minutes} min and delivery every "
-        f"{deliver_seconds} s from this process; ready"
+        f"{deliver_seconds} s from this process; ready",
+        flush=True,
     )
     next_sweep = next_delivery = time.monotonic()
     while True:

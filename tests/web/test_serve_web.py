@@ -20,7 +20,12 @@ SIGNOFF = str(Path(sys.executable).parent / "signoff")
 def test_signoff_serve_serves_the_web_app_beside_the_flows(database_url: str, tmp_path: Path) -> None:
     web_port = free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SIGNOFF_", "PREFECT_"))},
+        # Without PYTHONUNBUFFERED, as an operator's service runs it: serve's lines must still reach its log.
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SIGNOFF_", "PREFECT_")) and k != "PYTHONUNBUFFERED"
+        },
         "SIGNOFF_DATABASE_URL": database_url,
         "SIGNOFF_VAR_DIR": str(tmp_path),
         "SIGNOFF_MAIL_DIR": str(tmp_path / "mail"),
@@ -50,7 +55,11 @@ def test_signoff_serve_serves_the_web_app_beside_the_flows(database_url: str, tm
             assert answer is not None, "signoff serve's web app did not answer in 90 s"
             assert answer.status_code == 200
             assert "Email me a sign-in link" in answer.text
-            assert f"web app on http://127.0.0.1:{web_port}" in log_path.read_text(errors="replace")
+            while "ready" not in log_path.read_text(errors="replace") and time.monotonic() < deadline:
+                time.sleep(0.2)
+            said = log_path.read_text(errors="replace")
+            assert f"web app on http://127.0.0.1:{web_port}" in said, said
+            assert "; ready" in said, said
         finally:
             process.terminate()
             try:
