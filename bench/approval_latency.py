@@ -225,8 +225,8 @@ def relay_process(database_url: str, folder: Path, smtp_port: int) -> Iterator[N
         log.close()
 
 
-def wait_until_idle(group: int, share: float = 0.1, timeout: float = 180) -> None:
-    """Until the processes of session `group` together use under `share` of a CPU over two seconds."""
+def wait_until_idle(session: int, share: float = 0.1, timeout: float = 180) -> None:
+    """Until the processes of `session` (a session id) together use under `share` of a CPU over two seconds."""
     ticks = os.sysconf("SC_CLK_TCK")
 
     def cpu_seconds() -> float:
@@ -239,7 +239,7 @@ def wait_until_idle(group: int, share: float = 0.1, timeout: float = 180) -> Non
             except OSError:
                 continue  # it ended while we looked
             fields = stat[stat.rindex(")") + 2 :].split()  # after the command's name, which may hold spaces
-            if int(fields[3]) == group:  # the session id
+            if int(fields[3]) == session:
                 total += int(fields[11]) + int(fields[12])  # user and system time
         return total / ticks
 
@@ -379,7 +379,7 @@ def run_load(
                     statuses.add(response.status_code)
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
-    with FlushProbe(Path(scratch_disk()), interval=0.1) as disk:
+    with FlushProbe(scratch_disk(), interval=0.1) as disk:
         began = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -533,7 +533,7 @@ def main() -> None:
             "run, on the PostgreSQL server's disk. It is usually a few milliseconds on this virtual machine; "
             "earlier runs met flushes of up to 137 ms, which no code above the disk can hide. "
             "The same probe, a hundred times a second on the idle machine after the runs: "
-            + disk_flushes(Path(scratch_disk()))
+            + disk_flushes(scratch_disk())
             + ".",
             "",
         ]
@@ -623,11 +623,11 @@ def wait_for_delivery(app: Application, timeout: float = 120) -> None:
     raise SystemExit("the web process's relay did not deliver the run's emails")
 
 
-def scratch_disk() -> str:
+def scratch_disk() -> Path:
     """The PostgreSQL server's folder where this process may write there (its disk), else the temp folder."""
     if os.access("/var/lib/postgresql", os.W_OK):
-        return "/var/lib/postgresql"
-    return tempfile.gettempdir()
+        return Path("/var/lib/postgresql")
+    return Path(tempfile.gettempdir())
 
 
 class FlushProbe:
