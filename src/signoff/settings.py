@@ -66,7 +66,8 @@ class Settings(BaseSettings):
         description="Where published responses are written, one dated folder each (default: var/published).",
     )
 
-    # The web app. The secret key signs session cookies; production refuses to start without one.
+    # The web app. The secret key signs session cookies; production refuses to start without one. A session
+    # is a row (web_sessions): it ends on signing out, when idle, at its lifetime, or when ended by an admin.
     secret_key: SecretStr | None = Field(
         default=None, description="Signs session cookies: 32 characters or more, from a secret store."
     )
@@ -75,6 +76,12 @@ class Settings(BaseSettings):
     )
     session_idle_minutes: int = Field(
         default=60, ge=1, le=7 * 24 * 60, description="A session ends after this long without a request."
+    )
+    session_lifetime_hours: int = Field(
+        default=12,
+        ge=1,
+        le=30 * 24,
+        description="A session ends this long after signing in, however often it is used.",
     )
     sign_in_requests_per_address: int = Field(
         default=5, ge=1, le=1000, description="Sign-in links one address may ask for in 15 minutes."
@@ -103,6 +110,16 @@ class Settings(BaseSettings):
             raise ValueError("choose SIGNOFF_SMTP_TLS (implicit TLS) or SIGNOFF_SMTP_STARTTLS, not both")
         if self.smtp_username and self.smtp_password is None:
             raise ValueError("SIGNOFF_SMTP_USERNAME is set but SIGNOFF_SMTP_PASSWORD is not")
+        return self
+
+    @model_validator(mode="after")
+    def _lifetime_covers_idle(self) -> Settings:
+        # A lifetime shorter than the idle timeout would make the idle timeout a setting that does nothing.
+        if self.session_lifetime_hours * 60 < self.session_idle_minutes:
+            raise ValueError(
+                f"SIGNOFF_SESSION_LIFETIME_HOURS ({self.session_lifetime_hours}) is shorter than "
+                f"SIGNOFF_SESSION_IDLE_MINUTES ({self.session_idle_minutes} minutes): make the lifetime longer"
+            )
         return self
 
     @field_validator("secret_key")

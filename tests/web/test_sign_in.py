@@ -14,10 +14,12 @@ from signoff.bootstrap import Application
 from signoff.domain.errors import NotFound
 from signoff.service.clock import FixedClock
 from signoff.service.handlers.sign_in import use_sign_in_link
+from signoff.service.handlers.web_sessions import SessionPolicy
 from tests.people import DANIEL, OWEN
 from tests.web.conftest import TestClient, csrf_of, last_sign_in_url, sign_in
 
 BASE = "http://127.0.0.1:8000"
+SESSIONS = SessionPolicy(idle=timedelta(hours=1), lifetime=timedelta(hours=12))
 
 
 def ask(client: TestClient, email: str, next_path: str = "/tasks") -> tuple[int, str]:
@@ -100,7 +102,7 @@ def test_two_racing_uses_of_one_link_sign_in_once(client: TestClient, app: Appli
     def use() -> None:
         barrier.wait()
         try:
-            results.append(use_sign_in_link(token, app.deps, web_store).email)
+            results.append(use_sign_in_link(token, app.deps, web_store, SESSIONS).email)
         except NotFound:
             results.append("refused")
 

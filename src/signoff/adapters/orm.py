@@ -292,6 +292,22 @@ sign_in_requests = Table(
     Index("ix_sign_in_requests_client_requested_at", "client", "requested_at"),
 )
 
+# A signed-in session (issue #13): the cookie carries a random id, this row only its SHA-256, so a copy of
+# the database signs nobody in; ending a session is setting ended_at, which no cookie can undo.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_hash", String(64), nullable=False, unique=True),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("ended_reason", String(200)),
+    Index("ix_web_sessions_person_id_ended_at", "person_id", "ended_at"),
+)
+
 # The administration page reads drafting sections by state and idle time across every sign-off.
 Index("ix_sections_state_last_activity_at", sections.c.state, sections.c.last_activity_at)
 

@@ -16,6 +16,7 @@ from signoff.adapters.repositories import (
     SqlDirectoryRepository,
     SqlSignoffRepository,
 )
+from signoff.adapters.web_sessions import SqlWebSessionRepository
 from signoff.domain.errors import ConcurrencyConflict
 
 
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryRepository(self.session)
         self.delegations = SqlDelegationRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
+        self.web_sessions = SqlWebSessionRepository(self.session)
         return self
 
     def __exit__(

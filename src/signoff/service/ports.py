@@ -62,6 +62,31 @@ class OutboxRepository(Protocol):
     def counts(self) -> dict[str, int]: ...
 
 
+@dataclass(frozen=True)
+class StoredSession:
+    """A signed-in session as stored: never its id, which only the person's cookie holds."""
+
+    person_id: int
+    email: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
+class WebSessionRepository(Protocol):
+    """Signed-in sessions, by the SHA-256 of their id; ending one is for good."""
+
+    def add(self, session_hash: str, person_id: int, now: datetime, expires_at: datetime) -> None: ...
+    def find(self, session_hash: str) -> StoredSession | None: ...
+    def touch(self, session_hash: str, now: datetime) -> None: ...
+    def end(self, session_hash: str, now: datetime, reason: str) -> bool: ...
+    def end_for_people(self, person_ids: Sequence[int], now: datetime, reason: str) -> int: ...
+    def open_counts(self, *, seen_since: datetime, now: datetime) -> dict[str, int]:
+        """Open sessions, by their person's address."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def signoffs(self) -> SignoffRepository: ...
@@ -71,6 +96,8 @@ class UnitOfWork(Protocol):
     def delegations(self) -> DelegationRepository: ...
     @property
     def outbox(self) -> OutboxRepository: ...
+    @property
+    def web_sessions(self) -> WebSessionRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -21,6 +21,7 @@ from signoff.service.handlers.admin_mail import failed_emails, retry_failed_emai
 from signoff.service.handlers.administer import extend_due_date, reassign_request, withdraw_signoff
 from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.remind_now import remind_now
+from signoff.service.handlers.web_sessions import EndSessions, end_sessions, people_sessions
 from signoff.service.queries.attention import FLAG_LABELS, AttentionFilter, attention, on_time_figures
 from signoff.service.queries.directory_view import directory_view
 from signoff.service.queries.signoff_pages import admin_of
@@ -186,7 +187,31 @@ def people(request: Request, me: Me) -> Response:
     context = web(request)
     admin_of(me.email, context.deps)
     roles = dict(context.application.load_directory_config().roles)
-    return render(request, "people.html", {"directory": directory_view(context.deps, roles)})
+    return render(
+        request,
+        "people.html",
+        {
+            "directory": directory_view(context.deps, roles),
+            "sessions": people_sessions(me.email, context.deps, context.sessions),
+            "flash": request.session.pop("flash", None),
+        },
+    )
+
+
+@router.post("/admin/people/end-sessions")
+async def end_person_sessions(request: Request, me: Me) -> Response:
+    """Sign a person out everywhere: every copy of their session cookie stops working at once."""
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf_token"))
+    try:
+        command = EndSessions(person=form.get("person"), admin=me.email)
+    except ValidationError:
+        raise InvalidInput("person: choose the person whose sessions to end") from None
+    ended = end_sessions(command, web(request).deps)
+    request.session["flash"] = (
+        f"{command.person} is signed out everywhere ({ended} session{'' if ended == 1 else 's'} ended)."
+    )
+    return RedirectResponse("/admin/people", status_code=303)
 
 
 @router.get("/admin/figures", response_class=HTMLResponse)

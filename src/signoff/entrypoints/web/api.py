@@ -32,6 +32,7 @@ from signoff.service.handlers.remind_now import remind_now
 from signoff.service.handlers.sign_in import RequestSignIn, request_sign_in_link
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
+from signoff.service.handlers.web_sessions import EndSessions, end_sessions
 from signoff.service.queries.attention import AttentionFilter, AttentionPage, Flag, Sort, attention
 from signoff.service.queries.my_tasks import TaskItem, my_tasks
 from signoff.service.queries.signoff_pages import SectionPage, SignoffPage, section_page, signoff_page
@@ -327,3 +328,18 @@ def retry(request: Request, email_id: Id, me: Me, response: Response) -> Done:
     retry_failed_email(email_id, me.email, web(request).deps)
     response.status_code = 200
     return Done()
+
+
+class EndSessionsBody(_Body):
+    person: EmailStr
+
+
+class SessionsEnded(BaseModel):
+    ended: int
+
+
+@router.post("/admin/end-sessions", response_model=SessionsEnded, dependencies=[Csrf])
+def end_person_sessions(request: Request, me: Me, body: EndSessionsBody) -> SessionsEnded:
+    """Sign a person of the caller's office (or of its force) out everywhere; 403 for anyone else's."""
+    ended = end_sessions(EndSessions(person=body.person, admin=me.email), web(request).deps)
+    return SessionsEnded(ended=ended)

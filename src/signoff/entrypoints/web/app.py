@@ -34,6 +34,7 @@ from signoff.entrypoints.web.context import SignInRequired, Web, render
 from signoff.entrypoints.web.formatting import web_environment
 from signoff.entrypoints.web.security import BodyLimit, SecurityHeaders, secret_key
 from signoff.service.handlers.sign_in import SignInPolicy, TooManyRequests
+from signoff.service.handlers.web_sessions import SessionPolicy
 
 STATUS: list[tuple[type[SignoffError], int]] = [
     (SignInRequired, 401),
@@ -100,9 +101,13 @@ def create_web_app(application: Application, *, deliver_mail: bool = False) -> F
             per_address=settings.sign_in_requests_per_address,
             per_client=settings.sign_in_requests_per_client,
         ),
-        idle=timedelta(minutes=settings.session_idle_minutes),
+        sessions=SessionPolicy(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            lifetime=timedelta(hours=settings.session_lifetime_hours),
+        ),
     )
     # Last added runs first: headers on every response, the size limit, the write queue, the session.
+    # The signed cookie holds a server-side session's random id (see web_sessions), never who it is.
     app.add_middleware(
         SessionMiddleware,
         secret_key=key,

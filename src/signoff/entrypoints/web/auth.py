@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from signoff.domain.errors import NotFound
-from signoff.entrypoints.web.context import render, session_email, start_session, web
+from signoff.entrypoints.web.context import current_person, end_session, render, start_session, web
 from signoff.entrypoints.web.forms import field_errors, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.service.handlers.sign_in import (
@@ -42,7 +42,7 @@ def client_of(request: Request) -> str:
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_form(request: Request, next: str = DEFAULT_NEXT) -> Response:
-    if session_email(request) is not None:
+    if current_person(request) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "sign_in.html", {"next": safe_next(next), "values": {}})
 
@@ -90,10 +90,10 @@ async def use_link(request: Request, token: str) -> Response:
     try:
         if len(token) > 100:
             raise NotFound("unknown link")
-        signed = use_sign_in_link(token, context.deps, context.store)
+        signed = use_sign_in_link(token, context.deps, context.store, context.sessions)
     except NotFound:
         return render(request, "link_expired.html", {}, 410)
-    start_session(request, signed.email)
+    start_session(request, signed.session_id)
     return RedirectResponse(safe_next(signed.next_path), status_code=303)
 
 
@@ -101,5 +101,5 @@ async def use_link(request: Request, token: str) -> Response:
 async def sign_out(request: Request) -> Response:
     form = await read_form(request)
     check_csrf(request, form.get("csrf_token"))
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/sign-in", status_code=303)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Path, Request
@@ -14,20 +13,17 @@ from signoff.adapters.web_store import web_store
 from signoff.bootstrap import Application
 from signoff.domain.directory import Participant
 from signoff.domain.errors import SignoffError
-from signoff.entrypoints.web.security import csrf_token
+from signoff.entrypoints.web.security import SESSION_ID, csrf_token
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.sign_in import SignInPolicy
+from signoff.service.handlers.web_sessions import SessionPolicy, resume_session, sign_out
 
 # Ids fit the databases' 32-bit integers: a larger number is refused as bad input, not a crash.
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-SESSION_EMAIL = "email"
-SESSION_SEEN = "seen"
-# Rewriting the cookie on every request is needless; once a minute keeps the idle timeout exact enough.
-TOUCH_EVERY = timedelta(seconds=60)
 
 
 class SignInRequired(SignoffError):
-    """Nobody is signed in (or the session has been idle too long)."""
+    """Nobody is signed in (or the session has ended: signed out, idle, past its lifetime, ended)."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +31,7 @@ class Web:
     application: Application
     templates: Environment
     sign_in: SignInPolicy
-    idle: timedelta
+    sessions: SessionPolicy
     store = staticmethod(web_store)
 
     @property
@@ -48,46 +44,44 @@ def web(request: Request) -> Web:
     return found
 
 
-def session_email(request: Request) -> str | None:
-    """The signed-in address, or None; an idle session is ended here."""
-    email = request.session.get(SESSION_EMAIL)
-    if not isinstance(email, str):
+def current_person(request: Request) -> Participant | None:
+    """The signed-in person, or None; the cookie of a session that has ended is emptied here."""
+    known: Participant | None = getattr(request.state, "me", None)
+    if known is not None:
+        return known
+    session_id = request.session.get(SESSION_ID)
+    if not isinstance(session_id, str):
         return None
     context = web(request)
-    now = context.deps.clock.now()
-    try:
-        seen = datetime.fromisoformat(str(request.session.get(SESSION_SEEN)))
-    except ValueError:
-        seen = None
-    if seen is None or now - seen > context.idle:
+    person = resume_session(session_id, context.deps, context.sessions)
+    if person is None:
         request.session.clear()
         return None
-    if now - seen > TOUCH_EVERY:
-        request.session[SESSION_SEEN] = now.isoformat()
-    return email
-
-
-def signed_in(request: Request) -> Participant:
-    """The signed-in person (a route dependency); SignInRequired when there is none."""
-    email = session_email(request)
-    if email is None:
-        raise SignInRequired("sign in to continue")
-    with web(request).deps.new_unit_of_work() as uow:
-        person = uow.directory.find(email)
-    if person is None or not person.active:
-        request.session.clear()
-        raise SignInRequired("sign in to continue")
     request.state.me = person
     return person
 
 
-def start_session(request: Request, email: str) -> None:
+def signed_in(request: Request) -> Participant:
+    """The signed-in person (a route dependency); SignInRequired when there is none."""
+    person = current_person(request)
+    if person is None:
+        raise SignInRequired("sign in to continue")
+    return person
+
+
+def start_session(request: Request, session_id: str) -> None:
+    """Put a new server-side session's id in the cookie, ending the session it held before, if any."""
+    end_session(request)
+    # The CSRF token now derives from the new session: one seen before signing in is worth nothing after.
+    request.session[SESSION_ID] = session_id
+
+
+def end_session(request: Request) -> None:
+    """End the cookie's server-side session, so that no copy of the cookie works again, and empty it."""
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        sign_out(session_id, web(request).deps)
     request.session.clear()
-    request.session[SESSION_EMAIL] = email
-    request.session[SESSION_SEEN] = web(request).deps.clock.now().isoformat()
-    # A new token for the new session: one seen before signing in is worth nothing after.
-    request.session.pop("csrf", None)
-    csrf_token(request)
 
 
 def render(

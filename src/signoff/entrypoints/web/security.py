@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 
 from starlette.datastructures import MutableHeaders
@@ -27,10 +29,14 @@ SECURITY_HEADERS = {
 }
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+# What the signed cookie holds: the random id of a server-side session (web_sessions), never an address;
+# before signing in, a CSRF token for the sign-in forms; and a page's one-off messages.
+SESSION_ID = "sid"
+ANONYMOUS_CSRF = "csrf"
 
 
 def secret_key(settings: Settings) -> str:
-    """The session signing key; production refuses to start without one."""
+    """The cookie signing key; production refuses to start without one."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value()
     if settings.environment == "production":
@@ -132,16 +138,26 @@ async def _refuse(send: Send, limit: int) -> None:
 
 
 def csrf_token(request: Request) -> str:
-    """This session's CSRF token, made on first use."""
-    token = request.session.get("csrf")
+    """This session's CSRF token. Signed in, it is derived from the server-side session's id, so it is
+    worth exactly as long as that session; before signing in, a random one kept in the cookie."""
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        return _derived(session_id)
+    token = request.session.get(ANONYMOUS_CSRF)
     if not isinstance(token, str):
         token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
+        request.session[ANONYMOUS_CSRF] = token
     return token
 
 
+def _derived(session_id: str) -> str:
+    # Keyed by the session id: the token, which pages show, gives away nothing of the id, which they do not.
+    return hmac.new(session_id.encode(), b"signoff csrf token", hashlib.sha256).hexdigest()
+
+
 def check_csrf(request: Request, given: object) -> None:
-    expected = request.session.get("csrf")
+    session_id = request.session.get(SESSION_ID)
+    expected = _derived(session_id) if isinstance(session_id, str) else request.session.get(ANONYMOUS_CSRF)
     if (
         not isinstance(given, str)
         or not isinstance(expected, str)

@@ -8,6 +8,7 @@ from signoff.domain.directory import DirectoryConfig
 from signoff.domain.errors import InvalidInput
 from signoff.domain.pipeline import Pipeline
 from signoff.service.dependencies import Dependencies
+from signoff.service.handlers.web_sessions import end_sessions_of_inactive
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class DirectoryLoaded:
     added: int
     updated: int
     deactivated: int
+    sessions_ended: int = 0
 
 
 def load_directory(config: DirectoryConfig, pipeline: Pipeline, deps: Dependencies) -> DirectoryLoaded:
@@ -23,5 +25,8 @@ def load_directory(config: DirectoryConfig, pipeline: Pipeline, deps: Dependenci
         raise InvalidInput("the pipeline names what the directory lacks:\n" + "\n".join(problems))
     with deps.new_unit_of_work() as uow:
         added, updated, deactivated = uow.directory.sync(config)
+        # In the same transaction: someone taken out of the directory is signed out everywhere at once,
+        # and stays so if they are put back.
+        ended = end_sessions_of_inactive(uow, deps.clock.now())
         uow.commit()
-        return DirectoryLoaded(added, updated, deactivated)
+        return DirectoryLoaded(added, updated, deactivated, ended)

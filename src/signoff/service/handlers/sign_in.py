@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Protocol
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from signoff.domain.deadlines import format_day
 from signoff.domain.errors import NotFound, SignoffError
 from signoff.domain.notifications import Notice, NoticeEvent, Recipient
 from signoff.service.dependencies import Dependencies
+from signoff.service.handlers.web_sessions import SessionPolicy, open_session
 from signoff.service.notify import queue
 from signoff.service.ports import UnitOfWork
 
@@ -66,6 +67,8 @@ class SignInPolicy:
 class SignedIn:
     email: str
     next_path: str
+    # The new session's id: for the cookie only, never a log line or a page.
+    session_id: str = field(repr=False)
 
 
 def token_hash(token: str) -> str:
@@ -115,8 +118,11 @@ def sign_in_link_usable(token: str, deps: Dependencies, store_for: StoreFor) -> 
         return store_for(uow).usable(token_hash(token), deps.clock.now())
 
 
-def use_sign_in_link(token: str, deps: Dependencies, store_for: StoreFor) -> SignedIn:
-    """The person the link signs in, once; NotFound for a link that is unknown, used or expired."""
+def use_sign_in_link(
+    token: str, deps: Dependencies, store_for: StoreFor, sessions: SessionPolicy
+) -> SignedIn:
+    """The person the link signs in, once, with their new session (made in the same transaction that
+    uses the link); NotFound for a link that is unknown, used or expired."""
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
         used = store_for(uow).consume(token_hash(token), now)
@@ -126,8 +132,9 @@ def use_sign_in_link(token: str, deps: Dependencies, store_for: StoreFor) -> Sig
         person = uow.directory.roster().by_id(person_id)
         if not person.active:
             raise NotFound("this sign-in link has been used or has expired: ask for a new one")
+        session_id = open_session(uow, person.id, now, sessions)
         uow.commit()
-        return SignedIn(email=person.email, next_path=next_path)
+        return SignedIn(email=person.email, next_path=next_path, session_id=session_id)
 
 
 def _uk_time(moment: datetime) -> str:
