@@ -66,22 +66,37 @@ def event_hash(event: AuditEvent) -> str:
 
 
 def chain_problems(
-    identity: str, events: Sequence[AuditEvent], expected_head: str, expected_count: int
+    identity: str,
+    events: Sequence[AuditEvent],
+    expected_head: str,
+    expected_count: int,
+    *,
+    signoff_id: int | None = None,
 ) -> list[str]:
     """Every break in the chain; empty when the stored history is exactly what was written."""
     problems: list[str] = []
     previous = genesis_hash(identity)
+    whose = f" of sign-off #{signoff_id}" if signoff_id is not None else ""
+
+    def row(event: AuditEvent) -> str:
+        stored = getattr(event, "id", None)
+        return f" (audit_events row {stored}{whose})" if stored is not None else ""
+
     for position, event in enumerate(sorted(events, key=lambda e: e.seq), start=1):
         if event.seq != position:
-            problems.append(f"event {position} is missing (found sequence number {event.seq})")
+            problems.append(f"event {position} is missing (found sequence number {event.seq}){row(event)}")
             break
         if event.prev_hash != previous:
-            problems.append(f"event {event.seq} ({event.action}) does not follow the event before it")
+            problems.append(
+                f"event {event.seq} ({event.action}) does not follow the event before it{row(event)}"
+            )
         if event_hash(event) != event.hash:
-            problems.append(f"event {event.seq} ({event.action}) was altered after it was written")
+            problems.append(
+                f"event {event.seq} ({event.action}) was altered after it was written{row(event)}"
+            )
         previous = event.hash
     if len(events) != expected_count:
-        problems.append(f"the sign-off records {expected_count} events but {len(events)} are stored")
+        problems.append(f"the sign-off{whose} records {expected_count} events but {len(events)} are stored")
     elif previous != expected_head:
-        problems.append("the last stored event is not the one the sign-off recorded as its latest")
+        problems.append(f"the last stored event{whose} is not the one the sign-off recorded as its latest")
     return problems

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from signoff.domain.audit import AuditEvent, genesis_hash
+from signoff.domain.audit_binding import BINDINGS, mark_changed, pending_bindings
 from signoff.domain.deadlines import (
     StatutoryDeadline,
     WorkingCalendar,
@@ -105,6 +106,7 @@ class Revision:
         self.author_id = author_id
         self.created_at = created_at
         self.note = note
+        mark_changed(self)
 
 
 class Decision:
@@ -127,6 +129,7 @@ class Decision:
         self.on_behalf_of_id = on_behalf_of_id
         self.revision_hash = revision_hash
         self.decided_at = decided_at
+        mark_changed(self)
 
 
 class ApprovalRequest:
@@ -164,9 +167,11 @@ class ApprovalRequest:
         # Set by the sweep when the request has waited idle past the configured time.
         self.stalled_at: datetime | None = None
         self.decision = None
+        mark_changed(self)
 
     def fire(self, event: RequestEvent, now: datetime) -> None:
         self.state = fire(REQUEST_TRANSITIONS, "approval request", self.state, event)
+        mark_changed(self)
         if event is RequestEvent.ACTIVATE:
             self.activated_at = now
         elif self.state not in OPEN_REQUEST_STATES:
@@ -445,6 +450,7 @@ class SignOff:
                         and request.stalled_at is None
                     ):
                         request.stalled_at = now
+                        mark_changed(request)
                         self.record(
                             now,
                             "approval_stalled",
@@ -469,6 +475,9 @@ class SignOff:
         revision_hash: str | None = None,
         **details: Any,
     ) -> AuditEvent:
+        bound = pending_bindings(self)
+        if bound:
+            details = {**details, BINDINGS: bound}
         event = AuditEvent(
             seq=self.audit_count + 1,
             at=now,
@@ -705,7 +714,16 @@ class SignOff:
             for original, (_req, approvers) in zip(section.approval_steps, steps, strict=True)
         ]
         section.awaiting_others = section.approve_after_others and not stage.others_approved(section)
-        if not section.awaiting_others:
+        if section.awaiting_others:
+            # Recorded because it is a fact worth knowing, and so that the new round's requests are bound.
+            self.record(
+                now,
+                "approval_awaits_others",
+                section.key,
+                actor_id=None,
+                revision_hash=revision.content_hash,
+            )
+        else:
             self._activate_step(section, 0, now)
 
     def _activate_step(self, section: Section, step: int, now: datetime) -> None:
@@ -778,6 +796,11 @@ class SignOff:
             decided_at=now,
         )
         request.decision = decision
+        # Fired before the decision is recorded, so that its event binds the request's new state: an
+        # approval short of its step's quorum records nothing after it.
+        request.fire(
+            RequestEvent.APPROVE if outcome is Outcome.APPROVE else RequestEvent.REQUEST_CHANGES, now
+        )
         section.last_activity_at = now
         section.stalled_at = None
         self.record(
@@ -792,14 +815,12 @@ class SignOff:
             approver_id=request.approver_id,
         )
         if outcome is Outcome.REQUEST_CHANGES:
-            request.fire(RequestEvent.REQUEST_CHANGES, now)
             self._close_round(section, now, invalidate_approvals=False)
             section.fire(SectionEvent.REQUEST_CHANGES)
             self.record(
                 now, "changes_requested", section.key, actor_id=actor_id, on_behalf_of_id=on_behalf_of
             )
             return decision
-        request.fire(RequestEvent.APPROVE, now)
         self._after_approval(stage, section, request.step, now)
         return decision
 
@@ -1034,6 +1055,7 @@ class SignOff:
                     stage.remind_at,
                     stage.escalate_at,
                 )
+                mark_changed(request)
         self.record(
             now,
             "due_date_extended",
@@ -1124,6 +1146,7 @@ class SignOff:
             note=note,
         )
         self.publications.append(publication)
+        mark_changed(publication)
         for stage in self.stages:
             if stage.kind == "publication" and stage.state is StageState.OPEN:
                 stage.fire(StageEvent.COMPLETE, now)

@@ -120,4 +120,6 @@ class AuditReport(BaseModel):
     head: str
     intact: bool
     problems: list[str]
+    # Rows of a sign-off begun before events bound rows: not contradicted, and not proved either.
+    unproved: list[str] = []
     certificate_checked: bool = False

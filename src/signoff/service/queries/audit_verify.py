@@ -1,8 +1,13 @@
-"""Check a sign-off's stored audit trail against its hash chain, and a certificate against the record."""
+"""Check a sign-off's stored record against its audit chain, and a certificate against the record.
+
+The chain proves the events; the events bind the rows (revisions, approval requests, decisions,
+publications), so a hand edit to any of them is named with its table, row and sign-off.
+"""
 
 from __future__ import annotations
 
 from signoff.domain.audit import chain_problems
+from signoff.domain.audit_binding import binding_problems
 from signoff.domain.document import CertificateFacts, certificate_problems
 from signoff.service.dependencies import Dependencies
 from signoff.service.views import AuditReport
@@ -14,7 +19,15 @@ def verify_audit(
     with deps.new_unit_of_work() as uow:
         signoff = uow.signoffs.get(signoff_id)
         events = uow.signoffs.audit_events(signoff_id)
-        problems = chain_problems(signoff.audit_identity, events, signoff.audit_head, signoff.audit_count)
+        problems = chain_problems(
+            signoff.audit_identity,
+            events,
+            signoff.audit_head,
+            signoff.audit_count,
+            signoff_id=signoff_id,
+        )
+        rows = binding_problems(signoff, events)
+        problems += rows.problems
         if certificate is not None:
             problems += certificate_problems(certificate, signoff, events, uow.directory.roster())
         return AuditReport(
@@ -23,5 +36,6 @@ def verify_audit(
             head=signoff.audit_head,
             intact=not problems,
             problems=problems,
+            unproved=rows.unproved,
             certificate_checked=certificate is not None,
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from signoff.domain.audit_binding import BINDINGS
 from signoff.domain.directory import ADMIN_ROLE, Participant, Roster
 from signoff.domain.errors import NotFound, NotPermitted
 from signoff.domain.model import Delegation, Section, SignOff
@@ -394,7 +395,8 @@ def _delegators(delegations: list[Delegation], now: datetime) -> set[int]:
 def _details(details: dict[str, object], roster: Roster) -> str:
     parts: list[str] = []
     for key, value in details.items():
-        if value in (None, "", [], {}):
+        # The row digests that bind the record into the audit chain mean nothing to a reader.
+        if value in (None, "", [], {}) or key == BINDINGS:
             continue
         if key.endswith("_id") and isinstance(value, int):
             with suppress(KeyError):
