@@ -32,6 +32,7 @@ from signoff.entrypoints.web import admin, api, auth, pages, start
 from signoff.entrypoints.web.admission import WriteQueue
 from signoff.entrypoints.web.context import SignInRequired, Web, render
 from signoff.entrypoints.web.formatting import web_environment
+from signoff.entrypoints.web.log_redaction import install_log_redaction
 from signoff.entrypoints.web.security import BodyLimit, SecurityHeaders, secret_key
 from signoff.service.handlers.sign_in import SignInPolicy, TooManyRequests
 from signoff.service.handlers.web_sessions import SessionPolicy
@@ -71,6 +72,8 @@ def create_web_app(application: Application, *, deliver_mail: bool = False) -> F
     `signoff web` alone; `signoff serve` has its own relay)."""
     settings = application.settings
     key = secret_key(settings)
+    # However the app is served: a sign-in link's token must reach no log line.
+    install_log_redaction()
     https = settings.base_url.scheme == "https"
     relay = MailRelay(application) if deliver_mail and settings.smtp_host else None
 

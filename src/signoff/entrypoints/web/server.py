@@ -5,30 +5,53 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from signoff.bootstrap import Application
 from signoff.entrypoints.cli.common import application, reports_errors
 from signoff.entrypoints.long_running import set_aside_startup_objects
 from signoff.entrypoints.web.app import create_web_app
+from signoff.entrypoints.web.log_redaction import install_log_redaction
+
+
+@dataclass(frozen=True)
+class ServerLogs:
+    level: str
+    access_log: bool
+
+
+# `signoff web` in the foreground: what an operator watches, a line per request.
+WEB_LOGS = ServerLogs(level="info", access_log=True)
+# Beside other work (`signoff serve`): warnings only, under Prefect's own output.
+SERVE_LOGS = ServerLogs(level="warning", access_log=False)
+
+
+def server_config(web_app: FastAPI, host: str, port: int, logs: ServerLogs) -> uvicorn.Config:
+    """How both commands run the app under uvicorn. Every log line, the access log's included, is redacted:
+    a sign-in link carries its token in the path (see log_redaction)."""
+    install_log_redaction()
+    return uvicorn.Config(
+        web_app, host=host, port=port, log_level=logs.level, access_log=logs.access_log, lifespan="on"
+    )
 
 
 class WebServer:
     """uvicorn in a daemon thread; `start` returns once it accepts connections."""
 
     def __init__(
-        self, app: Application, host: str = "127.0.0.1", port: int = 8000, *, deliver_mail: bool = False
+        self,
+        app: Application,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        deliver_mail: bool = False,
+        logs: ServerLogs = SERVE_LOGS,
     ) -> None:
-        config = uvicorn.Config(
-            create_web_app(app, deliver_mail=deliver_mail),
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-        )
+        config = server_config(create_web_app(app, deliver_mail=deliver_mail), host, port, logs)
         self.server = uvicorn.Server(config)
         self.url = f"http://{host}:{port}"
         self._thread = threading.Thread(target=self.server.run, name="web", daemon=True)
@@ -54,4 +77,7 @@ def web(host: str, port: int) -> None:
     web_app = create_web_app(app, deliver_mail=True)
     set_aside_startup_objects()
     typer.echo(f"signoff web app on http://{host}:{port} (links in emails use {app.settings.base_url})")
-    uvicorn.run(web_app, host=host, port=port, log_level="info")
+    server = uvicorn.Server(server_config(web_app, host, port, WEB_LOGS))
+    server.run()
+    if not server.started:
+        raise SystemExit(3)  # uvicorn's own exit status when it cannot start (the port is taken, say)
