@@ -39,10 +39,11 @@ def test_a_tampered_session_cookie_signs_nobody_in(client: TestClient, app: Appl
     sign_in(client, app, DANIEL)
     assert client.get("/api/session").json()["email"] == DANIEL
     cookie = client.cookies["signoff_session"]
-    payload, _, signature = cookie.partition(".")
-    # Daniel edits the cookie to say he is the Commissioner's chief executive, keeping his signature.
-    claimed = base64.b64decode(payload + "==")
-    forged_payload = base64.b64encode(claimed.replace(DANIEL.encode(), RACHEL.encode())).decode()
+    _payload, _, signature = cookie.partition(".")
+    # Daniel edits the cookie (which holds only a random session id) to claim to be the Commissioner's
+    # chief executive, keeping his signature.
+    claimed = json.dumps({"email": RACHEL, "sid": "a-guessed-session-id"}).encode()
+    forged_payload = base64.b64encode(claimed).decode()
     client.cookies.clear()
     client.cookies.set("signoff_session", f"{forged_payload}.{signature}")
     assert client.get("/api/session").status_code == 401
