@@ -14,8 +14,10 @@ from sqlalchemy import select
 
 from signoff.adapters.orm import web_sessions
 from signoff.bootstrap import Application
+from signoff.domain.errors import InvalidInput
 from signoff.service.clock import FixedClock
 from signoff.service.handlers.load_directory import load_directory
+from signoff.settings import load_settings
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN
 from tests.web.conftest import TestClient, csrf_of, sign_in
 
@@ -188,3 +190,17 @@ def test_the_form_token_belongs_to_the_session(client: TestClient, app: Applicat
     # The first session's form token does not sign the second out.
     assert client.post("/sign-out", data={"csrf_token": first}).status_code == 403
     assert works(client)
+
+
+def test_the_lifetime_setting_is_checked_and_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIGNOFF_SESSION_LIFETIME_HOURS", raising=False)
+    monkeypatch.delenv("SIGNOFF_SESSION_IDLE_MINUTES", raising=False)
+    assert load_settings().session_lifetime_hours == 12
+    for value, problem in (("0", "greater than or equal to 1"), ("twelve", "valid integer")):
+        monkeypatch.setenv("SIGNOFF_SESSION_LIFETIME_HOURS", value)
+        with pytest.raises(InvalidInput, match=rf"SIGNOFF_SESSION_LIFETIME_HOURS: .*{problem}"):
+            load_settings()
+    monkeypatch.setenv("SIGNOFF_SESSION_LIFETIME_HOURS", "1")
+    monkeypatch.setenv("SIGNOFF_SESSION_IDLE_MINUTES", "90")
+    with pytest.raises(InvalidInput, match=r"SIGNOFF_SESSION_LIFETIME_HOURS .* is shorter than"):
+        load_settings()
