@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 from string import Formatter
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -25,7 +26,6 @@ from pydantic import (
     model_validator,
 )
 
-from signoff.domain.audit import AuditEvent
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.inspection import FindingKind, Key
@@ -33,6 +33,7 @@ from signoff.domain.model import Section, SignOff
 from signoff.domain.pipeline import SectionKey
 from signoff.domain.transitions import RequestState, SectionState, SignoffState
 
+UK_TIME = ZoneInfo("Europe/London")
 DEFAULT_TITLE = (
     "{area} Police and Crime Commissioner's Response to His Majesty's Inspectorate of Police and "
     "Fire and Rescue Services (HMICFRS) Inspections"
@@ -240,6 +241,12 @@ def document_day(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def document_moment(moment: datetime) -> str:
+    """As the documents write a moment: '18 December 2023 at 10:00:00 (UK time)'."""
+    local = moment.astimezone(UK_TIME)
+    return f"{document_day(local.date())} at {local:%H:%M:%S} (UK time)"
+
+
 def approved_text(section: Section) -> ApprovedText | None:
     revision = section.current_revision
     if revision is None:
@@ -391,6 +398,7 @@ class CertifiedApproval:
     on_behalf_of: str | None
     decided_at: datetime
     revision_hash: str
+    on_behalf_of_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -431,6 +439,7 @@ class Certificate:
                     "approvals": [
                         {
                             "approver": a.approver_email,
+                            "on_behalf_of": a.on_behalf_of_email,
                             "decided_at": a.decided_at.isoformat(),
                             "revision_hash": a.revision_hash,
                         }
@@ -459,6 +468,9 @@ def build_certificate(signoff: SignOff, roster: Roster, *, issued_at: datetime, 
                     else None,
                     decided_at=r.decision.decided_at,
                     revision_hash=r.decision.revision_hash,
+                    on_behalf_of_email=roster.by_id(r.decision.on_behalf_of_id).email
+                    if r.decision.on_behalf_of_id
+                    else None,
                 )
                 for r in section.current_requests()
                 if r.state is RequestState.APPROVED and r.decision is not None
@@ -485,76 +497,3 @@ def build_certificate(signoff: SignOff, roster: Roster, *, issued_at: datetime, 
         issued_at=issued_at,
         version=version,
     )
-
-
-# ----- checking a certificate against the record -----
-
-
-class CertifiedApprovalFacts(_Strict):
-    approver: EmailStr
-    decided_at: datetime
-    revision_hash: str
-
-
-class CertifiedSectionFacts(_Strict):
-    key: str
-    revision: int
-    content_hash: str
-    approvals: list[CertifiedApprovalFacts]
-
-
-class CertifiedAudit(_Strict):
-    events: int = Field(ge=1)
-    head: str
-
-
-class CertificateFacts(_Strict):
-    """What a certificate claims; `certificate_problems` says where the record disagrees."""
-
-    signoff_id: int
-    version: int
-    issued_at: datetime
-    audit: CertifiedAudit
-    sections: list[CertifiedSectionFacts]
-
-
-def certificate_problems(
-    facts: CertificateFacts, signoff: SignOff, events: list[AuditEvent], roster: Roster
-) -> list[str]:
-    if facts.signoff_id != signoff.id:
-        return [f"the certificate is for sign-off #{facts.signoff_id}, not #{signoff.id}"]
-    problems: list[str] = []
-    seq = facts.audit.events
-    if seq > len(events):
-        problems.append(f"the certificate counts {seq} audit events; the record has {len(events)}")
-    elif events[seq - 1].hash != facts.audit.head:
-        problems.append(
-            f"the certificate's audit head {facts.audit.head[:12]}… is not the hash of event #{seq} "
-            f"({events[seq - 1].hash[:12]}…)"
-        )
-    sections = {s.key: s for stage in signoff.stages for s in stage.sections}
-    for claimed in facts.sections:
-        section = sections.get(claimed.key)
-        if section is None:
-            problems.append(f"section {claimed.key!r} is not in the sign-off")
-            continue
-        revision = next((r for r in section.revisions if r.number == claimed.revision), None)
-        if revision is None or revision.content_hash != claimed.content_hash:
-            problems.append(
-                f"section {claimed.key!r}: revision {claimed.revision}'s text is not the one certified"
-            )
-        decisions = [r.decision for r in section.requests if r.decision is not None]
-        for approval in claimed.approvals:
-            person = roster.find_email(approval.approver)
-            if not any(
-                person is not None
-                and d.decided_by_id == person.id
-                and d.decided_at == approval.decided_at
-                and d.revision_hash == approval.revision_hash
-                for d in decisions
-            ):
-                problems.append(
-                    f"section {claimed.key!r}: no approval by {approval.approver} at "
-                    f"{approval.decided_at.isoformat()} is recorded"
-                )
-    return problems

@@ -1,36 +1,144 @@
-"""Read the facts of a certificate of completion from its HTML (the embedded JSON) or its JSON file."""
+"""Read a certificate of completion: its JSON file, or its HTML (the embedded data and what it shows).
+
+From the HTML both are read: the embedded JSON, and the text of every element marked `data-fact`,
+grouped by the `data-certified-section` and `data-certified-approval` elements that hold them, so that
+the check can compare what a person reads, not only the data beside it.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from signoff.domain.document import CertificateFacts
+from signoff.domain.certificate_check import (
+    CertificateClaims,
+    CertificateFacts,
+    VisibleApproval,
+    VisibleCertificate,
+    VisibleSection,
+)
 from signoff.domain.errors import InvalidInput
 
 _EMBEDDED = re.compile(r'<script type="application/json" id="signoff-certificate">(.*?)</script>', re.DOTALL)
+# Elements that never end with a closing tag: they cannot hold a fact, and must not unbalance the count.
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
+_HIDDEN = frozenset({"head", "script", "style", "template", "title"})
 
 
-def read_certificate(path: Path) -> CertificateFacts:
+def _styled_away(style: str | None) -> bool:
+    """An inline style that keeps a reader from seeing the element: its text is not what they read."""
+    compact = "".join((style or "").lower().split())
+    return any(rule in compact for rule in ("display:none", "visibility:hidden", "font-size:0", "opacity:0"))
+
+
+def read_certificate(path: Path) -> CertificateClaims:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInput(
             f"{path}: cannot be read as a certificate (give certificate.html or certificate.json): {error}"
         ) from None
+    visible: VisibleCertificate | None = None
     if path.suffix.lower() in (".html", ".htm"):
         found = _EMBEDDED.search(text)
         if found is None:
             raise InvalidInput(f"{path}: holds no signoff certificate data")
+        visible = _visible_facts(text)
         text = found.group(1)
     try:
-        return CertificateFacts.model_validate(json.loads(text))
+        facts = CertificateFacts.model_validate(json.loads(text))
     except json.JSONDecodeError as error:
         raise InvalidInput(f"{path}: is not valid JSON (line {error.lineno}: {error.msg})") from None
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(f"{path}: {where}: {first['msg']}") from None
+    return CertificateClaims(source=path.name, facts=facts, visible=visible)
+
+
+def _visible_facts(html: str) -> VisibleCertificate:
+    reader = _FactReader()
+    reader.feed(html)
+    reader.close()
+    return VisibleCertificate(
+        facts=reader.document,
+        sections=[
+            VisibleSection(facts=facts, approvals=[VisibleApproval(facts=a) for a in approvals])
+            for facts, approvals in reader.sections
+        ],
+    )
+
+
+class _FactReader(HTMLParser):
+    """Collects the visible text of each data-fact element, in the container it appears in."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.document: dict[str, list[str]] = {}
+        self.sections: list[tuple[dict[str, list[str]], list[dict[str, list[str]]]]] = []
+        # One entry per open element: its tag, and what it opened ("hidden", "section", "approval", "").
+        self._open: list[tuple[str, str]] = []
+        self._hidden = 0
+        self._fact: tuple[str, list[str], dict[str, list[str]]] | None = None
+        self._fact_depth = 0
+        self._approval: dict[str, list[str]] | None = None
+
+    def _container(self) -> dict[str, list[str]]:
+        if self._approval is not None:
+            return self._approval
+        return self.sections[-1][0] if self._in_section() else self.document
+
+    def _in_section(self) -> bool:
+        return any(kind == "section" for _tag, kind in self._open)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:
+            return
+        names = dict(attrs)
+        opened: str | None = None
+        if tag in _HIDDEN or "hidden" in names or _styled_away(names.get("style")):
+            self._hidden += 1
+            opened = "hidden"
+        elif "data-certified-section" in names:
+            self.sections.append(({}, []))
+            self._approval = None
+            opened = "section"
+        elif "data-certified-approval" in names and self.sections:
+            self._approval = {}
+            self.sections[-1][1].append(self._approval)
+            opened = "approval"
+        fact = names.get("data-fact")
+        if fact and self._fact is None and not self._hidden:
+            self._fact = (fact, [], self._container())
+            self._fact_depth = len(self._open) + 1
+        self._open.append((tag, opened or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        # A closing tag closes everything opened inside its element and left open.
+        if tag in _VOID or all(opened != tag for opened, _kind in self._open):
+            return
+        while self._open:
+            opened, kind = self._open.pop()
+            self._closed(kind)
+            if opened == tag:
+                break
+
+    def _closed(self, kind: str) -> None:
+        if self._fact is not None and len(self._open) < self._fact_depth:
+            name, chunks, container = self._fact
+            container.setdefault(name, []).append(" ".join("".join(chunks).split()))
+            self._fact = None
+        if kind == "hidden":
+            self._hidden -= 1
+        elif kind in ("approval", "section"):
+            self._approval = None
+
+    def handle_data(self, data: str) -> None:
+        if self._fact is not None and not self._hidden:
+            self._fact[1].append(data)

@@ -8,26 +8,25 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateError
 from markupsafe import Markup, escape
 
 from signoff.adapters.documents.markdown import to_html, to_markdown
 from signoff.adapters.email_rendering import template_environment
-from signoff.domain.document import ApprovedText, Certificate, ResponseDocument, document_day
+from signoff.domain.document import (
+    ApprovedText,
+    Certificate,
+    ResponseDocument,
+    document_day,
+    document_moment,
+)
 from signoff.domain.errors import InvalidInput, TemplateProblem
 
-LONDON = ZoneInfo("Europe/London")
 NOT_DRAFTED = "Not drafted yet."
-
-
-def _moment(moment: datetime) -> str:
-    local = moment.astimezone(LONDON)
-    return f"{document_day(local.date())} at {local:%H:%M:%S} (UK time)"
 
 
 def _md_text(text: str) -> str:
@@ -63,7 +62,8 @@ class DocumentRenderer:
             md_cell=_md_text,
             quoted=_quoted,
             document_day=document_day,
-            moment=_moment,
+            # The domain's formatting: the certificate check compares the times a reader sees with it.
+            moment=document_moment,
         )
         environment.globals.update(text_of=_text_of, source_of=_source_of)
         return environment

@@ -151,19 +151,32 @@ def audit_verify(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Check the audit trail's hash chain; exits 1 if any event was altered, removed or reordered."""
+    """Check the audit trail and the rows it records; exits 1 if anything was altered, removed or added.
+
+    The hash chain proves the events; the events bind every revision (its text and SHA-256), approval
+    request, decision and publication, so a hand edit to any of them is named with its table and row.
+    """
     facts = read_certificate(certificate) if certificate is not None else None
     report = verify_audit(signoff_id, application().deps, facts)
     if as_json:
         print_json(report)
     elif report.intact:
-        typer.echo(
-            f"audit trail of sign-off #{signoff_id} is intact: {report.events} events, head {report.head}"
+        rows = (
+            f"{len(report.unproved)} rows predate the audit trail's record of rows and are not proved:"
+            if report.unproved
+            else "every revision, approval request, decision and publication is as recorded"
         )
+        typer.echo(
+            f"audit trail of sign-off #{signoff_id} is intact: {report.events} events, head {report.head}; "
+            + rows
+        )
+        for unproved in report.unproved:
+            typer.echo(f"  - {unproved}")
         if certificate is not None:
+            shown = " and every name, time and hash the page shows" if facts and facts.visible else ""
             typer.echo(
-                f"certificate {certificate} matches the record: every section's text, every approval "
-                "and the audit head it names"
+                f"certificate {certificate} matches the record exactly: every section's final text, "
+                f"every approval, the audit head its publication certified{shown}"
             )
     else:
         what = "audit trail or certificate" if certificate is not None else "audit trail"

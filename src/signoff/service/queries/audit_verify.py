@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from signoff.domain.audit import chain_problems
 from signoff.domain.audit_binding import binding_problems
-from signoff.domain.document import CertificateFacts, certificate_problems
+from signoff.domain.certificate_check import CertificateClaims, certificate_problems
 from signoff.service.dependencies import Dependencies
 from signoff.service.views import AuditReport
 
 
 def verify_audit(
-    signoff_id: int, deps: Dependencies, certificate: CertificateFacts | None = None
+    signoff_id: int, deps: Dependencies, certificate: CertificateClaims | None = None
 ) -> AuditReport:
     with deps.new_unit_of_work() as uow:
         signoff = uow.signoffs.get(signoff_id)

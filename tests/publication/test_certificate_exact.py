@@ -1,0 +1,161 @@
+"""A certificate verifies only when it is exactly the record, in its data and in the words a reader sees.
+
+Leaving a section or an approval out of a certificate is as much a forgery as changing one; and a
+page whose visible text names someone else must fail even when the data embedded in it is genuine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from signoff.adapters.documents.certificate_file import read_certificate
+from signoff.bootstrap import Application
+from signoff.service.clock import FixedClock
+from signoff.service.commands import PublishSignoff
+from signoff.service.handlers.publish import publish_signoff
+from signoff.service.queries.audit_verify import verify_audit
+from signoff.service.views import AuditReport
+from tests.people import HANNAH
+from tests.publication.reference import ready_to_publish
+
+PUBLISHING_DAY = datetime(2023, 12, 18, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.fixture
+def published(app: Application, clock: FixedClock) -> tuple[int, Path]:
+    signoff_id = ready_to_publish(app)
+    clock.set(PUBLISHING_DAY)
+    result = publish_signoff(PublishSignoff(signoff_id=signoff_id, by=HANNAH), app.deps)
+    return signoff_id, result.folder
+
+
+def check(app: Application, signoff_id: int, path: Path) -> AuditReport:
+    return verify_audit(signoff_id, app.deps, read_certificate(path))
+
+
+def test_a_genuine_certificate_verifies_as_json_and_as_html(
+    app: Application, published: tuple[int, Path]
+) -> None:
+    signoff_id, folder = published
+    for name in ("certificate.json", "certificate.html"):
+        report = check(app, signoff_id, folder / name)
+        assert report.intact, report.problems
+        assert report.certificate_checked
+
+
+def _drop_a_section(data: dict[str, Any]) -> None:
+    del data["sections"][1]
+
+
+def _drop_the_approvals(data: dict[str, Any]) -> None:
+    for section in data["sections"]:
+        section["approvals"] = []
+
+
+def _no_sections(data: dict[str, Any]) -> None:
+    data["sections"] = []
+
+
+def _reorder_sections(data: dict[str, Any]) -> None:
+    data["sections"].reverse()
+
+
+def _an_earlier_head(data: dict[str, Any]) -> None:
+    data["audit"]["events"] -= 1
+
+
+def _another_version(data: dict[str, Any]) -> None:
+    data["version"] = 2
+
+
+@pytest.mark.parametrize(
+    ("forge", "expected"),
+    [
+        (_drop_a_section, r"section 'finding-afi-1' is missing from the certificate"),
+        (_drop_the_approvals, r"section 'report-summary': the certificate leaves out the approval by"),
+        (_no_sections, r"section 'commissioner-response' is missing from the certificate"),
+        (_reorder_sections, r"the sections are not in the record's order"),
+        (_an_earlier_head, r"audit head"),
+        (_another_version, r"has no published version 2"),
+    ],
+    ids=["a section removed", "no approvals", "no sections", "sections reordered", "head", "version"],
+)
+def test_a_certificate_json_that_leaves_anything_out_fails(
+    app: Application,
+    published: tuple[int, Path],
+    tmp_path: Path,
+    forge: Callable[[dict[str, Any]], None],
+    expected: str,
+) -> None:
+    signoff_id, folder = published
+    data = json.loads((folder / "certificate.json").read_text())
+    forge(data)
+    (tmp_path / "certificate.json").write_text(json.dumps(data))
+    report = check(app, signoff_id, tmp_path / "certificate.json")
+    assert not report.intact
+    assert any(re.search(expected, p) for p in report.problems), report.problems
+    assert all(p.startswith("certificate.json: ") for p in report.problems)
+
+
+def _cell(fact: str) -> re.Pattern[str]:
+    return re.compile(rf'(<td[^>]*data-fact="{fact}">)([^<]*)(</td>)')
+
+
+def _someone_else_approved(html: str) -> str:
+    return _cell("approver").sub(r"\1Someone Else\3", html, count=1)
+
+
+def _another_time(html: str) -> str:
+    return _cell("decided_at").sub(r"\g<1>1 December 2023 at 09:00:00 (UK time)\3", html, count=1)
+
+
+def _another_hash(html: str) -> str:
+    return _cell("content_hash").sub(r"\g<1>" + "0" * 64 + r"\3", html, count=1)
+
+
+def _the_name_hidden_and_another_shown(html: str) -> str:
+    return _cell("approver").sub(
+        r'<td data-fact="approver" style="display: none">\2</td><td>Someone Else\3', html, count=1
+    )
+
+
+def _an_approval_row_removed(html: str) -> str:
+    return re.sub(r"<tr data-certified-approval>.*?</tr>", "", html, count=1, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize(
+    ("forge", "expected"),
+    [
+        (_someone_else_approved, r"approver 'Someone Else'; the record says 'Rachel"),
+        (_another_time, r"decided at '1 December 2023 at 09:00:00 \(UK time\)'; the record says"),
+        (_another_hash, r"content hash '0{64}'; the record says"),
+        (_the_name_hidden_and_another_shown, r"no approver \(the record says 'Rachel"),
+        (_an_approval_row_removed, r"0 approvals; the record has 1"),
+    ],
+    ids=["another approver", "another time", "another hash", "hidden name", "row removed"],
+)
+def test_a_certificate_page_whose_visible_text_differs_from_the_record_fails(
+    app: Application,
+    published: tuple[int, Path],
+    tmp_path: Path,
+    forge: Callable[[str], str],
+    expected: str,
+) -> None:
+    signoff_id, folder = published
+    genuine = (folder / "certificate.html").read_text()
+    forged = forge(genuine)
+    assert forged != genuine
+    embedded = re.compile(r'<script type="application/json" id="signoff-certificate">.*?</script>', re.DOTALL)
+    assert embedded.findall(forged) == embedded.findall(genuine)  # the data is untouched
+    (tmp_path / "certificate.html").write_text(forged)
+    report = check(app, signoff_id, tmp_path / "certificate.html")
+    assert not report.intact
+    assert any(re.search(expected, p) for p in report.problems), report.problems
