@@ -166,7 +166,7 @@ def test_a_broken_signoff_fails_alone_and_the_sweep_goes_on(
     flows_app: Application, clock: FixedClock
 ) -> None:
     broken = start_reference(flows_app)
-    healthy = start_reference_for(flows_app, "cumbria-pcc")
+    healthy = start_reference_for(flows_app, "cumbria-pcc", "matthew.armstrong@cumbria-pcc.example.org")
     draft(flows_app, broken, "report-summary", OWEN, "Summary.")
     delete_person_by_hand(flows_app, RACHEL)  # the approver the broken sign-off waits for
     clock.advance(timedelta(days=56))
@@ -196,10 +196,14 @@ def delete_person_by_hand(app: Application, email: str) -> None:
         connection.execute(text("DELETE FROM people WHERE email = :email"), {"email": email})
 
 
-def start_reference_for(app: Application, office: str) -> int:
-    inspection = load_model(REFERENCE, Inspection)
+def start_reference_for(app: Application, office: str, starter: str) -> int:
+    """The reference report answered by another office, started by its own people; the finding's
+    lead (Cheshire's) is not that office's force's to use, so it is left to the force's leads."""
+    reference = load_model(REFERENCE, Inspection)
+    findings = [f.model_copy(update={"lead": None}) for f in reference.findings]
+    inspection = reference.model_copy(update={"findings": findings})
     [signoff_id] = start_signoff(
-        StartSignoff(inspection=inspection, started_by=OWEN, respond_for=[office]), app.deps
+        StartSignoff(inspection=inspection, started_by=starter, respond_for=[office]), app.deps
     )
     return signoff_id
 

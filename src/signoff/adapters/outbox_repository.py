@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from signoff.adapters.orm import outbox
+from signoff.adapters.orm import outbox, people, signoffs
+from signoff.domain.access import OfficeScope
 from signoff.domain.errors import NotFound
 from signoff.domain.notifications import DeliveryPolicy
 from signoff.domain.outbox import OutgoingEmail
@@ -109,15 +110,45 @@ class SqlOutboxRepository:
             raise NotFound(f"there is no email #{email_id} in the outbox")
         return email
 
-    def page(self, *, state: str | None = None, limit: int = 200, offset: int = 0) -> list[OutgoingEmail]:
+    def page(
+        self,
+        *,
+        state: str | None = None,
+        limit: int = 200,
+        offset: int = 0,
+        office: OfficeScope | None = None,
+    ) -> list[OutgoingEmail]:
         query = select(OutgoingEmail).order_by(outbox.c.id.desc()).limit(limit).offset(offset)
         if state:
             query = query.where(outbox.c.state == state)
+        if office is not None:
+            query = query.where(_concerns(office))
         return list(self._session.scalars(query))
+
+    def concerns(self, email_id: int, office: OfficeScope) -> bool:
+        """Whether this email is about the office's sign-offs, or to one of its (or its force's) people."""
+        found = self._session.execute(
+            select(outbox.c.id).where(outbox.c.id == email_id, _concerns(office))
+        ).first()
+        return found is not None
 
     def counts(self) -> dict[str, int]:
         rows = self._session.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
         return {str(state): int(count) for state, count in rows}
+
+
+def _concerns(office: OfficeScope) -> ColumnElement[bool]:
+    # An email of a sign-off belongs to the sign-off's office; one of no sign-off (a sign-in link, a
+    # delegation notice) to the organisation of the person it is addressed to.
+    return or_(
+        outbox.c.signoff_id.in_(select(signoffs.c.id).where(signoffs.c.pcc_org == office.office)),
+        and_(
+            outbox.c.signoff_id.is_(None),
+            outbox.c.recipient_email.in_(
+                select(people.c.email).where(people.c.organisation_key.in_([office.office, office.force]))
+            ),
+        ),
+    )
 
 
 def _unrendered() -> ColumnElement[bool]:

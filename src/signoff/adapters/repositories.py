@@ -206,12 +206,23 @@ class SqlDirectoryRepository:
     def _read_roster(self) -> Roster:
         rows = self._session.execute(select(people).order_by(people.c.id))
         orgs = self._session.execute(
-            select(organisations.c.key, organisations.c.name, organisations.c.area)
+            select(
+                organisations.c.key,
+                organisations.c.name,
+                organisations.c.area,
+                organisations.c.kind,
+                organisations.c.force_key,
+            )
         ).all()
         return Roster(
             tuple(_participant(row) for row in rows),
             organisation_names={row.key: row.name for row in orgs},
             organisation_areas={row.key: row.area for row in orgs if row.area},
+            office_forces={
+                row.key: row.force_key
+                for row in orgs
+                if row.kind == OrganisationKind.PCC.value and row.force_key
+            },
         )
 
     def find(self, email: str) -> Participant | None:

@@ -111,6 +111,8 @@ class Roster:
     participants: tuple[Participant, ...]
     organisation_names: dict[str, str] = field(default_factory=dict, compare=False)
     organisation_areas: dict[str, str] = field(default_factory=dict, compare=False)
+    # Each PCC office's force: the two organisations whose people take part in the office's sign-offs.
+    office_forces: dict[str, str] = field(default_factory=dict, compare=False)
     _by_id: dict[int, Participant] = field(init=False, repr=False, compare=False)
     _by_email: dict[str, Participant] = field(init=False, repr=False, compare=False)
 
@@ -141,6 +143,10 @@ class Roster:
     def organisation_area(self, key: str) -> str | None:
         """The policing area an organisation serves ('Cheshire'), when the directory says."""
         return self.organisation_areas.get(key)
+
+    def force_of_office(self, key: str) -> str | None:
+        """The force a PCC office oversees; None for any organisation that is not a PCC office."""
+        return self.office_forces.get(key)
 
     def escalation_contact_of(self, person_id: int) -> Participant | None:
         person = self._by_id.get(person_id)

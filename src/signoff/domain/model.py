@@ -14,6 +14,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from signoff.domain.access import (
+    PUBLISHER_ROLES,
+    STRATEGIC_LEAD_ROLE,
+    Action,
+    allowed,
+    signoff_target,
+    stands_in_for,
+)
 from signoff.domain.audit import AuditEvent, genesis_hash
 from signoff.domain.audit_binding import BINDINGS, mark_changed, pending_bindings
 from signoff.domain.deadlines import (
@@ -34,7 +42,7 @@ from signoff.domain.errors import (
 )
 from signoff.domain.inspection import Finding, Inspection
 from signoff.domain.pipeline import Pipeline, Selector, WorkingHours
-from signoff.domain.publication import PUBLISHER_ROLES, Publication, days_late
+from signoff.domain.publication import Publication, days_late
 from signoff.domain.textdiff import content_hash, unified_diff
 from signoff.domain.transitions import (
     REQUEST_TRANSITIONS,
@@ -517,13 +525,17 @@ class SignOff:
         deadline: StatutoryDeadline,
         started_by_id: int,
         now: datetime,
+        responding_forces: Iterable[str] = (),
     ) -> SignOff:
+        """A new sign-off for one office. `responding_forces`: the forces of every office answering the
+        same report (a regional report), whose allocated finding leads are not this force's to use."""
         hours = pipeline.working_hours
+        intake = _Intake(pcc, force, roster, frozenset(responding_forces) | {force})
         start_day = local_day(now, hours)
         dates = plan_stage_dates(pipeline, max(start_day, inspection.published), deadline, calendar)
         stages: list[Stage] = []
         for position, (spec, planned) in enumerate(zip(pipeline.stages, dates, strict=True)):
-            sections = _plan_sections(spec.sections, inspection, pcc, force, roster)
+            sections = _plan_sections(spec.sections, inspection, intake)
             moments = stage_moments(
                 planned.due_on,
                 spec.remind_before_working_days,
@@ -787,6 +799,8 @@ class SignOff:
         assert revision is not None  # noqa: S101 - a pending request implies a revision
         if actor_id == revision.author_id or on_behalf_of == revision.author_id:
             raise NotPermitted(f"nobody may approve their own text: revision {revision.number} is theirs")
+        if outcome is Outcome.APPROVE:
+            _refuse_a_second_place(section, request, actor_id, on_behalf_of, roster)
         decision = Decision(
             outcome=outcome,
             comment=comment,
@@ -836,9 +850,7 @@ class SignOff:
         direct = next((r for r in pending if r.approver_id == actor_id), None)
         if direct is not None:
             return direct, None
-        delegators = {
-            d.from_person_id for d in delegations if d.to_person_id == actor_id and d.active_at(now)
-        }
+        delegators = stands_in_for(roster.by_id(actor_id), delegations, roster, now)
         on_behalf = next((r for r in pending if r.approver_id in delegators), None)
         if on_behalf is not None:
             return on_behalf, on_behalf.approver_id
@@ -930,7 +942,7 @@ class SignOff:
         roster: Roster,
         now: datetime,
     ) -> ApprovalRequest:
-        self._require_admin(admin_id, roster)
+        self._require_admin(admin_id, roster, Action.REASSIGN)
         self._require_active()
         _stage, section = self.section(section_key)
         request = next((r for r in section.open_requests() if r.approver_id == from_person_id), None)
@@ -940,6 +952,13 @@ class SignOff:
             )
         if not to_person.active:
             raise InvalidInput(f"{to_person.email} is no longer active")
+        if to_person.organisation not in (self.pcc_org, self.force_org):
+            # As at the start: a sign-off names only people of its office and its force.
+            raise NotPermitted(
+                f"{to_person.email} is of {roster.organisation_name(to_person.organisation)}: a request "
+                f"can be reassigned only to someone of {roster.organisation_name(self.pcc_org)} or "
+                f"{roster.organisation_name(self.force_org)}"
+            )
         if any(r.approver_id == to_person.id for r in section.open_requests()):
             raise InvalidInput(
                 f"{to_person.email} already holds an approval request on section {section.key!r}"
@@ -1016,7 +1035,7 @@ class SignOff:
         allow_past_statutory: bool = False,
     ) -> Stage:
         """Move an internal due date later. The statutory day itself never moves."""
-        self._require_admin(admin_id, roster)
+        self._require_admin(admin_id, roster, Action.EXTEND)
         self._require_active()
         stage = self.stage(stage_key)
         if stage.state not in (StageState.PENDING, StageState.OPEN):
@@ -1068,7 +1087,7 @@ class SignOff:
         return stage
 
     def withdraw(self, reason: str, admin_id: int, roster: Roster, now: datetime) -> None:
-        self._require_admin(admin_id, roster)
+        self._require_admin(admin_id, roster, Action.WITHDRAW)
         reason = reason.strip()
         if not reason:
             raise InvalidInput("withdrawing a sign-off needs a reason")
@@ -1092,7 +1111,7 @@ class SignOff:
     def require_publisher(self, person_id: int, roster: Roster) -> Participant:
         """The PCC office publishes its own response: its administrators, officers or Commissioner."""
         person = roster.by_id(person_id)
-        if not (person.active and person.organisation == self.pcc_org and person.roles & PUBLISHER_ROLES):
+        if not allowed(person, Action.PUBLISH, signoff_target(self), roster):
             raise NotPermitted(
                 f"{roster.describe(person_id)} may not publish {self.pcc_org}'s response "
                 f"(publishers: {', '.join(sorted(PUBLISHER_ROLES))} of {self.pcc_org})"
@@ -1170,8 +1189,8 @@ class SignOff:
     def latest_publication(self) -> Publication | None:
         return max(self.publications, key=lambda p: p.version, default=None)
 
-    def _require_admin(self, person_id: int, roster: Roster) -> None:
-        if not roster.is_admin_of(person_id, self.pcc_org):
+    def _require_admin(self, person_id: int, roster: Roster, action: Action) -> None:
+        if not allowed(roster.by_id(person_id), action, signoff_target(self), roster):
             raise NotPermitted(f"{roster.describe(person_id)} is not an administrator of {self.pcc_org}")
 
     def _require_active(self) -> None:
@@ -1181,25 +1200,87 @@ class SignOff:
             )
 
 
+def approvers_of(section: Section) -> set[int]:
+    """Everyone the section names as an approver: configured, or holding a request (after a reassignment)."""
+    configured = {p for step in section.approval_steps for p in step["approver_ids"]}
+    return configured | {r.approver_id for r in section.requests}
+
+
+def _refuse_a_second_place(
+    section: Section, request: ApprovalRequest, actor_id: int, on_behalf_of: int | None, roster: Roster
+) -> None:
+    """One person is one approval in a round, whether they give it as themselves or for someone else.
+
+    Through a delegation, one person could otherwise fill two places of a 'require all' step: their
+    own, then the absent colleague's (or the other way round). Reassignment refuses the same.
+    """
+    this_time = {actor_id, request.approver_id}
+    for earlier in section.current_requests():
+        decision = earlier.decision
+        if earlier is request or decision is None or earlier.state is not RequestState.APPROVED:
+            continue
+        if decision.on_behalf_of_id is None and on_behalf_of is None:
+            continue  # two direct approvals by different people, or the domain's own checks apply
+        if this_time & {decision.decided_by_id, earlier.approver_id}:
+            raise NotPermitted(
+                f"{roster.describe(actor_id)} has already approved section {section.key!r} in this round"
+                + (
+                    f" on behalf of {roster.describe(earlier.approver_id)}"
+                    if decision.on_behalf_of_id
+                    else ""
+                )
+                + "; one person's approval cannot fill two places"
+            )
+
+
+def _finding_lead(finding: Finding, intake: _Intake) -> Participant | None:
+    """The finding's allocated lead, if theirs to approve for this sign-off's force.
+
+    A lead must be an active strategic lead of a force answering the report. For this force's sign-off
+    that is them; another responding force's lead (a regional report) leaves this force to its own
+    leads. Anyone else is refused: naming someone as lead must not let them approve a force's response.
+    """
+    assert finding.lead is not None  # noqa: S101 - the caller checked
+    roster = intake.roster
+    lead = roster.find_email(finding.lead)
+    if lead is None or not lead.active:
+        raise InvalidInput(f"finding {finding.ref}: lead {finding.lead} is not in the directory")
+    if STRATEGIC_LEAD_ROLE not in lead.roles or lead.organisation not in intake.responding_forces:
+        raise InvalidInput(
+            f"finding {finding.ref}: lead {lead.email} is not a strategic lead of "
+            f"{roster.organisation_name(intake.force)}, the force this finding is addressed to "
+            f"(they are of {roster.organisation_name(lead.organisation)}"
+            + ("" if STRATEGIC_LEAD_ROLE in lead.roles else f" and do not hold role {STRATEGIC_LEAD_ROLE!r}")
+            + ")"
+        )
+    return lead if lead.organisation == intake.force else None
+
+
 def _section_key_for(finding: Finding) -> str:
     return "finding-" + re.sub(r"[^a-z0-9]+", "-", finding.ref.lower()).strip("-")
 
 
-def _plan_sections(
-    specs: Sequence[Any], inspection: Inspection, pcc: str, force: str, roster: Roster
-) -> list[Section]:
+@dataclass(frozen=True)
+class _Intake:
+    """Whom a new sign-off may name: people of its office and its force, nobody else."""
+
+    pcc: str
+    force: str
+    roster: Roster
+    responding_forces: frozenset[str]
+
+
+def _plan_sections(specs: Sequence[Any], inspection: Inspection, intake: _Intake) -> list[Section]:
     sections: list[Section] = []
     for spec in specs:
         if spec.per_finding is None:
-            sections.append(_section(spec, spec.key, spec.title, None, len(sections), pcc, force, roster))
+            sections.append(_section(spec, spec.key, spec.title, None, len(sections), intake))
             continue
         for finding in inspection.findings:
             if finding.kind in spec.per_finding:
                 title = f"{finding.kind.label} {finding.ref}"
                 sections.append(
-                    _section(
-                        spec, _section_key_for(finding), title, finding, len(sections), pcc, force, roster
-                    )
+                    _section(spec, _section_key_for(finding), title, finding, len(sections), intake)
                 )
     keys = [s.key for s in sections]
     clashes = sorted({k for k in keys if keys.count(k) > 1})
@@ -1216,17 +1297,15 @@ def _section(
     title: str,
     finding: Finding | None,
     position: int,
-    pcc: str,
-    force: str,
-    roster: Roster,
+    intake: _Intake,
 ) -> Section:
     where = f"section {key!r}"
-    drafters = _resolve(spec.drafter, where + " drafter", finding, pcc, force, roster)
+    drafters = _resolve(spec.drafter, where + " drafter", finding, intake)
     steps: list[dict[str, Any]] = []
     for number, selectors in enumerate(spec.approval.steps(), start=1):
         people: list[int] = []
         for selector in selectors:
-            for person in _resolve(selector, where + " approver", finding, pcc, force, roster):
+            for person in _resolve(selector, where + " approver", finding, intake):
                 if person not in people:
                     people.append(person)
         require = spec.approval.require
@@ -1246,26 +1325,27 @@ def _section(
     )
 
 
-STRATEGIC_LEAD_ROLE = "strategic_lead"
-
-
-def _resolve(
-    selector: Selector, where: str, finding: Finding | None, pcc: str, force: str, roster: Roster
-) -> list[int]:
+def _resolve(selector: Selector, where: str, finding: Finding | None, intake: _Intake) -> list[int]:
+    pcc, force, roster = intake.pcc, intake.force, intake.roster
     if selector.person:
         person = roster.find_email(selector.person)
         if person is None or not person.active:
             raise InvalidInput(f"{where}: unknown or inactive person {selector.person}")
+        if person.organisation not in (pcc, force):
+            raise InvalidInput(
+                f"{where}: {person.email} is of {roster.organisation_name(person.organisation)}, "
+                f"neither {roster.organisation_name(pcc)} nor {roster.organisation_name(force)}"
+            )
         return [person.id]
     if selector.finding_lead:
         if finding is None:
             raise InvalidInput(f"{where}: finding_lead is only for sections made per finding")
         if finding.lead:
-            lead = roster.find_email(finding.lead)
-            if lead is None or not lead.active:
-                raise InvalidInput(f"finding {finding.ref}: lead {finding.lead} is not in the directory")
-            return [lead.id]
-        # No lead allocated yet: any strategic lead of the force may act until one is.
+            lead = _finding_lead(finding, intake)
+            if lead is not None:
+                return [lead.id]
+        # No lead allocated yet (or allocated by another responding force, in a regional report):
+        # any strategic lead of this force may act until one is.
         holders = roster.holders(STRATEGIC_LEAD_ROLE, force)
         if not holders:
             raise InvalidInput(

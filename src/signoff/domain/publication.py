@@ -6,9 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-# Who in the PCC office may publish its response (the directory's role names).
-PUBLISHER_ROLES = frozenset({"pcc_admin", "policy_officer", "chief_executive", "commissioner"})
-
 
 class Publication:
     """One version of the published response. A correction is a new version; older ones are kept."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from signoff.domain.access import OfficeScope
 from signoff.domain.audit import AuditEvent
 from signoff.domain.directory import DirectoryConfig, Participant, Roster
 from signoff.domain.document import Certificate, ResponseDocument
@@ -58,7 +59,15 @@ class OutboxRepository(Protocol):
     def mark_delivered(self, email_ids: Sequence[int], owner: str, now: datetime) -> int: ...
     def load(self, ids: Sequence[int]) -> None: ...
     def get(self, email_id: int) -> OutgoingEmail: ...
-    def page(self, *, state: str | None = None, limit: int = 200, offset: int = 0) -> list[OutgoingEmail]: ...
+    def page(
+        self,
+        *,
+        state: str | None = None,
+        limit: int = 200,
+        offset: int = 0,
+        office: OfficeScope | None = None,
+    ) -> list[OutgoingEmail]: ...
+    def concerns(self, email_id: int, office: OfficeScope) -> bool: ...
     def counts(self) -> dict[str, int]: ...
 
 

@@ -45,7 +45,7 @@ def overview(request: Request, me: Me) -> Response:
     context = web(request)
     filters, errors = _filters(request)
     page = attention(me.email, filters, context.deps, context.store)
-    people = directory_view(context.deps).people
+    people = directory_view(me.email, context.deps).people
     query = {k: v for k, v in filters.model_dump(exclude_defaults=True).items() if k != "page"}
     return render(
         request,
@@ -191,7 +191,7 @@ def people(request: Request, me: Me) -> Response:
         request,
         "people.html",
         {
-            "directory": directory_view(context.deps, roles),
+            "directory": directory_view(me.email, context.deps, roles),
             "sessions": people_sessions(me.email, context.deps, context.sessions),
             "flash": request.session.pop("flash", None),
         },
@@ -218,7 +218,7 @@ async def end_person_sessions(request: Request, me: Me) -> Response:
 def figures(request: Request, me: Me) -> Response:
     context = web(request)
     admin_of(me.email, context.deps)
-    rows = on_time_figures(context.deps, context.store)
+    rows = on_time_figures(me.email, context.deps, context.store)
     widest = max([r.on_time + r.late + r.open_overdue for r in rows] or [1])
     return render(request, "figures.html", {"rows": rows, "widest": max(widest, 1)})
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from signoff.domain.directory import ADMIN_ROLE
-from signoff.domain.errors import NotPermitted
+from signoff.domain.access import Action, OfficeScope, Target, office_scope, require
+from signoff.domain.errors import NotFound
 from signoff.domain.transitions import OutboxState
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.retry_email import retry_email
@@ -23,17 +23,19 @@ class FailedEmail(BaseModel):
     last_error: str | None
 
 
-def _require_admin(email: str, deps: Dependencies) -> None:
+def _office_of_admin(email: str, action: Action, deps: Dependencies) -> OfficeScope:
     with deps.new_unit_of_work() as uow:
         person = uow.directory.person(email)
-    if ADMIN_ROLE not in person.roles:
-        raise NotPermitted(f"{person.email} is not a PCC administrator")
+        roster = uow.directory.roster()
+    require(person, action, Target.office_of(person, roster), roster)
+    return office_scope(person, roster)
 
 
 def failed_emails(
     admin_email: str, deps: Dependencies, limit: int = 100, offset: int = 0
 ) -> list[FailedEmail]:
-    _require_admin(admin_email, deps)
+    """The failed emails of the administrator's own office: its sign-offs', and its people's."""
+    office = _office_of_admin(admin_email, Action.SEE_FAILED_EMAILS, deps)
     with deps.new_unit_of_work() as uow:
         return [
             FailedEmail(
@@ -45,10 +47,17 @@ def failed_emails(
                 created_at=e.created_at,
                 last_error=e.last_error,
             )
-            for e in uow.outbox.page(state=OutboxState.FAILED.value, limit=limit, offset=offset)
+            for e in uow.outbox.page(
+                state=OutboxState.FAILED.value, limit=limit, offset=offset, office=office
+            )
         ]
 
 
 def retry_failed_email(email_id: int, admin_email: str, deps: Dependencies) -> None:
-    _require_admin(admin_email, deps)
+    office = _office_of_admin(admin_email, Action.RETRY_EMAIL, deps)
+    with deps.new_unit_of_work() as uow:
+        uow.outbox.get(email_id)  # NotFound for an unknown id, as before
+        if not uow.outbox.concerns(email_id, office):
+            # Another office's email: as if it were not there, so its existence tells nothing.
+            raise NotFound(f"there is no failed email #{email_id} of {office.office}")
     retry_email(email_id, deps)

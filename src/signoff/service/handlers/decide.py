@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from signoff.domain.access import Action, allowed, signoff_target, stands_in_for
+from signoff.domain.errors import NotPermitted
+from signoff.domain.model import approvers_of
 from signoff.domain.transitions import SectionState, SignoffState
 from signoff.service.commands import Decide
 from signoff.service.dependencies import Dependencies
@@ -23,16 +26,18 @@ def decide(command: Decide, deps: Dependencies) -> DecisionRecorded:
             actor = uow.directory.person(command.actor)
             signoff = uow.signoffs.get(command.signoff_id, for_update=True)
             roster = uow.directory.roster()
-            decision = signoff.decide(
-                command.section,
-                actor.id,
-                command.outcome,
-                command.comment,
-                deps.clock.now(),
-                uow.delegations.for_delegate(actor.id),
-                roster,
-            )
+            now = deps.clock.now()
+            delegations = uow.delegations.for_delegate(actor.id)
             _stage, section = signoff.section(command.section)
+            target = signoff_target(signoff, named=approvers_of(section))
+            acting_for = stands_in_for(actor, delegations, roster, now)
+            if not allowed(actor, Action.DECIDE_SECTION, target, roster, acting_for=acting_for):
+                raise NotPermitted(
+                    f"{roster.describe(actor.id)} is not an approver of section {section.key!r}"
+                )
+            decision = signoff.decide(
+                command.section, actor.id, command.outcome, command.comment, now, delegations, roster
+            )
             uow.commit()
             behalf = roster.describe(decision.on_behalf_of_id) if decision.on_behalf_of_id else None
             return DecisionRecorded(section.state, signoff.state, behalf)

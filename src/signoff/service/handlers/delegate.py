@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from signoff.domain.directory import ADMIN_ROLE
-from signoff.domain.errors import NotPermitted
+from signoff.domain.access import check_delegation
 from signoff.domain.model import Delegation
 from signoff.domain.notifications import NoticeBuilder, NoticeEvent
 from signoff.service.commands import DelegateApprovals
@@ -16,8 +15,7 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
         by = uow.directory.person(command.by)
         from_person = uow.directory.person(command.from_person)
         to_person = uow.directory.person(command.to_person)
-        if by.id != from_person.id and ADMIN_ROLE not in by.roles:
-            raise NotPermitted(f"{by.email} may delegate only their own approvals")
+        check_delegation(by, from_person, to_person, uow.directory.roster())
         delegation = Delegation(
             from_person_id=from_person.id,
             to_person_id=to_person.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from signoff.domain.access import Action, allowed, signoff_target
 from signoff.domain.errors import NotFound, NotPermitted
 from signoff.domain.notifications import NoticeBuilder, NoticeEvent
 from signoff.service.dependencies import Dependencies
@@ -18,7 +19,7 @@ def remind_now(
         holder = uow.directory.person(holder_email)
         roster = uow.directory.roster()
         signoff = uow.signoffs.get(signoff_id)
-        if not roster.is_admin_of(admin.id, signoff.pcc_org):
+        if not allowed(admin, Action.REMIND, signoff_target(signoff), roster):
             raise NotPermitted(f"{admin.email} is not an administrator of {signoff.pcc_org}")
         holding = next(
             (h for h in signoff.holdings() if h.section.key == section_key and h.person_id == holder.id),

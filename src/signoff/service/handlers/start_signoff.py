@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from signoff.domain.access import Action, Target, allowed
 from signoff.domain.deadlines import check_publication_date, local_day, statutory_deadline
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.model import SignOff
 from signoff.service.commands import StartSignoff
 from signoff.service.dependencies import Dependencies
 from signoff.service.retry import retry_on_conflict
-
-STARTER_ROLES = frozenset({"pcc_admin", "policy_officer"})
 
 
 def start_signoff(command: StartSignoff, deps: Dependencies) -> list[int]:
@@ -28,14 +27,21 @@ def _start(command: StartSignoff, deps: Dependencies) -> list[int]:
         raise InvalidInput("the same PCC office is named twice")
     with deps.new_unit_of_work() as uow:
         starter = uow.directory.person(command.started_by)
-        if not STARTER_ROLES & starter.roles:
-            raise NotPermitted(
-                f"{starter.email} may not start a sign-off (needs role pcc_admin or policy_officer)"
-            )
         roster = uow.directory.roster()
+        # An office starts its own sign-off; for a regional report, its region's beside its own.
+        if not allowed(starter, Action.START_SIGNOFF, Target.office_of(starter, roster), roster):
+            raise NotPermitted(
+                f"{starter.email} may not start a sign-off (needs role pcc_admin or policy_officer "
+                "of a PCC office)"
+            )
+        if starter.organisation not in offices:
+            raise NotPermitted(
+                f"{starter.email} is of {roster.organisation_name(starter.organisation)}, which is not "
+                f"among the offices named to respond ({', '.join(offices)}); an office starts its own sign-off"
+            )
+        forces = {office: uow.directory.organisation_force(office) for office in offices}
         created: list[SignOff] = []
-        for office in offices:
-            force = uow.directory.organisation_force(office)
+        for office, force in forces.items():
             existing = uow.signoffs.find_started(office, inspection.identity())
             if existing is not None:
                 raise InvalidInput(f"{office} already has sign-off #{existing} for this report")
@@ -49,6 +55,7 @@ def _start(command: StartSignoff, deps: Dependencies) -> list[int]:
                 deadline=deadline,
                 started_by_id=starter.id,
                 now=now,
+                responding_forces=forces.values(),
             )
             uow.signoffs.add(signoff)
             created.append(signoff)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from signoff.domain.access import Action, allowed, signoff_target
+from signoff.domain.errors import NotPermitted
 from signoff.service.commands import SubmitRevision
 from signoff.service.dependencies import Dependencies
 from signoff.service.retry import retry_on_conflict
@@ -14,6 +16,10 @@ def submit_revision(command: SubmitRevision, deps: Dependencies) -> int:
         with deps.new_unit_of_work() as uow:
             author = uow.directory.person(command.author)
             signoff = uow.signoffs.get(command.signoff_id, for_update=True)
+            _stage, section = signoff.section(command.section)
+            target = signoff_target(signoff, named=section.drafter_ids)
+            if not allowed(author, Action.DRAFT_SECTION, target, uow.directory.roster()):
+                raise NotPermitted(f"only the section's drafters may write section {section.key!r}")
             revision = signoff.submit_revision(
                 command.section, author.id, command.body, deps.clock.now(), note=command.note
             )

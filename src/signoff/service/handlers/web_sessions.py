@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, EmailStr, field_validator
 
+from signoff.domain.access import Action, Target, allowed, office_scope, require
 from signoff.domain.directory import Participant
-from signoff.domain.errors import ConcurrencyConflict, InvalidInput, NotFound, NotPermitted
+from signoff.domain.errors import ConcurrencyConflict, NotFound, NotPermitted
 from signoff.service.dependencies import Dependencies
 from signoff.service.ports import StoredSession, UnitOfWork
 
@@ -107,16 +108,13 @@ def end_sessions_of_inactive(uow: UnitOfWork, now: datetime) -> int:
 
 
 def _offices_administered(admin_email: str, uow: UnitOfWork) -> tuple[Participant, set[str]]:
-    """The administrator, and the organisations whose people they may act on: their own office and the
-    force it oversees. NotPermitted for anyone who administers no office."""
+    """The administrator, and the organisations whose people they may act on (the access table's
+    'people of their office and of its force'). NotPermitted for anyone who administers no office."""
     admin = uow.directory.person(admin_email)
-    if not uow.directory.roster().is_admin_of(admin.id, admin.organisation):
-        raise NotPermitted(f"{admin.email} is not a PCC administrator")
-    try:
-        force = uow.directory.organisation_force(admin.organisation)
-    except (InvalidInput, NotFound):
-        return admin, {admin.organisation}
-    return admin, {admin.organisation, force}
+    roster = uow.directory.roster()
+    require(admin, Action.END_SESSIONS, Target(person=admin), roster)
+    scope = office_scope(admin, roster)
+    return admin, {scope.office, scope.force}
 
 
 def end_sessions(command: EndSessions, deps: Dependencies) -> int:
@@ -124,11 +122,11 @@ def end_sessions(command: EndSessions, deps: Dependencies) -> int:
     the caller administers the person's office or the force that office oversees."""
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
-        admin, organisations = _offices_administered(command.admin, uow)
+        admin, _organisations = _offices_administered(command.admin, uow)
         person = uow.directory.find(command.person)
         if person is None:
             raise NotFound(f"nobody with the address {command.person!r} is in the directory")
-        if person.organisation not in organisations:
+        if not allowed(admin, Action.END_SESSIONS, Target(person=person), uow.directory.roster()):
             raise NotPermitted(
                 f"{admin.email} administers {admin.organisation}, not {person.organisation}: "
                 f"only their administrators may end {person.email}'s sessions"

@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from signoff.domain.access import Action, Target, require
 from signoff.domain.deadlines import WorkingCalendar
-from signoff.domain.directory import ADMIN_ROLE
-from signoff.domain.errors import NotPermitted
 from signoff.domain.inspection import Key
 from signoff.domain.pipeline import StageKey
 from signoff.service.dependencies import Dependencies
@@ -181,9 +180,8 @@ def attention(
     )
     with deps.new_unit_of_work() as uow:
         admin = uow.directory.person(admin_email)
-        if ADMIN_ROLE not in admin.roles:
-            raise NotPermitted(f"{admin.email} is not a PCC administrator")
         roster = uow.directory.roster()
+        require(admin, Action.SEE_ATTENTION, Target.office_of(admin, roster), roster)
         reader = reader_for(uow)
         rows, total = reader.attention(admin.organisation, limits, filters)
         # The filters' choices: the office and its force; the pipeline's stages.
@@ -220,12 +218,15 @@ def attention(
 
 
 def on_time_figures(
-    deps: Dependencies, reader_for: Callable[[UnitOfWork], AttentionReader]
+    admin_email: str, deps: Dependencies, reader_for: Callable[[UnitOfWork], AttentionReader]
 ) -> list[OnTimeFigure]:
-    """Stages finished by their due moment, late, and still open past it: per office and stage."""
+    """Stages finished by their due moment, late, and still open past it: the administrator's own
+    office's, per stage (another office's figures would describe sign-offs it may not open)."""
     with deps.new_unit_of_work() as uow:
+        admin = uow.directory.person(admin_email)
         roster = uow.directory.roster()
-        rows = reader_for(uow).on_time(deps.clock.now())
+        require(admin, Action.SEE_FIGURES, Target.office_of(admin, roster), roster)
+        rows = [row for row in reader_for(uow).on_time(deps.clock.now()) if row.pcc_org == admin.organisation]
     return [
         OnTimeFigure(
             office=roster.organisation_name(row.pcc_org),

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from signoff.domain.access import Action, Target, allowed, require
 from signoff.service.dependencies import Dependencies
 
 
@@ -37,13 +38,41 @@ class DirectoryView(BaseModel):
     delegations: list[DelegationLine]
 
 
-def directory_view(deps: Dependencies, roles: dict[str, str] | None = None) -> DirectoryView:
+def directory_view(
+    admin_email: str, deps: Dependencies, roles: dict[str, str] | None = None
+) -> DirectoryView:
+    """The people of the administrator's office and of its force, and the delegations among them.
+
+    Built inside the unit of work: delegations are mapped rows, unreadable once their session closes.
+    """
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
+        admin = uow.directory.person(admin_email)
         roster = uow.directory.roster()
-        delegations = uow.delegations.all()
+        require(admin, Action.SEE_PEOPLE, Target(person=admin), roster)
+        shown = [
+            p for p in roster.participants if allowed(admin, Action.SEE_PEOPLE, Target(person=p), roster)
+        ]
+        shown_ids = {p.id for p in shown}
+        delegations = [
+            DelegationLine(
+                id=d.id or 0,
+                from_person=roster.describe(d.from_person_id),
+                to_person=roster.describe(d.to_person_id),
+                starts_at=d.starts_at,
+                ends_at=d.ends_at,
+                reason=d.reason,
+                active=d.active_at(now),
+            )
+            for d in sorted(uow.delegations.all(), key=lambda d: d.starts_at, reverse=True)
+            if {d.from_person_id, d.to_person_id} & shown_ids
+        ]
+    organisations = {p.organisation for p in shown}
     return DirectoryView(
-        organisations=sorted(roster.organisation_names.items(), key=lambda item: item[1]),
+        organisations=sorted(
+            ((k, v) for k, v in roster.organisation_names.items() if k in organisations),
+            key=lambda item: item[1],
+        ),
         roles=roles or {},
         people=[
             PersonLine(
@@ -56,20 +85,7 @@ def directory_view(deps: Dependencies, roles: dict[str, str] | None = None) -> D
                 active=p.active,
                 escalation_contact=p.escalation_contact,
             )
-            for p in sorted(
-                roster.participants, key=lambda p: (roster.organisation_name(p.organisation), p.name)
-            )
+            for p in sorted(shown, key=lambda p: (roster.organisation_name(p.organisation), p.name))
         ],
-        delegations=[
-            DelegationLine(
-                id=d.id or 0,
-                from_person=roster.describe(d.from_person_id),
-                to_person=roster.describe(d.to_person_id),
-                starts_at=d.starts_at,
-                ends_at=d.ends_at,
-                reason=d.reason,
-                active=d.active_at(now),
-            )
-            for d in sorted(delegations, key=lambda d: d.starts_at, reverse=True)
-        ],
+        delegations=delegations,
     )

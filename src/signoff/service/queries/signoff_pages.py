@@ -14,10 +14,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from signoff.domain.access import Action, Target, allowed, require, signoff_target, stands_in_for
 from signoff.domain.audit_binding import BINDINGS
-from signoff.domain.directory import ADMIN_ROLE, Participant, Roster
+from signoff.domain.directory import Participant, Roster
 from signoff.domain.errors import NotFound, NotPermitted
-from signoff.domain.model import Delegation, Section, SignOff
+from signoff.domain.model import Section, SignOff, approvers_of
 from signoff.domain.textdiff import unified_diff
 from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
 from signoff.service.dependencies import Dependencies
@@ -31,25 +32,22 @@ DRAFTABLE = (
 
 
 def section_people(section: Section) -> set[int]:
-    configured = {p for step in section.approval_steps for p in step["approver_ids"]}
-    return set(section.drafter_ids) | configured | {r.approver_id for r in section.requests}
+    return set(section.drafter_ids) | approvers_of(section)
 
 
 def visible_section_keys(
     person: Participant, signoff: SignOff, roster: Roster, delegators: set[int]
 ) -> set[str]:
-    everything = {s.key for stage in signoff.stages for s in stage.sections}
-    if person.organisation == signoff.pcc_org:
-        return everything
-    mine = {person.id} | delegators
     visible: set[str] = set()
     for stage in signoff.stages:
         for section in stage.sections:
             involved = section_people(section)
-            if mine & involved or (
-                person.organisation == signoff.force_org
-                and any(roster.by_id(p).organisation == signoff.force_org for p in involved)
-            ):
+            target = signoff_target(
+                signoff,
+                named=involved,
+                force_takes_part=any(roster.by_id(p).organisation == signoff.force_org for p in involved),
+            )
+            if allowed(person, Action.READ_SECTION, target, roster, acting_for=delegators):
                 visible.add(section.key)
     return visible
 
@@ -179,9 +177,9 @@ def signoff_page(signoff_id: int, email: str, deps: Dependencies) -> SignoffPage
         person = uow.directory.person(email)
         roster = uow.directory.roster()
         signoff = uow.signoffs.get(signoff_id)
-        delegators = _delegators(uow.delegations.for_delegate(person.id), now)
+        delegators = stands_in_for(person, uow.delegations.for_delegate(person.id), roster, now)
         visible = visible_section_keys(person, signoff, roster, delegators)
-        whole = person.organisation == signoff.pcc_org
+        whole = allowed(person, Action.READ_SIGNOFF, signoff_target(signoff), roster)
         if not visible and not whole:
             raise NotPermitted(f"{person.email} takes no part in sign-off #{signoff_id}")
         events = uow.signoffs.audit_events(signoff_id)
@@ -201,7 +199,7 @@ def signoff_page(signoff_id: int, email: str, deps: Dependencies) -> SignoffPage
             deadline_warning=signoff.deadline_warning,
             withdrawn_reason=signoff.withdrawn_reason,
             whole=whole,
-            is_admin=roster.is_admin_of(person.id, signoff.pcc_org),
+            is_admin=allowed(person, Action.REASSIGN, signoff_target(signoff), roster),
             stages=[
                 StageLine(
                     key=stage.key,
@@ -259,7 +257,7 @@ def section_page(signoff_id: int, section_key: str, email: str, deps: Dependenci
         roster = uow.directory.roster()
         signoff = uow.signoffs.get(signoff_id)
         stage, section = signoff.section(section_key)
-        delegators = _delegators(uow.delegations.for_delegate(person.id), now)
+        delegators = stands_in_for(person, uow.delegations.for_delegate(person.id), roster, now)
         if section.key not in visible_section_keys(person, signoff, roster, delegators):
             raise NotPermitted(
                 f"{person.email} may not see section {section.key!r} of sign-off #{signoff_id}"
@@ -352,11 +350,12 @@ def section_page(signoff_id: int, section_key: str, email: str, deps: Dependenci
 
 
 def admin_of(email: str, deps: Dependencies) -> Participant:
-    """The person, if they administer a PCC office; NotPermitted otherwise."""
+    """The person, if they administer a PCC office (its queue of what needs attention); NotPermitted
+    otherwise. Each action they then take is checked against the sign-off or person it is on."""
     with deps.new_unit_of_work() as uow:
         person = uow.directory.person(email)
-    if ADMIN_ROLE not in person.roles:
-        raise NotPermitted(f"{person.email} is not a PCC administrator")
+        roster = uow.directory.roster()
+    require(person, Action.SEE_ATTENTION, Target.office_of(person, roster), roster)
     return person
 
 
@@ -371,7 +370,8 @@ def published_file(signoff_id: int, version: int, name: str, email: str, deps: D
     with deps.new_unit_of_work() as uow:
         person = uow.directory.person(email)
         signoff = uow.signoffs.get(signoff_id)
-        if person.organisation not in (signoff.pcc_org, signoff.force_org):
+        roster = uow.directory.roster()
+        if not allowed(person, Action.READ_PUBLISHED_FILES, signoff_target(signoff), roster):
             raise NotPermitted(f"{person.email} is not of {signoff.pcc_org} or {signoff.force_org}")
         publication = next((p for p in signoff.publications if p.version == version), None)
         if publication is None:
@@ -386,10 +386,6 @@ def published_file(signoff_id: int, version: int, name: str, email: str, deps: D
         raise NotFound(f"{name} no longer matches what was published; ask the office")
     media_type = entry.get("media_type")
     return ServedFile(path=path, media_type=media_type if isinstance(media_type, str) else None)
-
-
-def _delegators(delegations: list[Delegation], now: datetime) -> set[int]:
-    return {d.from_person_id for d in delegations if d.active_at(now)}
 
 
 def _details(details: dict[str, object], roster: Roster) -> str:
