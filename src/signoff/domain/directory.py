@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from signoff.domain.inspection import Key
+from signoff.domain.text_fields import SingleLine
 
 RoleName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 
@@ -30,9 +31,11 @@ class _Strict(BaseModel):
 
 class OrganisationConfig(_Strict):
     key: Key
-    name: str = Field(min_length=1, max_length=200)
+    name: SingleLine = Field(min_length=1, max_length=200)
     kind: OrganisationKind
-    area: str | None = Field(default=None, max_length=100, description="The policing area, e.g. Cheshire.")
+    area: SingleLine | None = Field(
+        default=None, max_length=100, description="The policing area, e.g. Cheshire."
+    )
     force: Key | None = Field(default=None, description="For a PCC office: the force it oversees.")
 
     @model_validator(mode="after")
@@ -44,8 +47,8 @@ class OrganisationConfig(_Strict):
 
 class PersonConfig(_Strict):
     email: EmailStr
-    name: str = Field(min_length=1, max_length=200)
-    title: str = Field(default="", max_length=200)
+    name: SingleLine = Field(min_length=1, max_length=200)
+    title: SingleLine = Field(default="", max_length=200)
     organisation: Key
     roles: list[RoleName] = Field(default_factory=list)
     escalation_contact: EmailStr | None = None
@@ -57,7 +60,7 @@ class PersonConfig(_Strict):
 
 
 class DirectoryConfig(_Strict):
-    roles: dict[RoleName, str] = Field(min_length=1)
+    roles: dict[RoleName, SingleLine] = Field(min_length=1)
     organisations: list[OrganisationConfig] = Field(min_length=1)
     people: list[PersonConfig] = Field(default_factory=list)
 

@@ -9,9 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator, model_validator
 
+from signoff.domain.text_fields import MultiLine, SingleLine
+
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 FindingRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
-NonBlank = Annotated[str, Field(min_length=1, max_length=20_000)]
+NonBlank = Annotated[MultiLine, Field(min_length=1, max_length=20_000)]
+Title = Annotated[SingleLine, Field(min_length=1, max_length=20_000)]
 
 
 class InspectionType(StrEnum):
@@ -59,8 +62,8 @@ class Finding(_Strict):
     ref: FindingRef
     kind: FindingKind
     text: NonBlank
-    explanation: str = Field(default="", max_length=50_000)
-    addressee: str = Field(default="chief constable", max_length=200)
+    explanation: MultiLine = Field(default="", max_length=50_000)
+    addressee: SingleLine = Field(default="chief constable", max_length=200)
     due: date | None = None
     lead: EmailStr | None = Field(
         default=None, description="The force's strategic lead for this finding, if already allocated."
@@ -74,7 +77,7 @@ class Finding(_Strict):
 
 class ForceSpecific(_Strict):
     answer: Literal["yes", "no"]
-    note: str | None = Field(default=None, max_length=200)
+    note: SingleLine | None = Field(default=None, max_length=200)
 
     @field_validator("answer", mode="before")
     @classmethod
@@ -91,10 +94,10 @@ class RecommendationScope(_Strict):
 class Inspection(_Strict):
     """What HMICFRS published, and for which PCC offices a response is due."""
 
-    title: NonBlank
+    title: Title
     published: date
     type: InspectionType
-    type_label: str | None = Field(
+    type_label: SingleLine | None = Field(
         default=None, max_length=80, description="How the document names the type, e.g. 'Thematic'."
     )
     report_url: HttpUrl

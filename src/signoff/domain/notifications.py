@@ -20,6 +20,7 @@ from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.model import Holding, Section, SignOff, Stage
 from signoff.domain.publication import Publication
+from signoff.domain.text_fields import SingleLine
 from signoff.domain.transitions import RequestState
 
 
@@ -81,7 +82,7 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
 
 class FormalRecipient(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = Field(min_length=1, max_length=200)
+    name: SingleLine = Field(min_length=1, max_length=200)
     email: EmailStr
 
 

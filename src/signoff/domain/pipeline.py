@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from signoff.domain.directory import DirectoryConfig, RoleName
 from signoff.domain.inspection import FindingKind
+from signoff.domain.text_fields import SingleLine
 
 StageKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 SectionKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
@@ -67,7 +68,7 @@ class ApprovalRule(_Strict):
 
 class SectionSpec(_Strict):
     key: SectionKey | None = None
-    title: str | None = Field(default=None, max_length=200)
+    title: SingleLine | None = Field(default=None, max_length=200)
     per_finding: list[FindingKind] | None = Field(
         default=None, min_length=1, description="One section per finding of these kinds."
     )
@@ -112,7 +113,7 @@ class DueRule(_Strict):
 
 class StageSpec(_Strict):
     key: StageKey
-    title: str = Field(min_length=1, max_length=200)
+    title: SingleLine = Field(min_length=1, max_length=200)
     kind: Literal["approval", "publication"] = "approval"
     due: DueRule
     remind_before_working_days: int = Field(default=2, ge=0, le=20)

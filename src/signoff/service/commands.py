@@ -9,9 +9,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from signoff.domain.inspection import Inspection, Key
 from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
+from signoff.domain.text_fields import MultiLine, SingleLine
 
-SectionKey = Annotated[str, Field(min_length=1, max_length=64)]
-Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+SectionKey = Annotated[SingleLine, Field(min_length=1, max_length=64)]
+Reason = Annotated[SingleLine, Field(min_length=1, max_length=2000)]
+Note = Annotated[SingleLine, Field(max_length=2000)]
 
 
 class _Command(BaseModel):
@@ -28,8 +30,8 @@ class SubmitRevision(_Command):
     signoff_id: int = Field(ge=1)
     section: SectionKey
     author: EmailStr
-    body: str = Field(max_length=MAX_SECTION_LENGTH)
-    note: str = Field(default="", max_length=2000)
+    body: MultiLine = Field(max_length=MAX_SECTION_LENGTH)
+    note: Note = ""
 
 
 class Decide(_Command):
@@ -37,7 +39,7 @@ class Decide(_Command):
     section: SectionKey
     actor: EmailStr
     outcome: Outcome
-    comment: str = Field(default="", max_length=10_000)
+    comment: MultiLine = Field(default="", max_length=10_000)
 
 
 class Reassign(_Command):
@@ -50,7 +52,7 @@ class Reassign(_Command):
 
 class ExtendDueDate(_Command):
     signoff_id: int = Field(ge=1)
-    stage: Annotated[str, Field(min_length=1, max_length=64)]
+    stage: SectionKey
     new_due_on: date
     admin: EmailStr
     allow_past_statutory: bool = False
@@ -74,6 +76,4 @@ class DelegateApprovals(_Command):
 class PublishSignoff(_Command):
     signoff_id: int = Field(ge=1)
     by: EmailStr
-    note: str = Field(
-        default="", max_length=2000, description="For a correction: what was corrected (required then)."
-    )
+    note: Note = Field(default="", description="For a correction: what was corrected (required then).")

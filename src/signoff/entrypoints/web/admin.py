@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from signoff.domain.directory import Participant
 from signoff.domain.errors import InvalidInput, SignoffError
+from signoff.domain.text_fields import first_control_character
 from signoff.entrypoints.web.context import Id, render, signed_in, web
 from signoff.entrypoints.web.formatting import LONDON
 from signoff.entrypoints.web.forms import field_errors, read_form
@@ -67,7 +68,8 @@ def overview(request: Request, me: Me) -> Response:
 def _item(value: str) -> dict[str, Any]:
     """A row's value: sign-off id | section key | holder email | draft or approve | stage key."""
     parts = value.split("|")
-    if len(parts) != 5 or not parts[0].isdigit():
+    # Checked like typed text: a tampered row's NUL would otherwise reach the database in a lookup.
+    if len(parts) != 5 or not parts[0].isdigit() or first_control_character(value) is not None:
         raise InvalidInput("a selected row could not be read: reload the page and try again")
     return {
         "signoff_id": int(parts[0]),
@@ -232,8 +234,9 @@ async def withdraw(request: Request, signoff_id: Id, me: Me) -> Response:
         withdraw_signoff(
             WithdrawSignoff(signoff_id=signoff_id, reason=form.get("reason"), admin=me.email), deps
         )
-    except ValidationError:
-        request.session["flash"] = "Give a reason for withdrawing the sign-off."
+    except ValidationError as error:
+        problems = field_errors(error, {"reason": "Give a reason for withdrawing the sign-off."})
+        request.session["flash"] = next(iter(problems.values()))
         return RedirectResponse(f"/signoffs/{signoff_id}#withdraw", status_code=303)
     request.session["flash"] = "The sign-off has been withdrawn."
     return RedirectResponse(f"/signoffs/{signoff_id}", status_code=303)

@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 from signoff.domain.directory import Participant
 from signoff.domain.inspection import Inspection, Key
 from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
+from signoff.domain.text_fields import MultiLine, SingleLine
 from signoff.entrypoints.web.auth import client_of, safe_next
 from signoff.entrypoints.web.context import Id, signed_in, web
 from signoff.entrypoints.web.security import CSRF_HEADER, check_csrf, csrf_token
@@ -39,7 +40,8 @@ from signoff.service.queries.signoff_pages import SectionPage, SignoffPage, sect
 
 router = APIRouter(prefix="/api")
 Me = Annotated[Participant, Depends(signed_in)]
-SectionKey = Annotated[str, Field(min_length=1, max_length=64)]
+# Control characters are refused here as in every text field: a NUL in a path reached PostgreSQL as a 500.
+SectionKey = Annotated[SingleLine, Field(min_length=1, max_length=64)]
 
 
 async def with_csrf(request: Request, me: Me) -> None:  # noqa: ARG001 - signed in first: 401 before 403
@@ -67,7 +69,7 @@ class SessionInfo(BaseModel):
 
 class SignInLinkBody(_Body):
     email: EmailStr
-    next: str = Field(default="/tasks", max_length=500)
+    next: SingleLine = Field(default="/tasks", max_length=500)
 
 
 class StartBody(_Body):
@@ -80,8 +82,8 @@ class Started(BaseModel):
 
 
 class RevisionBody(_Body):
-    body: str = Field(min_length=1, max_length=MAX_SECTION_LENGTH)
-    note: str = Field(default="", max_length=2000)
+    body: MultiLine = Field(min_length=1, max_length=MAX_SECTION_LENGTH)
+    note: SingleLine = Field(default="", max_length=2000)
 
 
 class RevisionSaved(BaseModel):
@@ -90,7 +92,7 @@ class RevisionSaved(BaseModel):
 
 class DecisionBody(_Body):
     outcome: Outcome
-    comment: str = Field(default="", max_length=10_000)
+    comment: MultiLine = Field(default="", max_length=10_000)
 
 
 class DecisionSaved(BaseModel):
@@ -103,7 +105,7 @@ class DelegationBody(_Body):
     to_person: EmailStr
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: SingleLine = Field(min_length=1, max_length=2000)
     from_person: EmailStr | None = Field(
         default=None, description="An administrator may delegate for someone."
     )
@@ -126,7 +128,7 @@ class ExtendBody(_Body):
 
 
 class WithdrawBody(_Body):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: SingleLine = Field(min_length=1, max_length=2000)
 
 
 class RemindBody(_Body):

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from fastapi import Request
 from pydantic import ValidationError
 
+from signoff.domain.text_fields import ERROR_TYPE as CONTROL_CHARACTER
+
 
 @dataclass(frozen=True)
 class Upload:
@@ -52,5 +54,15 @@ def field_errors(error: ValidationError, messages: dict[str, str] | None = None)
         if name in found:
             continue
         top = str(problem["loc"][0]) if problem["loc"] else "form"
+        if problem["type"] == CONTROL_CHARACTER:
+            # The form's usual message ("Enter the text") would send the person looking for the wrong fault.
+            field = next((str(part) for part in reversed(problem["loc"]) if isinstance(part, str)), "text")
+            found[name] = control_character_message(field, str(problem["msg"]))
+            continue
         found[name] = (messages or {}).get(top) or str(problem["msg"]).removeprefix("Value error, ")
     return found
+
+
+def control_character_message(field: str, message: str) -> str:
+    """'Reason must not contain control characters (found U+0000 at position 6)': the field, then why."""
+    return f"{field.replace('_', ' ').capitalize()} {message}"

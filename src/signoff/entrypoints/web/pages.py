@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 from signoff.domain.directory import Participant
 from signoff.domain.errors import InvalidInput
 from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
+from signoff.domain.text_fields import MultiLine, SingleLine
 from signoff.entrypoints.web.context import Id, render, signed_in, web
 from signoff.entrypoints.web.formatting import LONDON
 from signoff.entrypoints.web.forms import field_errors, read_form
@@ -102,14 +103,14 @@ def _section(
 
 class DraftForm(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
-    body: str = Field(min_length=1, max_length=MAX_SECTION_LENGTH)
-    note: str = Field(default="", max_length=2000)
+    body: MultiLine = Field(min_length=1, max_length=MAX_SECTION_LENGTH)
+    note: SingleLine = Field(default="", max_length=2000)
 
 
 class DecisionForm(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
     outcome: Outcome
-    comment: str = Field(default="", max_length=10_000)
+    comment: MultiLine = Field(default="", max_length=10_000)
 
 
 @router.post("/signoffs/{signoff_id}/sections/{section_key}/revisions")
@@ -178,7 +179,7 @@ class DelegationForm(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
     to_person: EmailStr
     until: date
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: SingleLine = Field(min_length=1, max_length=2000)
 
 
 @router.post("/delegations")

@@ -11,14 +11,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from signoff.adapters.config_files import load_model
+from signoff.domain.access import STARTER_ROLES
 from signoff.domain.directory import OrganisationKind, Participant
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.inspection import FindingKind, Inspection, InspectionType
+from signoff.domain.text_fields import ERROR_TYPE as CONTROL_CHARACTER
 from signoff.entrypoints.web.context import render, signed_in, web
 from signoff.entrypoints.web.forms import FormData, field_errors, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.service.commands import StartSignoff
-from signoff.service.handlers.start_signoff import STARTER_ROLES, start_signoff
+from signoff.service.handlers.start_signoff import start_signoff
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]
@@ -100,6 +102,7 @@ MESSAGES = {
     "report_url": "Enter the address of the report, starting https://",
     "forces_covered": "Choose the forces the report covers",
     "force_specific": "Say whether the report is specific to the force",
+    "force_specific_note": "The note must be 200 characters or fewer",
     "force_quoted": "Say whether the force is quoted",
     "respond_for": "Choose at least one PCC office to respond",
     "ref": "Enter the finding's reference, like AFI-1 (letters, numbers, dots and dashes)",
@@ -109,19 +112,28 @@ MESSAGES = {
 }
 
 
-def _named_for_form(errors: dict[str, str], rows: list[int]) -> dict[str, str]:
+def _named_for_form(error: ValidationError, rows: list[int]) -> dict[str, str]:
     """Pydantic's places as the form's field names, with messages that say what to do."""
+    # A control character's own message says what is wrong; the field's usual one ("Enter the title")
+    # would not.
+    own = {
+        "-".join(str(part) for part in problem["loc"])
+        for problem in error.errors()
+        if problem["type"] == CONTROL_CHARACTER
+    }
     named: dict[str, str] = {}
-    for name, message in errors.items():
+    for name, message in field_errors(error).items():
         parts = name.split("-")
         if parts[0] == "findings" and len(parts) > 2 and parts[1].isdigit() and int(parts[1]) < len(rows):
             parts[1] = str(rows[int(parts[1])])
-            text = MESSAGES.get(parts[2], message)
+            text = message if name in own else MESSAGES.get(parts[2], message)
             named.setdefault("-".join(parts[:3]), f"Finding {int(parts[1]) + 1}: {text[0].lower()}{text[1:]}")
             continue
-        if parts[0] in ("force_specific", "recommendations"):
+        if parts[:2] == ["force_specific", "note"]:
+            parts = ["force_specific_note"]
+        elif parts[0] in ("force_specific", "recommendations"):
             parts = parts[:1]
-        named.setdefault("-".join(parts), MESSAGES.get(parts[0], message))
+        named.setdefault("-".join(parts), message if name in own else MESSAGES.get(parts[0], message))
     return named
 
 
@@ -157,7 +169,7 @@ async def start(request: Request, me: Me) -> Response:
             StartSignoff(inspection=inspection, started_by=me.email, respond_for=respond_for), context.deps
         )
     except ValidationError as error:
-        return _page(request, me, values, _named_for_form(field_errors(error), rows), 422)
+        return _page(request, me, values, _named_for_form(error, rows), 422)
     except InvalidInput as problem:
         return _page(request, me, values, {"file" if upload is not None else "title": problem.message}, 422)
     request.session["flash"] = (

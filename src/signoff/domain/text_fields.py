@@ -1,0 +1,75 @@
+"""Text people type or upload, refused when it holds characters that have no place in it.
+
+PostgreSQL cannot store U+0000 in text at all (a NUL reached it as a 500), and the other control
+characters are worse than useless in a statutory document or an email: invisible, able to rewrite a
+terminal (an ANSI escape in a CLI listing) or break a line where a single line is promised. So every
+text field that crosses a boundary is one of these two types, whatever the entry point:
+
+- `SingleLine` (titles, names, reasons, notes, refs): no C0 or C1 control character, no DEL, no
+  U+2028/U+2029 line or paragraph separator, no lone surrogate (which no UTF-8 database or file can
+  hold);
+- `MultiLine` (a section's body, a decision's comment, a finding's text and explanation): the same,
+  except that line feeds and tabs are allowed, and Windows line endings (what a browser's textarea
+  sends) become line feeds.
+
+A refusal is a Pydantic error of type `control_character`, so it names the field wherever the
+boundary reports it (the JSON API's 422, a form's error, a file's line, the CLI's message); its
+context carries the character and where it was, for an entry point that can say more (a line number).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+ERROR_TYPE = "control_character"
+MESSAGE = "must not contain control characters (found {character} at position {position})"
+
+# C0 controls, DEL, C1 controls, the line and paragraph separators, and lone surrogates (Python can
+# hold one; UTF-8, and so no database or file, cannot).
+_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# The same less the line feed and the tab.
+_MULTI_LINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def first_control_character(value: str, *, multi_line: bool = False) -> int | None:
+    """Where the first character `value` must not hold is, or None (for text read outside a model)."""
+    found = (_MULTI_LINE if multi_line else _SINGLE_LINE).search(value)
+    return found.start() if found is not None else None
+
+
+def _refuse_at(value: str, index: int) -> PydanticCustomError:
+    # The position counts the characters before the bad one, so "before\0after" says position 6.
+    return PydanticCustomError(
+        ERROR_TYPE, MESSAGE, {"character": f"U+{ord(value[index]):04X}", "position": index}
+    )
+
+
+def check_single_line(value: str) -> str:
+    found = _SINGLE_LINE.search(value)
+    if found is not None:
+        raise _refuse_at(value, found.start())
+    return value
+
+
+def check_multi_line(value: str) -> str:
+    value = value.replace("\r\n", "\n")
+    found = _MULTI_LINE.search(value)
+    if found is not None:
+        raise _refuse_at(value, found.start())
+    return value
+
+
+# After the str schema, so a model's str_strip_whitespace has already trimmed the ends (a YAML folded
+# title's final line feed is no fault) and the length limits count what was given.
+SingleLine = Annotated[str, AfterValidator(check_single_line)]
+MultiLine = Annotated[str, AfterValidator(check_multi_line)]
+
+
+def line_and_column(text: str, position: int) -> tuple[int, int]:
+    """The 1-based line and column of `position` in `text`: where a file's reader should look."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
