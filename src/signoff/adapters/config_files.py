@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from signoff.domain.errors import InvalidInput
+from signoff.domain.text_fields import first_control_character
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -185,7 +186,9 @@ def _whose(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
     if not isinstance(entry, dict):
         return ""
     label = entry.get("name") or entry.get("ref") or entry.get("key")
-    return f" ({label})" if isinstance(label, str) else ""
+    # A label holding a control character (the fault being reported, say) is not echoed to a terminal.
+    usable = isinstance(label, str) and first_control_character(label) is None
+    return f" ({label})" if usable else ""
 
 
 def _read(path: Path) -> str:
