@@ -69,7 +69,7 @@ BOOKKEEPING = re.compile(r"sign_in|session")
 BASE = "http://127.0.0.1:8000"
 
 EXAMPLES = int(os.environ.get("SIGNOFF_STATEFUL_EXAMPLES", "6"))
-STEPS = int(os.environ.get("SIGNOFF_STATEFUL_STEPS", "12"))
+STEPS = int(os.environ.get("SIGNOFF_STATEFUL_STEPS", "10"))
 
 
 @dataclass(frozen=True)
@@ -468,6 +468,18 @@ class CrossOfficeMachine(RuleBasedStateMachine):
     def pick_signoff(self, data: st.DataObject) -> Signoff:
         return data.draw(st.sampled_from(self.signoffs), label="sign-off")
 
+    def signoff_with(self, data: st.DataObject, state: str) -> Signoff:
+        """A sign-off with a section in this state, when there is one: where a decision or a
+        reassignment can be made."""
+        found = [
+            s
+            for s in self.signoffs
+            if any(
+                line["state"] == state for stage in self.owner_view(s)["stages"] for line in stage["sections"]
+            )
+        ]
+        return data.draw(st.sampled_from(found or self.signoffs), label="sign-off")
+
     def pick_section(self, data: st.DataObject, signoff: Signoff, states: tuple[str, ...] = ()) -> str:
         """Mostly a section of the open stage (in one of `states`, if given), where work can happen;
         sometimes any section."""
@@ -526,7 +538,7 @@ class CrossOfficeMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.signoffs)
     @rule(data=st.data())
     def decide(self, data: st.DataObject) -> None:
-        signoff = self.pick_signoff(data)
+        signoff = self.signoff_with(data, "in_approval")
         key = self.pick_section(data, signoff, ("in_approval",))
         section = self.section_json(signoff, key)
         waiting = [r["approver"] for r in section["requests"] if r["state"] == "pending"]
@@ -638,9 +650,9 @@ class CrossOfficeMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.signoffs)
     @rule(data=st.data())
     def reassign(self, data: st.DataObject) -> None:
-        signoff = self.pick_signoff(data)
+        signoff = self.signoff_with(data, "in_approval")
         admin = self._admin_actor(data, signoff)
-        key = self.pick_section(data, signoff)
+        key = self.pick_section(data, signoff, ("in_approval",))
         section = self.section_json(signoff, key)
         waiting = self.emails_of(
             [r["approver"] for r in section["requests"] if r["state"] in ("pending", "waiting")]
