@@ -376,3 +376,26 @@ def test_on_time_figures_show_only_the_administrators_own_office(
     assert figures.status_code == 200
     assert "Cheshire" in figures.text
     assert "Merseyside" not in figures.text
+
+
+# ----- Found by the stateful test: a start that cannot be planned is bad input, not a server fault -----
+
+
+def test_a_start_too_late_to_plan_is_a_422_naming_the_publish_by_day(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    clock.advance(timedelta(days=50))
+    sign_in(client, app, LIAM)
+    body = reference_for("merseyside-pcc").model_dump(mode="json")
+    body["findings"][0]["lead"] = None
+    answer = client.post("/api/signoffs", json={"inspection": body}, headers=csrf(client))
+    assert answer.status_code == 422, answer.text
+    assert "publish-by day" in answer.json()["detail"]
+    form = client.get("/signoffs/new")
+    refused = client.post(
+        "/signoffs/new",
+        data={"csrf_token": csrf_of(form.text), "respond_for": ["merseyside-pcc"]},
+        files={"file": ("report.yaml", yaml.safe_dump(body).encode(), "application/yaml")},
+    )
+    assert refused.status_code == 422
+    assert "publish-by day" in refused.text

@@ -25,6 +25,7 @@ from signoff.domain.errors import (
     InvalidTransition,
     NotFound,
     NotPermitted,
+    PlanDoesNotFit,
     SignoffError,
 )
 from signoff.entrypoints.mail_relay import MailRelay
@@ -40,6 +41,7 @@ from signoff.service.handlers.web_sessions import SessionPolicy
 STATUS: list[tuple[type[SignoffError], int]] = [
     (SignInRequired, 401),
     (InvalidInput, 422),
+    (PlanDoesNotFit, 422),
     (NotFound, 404),
     (NotPermitted, 403),
     (TooManyRequests, 429),

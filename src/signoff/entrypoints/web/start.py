@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from signoff.adapters.config_files import load_model
 from signoff.domain.access import STARTER_ROLES
 from signoff.domain.directory import OrganisationKind, Participant
-from signoff.domain.errors import InvalidInput, NotPermitted
+from signoff.domain.errors import InvalidInput, NotPermitted, PlanDoesNotFit
 from signoff.domain.inspection import FindingKind, Inspection, InspectionType
 from signoff.domain.text_fields import ERROR_TYPE as CONTROL_CHARACTER
 from signoff.entrypoints.web.context import render, signed_in, web
@@ -170,8 +170,12 @@ async def start(request: Request, me: Me) -> Response:
         )
     except ValidationError as error:
         return _page(request, me, values, _named_for_form(error, rows), 422)
-    except InvalidInput as problem:
-        return _page(request, me, values, {"file" if upload is not None else "title": problem.message}, 422)
+    except (InvalidInput, PlanDoesNotFit, NotPermitted) as problem:
+        # Kept on the form with what was typed: a late plan or a refused office is fixed there.
+        status = 403 if isinstance(problem, NotPermitted) else 422
+        return _page(
+            request, me, values, {"file" if upload is not None else "title": problem.message}, status
+        )
     request.session["flash"] = (
         f"Sign-off #{ids[0]} started."
         if len(ids) == 1
