@@ -4,13 +4,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo test bench lint format clean lock
 
-$(INSTALLED): pyproject.toml
+LOCK := requirements.lock
+
+# The lock is a constraints file: pip installs what pyproject.toml asks for, each package (pip too) at the
+# version the lock names, so a fresh machine gets what CI tested. A package the lock does not name (another
+# Python's backport, say) would come unpinned: the check after the install names it.
+$(INSTALLED): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test]"
+	@grep -v '^#' $(LOCK) > $(VENV)/lock.txt; \
+	drift="$$($(BIN)/python -m pip freeze --all --exclude-editable --exclude setuptools | grep -vxF -f $(VENV)/lock.txt)"; \
+	if [ -n "$$drift" ]; then echo "warning: installed, but not as $(LOCK) names them (run make lock?):"; echo "$$drift"; fi
 	touch $(INSTALLED)
+
+# Refresh the lock: the newest versions pyproject.toml allows, resolved in a scratch venv (nothing installed
+# by hand in .venv creeps in); `make test` then installs and tests exactly those. Commit the lock with them.
+lock:
+	@scratch="$$(mktemp -d)"; trap 'rm -rf "$$scratch"' EXIT; set -e; \
+	$(PYTHON) -m venv "$$scratch/venv"; \
+	"$$scratch/venv/bin/python" -m pip install --quiet --upgrade pip; \
+	"$$scratch/venv/bin/python" -m pip install --quiet -e ".[test]"; \
+	{ echo "# The exact versions tested: made by \`make lock\` with $$("$$scratch/venv/bin/python" -V)"; \
+	  echo "# on $$(uname -sm); \`make demo\` and \`make test\` install them. Do not edit: run \`make lock\`."; \
+	  "$$scratch/venv/bin/python" -m pip freeze --all --exclude-editable --exclude setuptools; } > "$$scratch/lock"; \
+	mv "$$scratch/lock" $(LOCK); \
+	echo "$(LOCK) refreshed: review its diff, then run make test"
 
 demo: $(INSTALLED)
 	$(BIN)/signoff demo
