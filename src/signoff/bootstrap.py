@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from signoff.adapters.config_files import load_model
 from signoff.adapters.database import create_database_engine
-from signoff.adapters.documents.publication_folder import FolderPublicationStore
+from signoff.adapters.documents.publication_store import FolderPublicationStore
 from signoff.adapters.documents.rendering import DocumentRenderer
 from signoff.adapters.email_rendering import JinjaEmailRenderer, template_environment
 from signoff.adapters.orm import map_domain

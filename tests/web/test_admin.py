@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from signoff.adapters.orm import outbox
-from signoff.adapters.web_store import web_store
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
 from signoff.service.queries.attention import AttentionFilter, attention
@@ -47,7 +46,7 @@ def test_the_fast_query_finds_what_the_older_one_finds(
 ) -> None:
     stalled_force_stage(app, clock, signoff_id)
     old = {(i.signoff_id, i.section, i.waiting_to, tuple(sorted(i.flags))) for i in stalled(app.deps)}
-    page = attention(HANNAH, AttentionFilter(per_page=200), app.deps, web_store)
+    page = attention(HANNAH, AttentionFilter(per_page=200), app.deps)
     new = {
         (i.signoff_id, i.section_key, i.waiting_to, tuple(sorted(FLAG_NAMES[f] for f in i.flags)))
         for i in page.items

@@ -9,7 +9,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from signoff.adapters.orm import outbox, sign_in_links
-from signoff.adapters.web_store import web_store
 from signoff.bootstrap import Application
 from signoff.domain.errors import NotFound
 from signoff.service.clock import FixedClock
@@ -102,7 +101,7 @@ def test_two_racing_uses_of_one_link_sign_in_once(client: TestClient, app: Appli
     def use() -> None:
         barrier.wait()
         try:
-            results.append(use_sign_in_link(token, app.deps, web_store, SESSIONS).email)
+            results.append(use_sign_in_link(token, app.deps, SESSIONS).email)
         except NotFound:
             results.append("refused")
 

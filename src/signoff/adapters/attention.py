@@ -1,149 +1,27 @@
-"""SQL for the web app: sign-in links and their rate limits, the task list and the administration page.
-
-It works inside the unit of work's session, so a sign-in link and its email commit together.
-"""
+"""The administration page's reads in SQL: an office's stalled and at-risk holdings, paged, and the
+stages' on-time figures."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    case,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-    union_all,
-    update,
-)
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from signoff.adapters.orm import (
-    approval_requests,
-    delegations,
-    people,
-    sections,
-    sign_in_links,
-    sign_in_requests,
-    signoffs,
-    stages,
-)
-from signoff.adapters.unit_of_work import SqlUnitOfWork
-from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
-from signoff.service.ports import UnitOfWork
-from signoff.service.queries.attention import AttentionFilter, AttentionRow, OnTimeRow, Thresholds
-from signoff.service.queries.my_tasks import TaskRow
-
-DRAFTING = [SectionState.DRAFTING.value, SectionState.CHANGES_REQUESTED.value]
+from signoff.adapters.orm import approval_requests, people, sections, signoffs, stages
+from signoff.adapters.tasks import DRAFTING
+from signoff.domain.transitions import RequestState, SignoffState, StageState
+from signoff.service.ports import AttentionRow, OnTimeRow
+from signoff.service.queries.attention import AttentionFilter, Thresholds
 
 
-def web_store(uow: UnitOfWork) -> SqlWebStore:
-    """The store on this unit of work's session (the SQL unit of work is the only one there is)."""
-    return SqlWebStore(cast(SqlUnitOfWork, uow).session)
-
-
-class SqlWebStore:
+class SqlAttentionRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    # ----- sign-in -----
-
-    def count_requests(
-        self, *, since: datetime, address: str | None = None, client: str | None = None
-    ) -> int:
-        query = (
-            select(func.count()).select_from(sign_in_requests).where(sign_in_requests.c.requested_at > since)
-        )
-        if address is not None:
-            query = query.where(sign_in_requests.c.address == address)
-        if client is not None:
-            query = query.where(sign_in_requests.c.client == client)
-        return int(self._session.execute(query).scalar_one())
-
-    def record_request(self, address: str, client: str, at: datetime) -> None:
-        self._session.execute(
-            insert(sign_in_requests).values(address=address, client=client, requested_at=at)
-        )
-
-    def add_link(
-        self, token_hash: str, person_id: int, next_path: str, created_at: datetime, expires_at: datetime
-    ) -> None:
-        self._session.execute(
-            insert(sign_in_links).values(
-                token_hash=token_hash,
-                person_id=person_id,
-                next_path=next_path,
-                created_at=created_at,
-                expires_at=expires_at,
-            )
-        )
-
-    def usable(self, token_hash: str, now: datetime) -> bool:
-        query = select(sign_in_links.c.id).where(_usable(token_hash, now))
-        return self._session.execute(query).first() is not None
-
-    def consume(self, token_hash: str, now: datetime) -> tuple[int, str] | None:
-        # One guarded UPDATE: of two requests racing with the same link, exactly one gets the row back.
-        row = self._session.execute(
-            update(sign_in_links)
-            .where(_usable(token_hash, now))
-            .values(used_at=now)
-            .returning(sign_in_links.c.person_id, sign_in_links.c.next_path)
-        ).first()
-        return (int(row.person_id), str(row.next_path)) if row is not None else None
-
-    # ----- tasks -----
-
-    def pending_approvals(self, approver_ids: Sequence[int]) -> list[TaskRow]:
-        query = (
-            _task_columns(literal("approve"), approval_requests.c.approver_id, approval_requests.c.due_at)
-            .select_from(
-                approval_requests.join(sections, approval_requests.c.section_id == sections.c.id)
-                .join(stages, sections.c.stage_id == stages.c.id)
-                .join(signoffs, stages.c.signoff_id == signoffs.c.id)
-            )
-            .where(
-                approval_requests.c.approver_id.in_(list(approver_ids)),
-                approval_requests.c.state == RequestState.PENDING.value,
-                signoffs.c.state == SignoffState.ACTIVE.value,
-            )
-        )
-        return [_task_row(row) for row in self._session.execute(query)]
-
-    def open_drafting(self, organisation: str) -> list[TaskRow]:
-        query = (
-            _task_columns(literal("draft"), literal(0), stages.c.due_at)
-            .select_from(
-                sections.join(stages, sections.c.stage_id == stages.c.id).join(
-                    signoffs, stages.c.signoff_id == signoffs.c.id
-                )
-            )
-            .where(
-                sections.c.state.in_(DRAFTING),
-                stages.c.state == StageState.OPEN.value,
-                signoffs.c.state == SignoffState.ACTIVE.value,
-                or_(signoffs.c.pcc_org == organisation, signoffs.c.force_org == organisation),
-            )
-        )
-        return [_task_row(row) for row in self._session.execute(query)]
-
-    def active_delegators(self, delegate_id: int, now: datetime) -> list[int]:
-        query = select(delegations.c.from_person_id).where(
-            delegations.c.to_person_id == delegate_id,
-            delegations.c.starts_at <= now,
-            delegations.c.ends_at > now,
-            delegations.c.revoked_at.is_(None),
-        )
-        return sorted(set(self._session.scalars(query)))
-
-    # ----- the administration page -----
-
-    def attention(
+    def page(
         self, office: str, thresholds: Thresholds, filters: AttentionFilter
     ) -> tuple[list[AttentionRow], int]:
         """One page of holdings and the total. Two steps: filter, count, sort and page narrow rows (ids,
@@ -292,50 +170,6 @@ class SqlWebStore:
             OnTimeRow(str(org), str(key), str(title), int(on or 0), int(late or 0), int(overdue or 0))
             for org, key, title, on, late, overdue in self._session.execute(query)
         ]
-
-
-def _usable(token_hash: str, now: datetime) -> ColumnElement[bool]:
-    return and_(
-        sign_in_links.c.token_hash == token_hash,
-        sign_in_links.c.used_at.is_(None),
-        sign_in_links.c.expires_at > now,
-    )
-
-
-def _task_columns(kind: Any, holder: Any, due_at: Any) -> Any:
-    return select(
-        signoffs.c.id.label("signoff_id"),
-        signoffs.c.title.label("signoff_title"),
-        signoffs.c.pcc_org,
-        signoffs.c.statutory_last_day,
-        signoffs.c.publish_by,
-        stages.c.title.label("stage_title"),
-        sections.c.key.label("section_key"),
-        sections.c.title.label("section_title"),
-        sections.c.state.label("section_state"),
-        kind.label("kind"),
-        holder.label("holder_id"),
-        sections.c.drafter_ids,
-        due_at.label("due_at"),
-    )
-
-
-def _task_row(row: Any) -> TaskRow:
-    return TaskRow(
-        signoff_id=row.signoff_id,
-        signoff_title=row.signoff_title,
-        pcc_org=row.pcc_org,
-        statutory_last_day=row.statutory_last_day,
-        publish_by=row.publish_by,
-        stage_title=row.stage_title,
-        section_key=row.section_key,
-        section_title=row.section_title,
-        section_state=str(row.section_state),
-        kind=str(row.kind),
-        holder_id=int(row.holder_id),
-        drafter_ids=list(row.drafter_ids),
-        due_at=row.due_at,
-    )
 
 
 def _holdings(office: str) -> Any:

@@ -10,12 +10,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from signoff.adapters.attention import SqlAttentionRepository
 from signoff.adapters.outbox_repository import SqlOutboxRepository
 from signoff.adapters.repositories import (
     SqlDelegationRepository,
     SqlDirectoryRepository,
     SqlSignoffRepository,
 )
+from signoff.adapters.sign_in_links import SqlSignInRepository
+from signoff.adapters.tasks import SqlTaskRepository
 from signoff.adapters.web_sessions import SqlWebSessionRepository
 from signoff.domain.errors import ConcurrencyConflict
 
@@ -37,6 +40,9 @@ class SqlUnitOfWork:
         self.delegations = SqlDelegationRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
         self.web_sessions = SqlWebSessionRepository(self.session)
+        self.sign_in = SqlSignInRepository(self.session)
+        self.tasks = SqlTaskRepository(self.session)
+        self.attention = SqlAttentionRepository(self.session)
         return self
 
     def __exit__(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from signoff.domain.access import OfficeScope
 from signoff.domain.audit import AuditEvent
@@ -17,6 +17,10 @@ from signoff.domain.model import Delegation, SignOff
 from signoff.domain.notifications import Attachment, DeliveryPolicy, NoticeEvent
 from signoff.domain.outbox import OutgoingEmail
 from signoff.domain.publication import PublishedFile, WrittenPublication
+
+if TYPE_CHECKING:
+    # Only named in signatures: the query module imports this one (through Dependencies).
+    from signoff.service.queries.attention import AttentionFilter, Thresholds
 
 
 class SignoffRepository(Protocol):
@@ -96,6 +100,93 @@ class WebSessionRepository(Protocol):
         ...
 
 
+class SignInRepository(Protocol):
+    """Sign-in links (by the SHA-256 of their token) and the requests for them that the rate limits count."""
+
+    def count_requests(
+        self, *, since: datetime, address: str | None = None, client: str | None = None
+    ) -> int: ...
+    def record_request(self, address: str, client: str, at: datetime) -> None: ...
+    def add_link(
+        self, token_hash: str, person_id: int, next_path: str, created_at: datetime, expires_at: datetime
+    ) -> None: ...
+    def usable(self, token_hash: str, now: datetime) -> bool: ...
+    def consume(self, token_hash: str, now: datetime) -> tuple[int, str] | None:
+        """The link's person and next path, marking it used; None when it is unknown, used or expired.
+        Of two uses racing, exactly one gets it."""
+        ...
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One thing waiting for someone: a section to draft, or an approval to give."""
+
+    signoff_id: int
+    signoff_title: str
+    pcc_org: str
+    statutory_last_day: date
+    publish_by: date
+    stage_title: str
+    section_key: str
+    section_title: str
+    section_state: str
+    kind: str  # "draft" or "approve"
+    holder_id: int
+    drafter_ids: Sequence[int]
+    due_at: datetime
+
+
+class TaskRepository(Protocol):
+    """What waits across every active sign-off, read as rows (not by loading whole sign-offs)."""
+
+    def pending_approvals(self, approver_ids: Sequence[int]) -> list[TaskRow]: ...
+    def open_drafting(self, organisation: str) -> list[TaskRow]: ...
+    def active_delegators(self, delegate_id: int, now: datetime) -> list[int]: ...
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    """A pending approval or an open drafting section of an office's active sign-off, and who holds it."""
+
+    signoff_id: int
+    signoff_title: str
+    stage_key: str
+    stage_title: str
+    section_key: str
+    section_title: str
+    kind: str
+    holder_id: int
+    holder_name: str
+    holder_email: str
+    holder_organisation: str
+    due_at: datetime
+    since: datetime | None
+    statutory_last_day: date
+    publish_by: date
+
+
+@dataclass(frozen=True)
+class OnTimeRow:
+    pcc_org: str
+    stage_key: str
+    stage_title: str
+    on_time: int
+    late: int
+    open_overdue: int
+
+
+class AttentionRepository(Protocol):
+    """The administration page's rows: what is stalled or at risk, and stages' on-time figures."""
+
+    def page(
+        self, office: str, thresholds: Thresholds, filters: AttentionFilter
+    ) -> tuple[list[AttentionRow], int]:
+        """One page of the office's flagged holdings, filtered, sorted and paged, and their total."""
+        ...
+
+    def on_time(self, now: datetime) -> list[OnTimeRow]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def signoffs(self) -> SignoffRepository: ...
@@ -107,6 +198,12 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
     @property
     def web_sessions(self) -> WebSessionRepository: ...
+    @property
+    def sign_in(self) -> SignInRepository: ...
+    @property
+    def tasks(self) -> TaskRepository: ...
+    @property
+    def attention(self) -> AttentionRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -152,6 +249,17 @@ class PublicationStore(Protocol):
     ) -> WrittenPublication: ...
     def remove(self, folder: Path) -> None: ...
     def listed_files(self, folder: Path) -> dict[str, dict[str, Any]]: ...
+    def listed_file(self, folder: Path, name: str) -> ListedFile | None:
+        """One file the folder's manifest lists, checked against its SHA-256; None when it lists none."""
+        ...
+
+
+@dataclass(frozen=True)
+class ListedFile:
+    path: Path
+    media_type: str | None
+    # Whether its bytes still hash to what the manifest recorded (a file the manifest gives no hash for is).
+    intact: bool
 
 
 class SendOutcome(Protocol):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -103,13 +102,14 @@ def mail_preview(
         raise InvalidInput(
             f"unknown event {event!r}; choose from {', '.join(e.value for e in NoticeEvent)}"
         ) from None
+    deps = application().deps
     message = message_from_bytes(
-        application().deps.renderer.render(
+        deps.renderer.render(
             notice_event,
             example_context(notice_event),
             to="daniel.holt@cheshire.police.example.org",
             key=f"preview:{event}",
-            now=datetime.now(UTC),
+            now=deps.clock.now(),
         ),
         policy=policy.default,
     )

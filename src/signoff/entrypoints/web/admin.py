@@ -45,7 +45,7 @@ def _filters(request: Request) -> tuple[AttentionFilter, dict[str, str]]:
 def overview(request: Request, me: Me) -> Response:
     context = web(request)
     filters, errors = _filters(request)
-    page = attention(me.email, filters, context.deps, context.store)
+    page = attention(me.email, filters, context.deps)
     people = directory_view(me.email, context.deps).people
     query = {k: v for k, v in filters.model_dump(exclude_defaults=True).items() if k != "page"}
     return render(
@@ -220,7 +220,7 @@ async def end_person_sessions(request: Request, me: Me) -> Response:
 def figures(request: Request, me: Me) -> Response:
     context = web(request)
     admin_of(me.email, context.deps)
-    rows = on_time_figures(me.email, context.deps, context.store)
+    rows = on_time_figures(me.email, context.deps)
     widest = max([r.on_time + r.late + r.open_overdue for r in rows] or [1])
     return render(request, "figures.html", {"rows": rows, "widest": max(widest, 1)})
 

@@ -157,7 +157,6 @@ def ask_for_sign_in_link(request: Request, body: SignInLinkBody) -> Done:
     request_sign_in_link(
         RequestSignIn(email=body.email, client=client_of(request), next_path=safe_next(body.next)),
         context.deps,
-        context.store,
         context.sign_in,
     )
     return Done()
@@ -166,7 +165,7 @@ def ask_for_sign_in_link(request: Request, body: SignInLinkBody) -> Done:
 @router.get("/tasks", response_model=list[TaskItem])
 def tasks(request: Request, me: Me) -> list[TaskItem]:
     context = web(request)
-    return my_tasks(me.email, context.deps, context.store)
+    return my_tasks(me.email, context.deps)
 
 
 @router.post("/signoffs", status_code=201, response_model=Started, dependencies=[Csrf])
@@ -317,7 +316,7 @@ def stalled(
         page=page,
         per_page=per_page,
     )
-    return attention(me.email, filters, context.deps, context.store)
+    return attention(me.email, filters, context.deps)
 
 
 @router.get("/admin/emails/failed", response_model=list[FailedEmail])

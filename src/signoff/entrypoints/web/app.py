@@ -30,11 +30,11 @@ from signoff.domain.errors import (
 )
 from signoff.entrypoints.mail_relay import MailRelay
 from signoff.entrypoints.web import admin, api, auth, pages, start
-from signoff.entrypoints.web.admission import WriteQueue
 from signoff.entrypoints.web.context import SignInRequired, Web, render
 from signoff.entrypoints.web.formatting import web_environment
 from signoff.entrypoints.web.log_redaction import install_log_redaction
 from signoff.entrypoints.web.security import BodyLimit, SecurityHeaders, secret_key
+from signoff.entrypoints.web.write_queue import WriteQueue
 from signoff.service.handlers.sign_in import SignInPolicy, TooManyRequests
 from signoff.service.handlers.web_sessions import SessionPolicy
 

@@ -60,7 +60,7 @@ async def ask_for_link(request: Request) -> Response:
         errors = field_errors(error, {"email": "Enter an email address, like name@example.org"})
         return render(request, "sign_in.html", {"next": next_path, "values": values, "errors": errors}, 422)
     try:
-        request_sign_in_link(command, context.deps, context.store, context.sign_in)
+        request_sign_in_link(command, context.deps, context.sign_in)
     except TooManyRequests as refused:
         return render(
             request,
@@ -77,7 +77,7 @@ async def ask_for_link(request: Request) -> Response:
 @router.get("/sign-in/{token}", response_class=HTMLResponse)
 def confirm_sign_in(request: Request, token: str) -> Response:
     context = web(request)
-    if len(token) > 100 or not sign_in_link_usable(token, context.deps, context.store):
+    if len(token) > 100 or not sign_in_link_usable(token, context.deps):
         return render(request, "link_expired.html", {}, 410)
     return render(request, "confirm_sign_in.html", {"token": token})
 
@@ -90,7 +90,7 @@ async def use_link(request: Request, token: str) -> Response:
     try:
         if len(token) > 100:
             raise NotFound("unknown link")
-        signed = use_sign_in_link(token, context.deps, context.store, context.sessions)
+        signed = use_sign_in_link(token, context.deps, context.sessions)
     except NotFound:
         return render(request, "link_expired.html", {}, 410)
     start_session(request, signed.session_id)

@@ -9,7 +9,6 @@ from fastapi import Path, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
-from signoff.adapters.web_store import web_store
 from signoff.bootstrap import Application
 from signoff.domain.directory import Participant
 from signoff.domain.errors import SignoffError
@@ -32,7 +31,6 @@ class Web:
     templates: Environment
     sign_in: SignInPolicy
     sessions: SessionPolicy
-    store = staticmethod(web_store)
 
     @property
     def deps(self) -> Dependencies:

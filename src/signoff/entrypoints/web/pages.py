@@ -51,7 +51,7 @@ def home() -> Response:
 @router.get("/tasks", response_class=HTMLResponse)
 def tasks(request: Request, me: Me) -> Response:
     context = web(request)
-    items = my_tasks(me.email, context.deps, context.store)
+    items = my_tasks(me.email, context.deps)
     return render(
         request,
         "tasks.html",

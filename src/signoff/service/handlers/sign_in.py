@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Protocol
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -23,7 +22,6 @@ from signoff.domain.notifications import Notice, NoticeEvent, Recipient
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.web_sessions import SessionPolicy, open_session
 from signoff.service.notify import queue
-from signoff.service.ports import UnitOfWork
 
 RATE_WINDOW = timedelta(minutes=15)
 # A path inside the app: one leading slash, never two (//host is another site), no backslash or scheme.
@@ -32,21 +30,6 @@ NextPath = Annotated[str, Field(pattern=r"^(/|/[A-Za-z0-9_.\-?=&%][A-Za-z0-9/_.\
 
 class TooManyRequests(SignoffError):
     """Too many sign-in links were asked for, for this address or from this client; try again later."""
-
-
-class SignInStore(Protocol):
-    def count_requests(
-        self, *, since: datetime, address: str | None = None, client: str | None = None
-    ) -> int: ...
-    def record_request(self, address: str, client: str, at: datetime) -> None: ...
-    def add_link(
-        self, token_hash: str, person_id: int, next_path: str, created_at: datetime, expires_at: datetime
-    ) -> None: ...
-    def usable(self, token_hash: str, now: datetime) -> bool: ...
-    def consume(self, token_hash: str, now: datetime) -> tuple[int, str] | None: ...
-
-
-StoreFor = Callable[[UnitOfWork], SignInStore]
 
 
 class RequestSignIn(BaseModel):
@@ -75,14 +58,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_sign_in_link(
-    command: RequestSignIn, deps: Dependencies, store_for: StoreFor, policy: SignInPolicy
-) -> None:
+def request_sign_in_link(command: RequestSignIn, deps: Dependencies, policy: SignInPolicy) -> None:
     """Queue a sign-in email when the address is a known, active person; otherwise do nothing visible."""
     now = deps.clock.now()
     address = command.email.lower()
     with deps.new_unit_of_work() as uow:
-        store = store_for(uow)
+        store = uow.sign_in
         since = now - RATE_WINDOW
         if store.count_requests(since=since, client=command.client) >= policy.per_client:
             raise TooManyRequests("too many sign-in links were asked for from here; wait 15 minutes")
@@ -113,19 +94,17 @@ def request_sign_in_link(
         uow.commit()
 
 
-def sign_in_link_usable(token: str, deps: Dependencies, store_for: StoreFor) -> bool:
+def sign_in_link_usable(token: str, deps: Dependencies) -> bool:
     with deps.new_unit_of_work() as uow:
-        return store_for(uow).usable(token_hash(token), deps.clock.now())
+        return uow.sign_in.usable(token_hash(token), deps.clock.now())
 
 
-def use_sign_in_link(
-    token: str, deps: Dependencies, store_for: StoreFor, sessions: SessionPolicy
-) -> SignedIn:
+def use_sign_in_link(token: str, deps: Dependencies, sessions: SessionPolicy) -> SignedIn:
     """The person the link signs in, once, with their new session (made in the same transaction that
     uses the link); NotFound for a link that is unknown, used or expired."""
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
-        used = store_for(uow).consume(token_hash(token), now)
+        used = uow.sign_in.consume(token_hash(token), now)
         if used is None:
             raise NotFound("this sign-in link has been used or has expired: ask for a new one")
         person_id, next_path = used

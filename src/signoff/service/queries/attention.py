@@ -8,10 +8,9 @@ the database compares plain timestamps and dates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal, Protocol
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +20,7 @@ from signoff.domain.deadlines import WorkingCalendar
 from signoff.domain.inspection import Key
 from signoff.domain.pipeline import StageKey
 from signoff.service.dependencies import Dependencies
-from signoff.service.ports import UnitOfWork
+from signoff.service.ports import AttentionRow
 
 Flag = Literal["overdue", "due_soon", "idle", "at_risk"]
 Sort = Literal["due", "statutory", "idle", "signoff", "holder"]
@@ -52,42 +51,6 @@ class Thresholds:
     due_soon_before: datetime
     idle_before: datetime
     at_risk_on_or_before: date
-
-
-@dataclass(frozen=True)
-class AttentionRow:
-    signoff_id: int
-    signoff_title: str
-    stage_key: str
-    stage_title: str
-    section_key: str
-    section_title: str
-    kind: str
-    holder_id: int
-    holder_name: str
-    holder_email: str
-    holder_organisation: str
-    due_at: datetime
-    since: datetime | None
-    statutory_last_day: date
-    publish_by: date
-
-
-@dataclass(frozen=True)
-class OnTimeRow:
-    pcc_org: str
-    stage_key: str
-    stage_title: str
-    on_time: int
-    late: int
-    open_overdue: int
-
-
-class AttentionReader(Protocol):
-    def attention(
-        self, office: str, thresholds: Thresholds, filters: AttentionFilter
-    ) -> tuple[list[AttentionRow], int]: ...
-    def on_time(self, now: datetime) -> list[OnTimeRow]: ...
 
 
 class AttentionItem(BaseModel):
@@ -167,7 +130,6 @@ def attention(
     admin_email: str,
     filters: AttentionFilter,
     deps: Dependencies,
-    reader_for: Callable[[UnitOfWork], AttentionReader],
 ) -> AttentionPage:
     pipeline = deps.load_pipeline()
     monitoring = pipeline.monitoring
@@ -182,8 +144,7 @@ def attention(
         admin = uow.directory.person(admin_email)
         roster = uow.directory.roster()
         require(admin, Action.SEE_ATTENTION, Target.office_of(admin, roster), roster)
-        reader = reader_for(uow)
-        rows, total = reader.attention(admin.organisation, limits, filters)
+        rows, total = uow.attention.page(admin.organisation, limits, filters)
         # The filters' choices: the office and its force; the pipeline's stages.
         organisations = [admin.organisation, uow.directory.organisation_force(admin.organisation)]
     return AttentionPage(
@@ -217,16 +178,14 @@ def attention(
     )
 
 
-def on_time_figures(
-    admin_email: str, deps: Dependencies, reader_for: Callable[[UnitOfWork], AttentionReader]
-) -> list[OnTimeFigure]:
+def on_time_figures(admin_email: str, deps: Dependencies) -> list[OnTimeFigure]:
     """Stages finished by their due moment, late, and still open past it: the administrator's own
     office's, per stage (another office's figures would describe sign-offs it may not open)."""
     with deps.new_unit_of_work() as uow:
         admin = uow.directory.person(admin_email)
         roster = uow.directory.roster()
         require(admin, Action.SEE_FIGURES, Target.office_of(admin, roster), roster)
-        rows = [row for row in reader_for(uow).on_time(deps.clock.now()) if row.pcc_org == admin.organisation]
+        rows = [row for row in uow.attention.on_time(deps.clock.now()) if row.pcc_org == admin.organisation]
     return [
         OnTimeFigure(
             office=roster.organisation_name(row.pcc_org),

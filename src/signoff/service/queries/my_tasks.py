@@ -4,39 +4,12 @@ loading whole sign-offs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
 
 from pydantic import BaseModel
 
 from signoff.domain.deadlines import local_day
 from signoff.service.dependencies import Dependencies
-from signoff.service.ports import UnitOfWork
-
-
-@dataclass(frozen=True)
-class TaskRow:
-    signoff_id: int
-    signoff_title: str
-    pcc_org: str
-    statutory_last_day: date
-    publish_by: date
-    stage_title: str
-    section_key: str
-    section_title: str
-    section_state: str
-    kind: str  # "draft" or "approve"
-    holder_id: int
-    drafter_ids: Sequence[int]
-    due_at: datetime
-
-
-class TaskReader(Protocol):
-    def pending_approvals(self, approver_ids: Sequence[int]) -> list[TaskRow]: ...
-    def open_drafting(self, organisation: str) -> list[TaskRow]: ...
-    def active_delegators(self, delegate_id: int, now: datetime) -> list[int]: ...
 
 
 class TaskItem(BaseModel):
@@ -56,18 +29,15 @@ class TaskItem(BaseModel):
     publish_by: date
 
 
-def my_tasks(
-    email: str, deps: Dependencies, reader_for: Callable[[UnitOfWork], TaskReader]
-) -> list[TaskItem]:
+def my_tasks(email: str, deps: Dependencies) -> list[TaskItem]:
     now = deps.clock.now()
     hours = deps.load_pipeline().working_hours
     with deps.new_unit_of_work() as uow:
         me = uow.directory.person(email)
         roster = uow.directory.roster()
-        reader = reader_for(uow)
-        delegators = reader.active_delegators(me.id, now)
-        rows = reader.pending_approvals([me.id, *delegators])
-        rows += [row for row in reader.open_drafting(me.organisation) if me.id in row.drafter_ids]
+        delegators = uow.tasks.active_delegators(me.id, now)
+        rows = uow.tasks.pending_approvals([me.id, *delegators])
+        rows += [row for row in uow.tasks.open_drafting(me.organisation) if me.id in row.drafter_ids]
     items = [
         TaskItem(
             signoff_id=row.signoff_id,

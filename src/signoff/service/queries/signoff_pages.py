@@ -7,7 +7,6 @@ approve or decide by delegation. Acting is checked again by the domain when they
 
 from __future__ import annotations
 
-import hashlib
 from contextlib import suppress
 from datetime import date, datetime
 from pathlib import Path
@@ -377,15 +376,12 @@ def published_file(signoff_id: int, version: int, name: str, email: str, deps: D
         if publication is None:
             raise NotFound(f"sign-off #{signoff_id} has no published version {version}")
         folder = Path(publication.folder)
-    entry = deps.publications.listed_files(folder).get(name)
-    if entry is None:
+    found = deps.publications.listed_file(folder, name)
+    if found is None:
         raise NotFound(f"version {version} has no file {name!r}")
-    path = folder / name
-    expected = entry.get("sha256")
-    if isinstance(expected, str) and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+    if not found.intact:
         raise NotFound(f"{name} no longer matches what was published; ask the office")
-    media_type = entry.get("media_type")
-    return ServedFile(path=path, media_type=media_type if isinstance(media_type, str) else None)
+    return ServedFile(path=found.path, media_type=found.media_type)
 
 
 def _details(details: dict[str, object], roster: Roster) -> str:

@@ -1,0 +1,45 @@
+"""The publication store port on disk: publications as folders under one directory (the setting
+SIGNOFF_PUBLISHED_DIR), written, removed and read through their manifests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from signoff.adapters.documents.publication_folder import (
+    listed_files,
+    remove_publication,
+    sha256,
+    write_publication,
+)
+from signoff.domain.publication import PublishedFile, WrittenPublication
+from signoff.service.ports import ListedFile
+
+
+class FolderPublicationStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def write(
+        self, folder_name: str, files: list[PublishedFile], facts: dict[str, Any]
+    ) -> WrittenPublication:
+        return write_publication(self.root, folder_name, files, facts)
+
+    def remove(self, folder: Path) -> None:
+        remove_publication(folder)
+
+    def listed_files(self, folder: Path) -> dict[str, dict[str, Any]]:
+        return listed_files(folder)
+
+    def listed_file(self, folder: Path, name: str) -> ListedFile | None:
+        entry = listed_files(folder).get(name)
+        if entry is None:
+            return None
+        path = folder / name
+        expected = entry.get("sha256")
+        media_type = entry.get("media_type")
+        return ListedFile(
+            path=path,
+            media_type=media_type if isinstance(media_type, str) else None,
+            intact=not isinstance(expected, str) or sha256(path.read_bytes()) == expected,
+        )
