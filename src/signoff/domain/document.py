@@ -13,7 +13,6 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 from string import Formatter
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -29,11 +28,12 @@ from pydantic import (
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.inspection import FindingKind, Key
+from signoff.domain.local_time import LOCAL_TIME
 from signoff.domain.model import Section, SignOff
 from signoff.domain.pipeline import SectionKey
 from signoff.domain.transitions import RequestState, SectionState, SignoffState
 
-UK_TIME = ZoneInfo("Europe/London")
+UK_TIME = LOCAL_TIME
 DEFAULT_TITLE = (
     "{area} Police and Crime Commissioner's Response to His Majesty's Inspectorate of Police and "
     "Fire and Rescue Services (HMICFRS) Inspections"

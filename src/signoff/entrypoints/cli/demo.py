@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flows.runtime import lean_prefect, use_application
 from flows.signoff_flows import (
@@ -26,6 +25,7 @@ from signoff.adapters.mail_sink import free_port, read_folder, start_mail_sink
 from signoff.bootstrap import Application, bootstrap
 from signoff.domain.document import SectionTexts
 from signoff.domain.inspection import Inspection
+from signoff.domain.local_time import LOCAL_TIME
 from signoff.domain.model import Outcome
 from signoff.entrypoints.cli.common import console, reports_errors
 from signoff.entrypoints.cli.signoff_commands import print_plan
@@ -42,7 +42,7 @@ from signoff.settings import PROJECT_ROOT, load_settings
 REFERENCE_FILE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
 # The final texts are the reference document's own, so that what the demo publishes can be compared.
 REFERENCE_TEXTS = PROJECT_ROOT / "examples" / "texts" / "nw-soc-2023-reference.yaml"
-LONDON = ZoneInfo("Europe/London")
+LONDON = LOCAL_TIME
 # The reference report came out on Friday 10 November 2023; the demo starts that morning.
 DEMO_START = datetime(2023, 11, 10, 9, 30, tzinfo=LONDON)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from signoff.domain.deadlines import format_day
+from signoff.domain.local_time import LOCAL_TIME
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = LOCAL_TIME
 
 
 def day(value: date | datetime | None) -> str:

@@ -12,12 +12,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from signoff.domain.deadlines import format_day
 from signoff.domain.errors import NotFound, SignoffError
+from signoff.domain.local_time import LOCAL_TIME
 from signoff.domain.notifications import Notice, NoticeEvent, Recipient
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.web_sessions import SessionPolicy, open_session
@@ -117,5 +117,5 @@ def use_sign_in_link(token: str, deps: Dependencies, sessions: SessionPolicy) ->
 
 
 def _uk_time(moment: datetime) -> str:
-    local = moment.astimezone(ZoneInfo("Europe/London"))
+    local = moment.astimezone(LOCAL_TIME)
     return f"{format_day(local.date())} at {local:%H:%M}"
