@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from signoff.domain.errors import TemplateProblem
-from signoff.domain.notifications import Links, Notice, NoticeBuilder, NotificationRules
+from signoff.domain.notice_builder import NoticeBuilder
+from signoff.domain.notifications import Links, Notice, NotificationRules
 from signoff.domain.outbox import OutgoingEmail
 from signoff.service.ports import EmailRenderer, UnitOfWork
 

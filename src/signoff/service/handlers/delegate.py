@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from signoff.domain.access import check_delegation
 from signoff.domain.model import Delegation
-from signoff.domain.notifications import NoticeBuilder, NoticeEvent
+from signoff.domain.notice_builder import NoticeBuilder
+from signoff.domain.notifications import NoticeEvent
 from signoff.service.commands import DelegateApprovals
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import queue

@@ -13,7 +13,8 @@ from pathlib import Path
 from signoff.domain.deadlines import local_day
 from signoff.domain.document import build_certificate, build_document
 from signoff.domain.errors import NotFound
-from signoff.domain.notifications import Attachment, NoticeBuilder
+from signoff.domain.notice_builder import NoticeBuilder
+from signoff.domain.notifications import Attachment
 from signoff.domain.publication import days_late
 from signoff.service.commands import PublishSignoff
 from signoff.service.dependencies import Dependencies

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from signoff.domain.access import Action, allowed, signoff_target
 from signoff.domain.errors import NotFound, NotPermitted
-from signoff.domain.notifications import NoticeBuilder, NoticeEvent
+from signoff.domain.notice_builder import NoticeBuilder
+from signoff.domain.notifications import NoticeEvent
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import queue
 

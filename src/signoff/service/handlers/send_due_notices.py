@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from signoff.domain.errors import SignoffError
-from signoff.domain.notifications import Notice, NoticeBuilder, NoticeEvent
+from signoff.domain.notice_builder import NoticeBuilder
+from signoff.domain.notifications import Notice, NoticeEvent
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import queue
 

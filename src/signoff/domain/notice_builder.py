@@ -1,0 +1,420 @@
+"""Which notices a sign-off's changes give: audit events, due moments and delegations turned into notices.
+
+Each audit action that tells someone is one row of FROM_AUDIT (at the end), naming the method that builds
+its notices; an action with no row tells nobody. Who hears of each notice is config/notifications.yaml's
+choice (NotificationRules). Pure: the notices are data, rendered and sent by the adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from signoff.domain.audit import AuditEvent
+from signoff.domain.deadlines import format_day
+from signoff.domain.directory import Participant, Roster
+from signoff.domain.local_time import local_moment
+from signoff.domain.model import Holding, Section, SignOff
+from signoff.domain.notice_contexts import NoticeContexts
+from signoff.domain.notifications import (
+    Attachment,
+    Audience,
+    Links,
+    Notice,
+    NoticeEvent,
+    NotificationRules,
+    Recipient,
+)
+from signoff.domain.publication import Publication
+from signoff.domain.transitions import RequestState
+
+
+@dataclass(frozen=True)
+class Happened:
+    """One audit event, with what a row of FROM_AUDIT needs to know of the batch it came in."""
+
+    signoff: SignOff
+    event: AuditEvent
+    # The same batch asks this approver again (an edit invalidated their approval): the invalidation
+    # notice says so, and stands in for the new request's.
+    asked_again: bool
+
+
+class NoticeBuilder:
+    """Turns what happened to one sign-off into the notices the rules ask for."""
+
+    def __init__(self, rules: NotificationRules, roster: Roster, links: Links) -> None:
+        self.rules = rules
+        self.roster = roster
+        self.links = links
+        self.contexts = NoticeContexts(roster, links)
+
+    # ----- from the audit trail -----
+
+    def for_events(self, signoff: SignOff, events: Sequence[AuditEvent]) -> list[Notice]:
+        notices: list[Notice] = []
+        reasked = {
+            (e.subject, e.details.get("approver_id"))
+            for e in events
+            if e.action == "approval_invalidated"
+            and any(
+                later.action == "approval_requested"
+                and later.subject == e.subject
+                and later.details.get("approver_id") == e.details.get("approver_id")
+                for later in events
+            )
+        }
+        for event in events:
+            asked_again = (event.subject, event.details.get("approver_id")) in reasked
+            if event.action == "approval_requested" and asked_again:
+                continue  # the invalidation notice already asks them again, with what changed
+            build = FROM_AUDIT.get(event.action)
+            if build is not None:
+                notices.extend(build(self, Happened(signoff, event, asked_again)))
+        return _unique(notices)
+
+    # ----- one method per row of FROM_AUDIT -----
+
+    def _drafting_assigned(self, happened: Happened) -> list[Notice]:
+        signoff, event = happened.signoff, happened.event
+        stage = signoff.stage(event.subject)
+        if not stage.sections:
+            return []
+        drafters = self._people(p for s in stage.sections for p in s.drafter_ids)
+        return self._to(
+            NoticeEvent.DRAFTING_ASSIGNED,
+            signoff,
+            event,
+            self.contexts.drafting(signoff, stage, None),
+            drafters=drafters,
+            personalise=lambda person: self.contexts.drafting(signoff, stage, person.id),
+        )
+
+    def _approval_requested(self, happened: Happened) -> list[Notice]:
+        signoff, event = happened.signoff, happened.event
+        _stage, section = signoff.section(event.subject)
+        approver = self.roster.by_id(event.details["approver_id"])
+        return self._to(
+            NoticeEvent.APPROVAL_REQUESTED,
+            signoff,
+            event,
+            self.contexts.approval(signoff, section, approver),
+            approver=[approver],
+        )
+
+    def _approval_invalidated(self, happened: Happened) -> list[Notice]:
+        signoff, event = happened.signoff, happened.event
+        _stage, section = signoff.section(event.subject)
+        approver = self.roster.by_id(event.details["approver_id"])
+        context = self.contexts.approval(signoff, section, approver, previously=event.revision_hash)
+        context["asked_again"] = happened.asked_again
+        return self._to(NoticeEvent.APPROVAL_INVALIDATED, signoff, event, context, approver=[approver])
+
+    def _changes_requested(self, happened: Happened) -> list[Notice]:
+        signoff, event = happened.signoff, happened.event
+        _stage, section = signoff.section(event.subject)
+        decision = next(
+            (
+                r.decision
+                for r in reversed(section.requests)
+                if r.state is RequestState.CHANGES_REQUESTED and r.decision is not None
+            ),
+            None,
+        )
+        stage = next(st for st in signoff.stages if section in st.sections)
+        context = {
+            **self.contexts.section(signoff, section),
+            "due": format_day(stage.due_on),
+            "due_date": stage.due_on.isoformat(),
+            "comment": decision.comment if decision else "",
+            "decided_by": self.roster.by_id(event.actor_id).name if event.actor_id else "an approver",
+        }
+        return self._to(
+            NoticeEvent.CHANGES_REQUESTED,
+            signoff,
+            event,
+            context,
+            drafters=self._people(section.drafter_ids),
+            author=self._author(section),
+        )
+
+    def _section_approved(self, happened: Happened) -> list[Notice]:
+        signoff, event = happened.signoff, happened.event
+        _stage, section = signoff.section(event.subject)
+        approvers = [
+            self.roster.by_id(r.decision.decided_by_id).name
+            for r in section.current_requests()
+            if r.decision is not None and r.state is RequestState.APPROVED
+        ]
+        context = {**self.contexts.section(signoff, section), "approved_by": approvers}
+        return self._to(
+            NoticeEvent.SECTION_APPROVED,
+            signoff,
+            event,
+            context,
+            drafters=self._people(section.drafter_ids),
+            author=self._author(section),
+        )
+
+    def _stage_completed(self, happened: Happened) -> list[Notice]:
+        signoff, event = happened.signoff, happened.event
+        stage = signoff.stage(event.subject)
+        if stage.kind == "publication":
+            return []  # the publication notices say it, with the document (see for_publication)
+        later = [s for s in signoff.ordered_stages() if s.position > stage.position]
+        context = {
+            **self.contexts.signoff(signoff),
+            "stage_title": stage.title,
+            "next_stage_title": later[0].title if later else None,
+        }
+        return self._to(NoticeEvent.STAGE_COMPLETED, signoff, event, context)
+
+    def _ready_to_publish(self, happened: Happened) -> list[Notice]:
+        signoff = happened.signoff
+        return self._to(NoticeEvent.READY_TO_PUBLISH, signoff, happened.event, self.contexts.signoff(signoff))
+
+    def _withdrawn(self, happened: Happened) -> list[Notice]:
+        signoff, event = happened.signoff, happened.event
+        context = {**self.contexts.signoff(signoff), "reason": event.details.get("reason", "")}
+        return self._to(NoticeEvent.WITHDRAWN, signoff, event, context)
+
+    # ----- publication -----
+
+    def for_publication(
+        self,
+        signoff: SignOff,
+        audit: AuditEvent,
+        publication: Publication,
+        document_url: str,
+        document: Attachment,
+    ) -> list[Notice]:
+        """The published notice to those involved, and the formal copies (s55(6)) with the document."""
+        context = {
+            **self.contexts.signoff(signoff),
+            "published_on": format_day(publication.published_on),
+            "document_url": document_url,
+            "on_time": publication.on_time,
+            "days_late": publication.days_late,
+            "version": publication.version,
+            "correction": publication.note if publication.version > 1 else "",
+            "attachment_name": document.filename,
+        }
+        notices = self._to(NoticeEvent.PUBLISHED, signoff, audit, context)
+        copies = self.rules.formal_copies
+        for audience in self.rules.events[NoticeEvent.FORMAL_COPY]:
+            recipient = copies.hmicfrs if audience is Audience.HMICFRS else copies.home_secretary
+            notices.append(
+                Notice(
+                    event=NoticeEvent.FORMAL_COPY,
+                    recipient=Recipient(email=str(recipient.email), name=recipient.name),
+                    signoff_id=signoff.id,
+                    key=f"signoff:{signoff.id}:audit:{audit.seq}:formal_copy:{recipient.email}",
+                    context={
+                        **context,
+                        "recipient_name": recipient.name,
+                        "why": "the Police Act 1996 (s55(6)) asks the office to send you a copy",
+                        "audience": audience.value,
+                    },
+                    attachments=(document,),
+                )
+            )
+        return _unique(notices)
+
+    # ----- due moments: reminders, overdue notices, escalations -----
+
+    def for_holding(
+        self, signoff: SignOff, holding: Holding, event: NoticeEvent, due_key: str
+    ) -> list[Notice]:
+        holder = self.roster.by_id(holding.person_id)
+        context = {
+            **self.contexts.section(signoff, holding.section),
+            "holder_name": holder.name,
+            "waiting_to": holding.kind,
+            "due": format_day(holding.stage.due_on),
+            "due_date": holding.stage.due_on.isoformat(),
+        }
+        audiences = self.rules.events[event]
+        recipients: list[tuple[Participant, Audience]] = []
+        if Audience.HOLDER in audiences:
+            recipients.append((holder, Audience.HOLDER))
+        if Audience.ESCALATION_CONTACT in audiences:
+            contact = self.roster.escalation_contact_of(holder.id)
+            # With no escalation contact, the office's administrators hear of it instead.
+            if contact:
+                recipients.append((contact, Audience.ESCALATION_CONTACT))
+            else:
+                recipients.extend(
+                    (admin, Audience.PCC_ADMINS) for admin in self.roster.admins_of(signoff.pcc_org)
+                )
+        if Audience.PCC_ADMINS in audiences:
+            recipients.extend(
+                (admin, Audience.PCC_ADMINS) for admin in self.roster.admins_of(signoff.pcc_org)
+            )
+        return _unique(
+            self._notice(
+                event,
+                signoff.id,
+                person,
+                f"{due_key}:{event.value}:{holder.id}",
+                context,
+                self._why(event, signoff, person, holder),
+                audience,
+            )
+            for person, audience in recipients
+        )
+
+    # ----- delegations -----
+
+    def for_delegation(
+        self,
+        event: NoticeEvent,
+        delegation_id: int,
+        delegator: Participant,
+        delegate: Participant,
+        starts_at: datetime,
+        ends_at: datetime,
+        reason: str,
+    ) -> list[Notice]:
+        context = {
+            "delegator_name": delegator.name,
+            "delegate_name": delegate.name,
+            "starts": local_moment(starts_at),
+            "ends": local_moment(ends_at),
+            "reason": reason,
+            "tasks_url": self.links.tasks(),
+        }
+        audiences = self.rules.events[event]
+        recipients = ([(delegator, Audience.DELEGATOR)] if Audience.DELEGATOR in audiences else []) + (
+            [(delegate, Audience.DELEGATE)] if Audience.DELEGATE in audiences else []
+        )
+        return [
+            self._notice(
+                event,
+                None,
+                person,
+                f"delegation:{delegation_id}:{event.value}",
+                context,
+                "you gave this delegation"
+                if audience is Audience.DELEGATOR
+                else "you were given this delegation",
+                audience,
+            )
+            for person, audience in recipients
+        ]
+
+    # ----- building blocks -----
+
+    def _to(
+        self,
+        event: NoticeEvent,
+        signoff: SignOff,
+        audit: AuditEvent,
+        context: dict[str, Any],
+        personalise: Callable[[Participant], dict[str, Any]] | None = None,
+        **named: list[Participant],
+    ) -> list[Notice]:
+        recipients: list[tuple[Participant, Audience]] = []
+        for audience in self.rules.events[event]:
+            if audience.value in named:
+                people = named[audience.value]
+            elif audience is Audience.PCC_ADMINS:
+                people = self.roster.admins_of(signoff.pcc_org)
+            elif audience is Audience.PARTICIPANTS:
+                people = self._participants(signoff)
+            else:
+                people = []
+            recipients.extend((person, audience) for person in people)
+        personal = {p.id for p in named.get(Audience.DRAFTERS.value, [])} if personalise else set()
+        return _unique(
+            self._notice(
+                event,
+                signoff.id,
+                person,
+                f"signoff:{signoff.id}:audit:{audit.seq}",
+                personalise(person) if personalise and person.id in personal else context,
+                self._why(event, signoff, person),
+                audience,
+            )
+            for person, audience in recipients
+            if person.active
+        )
+
+    def _notice(
+        self,
+        event: NoticeEvent,
+        signoff_id: int | None,
+        person: Participant,
+        key_prefix: str,
+        context: dict[str, Any],
+        why: str,
+        audience: Audience,
+    ) -> Notice:
+        """One email; `audience` says in what capacity this person hears of it (the templates word it so)."""
+        return Notice(
+            event=event,
+            recipient=Recipient(email=person.email, name=person.name, person_id=person.id),
+            signoff_id=signoff_id,
+            key=f"{key_prefix}:{event.value}:{person.email}",
+            context={**context, "recipient_name": person.name, "why": why, "audience": audience.value},
+        )
+
+    def _why(
+        self, event: NoticeEvent, signoff: SignOff, person: Participant, holder: Participant | None = None
+    ) -> str:
+        office = self.roster.organisation_name(signoff.pcc_org)
+        if event is NoticeEvent.ESCALATION and holder is not None:
+            return f"{holder.name} names you as their escalation contact, or you administer sign-offs for {office}"
+        if event in (NoticeEvent.APPROVAL_REQUESTED, NoticeEvent.APPROVAL_INVALIDATED):
+            return f"you are an approver of this section in {office}'s response"
+        if event in (
+            NoticeEvent.DRAFTING_ASSIGNED,
+            NoticeEvent.CHANGES_REQUESTED,
+            NoticeEvent.SECTION_APPROVED,
+        ):
+            return f"you draft this part of {office}'s response"
+        if event in (NoticeEvent.REMINDER, NoticeEvent.OVERDUE) and person is holder:
+            return "this is waiting for you"
+        return f"you take part in {office}'s response, or administer it"
+
+    def _participants(self, signoff: SignOff) -> list[Participant]:
+        ids: list[int] = [signoff.started_by_id]
+        for stage in signoff.ordered_stages():
+            for section in stage.ordered_sections():
+                ids.extend(section.drafter_ids)
+                ids.extend(p for step in section.approval_steps for p in step["approver_ids"])
+                ids.extend(r.approver_id for r in section.requests)
+        return self._people(ids)
+
+    def _people(self, ids: Iterable[int]) -> list[Participant]:
+        seen: dict[int, Participant] = {}
+        for person_id in ids:
+            if person_id not in seen:
+                seen[person_id] = self.roster.by_id(person_id)
+        return list(seen.values())
+
+    def _author(self, section: Section) -> list[Participant]:
+        revision = section.current_revision
+        return [self.roster.by_id(revision.author_id)] if revision else []
+
+
+# Which audit action tells someone, and how: adding an email caused by an audit event is one row here
+# (with its NoticeEvent, its rule in config/notifications.yaml and its templates).
+FROM_AUDIT: dict[str, Callable[[NoticeBuilder, Happened], list[Notice]]] = {
+    "stage_opened": NoticeBuilder._drafting_assigned,
+    "approval_requested": NoticeBuilder._approval_requested,
+    "approval_invalidated": NoticeBuilder._approval_invalidated,
+    "changes_requested": NoticeBuilder._changes_requested,
+    "section_approved": NoticeBuilder._section_approved,
+    "stage_completed": NoticeBuilder._stage_completed,
+    "ready_to_publish": NoticeBuilder._ready_to_publish,
+    "signoff_withdrawn": NoticeBuilder._withdrawn,
+}
+
+
+def _unique(notices: Iterable[Notice]) -> list[Notice]:
+    seen: dict[str, Notice] = {}
+    for notice in notices:
+        seen.setdefault(notice.key, notice)
+    return list(seen.values())

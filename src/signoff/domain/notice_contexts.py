@@ -1,0 +1,89 @@
+"""What an email says about a sign-off, a section or a stage: the parts that notices' contexts share.
+
+The templates read these keys; service/notification_examples.py holds an example of each shape, and a
+test checks that real notices carry exactly the example's keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from signoff.domain.deadlines import format_day
+from signoff.domain.directory import Participant, Roster
+from signoff.domain.model import Section, SignOff, Stage
+from signoff.domain.notifications import Links
+
+
+class NoticeContexts:
+    """Built from the directory (names, offices) and the web app's addresses (links)."""
+
+    def __init__(self, roster: Roster, links: Links) -> None:
+        self.roster = roster
+        self.links = links
+
+    def signoff(self, signoff: SignOff) -> dict[str, Any]:
+        return {
+            "signoff_id": signoff.id,
+            "signoff_title": signoff.title,
+            "office": self.roster.organisation_name(signoff.pcc_org),
+            "statutory_last_day": format_day(signoff.statutory_last_day),
+            "publish_by": format_day(signoff.publish_by),
+            "signoff_url": self.links.signoff(signoff.id),
+        }
+
+    def section(self, signoff: SignOff, section: Section) -> dict[str, Any]:
+        stage = next(st for st in signoff.stages if section in st.sections)
+        revision = section.current_revision
+        finding = signoff.inspection.finding(section.finding_ref) if section.finding_ref else None
+        return {
+            **self.signoff(signoff),
+            "stage_title": stage.title,
+            "section_title": section.title,
+            "section_key": section.key,
+            "section_url": self.links.section(signoff.id, section.key),
+            "finding_text": finding.text if finding else None,
+            "revision": revision.number if revision else None,
+        }
+
+    def drafting(self, signoff: SignOff, stage: Stage, drafter_id: int | None) -> dict[str, Any]:
+        """The stage's sections; for a drafter, only the ones they draft."""
+        return {
+            **self.signoff(signoff),
+            "stage_title": stage.title,
+            "due": format_day(stage.due_on),
+            "due_date": stage.due_on.isoformat(),
+            "sections": [
+                {
+                    "title": section.title,
+                    "url": self.links.section(signoff.id, section.key),
+                    "finding_text": signoff.inspection.finding(section.finding_ref).text
+                    if section.finding_ref
+                    else None,
+                }
+                for section in stage.ordered_sections()
+                if drafter_id is None or drafter_id in section.drafter_ids
+            ],
+        }
+
+    def approval(
+        self, signoff: SignOff, section: Section, approver: Participant, previously: str | None = None
+    ) -> dict[str, Any]:
+        stage = next(st for st in signoff.stages if section in st.sections)
+        request = next(
+            (
+                r
+                for r in reversed(section.requests)
+                if r.approver_id == approver.id and r.round == section.round
+            ),
+            None,
+        )
+        since = previously or (request.previously_approved_hash if request else None)
+        revision = section.current_revision
+        return {
+            **self.section(signoff, section),
+            "author_name": self.roster.by_id(revision.author_id).name if revision else "",
+            "due": format_day(stage.due_on),
+            "due_date": stage.due_on.isoformat(),
+            "changes": section.diff_since(since),
+            "asked_again": False,
+        }
