@@ -399,8 +399,8 @@ class NoticeBuilder:
         return [self.roster.by_id(revision.author_id)] if revision else []
 
 
-# Which audit action tells someone, and how: adding an email caused by an audit event is one row here
-# (with its NoticeEvent, its rule in config/notifications.yaml and its templates).
+# Which audit action tells someone, and how; an action with no row tells nobody. An email caused by an
+# audit event is a row here, with the rest of the recipe in templates/README.md ("Adding an email").
 FROM_AUDIT: dict[str, Callable[[NoticeBuilder, Happened], list[Notice]]] = {
     "stage_opened": NoticeBuilder._drafting_assigned,
     "approval_requested": NoticeBuilder._approval_requested,
