@@ -12,8 +12,7 @@ from signoff.service.handlers.advance_signoff import advance_signoff
 from signoff.service.handlers.deliver_mail import deliver_mail
 from signoff.service.handlers.mark_stalled import mark_stalled
 from signoff.service.handlers.send_due_notices import send_due_notices
-from signoff.service.queries.signoff_views import signoff_detail
-from signoff.service.views import SignoffDetail
+from signoff.service.queries.signoff_read import SignoffDetail, signoff_detail
 
 
 def advance(app: Application, signoff_id: int) -> list[str]:

@@ -19,7 +19,7 @@ from signoff.service.clock import FixedClock
 from signoff.service.commands import Decide, StartSignoff
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.start_signoff import start_signoff
-from signoff.service.queries.signoff_views import section_detail
+from signoff.service.queries.signoff_read import section_detail
 from signoff.settings import PROJECT_ROOT
 from tests.integration.test_lifecycle import draft, start_reference
 from tests.people import CLAIRE, DANIEL, OWEN, PRIYA, RACHEL

@@ -18,7 +18,7 @@ from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.audit_verify import verify_audit
-from signoff.service.queries.signoff_views import section_detail, signoff_detail
+from signoff.service.queries.signoff_read import section_detail, signoff_detail
 from signoff.settings import PROJECT_ROOT
 from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
 

@@ -21,8 +21,7 @@ from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
 from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.publish import publish_signoff
-from signoff.service.queries.audit_verify import verify_audit
-from signoff.service.views import AuditReport
+from signoff.service.queries.audit_verify import AuditReport, verify_audit
 from tests.people import HANNAH
 from tests.publication.reference import ready_to_publish
 

@@ -24,7 +24,7 @@ from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.render_queued import render_queued
 from signoff.service.queries.audit_verify import verify_audit
-from signoff.service.queries.signoff_views import signoff_detail
+from signoff.service.queries.signoff_read import signoff_detail
 from tests.integration.test_lifecycle import start_reference
 from tests.people import HANNAH, JOHN, OWEN, PRIYA
 from tests.publication.reference import ready_to_publish

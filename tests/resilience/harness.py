@@ -43,7 +43,7 @@ from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.audit_verify import verify_audit
-from signoff.service.queries.signoff_views import signoff_detail
+from signoff.service.queries.signoff_read import signoff_detail
 from signoff.settings import PROJECT_ROOT, Settings
 from tests.people import OWEN
 from tests.smtp_server import SmtpServer

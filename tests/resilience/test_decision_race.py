@@ -29,7 +29,7 @@ from signoff.service.commands import Decide, SubmitRevision
 from signoff.service.handlers.decide import DecisionRecorded, decide
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.audit_verify import verify_audit
-from signoff.service.queries.signoff_views import section_detail
+from signoff.service.queries.signoff_read import section_detail
 from tests.integration.test_concurrency import start_peel
 from tests.integration.test_lifecycle import draft, start_reference
 from tests.people import ANDREW, CLAIRE, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH

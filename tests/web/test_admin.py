@@ -11,7 +11,7 @@ from signoff.adapters.orm import outbox
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
 from signoff.service.queries.attention import AttentionFilter, attention
-from signoff.service.queries.signoff_views import section_detail, signoff_detail
+from signoff.service.queries.signoff_read import section_detail, signoff_detail
 from signoff.service.queries.stalled import stalled
 from tests.integration.test_lifecycle import approve, draft
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL

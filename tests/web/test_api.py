@@ -15,7 +15,7 @@ from schemathesis import GenerationMode
 from signoff.adapters.config_files import load_model
 from signoff.bootstrap import Application
 from signoff.domain.inspection import Inspection
-from signoff.service.queries.signoff_views import section_detail
+from signoff.service.queries.signoff_read import section_detail
 from signoff.settings import PROJECT_ROOT
 from tests.integration.test_lifecycle import draft
 from tests.people import DANIEL, HANNAH, OWEN, RACHEL

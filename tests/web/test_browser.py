@@ -18,7 +18,7 @@ from signoff.bootstrap import Application, bootstrap
 from signoff.entrypoints.web.server import WebServer
 from signoff.service.clock import FixedClock
 from signoff.service.handlers.load_directory import load_directory
-from signoff.service.queries.signoff_views import section_detail
+from signoff.service.queries.signoff_read import section_detail
 from signoff.settings import PROJECT_ROOT, Settings
 from tests.browser import accessibility_violations, chromium
 from tests.conftest import PUBLICATION_MORNING

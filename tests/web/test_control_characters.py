@@ -18,7 +18,7 @@ from signoff.adapters.config_files import load_model
 from signoff.adapters.orm import metadata
 from signoff.bootstrap import Application
 from signoff.domain.inspection import Inspection
-from signoff.service.queries.signoff_views import section_detail
+from signoff.service.queries.signoff_read import section_detail
 from tests.integration.test_lifecycle import REFERENCE, draft
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, RACHEL
 from tests.web.conftest import TestClient, csrf_of, sign_in

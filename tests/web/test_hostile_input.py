@@ -18,7 +18,7 @@ from signoff.domain.notifications import Notice, NoticeEvent, Recipient
 from signoff.service.handlers.render_queued import render_queued
 from signoff.service.notification_examples import example_context
 from signoff.service.notify import render_for_wire
-from signoff.service.queries.signoff_views import section_detail
+from signoff.service.queries.signoff_read import section_detail
 from tests.integration.test_lifecycle import draft
 from tests.people import DANIEL, OWEN, RACHEL
 from tests.web.conftest import TestClient, csrf_of, last_sign_in_url, sign_in

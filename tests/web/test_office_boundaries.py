@@ -27,7 +27,7 @@ from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.start_signoff import start_signoff
-from signoff.service.queries.signoff_views import section_detail
+from signoff.service.queries.signoff_read import section_detail
 from signoff.settings import PROJECT_ROOT, Settings
 from tests.integration.test_lifecycle import REFERENCE, approve, draft
 from tests.people import DANIEL, HANNAH, JOHN, OWEN, RACHEL

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 from signoff.adapters.orm import publications, revisions, signoffs
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
-from signoff.service.queries.signoff_views import section_detail
+from signoff.service.queries.signoff_read import section_detail
 from signoff.settings import PROJECT_ROOT
 from tests.integration.test_lifecycle import approve, draft
 from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL, SARAH

@@ -36,7 +36,7 @@ from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.audit_verify import verify_audit
-from signoff.service.queries.signoff_views import signoff_detail
+from signoff.service.queries.signoff_read import signoff_detail
 from signoff.settings import PROJECT_ROOT, load_settings
 
 REFERENCE_FILE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"

@@ -21,8 +21,7 @@ from signoff.entrypoints.cli.common import (
     reports_errors,
 )
 from signoff.service.handlers.load_directory import load_directory
-from signoff.service.queries.deadline_preview import deadline_preview
-from signoff.service.views import DeadlinePreview
+from signoff.service.queries.deadline_preview import DeadlinePreview, deadline_preview
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 directory_app = typer.Typer(help="People, organisations and roles.", no_args_is_help=True)

@@ -28,8 +28,7 @@ from signoff.service.handlers.advance_signoff import advance_signoff
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
-from signoff.service.queries.signoff_views import list_signoffs, section_detail, signoff_detail
-from signoff.service.views import SignoffDetail
+from signoff.service.queries.signoff_read import SignoffDetail, list_signoffs, section_detail, signoff_detail
 
 
 @reports_errors

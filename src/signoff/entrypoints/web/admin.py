@@ -23,9 +23,14 @@ from signoff.service.handlers.administer import extend_due_date, reassign_reques
 from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.handlers.web_sessions import EndSessions, end_sessions, people_sessions
-from signoff.service.queries.attention import FLAG_LABELS, AttentionFilter, attention, on_time_figures
+from signoff.service.queries.attention import (
+    FLAG_LABELS,
+    AttentionFilter,
+    admin_of,
+    attention,
+    on_time_figures,
+)
 from signoff.service.queries.directory_view import directory_view
-from signoff.service.queries.signoff_pages import admin_of
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]

@@ -23,7 +23,7 @@ from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.my_tasks import my_tasks
-from signoff.service.queries.signoff_pages import (
+from signoff.service.queries.signoff_read import (
     SectionPage,
     published_file,
     section_page,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from signoff.domain.access import Action, Target, require
 from signoff.domain.deadlines import WorkingCalendar
+from signoff.domain.directory import Participant
 from signoff.domain.inspection import Key
 from signoff.domain.pipeline import StageKey
 from signoff.service.dependencies import Dependencies
@@ -88,6 +89,16 @@ class OnTimeFigure(BaseModel):
     on_time: int
     late: int
     open_overdue: int
+
+
+def admin_of(email: str, deps: Dependencies) -> Participant:
+    """The person, if they administer a PCC office (its queue of what needs attention); NotPermitted
+    otherwise. Each action they then take is checked against the sign-off or person it is on."""
+    with deps.new_unit_of_work() as uow:
+        person = uow.directory.person(email)
+        roster = uow.directory.roster()
+    require(person, Action.SEE_ATTENTION, Target.office_of(person, roster), roster)
+    return person
 
 
 def thresholds(now: datetime, calendar: WorkingCalendar, zone: str, due_soon: int, idle: int) -> Thresholds:

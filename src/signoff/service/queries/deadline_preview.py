@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import BaseModel
+
 from signoff.domain.deadlines import WorkingCalendar, plan_stage_dates, statutory_deadline
 from signoff.domain.pipeline import Pipeline
-from signoff.service.views import DeadlinePreview, StageDue
+
+
+class StageDue(BaseModel):
+    key: str
+    title: str
+    due_on: date
+
+
+class DeadlinePreview(BaseModel):
+    published: date
+    statutory_last_day: date
+    publish_by: date
+    warning: str | None
+    stages: list[StageDue]
 
 
 def deadline_preview(published: date, pipeline: Pipeline, calendar: WorkingCalendar) -> DeadlinePreview:

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
 from signoff.domain.deadlines import local_day
 from signoff.domain.transitions import SignoffState
 from signoff.service.dependencies import Dependencies
-from signoff.service.views import StalledItem
 
 PAGE = 500
+
+
+class StalledItem(BaseModel):
+    signoff_id: int
+    title: str
+    pcc: str
+    stage: str
+    section: str
+    holder: str
+    holder_organisation: str
+    waiting_to: str
+    due_at: datetime
+    statutory_last_day: date
+    flags: list[str]
 
 
 def stalled(deps: Dependencies, *, include_on_track: bool = False) -> list[StalledItem]:
