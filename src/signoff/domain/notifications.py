@@ -161,3 +161,10 @@ class Links:
 
     def published(self, signoff_id: int | None, version: int, file_name: str) -> str:
         return f"{self.base_url}/signoffs/{signoff_id}/published/{version}/{file_name}"
+
+    def public_response(self, signoff_id: int | None) -> str:
+        """The published response's public page: no sign-in, for HMICFRS, the Home Office and anyone."""
+        return f"{self.base_url}/responses/{signoff_id}"
+
+    def public_responses(self) -> str:
+        return f"{self.base_url}/responses"

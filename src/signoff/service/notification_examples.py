@@ -54,7 +54,7 @@ _DELEGATION: dict[str, Any] = {
 _PUBLISHED: dict[str, Any] = {
     **_SIGNOFF,
     "published_on": "Thursday 21 December 2023",
-    "document_url": "http://127.0.0.1:8000/signoffs/1/published/1/response.html",
+    "document_url": "http://127.0.0.1:8000/responses/1",
     "on_time": True,
     "days_late": 0,
     "version": 1,

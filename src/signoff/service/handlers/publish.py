@@ -86,7 +86,8 @@ def publish_signoff(command: PublishSignoff, deps: Dependencies) -> PublishResul
                 signoff,
                 signoff.new_audit_events[-1],
                 publication,
-                deps.links.published(signoff.id, version, "response.html"),
+                # The public page: HMICFRS and the Home Office cannot sign in to read it.
+                deps.links.public_response(signoff.id),
                 Attachment(_attachment_name(signoff.pcc_org, version), pdf.media_type, pdf.data),
             )
             queued = queue(uow, notices, deps.renderer, now)
