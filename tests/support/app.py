@@ -13,11 +13,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from signoff.adapters.config_files import load_model
 from signoff.domain.deadlines import england_and_wales
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.document import Certificate, PublicationConfig, ResponseDocument
-from signoff.domain.errors import MailServerUnavailable, TemplateProblem
+from signoff.domain.errors import MailServerUnavailable, SignoffError, TemplateProblem
 from signoff.domain.notifications import Attachment, Links, NoticeEvent, NotificationRules
 from signoff.domain.pipeline import Pipeline
 from signoff.domain.publication import PublishedFile, WrittenPublication
@@ -192,6 +194,53 @@ class InMemoryApp:
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.store)
+
+    def fingerprint(self) -> tuple[object, ...]:
+        """What is stored, as plain values: equal before and after an action that changed nothing."""
+        state = self.store.state
+        return (
+            tuple(
+                (
+                    s.id,
+                    s.state.value,
+                    s.audit_head,
+                    tuple(
+                        (
+                            t.key,
+                            t.state.value,
+                            t.due_on,
+                            tuple(
+                                (
+                                    c.key,
+                                    c.state.value,
+                                    len(c.revisions),
+                                    tuple(r.state.value for r in c.requests),
+                                )
+                                for c in t.sections
+                            ),
+                        )
+                        for t in s.stages
+                    ),
+                )
+                for s in state.signoffs
+            ),
+            tuple((k, len(v)) for k, v in state.audit.items()),
+            tuple(state.people),
+            tuple((d.id, d.from_person_id, d.to_person_id, d.revoked_at) for d in state.delegations),
+            tuple((e.id, e.state.value, e.message is None, e.attempts) for e in state.outbox),
+            tuple((h, s.ended_at) for h, s in state.web_sessions.items()),
+            tuple((h, link.used_at) for h, link in state.sign_in_links.items()),
+        )
+
+    def refused(self, action: Callable[[], object], error: type[SignoffError], *words: str) -> SignoffError:
+        """Run an action that must be refused with this error (its message naming `words`), changing nothing."""
+        before = self.fingerprint()
+        with pytest.raises(error) as caught:
+            action()
+        assert self.fingerprint() == before, "a refused action changed what is stored"
+        for word in words:
+            assert word in caught.value.message, caught.value.message
+        return caught.value
 
     def emails(self) -> list[tuple[str, str]]:
         """(event, recipient address) of every email in the outbox, in the order queued."""

@@ -1,0 +1,38 @@
+"""Failed emails, for the office's administrators: listed, and put back in the queue."""
+
+from __future__ import annotations
+
+from signoff.domain.errors import NotFound, NotPermitted
+from signoff.service.handlers.admin_mail import failed_emails, retry_failed_email
+from signoff.service.handlers.deliver_mail import deliver_mail
+from tests.people import HANNAH, OWEN, PRIYA
+from tests.support.app import InMemoryApp, Outcome, RecordingMailer
+from tests.support.story import start_reference
+
+CUMBRIA_ADMIN = "fiona.dixon@cumbria-pcc.example.org"
+
+
+def failed_to_owen(memory: InMemoryApp) -> int:
+    start_reference(memory)
+    mailer = RecordingMailer()
+    mailer.refuse[OWEN] = Outcome(sent=False, permanent=True, error="550 no such mailbox")
+    assert deliver_mail(memory.deps, mailer, "signoff@example.org").failed == 1
+    [failed] = failed_emails(HANNAH, memory.deps)
+    return failed.id
+
+
+def test_the_administrator_sees_the_failure_and_puts_it_back(memory: InMemoryApp) -> None:
+    email_id = failed_to_owen(memory)
+    [failed] = failed_emails(HANNAH, memory.deps)
+    assert failed.recipient == f"Owen Prescott <{OWEN}>"
+    assert failed.last_error == "550 no such mailbox"
+    retry_failed_email(email_id, HANNAH, memory.deps)
+    assert failed_emails(HANNAH, memory.deps) == []
+    assert memory.store.state.outbox[0].state.value == "queued"
+
+
+def test_another_office_neither_sees_nor_retries_it(memory: InMemoryApp) -> None:
+    email_id = failed_to_owen(memory)
+    assert failed_emails(CUMBRIA_ADMIN, memory.deps) == []
+    memory.refused(lambda: retry_failed_email(email_id, CUMBRIA_ADMIN, memory.deps), NotFound)
+    memory.refused(lambda: failed_emails(PRIYA, memory.deps), NotPermitted)

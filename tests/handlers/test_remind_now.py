@@ -1,0 +1,30 @@
+"""The administrator reminds whoever holds a section, now."""
+
+from __future__ import annotations
+
+from signoff.domain.errors import NotFound, NotPermitted
+from signoff.service.handlers.remind_now import remind_now
+from tests.people import HANNAH, JOHN, OWEN, RACHEL
+from tests.support.app import InMemoryApp
+from tests.support.story import draft, start_reference
+
+
+def test_the_holder_gets_one_reminder_however_often_it_is_pressed(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    assert remind_now(signoff_id, "report-summary", RACHEL, HANNAH, memory.deps) == 1
+    assert remind_now(signoff_id, "report-summary", RACHEL, HANNAH, memory.deps) == 0
+    assert memory.emails().count(("reminder", RACHEL)) == 1
+
+
+def test_only_an_administrator_reminds_and_only_a_holder(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    memory.refused(
+        lambda: remind_now(signoff_id, "report-summary", RACHEL, OWEN, memory.deps),
+        NotPermitted,
+        "not an administrator",
+    )
+    memory.refused(
+        lambda: remind_now(signoff_id, "report-summary", JOHN, HANNAH, memory.deps), NotFound, "holds nothing"
+    )

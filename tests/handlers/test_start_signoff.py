@@ -1,0 +1,33 @@
+"""Starting a sign-off for a newly published report."""
+
+from __future__ import annotations
+
+from signoff.domain.errors import InvalidInput, NotPermitted
+from signoff.service.commands import StartSignoff
+from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.queries.signoff_read import signoff_detail
+from tests.people import OWEN, PRIYA
+from tests.support.app import InMemoryApp
+from tests.support.story import reference_inspection, start_reference
+
+
+def test_the_policy_officer_starts_the_reference_signoff_and_the_summary_drafter_hears(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)
+    plan = signoff_detail(signoff_id, memory.deps)
+    assert plan.state == "active"
+    assert plan.statutory_last_day.isoformat() == "2024-01-04"
+    assert plan.current_stage == "report_summary"
+    assert memory.emails() == [("drafting_assigned", OWEN)]
+
+
+def test_someone_of_the_force_may_not_start_one(memory: InMemoryApp) -> None:
+    command = StartSignoff(inspection=reference_inspection(), started_by=PRIYA)
+    memory.refused(lambda: start_signoff(command, memory.deps), NotPermitted, PRIYA, "may not start")
+    assert memory.emails() == []
+
+
+def test_the_same_report_is_not_started_twice(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    memory.refused(lambda: start_reference(memory), InvalidInput, f"already has sign-off #{signoff_id}")
