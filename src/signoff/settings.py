@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -12,6 +12,7 @@ from pydantic import (
     HttpUrl,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -23,10 +24,32 @@ from signoff.domain.errors import InvalidInput
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
+S = TypeVar("S", bound=BaseSettings)
 
-class Settings(BaseSettings):
+
+class LogSettings(BaseSettings):
+    """How the process logs: read apart from the rest, so a command that needs no database still logs."""
+
     model_config = SettingsConfigDict(env_prefix="SIGNOFF_", extra="ignore")
 
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: key=value pairs, for people and grep; json: one object a line, for a log store.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="The least severe records written."
+    )
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value.upper() if info.field_name == "log_level" else value.lower()
+
+
+class Settings(LogSettings):
     database_url: str = Field(
         default_factory=lambda: f"sqlite:///{PROJECT_ROOT / 'var' / 'signoff.db'}",
         description="Any SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
@@ -165,8 +188,17 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """The settings, or InvalidInput naming each bad SIGNOFF_ variable."""
+    return _load(Settings)
+
+
+def load_log_settings() -> LogSettings:
+    """The logging settings alone, or InvalidInput naming each bad SIGNOFF_LOG_ variable."""
+    return _load(LogSettings)
+
+
+def _load(kind: type[S]) -> S:
     try:
-        return Settings()
+        return kind()
     except ValidationError as error:
         problems = "; ".join(
             (f"SIGNOFF_{'_'.join(str(part) for part in e['loc']).upper()}: " if e["loc"] else "")

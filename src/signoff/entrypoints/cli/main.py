@@ -12,7 +12,10 @@ from signoff.entrypoints.cli import (
     setup_commands,
     signoff_commands,
 )
+from signoff.entrypoints.cli.common import reports_errors
 from signoff.entrypoints.cli.prefect_environment import prepare_prefect
+from signoff.logging_setup import configure_logging
+from signoff.settings import load_log_settings
 
 app = typer.Typer(
     help="signoff: the sign-off of a PCC's statutory response to an HMICFRS inspection.",
@@ -20,6 +23,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+# The commands that run until stopped: what they log is all an operator sees of them.
+SERVICES = frozenset({"serve", "web", "mailsink"})
+
+
+@app.callback()
+@reports_errors
+def _configure_logging(context: typer.Context) -> None:
+    # Before any command runs (and before Prefect, imported by some, sets up logging of its own, which
+    # then leaves the root logger's handler as it finds it). A one-shot command prints what it did, so
+    # it logs only warnings unless SIGNOFF_LOG_LEVEL asks for more.
+    configure_logging(load_log_settings(), quiet=context.invoked_subcommand not in SERVICES)
+
+
 app.add_typer(setup_commands.db_app, name="db")
 app.add_typer(setup_commands.directory_app, name="directory")
 app.add_typer(admin_commands.audit_app, name="audit")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from signoff.service.dependencies import Dependencies
+from signoff.service.log_context import about_signoff
 from signoff.service.retry import retry_on_conflict
+
+log = logging.getLogger(__name__)
 
 
 def advance_signoff(signoff_id: int, deps: Dependencies) -> list[str]:
@@ -13,6 +18,10 @@ def advance_signoff(signoff_id: int, deps: Dependencies) -> list[str]:
             done = signoff.advance(deps.clock.now())
             if done:
                 uow.commit()
+                log.info("sign-off #%s advanced: %s", signoff_id, "; ".join(done))
+            else:
+                log.debug("sign-off #%s: nothing to advance", signoff_id)
             return done
 
-    return retry_on_conflict(attempt)
+    with about_signoff(signoff_id):
+        return retry_on_conflict(attempt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from signoff.domain.access import Action, allowed, signoff_target, stands_in_for
@@ -10,7 +11,10 @@ from signoff.domain.model import approvers_of
 from signoff.domain.transitions import SectionState, SignoffState
 from signoff.service.commands import Decide
 from signoff.service.dependencies import Dependencies
+from signoff.service.log_context import about_signoff
 from signoff.service.retry import retry_on_conflict
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,17 @@ def decide(command: Decide, deps: Dependencies) -> DecisionRecorded:
                 command.section, actor.id, command.outcome, command.comment, now, delegations, roster
             )
             uow.commit()
+            log.info(
+                "sign-off #%s: section %r decided (%s%s); the section is %s, the sign-off %s",
+                signoff.id,
+                section.key,
+                command.outcome,
+                ", by a delegate" if decision.on_behalf_of_id else "",
+                section.state,
+                signoff.state,
+            )
             behalf = roster.describe(decision.on_behalf_of_id) if decision.on_behalf_of_id else None
             return DecisionRecorded(section.state, signoff.state, behalf)
 
-    return retry_on_conflict(attempt)
+    with about_signoff(command.signoff_id):
+        return retry_on_conflict(attempt)

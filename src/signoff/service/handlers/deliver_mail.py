@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import socket
@@ -13,7 +14,10 @@ from signoff.domain.errors import MailServerUnavailable
 from signoff.domain.transitions import OutboxState
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.render_queued import render_queued
+from signoff.service.log_context import about_signoff
 from signoff.service.ports import Mailer, PreparedEmail, SendOutcome, UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,6 +49,15 @@ def deliver_mail(
         render_queued(deps, deps.load_notification_rules().delivery.batch_size)
         if not _deliver_batch(deps, mailer, envelope_from, report) or report.problem:
             break
+    if report.sent or report.retrying or report.failed or report.released:
+        log.info(
+            "mail delivered: %s sent, %s to try again, %s failed, %s released%s",
+            report.sent,
+            report.retrying,
+            report.failed,
+            report.released,
+            f" ({report.problem})" if report.problem else "",
+        )
     return report
 
 
@@ -140,11 +153,14 @@ def _record_failure(
     email.attempt_failed(
         outcome.error, now, deps.load_notification_rules().delivery, permanent=outcome.permanent
     )
-    if email.state is OutboxState.FAILED:
-        report.failed += 1
-        report.failures.append(f"#{email_id}: {outcome.error}")
-    else:
-        report.retrying += 1
+    with about_signoff(email.signoff_id):
+        if email.state is OutboxState.FAILED:
+            report.failed += 1
+            report.failures.append(f"#{email_id}: {outcome.error}")
+            log.warning("email #%s (%s) failed for good: %s", email_id, email.event, outcome.error)
+        else:
+            report.retrying += 1
+            log.info("email #%s (%s) not sent, to try again: %s", email_id, email.event, outcome.error)
 
 
 def _release(deps: Dependencies, ids: list[int], owner: str, error: str, report: DeliveryReport) -> None:

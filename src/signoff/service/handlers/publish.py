@@ -7,6 +7,7 @@ people pressing "publish" at once produce one publication.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,10 @@ from signoff.domain.publication import days_late
 from signoff.service.commands import PublishSignoff
 from signoff.service.dependencies import Dependencies
 from signoff.service.documents import RESPONSE_PDF, certificate_files, response_files
+from signoff.service.log_context import about_signoff
 from signoff.service.notify import queue
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,11 @@ class PublishResult:
 
 
 def publish_signoff(command: PublishSignoff, deps: Dependencies) -> PublishResult:
+    with about_signoff(command.signoff_id):
+        return _publish(command, deps)
+
+
+def _publish(command: PublishSignoff, deps: Dependencies) -> PublishResult:
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
         signoff = uow.signoffs.get(command.signoff_id, for_update=True)
@@ -95,6 +104,14 @@ def publish_signoff(command: PublishSignoff, deps: Dependencies) -> PublishResul
         except BaseException:
             deps.publications.remove(written.folder)
             raise
+    log.info(
+        "sign-off #%s published, version %s, in %s: %s; %s email(s) queued",
+        command.signoff_id,
+        version,
+        written.folder,
+        "on time" if publication.on_time else f"{publication.days_late} day(s) late",
+        queued,
+    )
     return PublishResult(
         signoff_id=command.signoff_id,
         version=version,

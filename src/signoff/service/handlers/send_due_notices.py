@@ -6,6 +6,7 @@ recipient), so a second run queues nothing the first one did.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,7 +14,10 @@ from signoff.domain.errors import SignoffError
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import Notice, NoticeEvent
 from signoff.service.dependencies import Dependencies
+from signoff.service.log_context import about_signoff
 from signoff.service.notify import queue
+
+log = logging.getLogger(__name__)
 
 # Delegations that ended longer ago than this are not announced any more (say, after an outage).
 DELEGATION_END_WINDOW = timedelta(days=7)
@@ -34,7 +38,8 @@ def send_due_notices(deps: Dependencies) -> DueNoticesReport:
     for signoff_id in candidates:
         # One sign-off at a time: a broken one is reported and never stops the rest.
         try:
-            report.queued += _for_signoff(signoff_id, deps)
+            with about_signoff(signoff_id):
+                report.queued += _for_signoff(signoff_id, deps)
         except SignoffError as error:
             assert report.problems is not None  # noqa: S101 - set above
             report.problems.append(f"sign-off #{signoff_id}: {error.message}")
@@ -45,6 +50,13 @@ def send_due_notices(deps: Dependencies) -> DueNoticesReport:
             )
         report.signoffs_checked += 1
     report.queued += _delegation_endings(deps)
+    if report.queued or report.problems:
+        log.info(
+            "due notices: %s queued; %s sign-off(s) checked, %s could not be",
+            report.queued,
+            report.signoffs_checked,
+            len(report.problems or []),
+        )
     return report
 
 
@@ -70,6 +82,8 @@ def _for_signoff(signoff_id: int, deps: Dependencies) -> int:
                 notices += builder.for_holding(signoff, holding, NoticeEvent.ESCALATION, due_key)
         queued = queue(uow, notices, deps.renderer, now)
         uow.commit()
+        if queued:
+            log.info("sign-off #%s: %s reminder, overdue or escalation notice(s) queued", signoff_id, queued)
         return queued
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from signoff.domain.access import Action, Target, allowed
 from signoff.domain.deadlines import check_publication_date, local_day, statutory_deadline
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.model import SignOff
 from signoff.service.commands import StartSignoff
 from signoff.service.dependencies import Dependencies
+from signoff.service.log_context import about_signoff
 from signoff.service.retry import retry_on_conflict
+
+log = logging.getLogger(__name__)
 
 
 def start_signoff(command: StartSignoff, deps: Dependencies) -> list[int]:
@@ -60,4 +65,13 @@ def _start(command: StartSignoff, deps: Dependencies) -> list[int]:
             uow.signoffs.add(signoff)
             created.append(signoff)
         uow.commit()
+        for signoff in created:
+            with about_signoff(signoff.id):
+                log.info(
+                    "sign-off #%s started for %s: inspection published %s, statutory last day %s",
+                    signoff.id,
+                    signoff.pcc_org,
+                    inspection.published.isoformat(),
+                    signoff.statutory_last_day.isoformat(),
+                )
         return [s.id for s in created if s.id is not None]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from signoff.domain.access import Action, allowed, signoff_target
 from signoff.domain.errors import NotPermitted
 from signoff.service.commands import SubmitRevision
 from signoff.service.dependencies import Dependencies
+from signoff.service.log_context import about_signoff
 from signoff.service.retry import retry_on_conflict
+
+log = logging.getLogger(__name__)
 
 
 def submit_revision(command: SubmitRevision, deps: Dependencies) -> int:
@@ -24,6 +29,13 @@ def submit_revision(command: SubmitRevision, deps: Dependencies) -> int:
                 command.section, author.id, command.body, deps.clock.now(), note=command.note
             )
             uow.commit()
+            log.info(
+                "sign-off #%s: revision %s of section %r submitted for approval",
+                signoff.id,
+                revision.number,
+                section.key,
+            )
             return revision.number
 
-    return retry_on_conflict(attempt)
+    with about_signoff(command.signoff_id):
+        return retry_on_conflict(attempt)
