@@ -15,8 +15,8 @@ import pytest
 
 from signoff.adapters.mail_sink import free_port, read_folder, start_mail_sink
 from signoff.settings import PROJECT_ROOT
-from tests.integration.test_notifications import EXPECTED
 from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARAH
+from tests.support.story import EXPECTED
 
 SIGNOFF = str(Path(sys.executable).with_name("signoff"))
 REFERENCE = str(PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml")

@@ -31,10 +31,10 @@ from signoff.service.commands import StartSignoff, WithdrawSignoff
 from signoff.service.handlers.administer import withdraw_signoff
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.signoff_read import signoff_detail
-from tests.integration.test_lifecycle import REFERENCE, approve, draft, start_reference
 from tests.people import HANNAH, OWEN, PRIYA, RACHEL
 from tests.publication.reference import ready_to_publish
 from tests.smtp_server import SmtpServer, running_smtp_server
+from tests.support.story import REFERENCE, approve, draft, start_reference
 
 
 def outbox_rows(app: Application) -> int:

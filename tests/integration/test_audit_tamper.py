@@ -22,9 +22,9 @@ from signoff.service.commands import Decide, PublishSignoff
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.queries.audit_verify import verify_audit
-from tests.integration.test_lifecycle import approve, draft, start_reference
 from tests.people import HANNAH, OWEN
 from tests.publication.reference import PEOPLE, reference_texts
+from tests.support.story import approve, draft, start_reference
 
 PUBLISHING_DAY = datetime(2023, 12, 18, 10, 0, tzinfo=ZoneInfo("Europe/London"))
 

@@ -6,10 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from signoff.adapters.config_files import load_model
-from signoff.adapters.orm import metadata
 from signoff.bootstrap import Application
 from signoff.domain.errors import (
     AlreadyDecided,
@@ -28,16 +26,9 @@ from signoff.service.handlers.administer import extend_due_date, reassign_reques
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.start_signoff import start_signoff
-from tests.integration.test_lifecycle import REFERENCE, approve, draft, start_reference
 from tests.people import CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
-
-
-def row_counts(app: Application) -> dict[str, int]:
-    with app.engine.connect() as connection:
-        return {
-            table.name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in metadata.sorted_tables
-        }
+from tests.support.database import row_counts
+from tests.support.story import REFERENCE, approve, draft, start_reference
 
 
 def refused(

@@ -15,9 +15,9 @@ from signoff.bootstrap import Application
 from signoff.domain.inspection import Inspection
 from signoff.entrypoints.cli import common
 from signoff.entrypoints.cli.main import app as cli_app
-from tests.integration.test_bad_input import row_counts
-from tests.integration.test_lifecycle import REFERENCE, draft, start_reference
 from tests.people import HANNAH, OWEN, RACHEL
+from tests.support.database import row_counts
+from tests.support.story import REFERENCE, draft, start_reference
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -9,35 +9,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from signoff.adapters.config_files import load_model
 from signoff.adapters.orm import decisions
 from signoff.bootstrap import Application
 from signoff.domain.errors import AlreadyDecided, ConcurrencyConflict, SignoffError
-from signoff.domain.inspection import Inspection
 from signoff.domain.model import Outcome
 from signoff.service.clock import FixedClock
-from signoff.service.commands import Decide, StartSignoff
+from signoff.service.commands import Decide
 from signoff.service.handlers.decide import decide
-from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.signoff_read import section_detail
-from signoff.settings import PROJECT_ROOT
-from tests.integration.test_lifecycle import draft, start_reference
 from tests.people import CLAIRE, DANIEL, OWEN, PRIYA, RACHEL
-
-PEEL = PROJECT_ROOT / "examples" / "peel-2025-example.yaml"
-
-
-def start_peel(app: Application, clock: FixedClock) -> int:
-    """The fictional PEEL example, started on its publication day, with the summary approved."""
-    clock.set(datetime(2025, 3, 14, 10, 0, tzinfo=UTC))
-    inspection = load_model(PEEL, Inspection)
-    [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
-    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
-    decide(
-        Decide(signoff_id=signoff_id, section="report-summary", actor=RACHEL, outcome=Outcome.APPROVE),
-        app.deps,
-    )
-    return signoff_id
+from tests.support.story import draft, start_peel, start_reference
 
 
 def race(*actions: Callable[[], object]) -> list[object]:

@@ -6,39 +6,17 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
-from signoff.adapters.config_files import load_model
 from signoff.adapters.orm import approval_requests, decisions
 from signoff.bootstrap import Application
-from signoff.domain.inspection import Inspection
 from signoff.domain.model import Outcome
 from signoff.service.clock import FixedClock
-from signoff.service.commands import Decide, DelegateApprovals, StartSignoff, SubmitRevision
+from signoff.service.commands import Decide, DelegateApprovals
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
-from signoff.service.handlers.start_signoff import start_signoff
-from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
-from signoff.settings import PROJECT_ROOT
 from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
-
-REFERENCE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
-
-
-def start_reference(app: Application) -> int:
-    inspection = load_model(REFERENCE, Inspection)
-    [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
-    return signoff_id
-
-
-def draft(app: Application, signoff_id: int, section: str, author: str, body: str) -> int:
-    return submit_revision(
-        SubmitRevision(signoff_id=signoff_id, section=section, author=author, body=body), app.deps
-    )
-
-
-def approve(app: Application, signoff_id: int, section: str, actor: str) -> None:
-    decide(Decide(signoff_id=signoff_id, section=section, actor=actor, outcome=Outcome.APPROVE), app.deps)
+from tests.support.story import approve, draft, start_reference
 
 
 def test_reference_signoff_reaches_ready_to_publish(app: Application, clock: FixedClock) -> None:

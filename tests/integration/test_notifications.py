@@ -13,80 +13,19 @@ from sqlalchemy import func, select, text
 from signoff.adapters.orm import outbox
 from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
 from signoff.bootstrap import Application
-from signoff.domain.model import Outcome
 from signoff.domain.notifications import NoticeEvent
 from signoff.service.clock import FixedClock
-from signoff.service.commands import Decide, DelegateApprovals, WithdrawSignoff
+from signoff.service.commands import DelegateApprovals, WithdrawSignoff
 from signoff.service.handlers.administer import withdraw_signoff
 from signoff.service.handlers.advance_signoff import advance_signoff
-from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.deliver_mail import deliver_mail
 from signoff.service.handlers.retry_email import retry_email
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.notification_examples import EXAMPLE_CONTEXTS, RECIPIENT
-from tests.integration.test_lifecycle import approve, draft, start_reference
 from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARAH
 from tests.smtp_server import SmtpServer, running_smtp_server
-
-# The reference sign-off driven as in test_cli: who should hear of what, once each.
-EXPECTED = Counter(
-    {
-        ("drafting_assigned", OWEN): 2,  # report summary, commissioner's response
-        ("approval_requested", RACHEL): 2,  # revisions 1 and 2
-        ("changes_requested", OWEN): 1,
-        ("section_approved", OWEN): 2,
-        ("stage_completed", HANNAH): 3,
-        ("drafting_assigned", PRIYA): 1,  # both constabulary sections in one email
-        ("approval_requested", DANIEL): 1,
-        ("section_approved", PRIYA): 3,  # AFI-1 twice, the constabulary response once
-        ("approval_requested", ANDREW): 2,  # released after AFI-1's approvals
-        ("approval_invalidated", DANIEL): 1,  # asks him again, with the diff
-        ("delegation_started", ANDREW): 1,
-        ("delegation_started", SARAH): 1,
-        ("approval_requested", JOHN): 1,
-        ("ready_to_publish", HANNAH): 1,
-    }
-)
-
-
-def drive_reference(app: Application, clock: FixedClock) -> int:
-    signoff_id = start_reference(app)
-    draft(app, signoff_id, "report-summary", OWEN, "NWROCU inspected.")
-    decide(
-        Decide(
-            signoff_id=signoff_id,
-            section="report-summary",
-            actor=RACHEL,
-            outcome=Outcome.REQUEST_CHANGES,
-            comment="Add the grade.",
-        ),
-        app.deps,
-    )
-    draft(app, signoff_id, "report-summary", OWEN, "NWROCU: outstanding.")
-    approve(app, signoff_id, "report-summary", RACHEL)
-    clock.advance(timedelta(days=10))
-    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training rolled out.")
-    draft(app, signoff_id, "constabulary-response", PRIYA, '"We act."')
-    approve(app, signoff_id, "finding-afi-1", DANIEL)
-    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training rolled out.\nNew 4P platform.")
-    approve(app, signoff_id, "finding-afi-1", DANIEL)
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=ANDREW,
-            to_person=SARAH,
-            starts_at=clock.now(),
-            ends_at=clock.now() + timedelta(days=3),
-            reason="leave",
-            by=ANDREW,
-        ),
-        app.deps,
-    )
-    approve(app, signoff_id, "constabulary-response", SARAH)
-    clock.advance(timedelta(days=10))
-    draft(app, signoff_id, "commissioner-response", OWEN, "A strong record.")
-    approve(app, signoff_id, "commissioner-response", JOHN)
-    return signoff_id
+from tests.support.story import EXPECTED, approve, draft, drive_reference, start_reference
 
 
 def queued(app: Application) -> Counter[tuple[str, str]]:

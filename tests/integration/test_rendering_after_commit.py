@@ -13,8 +13,8 @@ from signoff.bootstrap import Application, bootstrap
 from signoff.service.clock import FixedClock
 from signoff.service.handlers.render_queued import render_queued
 from signoff.settings import PROJECT_ROOT
-from tests.integration.test_lifecycle import draft, start_reference
 from tests.people import OWEN
+from tests.support.story import draft, start_reference
 
 
 def rows(app: Application) -> dict[str, int]:

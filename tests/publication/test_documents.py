@@ -138,7 +138,7 @@ def test_markup_typed_into_a_section_is_text_in_every_format(app: Application, c
 
 
 def test_a_preview_of_unapproved_text_says_so(app: Application) -> None:
-    from tests.integration.test_lifecycle import start_reference
+    from tests.support.story import start_reference
 
     signoff_id = start_reference(app)
     html = render_document(signoff_id, "html", app.deps).decode()

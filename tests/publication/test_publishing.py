@@ -25,9 +25,9 @@ from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.render_queued import render_queued
 from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.signoff_read import signoff_detail
-from tests.integration.test_lifecycle import start_reference
 from tests.people import HANNAH, JOHN, OWEN, PRIYA
 from tests.publication.reference import ready_to_publish
+from tests.support.story import start_reference
 
 LONDON = ZoneInfo("Europe/London")
 PUBLISHING_DAY = datetime(2023, 12, 18, 10, 0, tzinfo=LONDON)

@@ -30,10 +30,9 @@ from signoff.service.handlers.decide import DecisionRecorded, decide
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.signoff_read import section_detail
-from tests.integration.test_concurrency import start_peel
-from tests.integration.test_lifecycle import draft, start_reference
 from tests.people import ANDREW, CLAIRE, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
 from tests.resilience.harness import report as report_line
+from tests.support.story import draft, start_peel, start_reference
 
 CLIENTS = 50
 # What a losing client may be told. Anything else (or any exception that is not a SignoffError) fails.

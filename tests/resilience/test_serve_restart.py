@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from signoff.settings import PROJECT_ROOT
-from tests.integration.test_notifications import EXPECTED
 from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
 from tests.resilience.harness import report
 from tests.smtp_server import SmtpServer
+from tests.support.story import EXPECTED
 
 SIGNOFF = str(Path(sys.executable).with_name("signoff"))
 REFERENCE = str(PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml")

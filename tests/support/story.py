@@ -7,7 +7,7 @@ of tests/support/app.py), so the same story runs on SQLite, PostgreSQL and the f
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from signoff.settings import PROJECT_ROOT
 from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARAH
 
 REFERENCE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
+PEEL = PROJECT_ROOT / "examples" / "peel-2025-example.yaml"
 # The reference report was published on Friday 10 November 2023; tests start that morning.
 PUBLICATION_MORNING = datetime(2023, 11, 10, 9, 30, tzinfo=ZoneInfo("Europe/London"))
 
@@ -40,6 +41,16 @@ def reference_inspection() -> Inspection:
 
 def start_reference(app: HasDeps) -> int:
     [signoff_id] = start_signoff(StartSignoff(inspection=reference_inspection(), started_by=OWEN), app.deps)
+    return signoff_id
+
+
+def start_peel(app: HasDeps, clock: FixedClock) -> int:
+    """The fictional PEEL example, started on its publication day, with the summary approved."""
+    clock.set(datetime(2025, 3, 14, 10, 0, tzinfo=UTC))
+    inspection = load_model(PEEL, Inspection)
+    [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(app, signoff_id, "report-summary", RACHEL)
     return signoff_id
 
 

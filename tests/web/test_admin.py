@@ -13,9 +13,9 @@ from signoff.service.clock import FixedClock
 from signoff.service.queries.attention import AttentionFilter, attention
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
 from signoff.service.queries.stalled import stalled
-from tests.integration.test_lifecycle import approve, draft
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
-from tests.web.conftest import TestClient, csrf_of, sign_in
+from tests.support.story import approve, draft
+from tests.support.web import TestClient, csrf_of, sign_in
 
 FLAG_NAMES = {
     "overdue": "overdue",

@@ -17,15 +17,9 @@ from signoff.bootstrap import Application
 from signoff.domain.inspection import Inspection
 from signoff.service.queries.signoff_read import section_detail
 from signoff.settings import PROJECT_ROOT
-from tests.integration.test_lifecycle import draft
 from tests.people import DANIEL, HANNAH, OWEN, RACHEL
-from tests.web.conftest import TestClient, sign_in
-
-
-def csrf(client: TestClient) -> dict[str, str]:
-    session = client.get("/api/session")
-    assert session.status_code == 200, session.text
-    return {"X-CSRF-Token": session.json()["csrf_token"]}
+from tests.support.story import draft
+from tests.support.web import TestClient, csrf, sign_in
 
 
 def test_the_api_needs_a_session(client: TestClient, signoff_id: int) -> None:

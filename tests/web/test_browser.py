@@ -21,10 +21,9 @@ from signoff.service.handlers.load_directory import load_directory
 from signoff.service.queries.signoff_read import section_detail
 from signoff.settings import PROJECT_ROOT, Settings
 from tests.browser import accessibility_violations, chromium
-from tests.conftest import PUBLICATION_MORNING
-from tests.integration.test_lifecycle import approve, draft, start_reference
 from tests.people import ANDREW, DANIEL, HANNAH, OWEN, PRIYA, RACHEL, SARAH
 from tests.smtp_server import SmtpServer, running_smtp_server
+from tests.support.story import PUBLICATION_MORNING, approve, draft, start_reference
 
 pytestmark = pytest.mark.slow
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/\S+")

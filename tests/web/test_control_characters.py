@@ -19,10 +19,9 @@ from signoff.adapters.orm import metadata
 from signoff.bootstrap import Application
 from signoff.domain.inspection import Inspection
 from signoff.service.queries.signoff_read import section_detail
-from tests.integration.test_lifecycle import REFERENCE, draft
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, RACHEL
-from tests.web.conftest import TestClient, csrf_of, sign_in
-from tests.web.test_pages import start_form_fields
+from tests.support.story import REFERENCE, draft
+from tests.support.web import TestClient, csrf_of, sign_in, start_form_fields
 
 NUL = "\x00"
 # One of each kind refused: NUL, an ANSI escape, DEL, a C1 control (NEL), the line separator, and a

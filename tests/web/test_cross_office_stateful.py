@@ -55,8 +55,8 @@ from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.send_due_notices import send_due_notices
-from tests.conftest import PUBLICATION_MORNING
-from tests.web.conftest import TestClient, csrf_of, sign_in
+from tests.support.story import PUBLICATION_MORNING
+from tests.support.web import TestClient, csrf_of, sign_in
 
 OFFICES = {"cheshire-pcc": "CHESHIRE", "cumbria-pcc": "CUMBRIA", "lancashire-pcc": "LANCASHIRE"}
 # People of offices that respond to nothing here: they must see nothing of it.

@@ -19,9 +19,9 @@ from signoff.service.handlers.render_queued import render_queued
 from signoff.service.notification_examples import example_context
 from signoff.service.notify import render_for_wire
 from signoff.service.queries.signoff_read import section_detail
-from tests.integration.test_lifecycle import draft
 from tests.people import DANIEL, OWEN, RACHEL
-from tests.web.conftest import TestClient, csrf_of, last_sign_in_url, sign_in
+from tests.support.story import draft
+from tests.support.web import TestClient, csrf_of, last_sign_in_url, sign_in
 
 INJECTIONS = (
     "'; DROP TABLE decisions; --",

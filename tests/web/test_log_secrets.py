@@ -16,7 +16,7 @@ from signoff.bootstrap import Application
 from signoff.entrypoints.web.log_redaction import REDACTED, install_log_redaction
 from signoff.entrypoints.web.server import WEB_LOGS, WebServer
 from tests.people import OWEN
-from tests.web.conftest import csrf_of, last_sign_in_url
+from tests.support.web import csrf_of, last_sign_in_url
 
 # Where uvicorn logs (its own loggers do not propagate to the root), where we and the HTTP client do.
 LOGGERS = ("", "uvicorn", "uvicorn.access", "uvicorn.error")

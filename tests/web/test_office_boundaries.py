@@ -29,10 +29,9 @@ from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.signoff_read import section_detail
 from signoff.settings import PROJECT_ROOT, Settings
-from tests.integration.test_lifecycle import REFERENCE, approve, draft
 from tests.people import DANIEL, HANNAH, JOHN, OWEN, RACHEL
-from tests.web.conftest import TestClient, csrf_of, sign_in
-from tests.web.test_api import csrf
+from tests.support.story import REFERENCE, approve, draft
+from tests.support.web import TestClient, csrf, csrf_of, sign_in
 
 # Merseyside: another office of the same region, and its force.
 GRACE = "grace.mccarthy@merseyside-pcc.example.org"  # Merseyside's PCC administrator

@@ -16,9 +16,9 @@ from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
 from signoff.service.queries.signoff_read import section_detail
 from signoff.settings import PROJECT_ROOT
-from tests.integration.test_lifecycle import approve, draft
 from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL, SARAH
-from tests.web.conftest import TestClient, csrf_of, sign_in
+from tests.support.story import approve, draft
+from tests.support.web import TestClient, csrf_of, sign_in, start_form_fields
 
 
 def to_force_stage(app: Application, signoff_id: int) -> None:
@@ -233,25 +233,6 @@ def test_the_sign_off_page_has_its_timeline_holders_and_audit_trail(
     assert "Priya Mistry" in page  # holds the force's drafting
     assert "signoff started" in page
     assert "section approved" in page
-
-
-def start_form_fields(**overrides: str | list[str]) -> dict[str, str | list[str]]:
-    fields: dict[str, str | list[str]] = {
-        "respond_for": ["cheshire-pcc"],
-        "title": "PEEL 2023: Cheshire",
-        "published": "2023-11-10",
-        "type": "peel",
-        "report_url": "https://hmicfrs.justiceinspectorates.gov.uk/peel-cheshire",
-        "forces_covered": ["cheshire-constabulary"],
-        "force_specific": "yes",
-        "force_quoted": "no",
-        "recommendations": ["local"],
-        "findings-0-ref": "AFI-1",
-        "findings-0-kind": "area_for_improvement",
-        "findings-0-text": "Improve call handling.",
-    }
-    fields.update(overrides)
-    return fields
 
 
 def test_the_office_starts_a_sign_off_from_the_form(client: TestClient, app: Application) -> None:

@@ -11,7 +11,7 @@ from signoff.bootstrap import Application, bootstrap
 from signoff.domain.errors import InvalidInput
 from signoff.entrypoints.web.app import create_web_app
 from signoff.settings import PROJECT_ROOT, Settings
-from tests.web.conftest import TestClient, csrf_of
+from tests.support.web import TestClient, csrf_of
 
 
 def test_every_response_carries_the_security_headers(client: TestClient) -> None:

@@ -19,7 +19,7 @@ from signoff.service.clock import FixedClock
 from signoff.service.handlers.load_directory import load_directory
 from signoff.settings import load_settings
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN
-from tests.web.conftest import TestClient, csrf_of, sign_in
+from tests.support.web import TestClient, csrf_of, sign_in
 
 COOKIE = "signoff_session"
 FIONA = "fiona.dixon@cumbria-pcc.example.org"  # Cumbria's administrator: another office

@@ -15,7 +15,7 @@ from signoff.service.clock import FixedClock
 from signoff.service.handlers.sign_in import use_sign_in_link
 from signoff.service.handlers.web_sessions import SessionPolicy
 from tests.people import DANIEL, OWEN
-from tests.web.conftest import TestClient, csrf_of, last_sign_in_url, sign_in
+from tests.support.web import TestClient, csrf_of, last_sign_in_url, sign_in
 
 BASE = "http://127.0.0.1:8000"
 SESSIONS = SessionPolicy(idle=timedelta(hours=1), lifetime=timedelta(hours=12))
