@@ -60,8 +60,6 @@ MOMENTS = {
     "revisions": ("created_at",),
     "approval_requests": (
         "due_at",
-        "remind_at",
-        "escalate_at",
         "created_at",
         "activated_at",
         "closed_at",

@@ -172,8 +172,6 @@ def _request_facts(section: Section) -> list[Any]:
             r.revision_hash,
             r.previously_approved_hash,
             r.due_at,
-            r.remind_at,
-            r.escalate_at,
             r.activated_at,
             r.closed_at,
             r.stalled_at,
@@ -404,7 +402,7 @@ class SignoffMachine(RuleBasedStateMachine):
         if key in self.section_keys():
             section = self.signoff.section(key)[1]
             holders = [r.approver_id for r in section.open_requests()]
-            others = [p for step in section.approval_steps for p in step["approver_ids"]]
+            others = [p for step in section.approval_steps for p in step.approver_ids]
             others += section.drafter_ids
             # Those who approved this round: giving them another place must be refused (one person,
             # one approval), which the invariants check.
@@ -558,7 +556,7 @@ class SignoffMachine(RuleBasedStateMachine):
                         for r in section.current_requests()
                         if r.step == step and r.state is RequestState.APPROVED
                     }
-                    require = rule_["require"]
+                    require = rule_.require
                     if isinstance(require, int):
                         assert len(approvers) >= require, (
                             f"{section.key} step {step + 1} needs {require} approvals but "
@@ -598,11 +596,9 @@ class SignoffMachine(RuleBasedStateMachine):
                 )
             for section in stage.sections:
                 for request in section.open_requests():
-                    assert (request.due_at, request.remind_at, request.escalate_at) == (
-                        stage.due_at,
-                        stage.remind_at,
-                        stage.escalate_at,
-                    ), f"an open request on {section.key} is not due when its stage is"
+                    assert request.due_at == stage.due_at, (
+                        f"an open request on {section.key} is not due when its stage is"
+                    )
 
     @invariant()
     def only_the_open_stage_has_work_in_hand(self) -> None:

@@ -177,8 +177,6 @@ def test_a_row_added_by_hand_is_named() -> None:
             revision_hash=summary.requests[-1].revision_hash,
             previously_approved_hash=None,
             due_at=at(24 * 20),
-            remind_at=at(24 * 19),
-            escalate_at=at(24 * 21),
             created_at=at(24 * 11),
         )
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from signoff.adapters.orm import approval_requests, people, sections, signoffs, stages
 from signoff.adapters.tasks import DRAFTING
+from signoff.domain.attention_rule import AttentionFlag
 from signoff.domain.transitions import RequestState, SignoffState, StageState
 from signoff.service.ports import AttentionRow, OnTimeRow
 from signoff.service.queries.attention import AttentionFilter, Thresholds
@@ -29,10 +30,11 @@ class SqlAttentionRepository:
         holdings = _holdings(office).subquery("holdings")
         h = holdings.c
         flag_tests: dict[str, ColumnElement[bool]] = {
-            "overdue": h.due_at <= thresholds.now,
-            "due_soon": and_(h.due_at > thresholds.now, h.due_at < thresholds.due_soon_before),
-            "idle": h.since < thresholds.idle_before,
-            "at_risk": h.publish_by <= thresholds.at_risk_on_or_before,
+            # The attention rule's flags (domain/attention_rule.py), as SQL over the same limits.
+            AttentionFlag.OVERDUE: h.due_at <= thresholds.now,
+            AttentionFlag.DUE_SOON: and_(h.due_at > thresholds.now, h.due_at < thresholds.due_soon_before),
+            AttentionFlag.IDLE: h.since < thresholds.idle_before,
+            AttentionFlag.AT_RISK: h.publish_by <= thresholds.at_risk_on_or_before,
         }
         conditions: list[ColumnElement[bool]] = [
             flag_tests[filters.flag] if filters.flag else or_(*flag_tests.values())

@@ -1,4 +1,5 @@
-"""Column types that give the domain back exactly what it stored: aware UTC times and its own enums."""
+"""Column types that give the domain back exactly what it stored: aware UTC times, its own enums, and its
+approval steps."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, String
+from sqlalchemy import JSON, DateTime, Dialect, String
 from sqlalchemy.types import TypeDecorator
+
+from signoff.domain.approval import ApprovalStep
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -45,3 +48,16 @@ class EnumText(TypeDecorator[StrEnum]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
         return None if value is None else self.enum_class(value)
+
+
+class ApprovalStepsJSON(TypeDecorator[list[ApprovalStep]]):
+    """A section's approval steps, stored as the JSON list of objects it always was."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: list[ApprovalStep] | None, dialect: Dialect) -> list[Any] | None:
+        return None if value is None else [step.to_json() for step in value]
+
+    def process_result_value(self, value: list[Any] | None, dialect: Dialect) -> list[ApprovalStep] | None:
+        return None if value is None else [ApprovalStep.from_json(step) for step in value]

@@ -22,21 +22,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry, relationship
 
-from signoff.adapters.column_types import EnumText, UTCDateTime
+from signoff.adapters.column_types import ApprovalStepsJSON, EnumText, UTCDateTime
 from signoff.domain.audit import AuditEvent
-from signoff.domain.model import (
-    ApprovalRequest,
-    Decision,
-    Delegation,
-    Outcome,
-    Revision,
-    Section,
-    SignOff,
-    Stage,
-)
+from signoff.domain.entities import ApprovalRequest, Decision, Delegation, Outcome, Revision, Section, Stage
 from signoff.domain.outbox import OutgoingEmail
 from signoff.domain.publication import Publication
+from signoff.domain.signoff import SignOff
 from signoff.domain.transitions import OutboxState, RequestState, SectionState, SignoffState, StageState
+from signoff.domain.vocabulary import StageKind
 
 # Named constraints, so that migrations on SQLite and PostgreSQL name them alike.
 metadata = MetaData(
@@ -105,7 +98,7 @@ stages = Table(
     Column("key", String(64), nullable=False),
     Column("title", String(200), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("kind", String(32), nullable=False),
+    Column("kind", EnumText(StageKind), nullable=False),
     Column("state", EnumText(StageState), nullable=False),
     Column("due_on", Date, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
@@ -129,7 +122,7 @@ sections = Table(
     Column("finding_ref", String(40)),
     Column("state", EnumText(SectionState), nullable=False),
     Column("drafter_ids", JSON, nullable=False),
-    Column("approval_steps", JSON, nullable=False),
+    Column("approval_steps", ApprovalStepsJSON, nullable=False),
     Column("approve_after_others", Boolean, nullable=False),
     Column("awaiting_others", Boolean, nullable=False),
     Column("round", Integer, nullable=False),
@@ -163,8 +156,6 @@ approval_requests = Table(
     Column("revision_hash", String(64), nullable=False),
     Column("previously_approved_hash", String(64)),
     Column("due_at", UTCDateTime, nullable=False),
-    Column("remind_at", UTCDateTime, nullable=False),
-    Column("escalate_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("activated_at", UTCDateTime),
     Column("closed_at", UTCDateTime),

@@ -24,8 +24,9 @@ from signoff.domain.textdiff import content_hash
 
 if TYPE_CHECKING:
     from signoff.domain.audit import AuditEvent
-    from signoff.domain.model import ApprovalRequest, Decision, Revision, Section, SignOff
+    from signoff.domain.entities import ApprovalRequest, Decision, Revision, Section
     from signoff.domain.publication import Publication
+    from signoff.domain.signoff import SignOff
 
 BINDINGS = "bound"
 BINDING_VERSION = "signoff-row-v1"
@@ -119,8 +120,6 @@ def request_row(section_key: str, request: ApprovalRequest, occurrence: int) -> 
             "revision_hash": request.revision_hash,
             "previously_approved_hash": request.previously_approved_hash,
             "due_at": _moment(request.due_at),
-            "remind_at": _moment(request.remind_at),
-            "escalate_at": _moment(request.escalate_at),
             "created_at": _moment(request.created_at),
             "activated_at": _moment(request.activated_at),
             "closed_at": _moment(request.closed_at),

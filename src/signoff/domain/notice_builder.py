@@ -383,7 +383,7 @@ class NoticeBuilder:
         for stage in signoff.ordered_stages():
             for section in stage.ordered_sections():
                 ids.extend(section.drafter_ids)
-                ids.extend(p for step in section.approval_steps for p in step["approver_ids"])
+                ids.extend(p for step in section.approval_steps for p in step.approver_ids)
                 ids.extend(r.approver_id for r in section.requests)
         return self._people(ids)
 

@@ -7,7 +7,7 @@ state diagram is generated from these tables, and a test asserts each table whol
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from signoff.domain.errors import InvalidTransition
 
@@ -94,6 +94,14 @@ class OutboxEvent(StrEnum):
     REQUEUE = "requeue"
 
 
+# Where each machine starts, declared here only: objects are created in this state (their constructors
+# read these), never assigned one later.
+SIGNOFF_INITIAL: Final[SignoffState] = SignoffState.ACTIVE
+STAGE_INITIAL: Final[StageState] = StageState.PENDING
+SECTION_INITIAL: Final[SectionState] = SectionState.PENDING
+REQUEST_INITIAL: Final[RequestState] = RequestState.WAITING
+OUTBOX_INITIAL: Final[OutboxState] = OutboxState.QUEUED
+
 SIGNOFF_TRANSITIONS: dict[tuple[SignoffState, SignoffEvent], SignoffState] = {
     (SignoffState.ACTIVE, SignoffEvent.APPROVAL_STAGES_COMPLETE): SignoffState.READY_TO_PUBLISH,
     (SignoffState.READY_TO_PUBLISH, SignoffEvent.PUBLISH): SignoffState.PUBLISHED,
@@ -166,6 +174,14 @@ MACHINES: dict[str, dict[tuple[StrEnum, StrEnum], StrEnum]] = {
     "outgoing email": OUTBOX_TRANSITIONS,  # type: ignore[dict-item]
 }
 
+INITIAL_STATES: dict[str, StrEnum] = {
+    "sign-off": SIGNOFF_INITIAL,
+    "stage": STAGE_INITIAL,
+    "section": SECTION_INITIAL,
+    "approval request": REQUEST_INITIAL,
+    "outgoing email": OUTBOX_INITIAL,
+}
+
 
 S = TypeVar("S", bound=StrEnum)
 E = TypeVar("E", bound=StrEnum)
@@ -179,16 +195,6 @@ def fire(table: dict[tuple[S, E], S], machine: str, current: S, event: E) -> S:
         raise InvalidTransition(
             f"a {machine} that is {current.value.replace('_', ' ')} cannot {event.value.replace('_', ' ')}"
         ) from None
-
-
-# Where each machine starts: objects are created in this state, never assigned one later.
-INITIAL_STATES: dict[str, StrEnum] = {
-    "sign-off": SignoffState.ACTIVE,
-    "stage": StageState.PENDING,
-    "section": SectionState.PENDING,
-    "approval request": RequestState.WAITING,
-    "outgoing email": OutboxState.QUEUED,
-}
 
 
 def mermaid_diagram(machine: str) -> str:

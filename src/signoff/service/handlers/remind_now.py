@@ -6,6 +6,7 @@ from signoff.domain.access import Action, allowed, signoff_target
 from signoff.domain.errors import NotFound, NotPermitted
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import NoticeEvent
+from signoff.domain.vocabulary import AuditAction
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import queue
 
@@ -39,6 +40,6 @@ def remind_now(
             if n.recipient.email == holder.email
         ]
         queued = queue(uow, notices, deps.renderer, now)
-        signoff.record(now, "reminder_sent", section_key, actor_id=admin.id, holder_id=holder.id)
+        signoff.record(now, AuditAction.REMINDER_SENT, section_key, actor_id=admin.id, holder_id=holder.id)
         uow.commit()
         return queued

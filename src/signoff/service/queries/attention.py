@@ -8,14 +8,13 @@ the database compares plain timestamps and dates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from signoff.domain.access import Action, Target, require
+from signoff.domain.attention_rule import AttentionLimits, attention_flags, attention_limits
 from signoff.domain.deadlines import WorkingCalendar
 from signoff.domain.directory import Participant
 from signoff.domain.inspection import Key
@@ -31,6 +30,8 @@ FLAG_LABELS: dict[str, str] = {
     "idle": "Idle",
     "at_risk": "Statutory deadline at risk",
 }
+# The attention rule's limits, under the name the page's SQL reader knows them by.
+Thresholds = AttentionLimits
 
 
 class AttentionFilter(BaseModel):
@@ -44,14 +45,6 @@ class AttentionFilter(BaseModel):
     descending: bool = False
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=50, ge=1, le=200)
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    now: datetime
-    due_soon_before: datetime
-    idle_before: datetime
-    at_risk_on_or_before: date
 
 
 class AttentionItem(BaseModel):
@@ -102,39 +95,11 @@ def admin_of(email: str, deps: Dependencies) -> Participant:
 
 
 def thresholds(now: datetime, calendar: WorkingCalendar, zone: str, due_soon: int, idle: int) -> Thresholds:
-    tz = ZoneInfo(zone)
-    today = now.astimezone(tz).date()
-    # The last day still "due soon": working days after today up to it are at most `due_soon`.
-    soon = today
-    while calendar.working_days_between(today, soon + timedelta(days=1)) <= due_soon:
-        soon += timedelta(days=1)
-    # The last day of activity that counts as idle: at least `idle` working days since it.
-    quiet = today
-    while calendar.working_days_between(quiet, today) < idle:
-        quiet -= timedelta(days=1)
-
-    def midnight_after(day: date) -> datetime:
-        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-
-    return Thresholds(
-        now=now,
-        due_soon_before=midnight_after(soon),
-        idle_before=midnight_after(quiet),
-        at_risk_on_or_before=soon,
-    )
+    return attention_limits(now, calendar, zone, due_soon, idle)
 
 
 def flags_of(row: AttentionRow, limits: Thresholds) -> list[str]:
-    found: list[str] = []
-    if row.due_at <= limits.now:
-        found.append("overdue")
-    elif row.due_at < limits.due_soon_before:
-        found.append("due_soon")
-    if row.since is not None and row.since < limits.idle_before:
-        found.append("idle")
-    if row.publish_by <= limits.at_risk_on_or_before:
-        found.append("at_risk")
-    return found
+    return [flag.value for flag in attention_flags(row.due_at, row.since, row.publish_by, limits)]
 
 
 def attention(

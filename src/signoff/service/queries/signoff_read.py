@@ -20,6 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from signoff.domain.access import Action, allowed, signoff_target, stands_in_for
+from signoff.domain.approval import ApprovalStep, describe_quorum
 from signoff.domain.audit_binding import BINDINGS
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.errors import NotFound, NotPermitted
@@ -633,17 +634,8 @@ def _summary(signoff: SignOff) -> SignoffSummary:
     )
 
 
-def _step_text(step: dict[str, object], roster: Roster, after_others: bool) -> str:
-    people = [roster.by_id(p).name for p in step["approver_ids"]]  # type: ignore[attr-defined]
-    require = step["require"]
-    if len(people) == 1:
-        rule = people[0]
-    elif require == "all":
-        rule = "all of " + ", ".join(people)
-    elif require == "any":
-        rule = "any one of " + ", ".join(people)
-    else:
-        rule = f"{require} of " + ", ".join(people)
+def _step_text(step: ApprovalStep, roster: Roster, after_others: bool) -> str:
+    rule = describe_quorum(step.require, [roster.by_id(p).name for p in step.approver_ids])
     return rule + (" (once the other sections are approved)" if after_others else "")
 
 

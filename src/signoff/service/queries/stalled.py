@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from signoff.domain.deadlines import local_day
+from signoff.domain.attention_rule import AttentionFlag, attention_flags, attention_limits
 from signoff.domain.transitions import SignoffState
 from signoff.service.dependencies import Dependencies
 
@@ -27,11 +27,26 @@ class StalledItem(BaseModel):
     flags: list[str]
 
 
+# The words this list has always shown for the attention rule's flags.
+LABELS: dict[AttentionFlag, str] = {
+    AttentionFlag.OVERDUE: "overdue",
+    AttentionFlag.DUE_SOON: "due soon",
+    AttentionFlag.IDLE: "idle",
+    AttentionFlag.AT_RISK: "statutory deadline at risk",
+}
+
+
 def stalled(deps: Dependencies, *, include_on_track: bool = False) -> list[StalledItem]:
     now = deps.clock.now()
     pipeline = deps.load_pipeline()
     monitoring = pipeline.monitoring
-    today = local_day(now, pipeline.working_hours)
+    limits = attention_limits(
+        now,
+        deps.calendar,
+        pipeline.working_hours.timezone,
+        monitoring.due_soon_working_days,
+        monitoring.idle_after_working_days,
+    )
     items: list[StalledItem] = []
     with deps.new_unit_of_work() as uow:
         roster = uow.directory.roster()
@@ -41,27 +56,10 @@ def stalled(deps: Dependencies, *, include_on_track: bool = False) -> list[Stall
             for signoff in page:
                 assert signoff.id is not None  # noqa: S101 - read from the database
                 for holding in signoff.holdings():
-                    flags: list[str] = []
-                    due_day = local_day(holding.due_at, pipeline.working_hours)
-                    if holding.due_at <= now:
-                        flags.append("overdue")
-                    elif (
-                        deps.calendar.working_days_between(today, due_day) <= monitoring.due_soon_working_days
-                    ):
-                        flags.append("due soon")
-                    if (
-                        holding.since is not None
-                        and deps.calendar.working_days_between(
-                            local_day(holding.since, pipeline.working_hours), today
-                        )
-                        >= monitoring.idle_after_working_days
-                    ):
-                        flags.append("idle")
-                    if (
-                        deps.calendar.working_days_between(today, signoff.publish_by)
-                        <= monitoring.due_soon_working_days
-                    ):
-                        flags.append("statutory deadline at risk")
+                    flags = [
+                        LABELS[flag]
+                        for flag in attention_flags(holding.due_at, holding.since, signoff.publish_by, limits)
+                    ]
                     if not flags and not include_on_track:
                         continue
                     person = roster.by_id(holding.person_id)
@@ -74,7 +72,7 @@ def stalled(deps: Dependencies, *, include_on_track: bool = False) -> list[Stall
                             section=holding.section.key,
                             holder=roster.describe(holding.person_id),
                             holder_organisation=person.organisation,
-                            waiting_to=holding.kind,
+                            waiting_to=holding.kind.value,
                             due_at=holding.due_at,
                             statutory_last_day=signoff.statutory_last_day,
                             flags=flags,

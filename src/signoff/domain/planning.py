@@ -1,0 +1,258 @@
+"""A new sign-off's plan: its stages from the pipeline, their due moments, and each section's people;
+and a stage's due day moved later.
+
+Pure: the directory is given as a roster, the calendar and the statutory deadline as values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from signoff.domain.access import STRATEGIC_LEAD_ROLE
+from signoff.domain.approval import ApprovalStep
+from signoff.domain.audit_binding import mark_changed
+from signoff.domain.deadlines import (
+    StatutoryDeadline,
+    WorkingCalendar,
+    format_day,
+    plan_stage_dates,
+    stage_moments,
+)
+from signoff.domain.directory import Participant, Roster
+from signoff.domain.entities import Section, Stage
+from signoff.domain.errors import InvalidInput, InvalidTransition
+from signoff.domain.inspection import Finding, Inspection
+from signoff.domain.pipeline import Pipeline, SectionSpec, Selector
+from signoff.domain.transitions import StageState
+from signoff.domain.vocabulary import AuditAction, StageKind
+
+if TYPE_CHECKING:
+    from signoff.domain.signoff import SignOff
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Whom a new sign-off may name: people of its office and its force, nobody else."""
+
+    pcc: str
+    force: str
+    roster: Roster
+    responding_forces: frozenset[str]
+
+
+def plan_stages(
+    pipeline: Pipeline,
+    inspection: Inspection,
+    intake: Intake,
+    calendar: WorkingCalendar,
+    deadline: StatutoryDeadline,
+    start_day: date,
+) -> list[Stage]:
+    """Every stage of the pipeline, due on its planned day, with its sections and their people."""
+    hours = pipeline.working_hours
+    dates = plan_stage_dates(pipeline, max(start_day, inspection.published), deadline, calendar)
+    stages: list[Stage] = []
+    for position, (spec, planned) in enumerate(zip(pipeline.stages, dates, strict=True)):
+        sections = _plan_sections(spec.sections, inspection, intake)
+        moments = stage_moments(
+            planned.due_on,
+            spec.remind_before_working_days,
+            spec.escalate_after_working_days,
+            calendar,
+            hours,
+        )
+        stages.append(
+            Stage(
+                key=spec.key,
+                title=spec.title,
+                position=position,
+                kind=StageKind(spec.kind),
+                due_on=planned.due_on,
+                due_at=moments.due_at,
+                remind_at=moments.remind_at,
+                escalate_at=moments.escalate_at,
+                remind_before_working_days=spec.remind_before_working_days,
+                escalate_after_working_days=spec.escalate_after_working_days,
+                sections=sections,
+            )
+        )
+    return stages
+
+
+def extend_stage(
+    signoff: SignOff,
+    stage: Stage,
+    new_due_on: date,
+    admin_id: int,
+    calendar: WorkingCalendar,
+    now: datetime,
+    allow_past_statutory: bool,
+) -> Stage:
+    """Move an internal due date later, with the open requests' due moment. The statutory day never moves."""
+    if stage.state not in (StageState.PENDING, StageState.OPEN):
+        raise InvalidTransition(
+            f"stage {stage.key!r} is {stage.state.value}; only a pending or open stage can be extended"
+        )
+    if new_due_on <= stage.due_on:
+        raise InvalidInput(
+            f"the new due date {format_day(new_due_on)} is not later than the current one, {format_day(stage.due_on)}"
+        )
+    if not calendar.is_working_day(new_due_on):
+        raise InvalidInput(f"{format_day(new_due_on)} is not a working day in England and Wales")
+    if new_due_on > signoff.statutory_last_day and not allow_past_statutory:
+        raise InvalidInput(
+            f"{format_day(new_due_on)} is after the statutory last day, {format_day(signoff.statutory_last_day)}; "
+            "the statutory date cannot be extended (confirm explicitly to plan a late stage)"
+        )
+    previous = stage.due_on
+    moments = stage_moments(
+        new_due_on,
+        stage.remind_before_working_days,
+        stage.escalate_after_working_days,
+        calendar,
+        signoff.hours,
+    )
+    stage.due_on = new_due_on
+    stage.due_at, stage.remind_at, stage.escalate_at = (
+        moments.due_at,
+        moments.remind_at,
+        moments.escalate_at,
+    )
+    for section in stage.sections:
+        for request in section.open_requests():
+            request.due_at = stage.due_at
+            mark_changed(request)
+    signoff.record(
+        now,
+        AuditAction.DUE_DATE_EXTENDED,
+        stage.key,
+        actor_id=admin_id,
+        previous=previous.isoformat(),
+        new=new_due_on.isoformat(),
+        past_statutory=new_due_on > signoff.statutory_last_day,
+    )
+    return stage
+
+
+def _finding_lead(finding: Finding, intake: Intake) -> Participant | None:
+    """The finding's allocated lead, if theirs to approve for this sign-off's force.
+
+    A lead must be an active strategic lead of a force answering the report. For this force's sign-off
+    that is them; another responding force's lead (a regional report) leaves this force to its own
+    leads. Anyone else is refused: naming someone as lead must not let them approve a force's response.
+    """
+    assert finding.lead is not None  # noqa: S101 - the caller checked
+    roster = intake.roster
+    lead = roster.find_email(finding.lead)
+    if lead is None or not lead.active:
+        raise InvalidInput(f"finding {finding.ref}: lead {finding.lead} is not in the directory")
+    if STRATEGIC_LEAD_ROLE not in lead.roles or lead.organisation not in intake.responding_forces:
+        raise InvalidInput(
+            f"finding {finding.ref}: lead {lead.email} is not a strategic lead of "
+            f"{roster.organisation_name(intake.force)}, the force this finding is addressed to "
+            f"(they are of {roster.organisation_name(lead.organisation)}"
+            + ("" if STRATEGIC_LEAD_ROLE in lead.roles else f" and do not hold role {STRATEGIC_LEAD_ROLE!r}")
+            + ")"
+        )
+    return lead if lead.organisation == intake.force else None
+
+
+def _section_key_for(finding: Finding) -> str:
+    return "finding-" + re.sub(r"[^a-z0-9]+", "-", finding.ref.lower()).strip("-")
+
+
+def _plan_sections(specs: Sequence[SectionSpec], inspection: Inspection, intake: Intake) -> list[Section]:
+    sections: list[Section] = []
+    for spec in specs:
+        if spec.per_finding is None:
+            # SectionSpec requires both of a fixed section.
+            assert spec.key is not None  # noqa: S101
+            assert spec.title is not None  # noqa: S101
+            sections.append(_section(spec, spec.key, spec.title, None, len(sections), intake))
+            continue
+        for finding in inspection.findings:
+            if finding.kind in spec.per_finding:
+                title = f"{finding.kind.label} {finding.ref}"
+                sections.append(
+                    _section(spec, _section_key_for(finding), title, finding, len(sections), intake)
+                )
+    keys = [s.key for s in sections]
+    clashes = sorted({k for k in keys if keys.count(k) > 1})
+    if clashes:
+        raise InvalidInput(
+            f"findings give clashing section keys: {', '.join(clashes)}; make their refs distinct"
+        )
+    return sections
+
+
+def _section(
+    spec: SectionSpec,
+    key: str,
+    title: str,
+    finding: Finding | None,
+    position: int,
+    intake: Intake,
+) -> Section:
+    where = f"section {key!r}"
+    drafters = _resolve(spec.drafter, where + " drafter", finding, intake)
+    steps: list[ApprovalStep] = []
+    for number, selectors in enumerate(spec.approval.steps(), start=1):
+        people: list[int] = []
+        for selector in selectors:
+            for person in _resolve(selector, where + " approver", finding, intake):
+                if person not in people:
+                    people.append(person)
+        require = spec.approval.require
+        if isinstance(require, int) and require > len(people):
+            raise InvalidInput(
+                f"{where} step {number} needs {require} approvals but only {len(people)} people can give one"
+            )
+        steps.append(ApprovalStep.planned(require, people))
+    return Section(
+        key=key,
+        title=title,
+        position=position,
+        finding_ref=finding.ref if finding else None,
+        drafter_ids=drafters,
+        approval_steps=steps,
+        approve_after_others=spec.approve_after_others,
+    )
+
+
+def _resolve(selector: Selector, where: str, finding: Finding | None, intake: Intake) -> list[int]:
+    pcc, force, roster = intake.pcc, intake.force, intake.roster
+    if selector.person:
+        person = roster.find_email(selector.person)
+        if person is None or not person.active:
+            raise InvalidInput(f"{where}: unknown or inactive person {selector.person}")
+        if person.organisation not in (pcc, force):
+            raise InvalidInput(
+                f"{where}: {person.email} is of {roster.organisation_name(person.organisation)}, "
+                f"neither {roster.organisation_name(pcc)} nor {roster.organisation_name(force)}"
+            )
+        return [person.id]
+    if selector.finding_lead:
+        if finding is None:
+            raise InvalidInput(f"{where}: finding_lead is only for sections made per finding")
+        if finding.lead:
+            lead = _finding_lead(finding, intake)
+            if lead is not None:
+                return [lead.id]
+        # No lead allocated yet (or allocated by another responding force, in a regional report):
+        # any strategic lead of this force may act until one is.
+        holders = roster.holders(STRATEGIC_LEAD_ROLE, force)
+        if not holders:
+            raise InvalidInput(
+                f"finding {finding.ref} names no lead and nobody holds role {STRATEGIC_LEAD_ROLE!r} at {force}"
+            )
+        return [p.id for p in holders]
+    assert selector.role is not None  # noqa: S101 - Selector requires exactly one kind
+    organisation = pcc if selector.of == "pcc" else force
+    holders = roster.holders(selector.role, organisation)
+    if not holders:
+        raise InvalidInput(f"{where}: nobody holds role {selector.role!r} at {organisation}")
+    return [p.id for p in holders]
