@@ -21,6 +21,11 @@ from signoff.entrypoints.web.log_redaction import install_log_redaction, redact
 from signoff.service.log_context import current_signoff_id
 from signoff.settings import LogSettings
 
+# Our own loggers, at SIGNOFF_LOG_LEVEL. Other libraries' (aiosmtpd's line per connection, httpx's per
+# request, alembic's) log warnings and worse: their INFO would drown ours. Prefect sets its own loggers'
+# level from PREFECT_LOGGING_LEVEL.
+OUR_LOGGERS = ("signoff", "flows")
+
 # What every LogRecord has: the rest of a record's attributes are fields a caller passed in `extra`
 # (Prefect's run logger adds the flow run's name, say), written beside the message.
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
@@ -117,8 +122,8 @@ class SignoffLogHandler(logging.Handler):
 def configure_logging(
     settings: LogSettings, *, quiet: bool = False, stream: TextIO | None = None
 ) -> logging.Handler:
-    """Send every record at the configured level or above, from any logger that propagates to the root
-    (ours, Prefect's, SQLAlchemy's), to standard error (or `stream`) in the configured format.
+    """Send every record that reaches the root logger (ours at the configured level, others' warnings,
+    Prefect's) to standard error (or `stream`) in the configured format.
 
     `quiet` is for a command that reports what it did in its own output: it logs warnings and worse
     only, unless SIGNOFF_LOG_LEVEL was set. Calling it again replaces the handler it installed; handlers
@@ -135,5 +140,7 @@ def configure_logging(
     level = logging.getLevelNamesMapping()[settings.log_level]
     if quiet and "log_level" not in settings.model_fields_set:
         level = max(level, logging.WARNING)
-    root.setLevel(level)
+    root.setLevel(max(level, logging.WARNING))
+    for name in OUR_LOGGERS:
+        logging.getLogger(name).setLevel(level)
     return handler

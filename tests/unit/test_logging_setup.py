@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from signoff.domain.errors import InvalidInput
-from signoff.logging_setup import configure_logging
+from signoff.logging_setup import OUR_LOGGERS, configure_logging
 from signoff.service.log_context import about_signoff
 from signoff.settings import LogSettings, load_log_settings, load_settings
 from tests.people import OWEN, RACHEL
@@ -29,13 +29,15 @@ SECTION_TEXT = "The NWROCU was inspected."
 
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
-    """Each test configures the process's logging: put back the root logger and record factory after."""
+    """Each test configures the process's logging: put back the loggers and the record factory after."""
     root = logging.getLogger()
-    level, handlers, factory = root.level, list(root.handlers), logging.getLogRecordFactory()
+    handlers, factory = list(root.handlers), logging.getLogRecordFactory()
+    levels = {name: logging.getLogger(name).level for name in ("", *OUR_LOGGERS)}
     yield
     for handler in [h for h in root.handlers if h not in handlers]:
         root.removeHandler(handler)
-    root.setLevel(level)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
     logging.setLogRecordFactory(factory)
 
 
@@ -135,10 +137,20 @@ def test_the_level_setting_is_the_threshold_and_a_quiet_command_logs_warnings_on
     assert "written" in out.getvalue()
 
     configure_logging(LogSettings(), quiet=True)
-    assert logging.getLogger().level == logging.WARNING
+    assert logging.getLogger("signoff").level == logging.WARNING
     # Unless SIGNOFF_LOG_LEVEL asks for more.
     configure_logging(LogSettings(log_level="DEBUG"), quiet=True)
-    assert logging.getLogger().level == logging.DEBUG
+    assert logging.getLogger("signoff").level == logging.DEBUG
+
+
+def test_other_libraries_write_warnings_only_whatever_our_level() -> None:
+    out = configured("text", "DEBUG")
+    logging.getLogger("mail.log").info("Peer: ('127.0.0.1', 38614)")
+    logging.getLogger("httpx").warning("a warning")
+    logging.getLogger("flows.serving").debug("ours")
+    assert "Peer" not in out.getvalue()
+    assert "a warning" in out.getvalue()
+    assert "ours" in out.getvalue()
 
 
 def test_configuring_again_replaces_its_handler_and_leaves_others() -> None:
