@@ -33,6 +33,8 @@ from signoff.bootstrap import bootstrap
 from signoff.entrypoints.long_running import set_aside_startup_objects
 from signoff.entrypoints.mail_relay import MailRelay
 
+log = logging.getLogger(__name__)
+
 
 def serve_forever(
     *,
@@ -50,10 +52,7 @@ def serve_forever(
         os.environ["SIGNOFF_SMTP_HOST"] = "127.0.0.1"
         os.environ["SIGNOFF_SMTP_PORT"] = str(mail_sink_port)
         use_application(bootstrap())
-        print(
-            f"no SMTP server configured: emails go to the mail sink, kept in {app.settings.mail_dir}/",
-            flush=True,
-        )
+        log.info("no SMTP server configured: emails go to the mail sink, kept in %s/", app.settings.mail_dir)
     relay = MailRelay(application())
     relay.start()
     site = None
@@ -63,6 +62,8 @@ def serve_forever(
 
         site = WebServer(application(), web_host, web_port)
         site.start()
+        # The command's own output, not a log line: operators and scripts (the tests, the benchmarks) wait
+        # for it on standard output whatever the log format.
         print(f"web app on {site.url}", flush=True)
     set_aside_startup_objects()
     try:
@@ -98,8 +99,9 @@ def _serve_deployments(sweep_minutes: int, deliver_seconds: int) -> None:
 
 
 def _run_on_intervals(sweep_minutes: int, deliver_seconds: int) -> None:
-    # Flushed, as each of serve's lines is: written to a file or a journal, Python's output is buffered,
-    # and an operator (or a script waiting for "ready") would not see it until kilobytes more followed.
+    # The command's own output, as "web app on" is. Flushed: written to a file or a journal, Python's
+    # output is buffered, and an operator (or a script waiting for "ready") would not see it until
+    # kilobytes more followed.
     print(
         f"Prefect ephemeral mode: running the deadline sweep every {sweep_minutes} min and delivery every "
         f"{deliver_seconds} s from this process; ready",
@@ -125,6 +127,4 @@ def _survive(run: Callable[[], object]) -> None:
     try:
         run()
     except Exception:
-        logging.getLogger(__name__).exception(
-            "a scheduled flow run failed; it runs again at its next interval"
-        )
+        log.exception("a scheduled flow run failed; it runs again at its next interval")

@@ -14,6 +14,7 @@ from signoff.domain.inspection import Inspection
 from signoff.service.commands import PublishSignoff, StartSignoff
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.log_context import about_signoff
 
 
 @task(name="advance", task_run_name="advance sign-off {signoff_id}")
@@ -58,6 +59,11 @@ def advance_signoff_flow(signoff_id: int) -> list[str]:
     Idempotent: a second run finds nothing to do and sends nothing twice. A sign-off that does not
     exist fails the run with that message; a withdrawn one ends it saying so, changing nothing.
     """
+    with about_signoff(signoff_id):
+        return _advance(signoff_id)
+
+
+def _advance(signoff_id: int) -> list[str]:
     logger = get_run_logger()
     done = advance_task(signoff_id)
     report = deliver_task()  # first: the next person's email is what someone is waiting for
@@ -144,7 +150,7 @@ def publish_task(signoff_id: int, by: str, note: str) -> dict[str, Any]:
 def publish_signoff_flow(signoff_id: int, by: str, note: str = "") -> dict[str, Any]:
     """The publication stage: the response and its certificate written to a dated folder with a
     manifest, the publication recorded, then the published notice and the formal copies sent."""
-    with tags(f"signoff:{signoff_id}", "stage:publication"):
+    with tags(f"signoff:{signoff_id}", "stage:publication"), about_signoff(signoff_id):
         published = publish_task(signoff_id, by, note)
         delivered = deliver_task()
     return {**published, "sent": delivered["sent"]}
