@@ -1,6 +1,6 @@
 """The published response as data: what goes where in the document, built from a sign-off's approved texts.
 
-The layout follows the reference document (shared/reference/cheshire-pcc-response-nw-soc-2023.txt):
+The layout follows the reference document (examples/reference/cheshire-pcc-response-nw-soc-2023.txt):
 a header table about the inspection, then the parts named in config/publication.yaml in order (the
 report summary, the findings with the force's action on each, the constabulary response quoted and
 attributed, the Commissioner's response and signature). Pure: no files, no templates, no clock.
@@ -154,7 +154,7 @@ class PublicationConfig(_Strict):
 
 
 class SectionTexts(_Strict):
-    """Section texts by section key, as in a file of prepared texts (examples/*-texts.yaml)."""
+    """Section texts by section key, as in a file of prepared texts (examples/texts/*.yaml)."""
 
     sections: dict[SectionKey, Annotated[str, Field(min_length=1, max_length=100_000)]]
 

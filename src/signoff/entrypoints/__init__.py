@@ -1,1 +1,2 @@
-"""Entry points: the CLI now; the web app and JSON API later."""
+"""Entry points: the `signoff` command line (cli/), the web app and its JSON API (web/), and what the
+long-running processes share (the mail relay, settling in after start-up)."""
