@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench lint format clean lock
+.PHONY: demo test check bench lint format clean lock
 
 LOCK := requirements.lock
 
@@ -55,8 +55,20 @@ system-packages:
 	  { $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $$missing; }; \
 	fi
 
+# The fast loop, under a minute: lint, types (the in-memory fakes against the ports in service/ports.py too),
+# the domain's unit tests and every handler in memory (tests/handlers). No database, no browser, no Prefect.
+check: $(INSTALLED)
+	$(BIN)/ruff check src flows tests migrations bench
+	$(BIN)/ruff format --check src flows tests migrations bench
+	$(BIN)/mypy src flows tests/support tests/handlers
+	$(BIN)/pytest -q tests/unit tests/handlers
+
+# Everything, both databases, on two workers (each its own PostgreSQL database; a file's tests stay on one
+# worker). The fault tests restart PostgreSQL and kill processes, so they run after, on their own.
 test: lint system-packages
-	$(BIN)/pytest -v --durations=5
+	$(BIN)/mypy src flows tests/support tests/handlers
+	$(BIN)/pytest -v --durations=10 -n 2 --dist loadfile --ignore=tests/resilience/test_faults.py
+	$(BIN)/pytest -v --durations=5 tests/resilience/test_faults.py
 
 # Every benchmark, then the one report of them all: bench/results/REPORT.md.
 bench: $(INSTALLED)

@@ -3,6 +3,10 @@
 PostgreSQL: SIGNOFF_TEST_POSTGRES_URL names a scratch database (.ci/run makes one); without it the
 suite makes its own on the local server. Where no server answers, the PostgreSQL half skips with
 the reason, unless SIGNOFF_TEST_REQUIRE_POSTGRES is set (as in CI), when it fails.
+
+Under pytest-xdist (`make test` runs two workers) each worker has a database of its own: with
+SIGNOFF_TEST_POSTGRES_URL naming `signoff_ci`, worker gw0 makes and uses `signoff_ci_gw0` on the same
+server, and drops it at the end; without it, each worker makes its own scratch database as above.
 """
 
 from __future__ import annotations
@@ -11,9 +15,8 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -26,20 +29,25 @@ from signoff.bootstrap import Application, bootstrap
 from signoff.service.clock import FixedClock
 from signoff.service.handlers.load_directory import load_directory
 from signoff.settings import PROJECT_ROOT, Settings
+from tests.resilience.harness import REPORTED
+from tests.support.story import PUBLICATION_MORNING
 
 LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-# The reference report was published on Friday 10 November 2023; tests start that morning.
-PUBLICATION_MORNING = datetime(2023, 11, 10, 9, 30, tzinfo=ZoneInfo("Europe/London"))
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     given = os.environ.get("SIGNOFF_TEST_POSTGRES_URL")
     required = bool(os.environ.get("SIGNOFF_TEST_REQUIRE_POSTGRES"))
-    if given:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if given and not worker:
         url, made_here = given, False
+    elif given:
+        # Two workers truncating one database would wipe each other's rows mid-test.
+        name = f"{make_url(given).database}_{worker}"
+        url, made_here = _make_scratch_database(given, name, required), True
     else:
-        url, made_here = _make_scratch_database(required), True
+        url, made_here = _make_scratch_database(LOCAL_SERVER, None, required), True
     _wipe(url)
     upgrade_to_head(url)
     yield url
@@ -47,26 +55,34 @@ def postgres_url() -> Iterator[str]:
         _drop_database(url)
 
 
-def _make_scratch_database(required: bool) -> str:
-    name = f"signoff_test_{uuid.uuid4().hex[:10]}"
+def _make_scratch_database(server: str, name: str | None, required: bool) -> str:
+    """A new, empty database on the server of `server` (a URL of any database there); `name`, or a
+    random one. Fails the run when the server does not answer and SIGNOFF_TEST_REQUIRE_POSTGRES is set,
+    else skips the PostgreSQL half."""
+    name = name or f"signoff_test_{uuid.uuid4().hex[:10]}"
+    address = make_url(server)
     try:
-        engine = create_engine(LOCAL_SERVER, isolation_level="AUTOCOMMIT")
+        engine = create_engine(address.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         engine.dispose()
     except OperationalError as error:
-        reason = f"PostgreSQL is not reachable at 127.0.0.1:5432 ({type(error.orig).__name__})"
+        reason = (
+            f"PostgreSQL is not reachable at {address.host}:{address.port or 5432} "
+            f"({type(error.orig).__name__})"
+        )
         if required:
             pytest.fail(f"{reason}, and SIGNOFF_TEST_REQUIRE_POSTGRES is set")
         pytest.skip(reason)
-    return make_url(LOCAL_SERVER).set(database=name).render_as_string(hide_password=False)
+    return address.set(database=name).render_as_string(hide_password=False)
 
 
 def _drop_database(url: str) -> None:
-    name = make_url(url).database
-    engine = create_engine(LOCAL_SERVER, isolation_level="AUTOCOMMIT")
+    address = make_url(url)
+    engine = create_engine(address.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{address.database}" WITH (FORCE)'))
     engine.dispose()
 
 
@@ -116,3 +132,24 @@ def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Applic
     load_directory(application.load_directory_config(), application.deps.load_pipeline(), application.deps)
     yield application
     application.engine.dispose()
+
+
+# ----- what the resilience tests counted, printed at the end of the run (from every xdist worker) -----
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:  # an xdist worker: hand the lines to the controller, which prints them
+        output["resilience_reported"] = list(REPORTED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    REPORTED.extend(getattr(node, "workeroutput", {}).get("resilience_reported", []))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if REPORTED and not hasattr(terminalreporter.config, "workerinput"):
+        terminalreporter.section("resilience: what was counted")
+        for line in REPORTED:
+            terminalreporter.write_line(line)
