@@ -253,6 +253,10 @@ class PublicationStore(Protocol):
         """One file the folder's manifest lists, checked against its SHA-256; None when it lists none."""
         ...
 
+    def manifest_file(self, folder: Path, manifest_sha256: str) -> ListedFile | None:
+        """The folder's manifest itself, checked against the SHA-256 the database recorded; None if absent."""
+        ...
+
 
 @dataclass(frozen=True)
 class ListedFile:

@@ -44,22 +44,31 @@ def read_certificate(path: Path) -> CertificateClaims:
         raise InvalidInput(
             f"{path}: cannot be read as a certificate (give certificate.html or certificate.json): {error}"
         ) from None
+    return parse_certificate(
+        text, html=path.suffix.lower() in (".html", ".htm"), source=path.name, where=str(path)
+    )
+
+
+def parse_certificate(text: str, *, html: bool, source: str, where: str | None = None) -> CertificateClaims:
+    """A certificate from its text (an upload, say): `html` for certificate.html, else certificate.json.
+    Errors start with `where` (the file's path, or its name)."""
+    where = where or source
     visible: VisibleCertificate | None = None
-    if path.suffix.lower() in (".html", ".htm"):
+    if html:
         found = _EMBEDDED.search(text)
         if found is None:
-            raise InvalidInput(f"{path}: holds no signoff certificate data")
+            raise InvalidInput(f"{where}: holds no signoff certificate data")
         visible = _visible_facts(text)
         text = found.group(1)
     try:
         facts = CertificateFacts.model_validate(json.loads(text))
     except json.JSONDecodeError as error:
-        raise InvalidInput(f"{path}: is not valid JSON (line {error.lineno}: {error.msg})") from None
+        raise InvalidInput(f"{where}: is not valid JSON (line {error.lineno}: {error.msg})") from None
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput(f"{path}: {where}: {first['msg']}") from None
-    return CertificateClaims(source=path.name, facts=facts, visible=visible)
+        at = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{where}: {at}: {first['msg']}") from None
+    return CertificateClaims(source=source, facts=facts, visible=visible)
 
 
 def _visible_facts(html: str) -> VisibleCertificate:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from signoff.adapters.documents.publication_folder import (
+    MANIFEST,
     listed_files,
     remove_publication,
     sha256,
@@ -43,3 +44,11 @@ class FolderPublicationStore:
             media_type=media_type if isinstance(media_type, str) else None,
             intact=not isinstance(expected, str) or sha256(path.read_bytes()) == expected,
         )
+
+    def manifest_file(self, folder: Path, manifest_sha256: str) -> ListedFile | None:
+        path = folder / MANIFEST
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return ListedFile(path=path, media_type="application/json", intact=sha256(data) == manifest_sha256)

@@ -201,6 +201,8 @@ class SignoffPage(BaseModel):
     stages: list[StageLine]
     audit: list[AuditLine]
     publications: list[PublicationLine]
+    # Whether the access table lets this person publish (or correct) the office's response.
+    can_publish: bool = False
 
 
 class RevisionLine(BaseModel):
@@ -409,6 +411,7 @@ def signoff_page(signoff_id: int, email: str, deps: Dependencies) -> SignoffPage
             withdrawn_reason=signoff.withdrawn_reason,
             whole=whole,
             is_admin=allowed(person, Action.REASSIGN, signoff_target(signoff), roster),
+            can_publish=allowed(person, Action.PUBLISH, signoff_target(signoff), roster),
             stages=[
                 _stage_line(
                     stage,
