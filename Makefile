@@ -1,4 +1,5 @@
-# The two commands: `make demo` and `make test`. Both create .venv and install what they need.
+# The two commands: `make demo` and `make test`. Both create .venv and install what they need, at the
+# versions requirements.lock names (`make lock` refreshes it).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
