@@ -6,6 +6,7 @@ wires to memory, so a handler test runs in milliseconds and asserts on what was 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -41,6 +42,7 @@ from tests.support.fakes import FakeStore, FakeUnitOfWork
 from tests.support.story import PUBLICATION_MORNING
 
 CONFIG = PROJECT_ROOT / "config"
+MANIFEST = "manifest.json"
 BASE_URL = "http://127.0.0.1:8000"
 
 
@@ -136,21 +138,30 @@ class MemoryPublicationStore:
         self, folder_name: str, files: list[PublishedFile], facts: dict[str, Any]
     ) -> WrittenPublication:
         folder = Path("/published") / folder_name
-        self.folders[folder] = {f.name: f.data for f in files}
-        digest = hashlib.sha256(repr(sorted(facts.items())).encode()).hexdigest()
-        return WrittenPublication(folder=folder, manifest_sha256=digest)
+        listed = {f.name: hashlib.sha256(f.data).hexdigest() for f in files}
+        manifest = json.dumps({**facts, "files": listed}, sort_keys=True).encode()
+        self.folders[folder] = {**{f.name: f.data for f in files}, MANIFEST: manifest}
+        return WrittenPublication(folder=folder, manifest_sha256=hashlib.sha256(manifest).hexdigest())
 
     def remove(self, folder: Path) -> None:
         self.folders.pop(folder, None)
         self.removed.append(folder)
 
     def listed_files(self, folder: Path) -> dict[str, dict[str, Any]]:
-        return {name: {"bytes": len(data)} for name, data in self.folders.get(folder, {}).items()}
+        files = self.folders.get(folder, {})
+        return {name: {"bytes": len(data)} for name, data in files.items() if name != MANIFEST}
 
     def listed_file(self, folder: Path, name: str) -> ListedFile | None:
-        if name not in self.folders.get(folder, {}):
+        if name == MANIFEST or name not in self.folders.get(folder, {}):
             return None
         return ListedFile(path=folder / name, media_type=None, intact=True)
+
+    def manifest_file(self, folder: Path, manifest_sha256: str) -> ListedFile | None:
+        manifest = self.folders.get(folder, {}).get(MANIFEST)
+        if manifest is None:
+            return None
+        intact = hashlib.sha256(manifest).hexdigest() == manifest_sha256
+        return ListedFile(path=folder / MANIFEST, media_type="application/json", intact=intact)
 
 
 @dataclass(frozen=True)
