@@ -29,6 +29,7 @@ from signoff.domain.notifications import (
 )
 from signoff.domain.publication import Publication
 from signoff.domain.transitions import RequestState
+from signoff.domain.vocabulary import AuditAction, StageKind
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,9 @@ class NoticeBuilder:
         reasked = {
             (e.subject, e.details.get("approver_id"))
             for e in events
-            if e.action == "approval_invalidated"
+            if e.action == AuditAction.APPROVAL_INVALIDATED
             and any(
-                later.action == "approval_requested"
+                later.action == AuditAction.APPROVAL_REQUESTED
                 and later.subject == e.subject
                 and later.details.get("approver_id") == e.details.get("approver_id")
                 for later in events
@@ -68,7 +69,7 @@ class NoticeBuilder:
         }
         for event in events:
             asked_again = (event.subject, event.details.get("approver_id")) in reasked
-            if event.action == "approval_requested" and asked_again:
+            if event.action == AuditAction.APPROVAL_REQUESTED and asked_again:
                 continue  # the invalidation notice already asks them again, with what changed
             build = FROM_AUDIT.get(event.action)
             if build is not None:
@@ -161,7 +162,7 @@ class NoticeBuilder:
     def _stage_completed(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
         stage = signoff.stage(event.subject)
-        if stage.kind == "publication":
+        if stage.kind == StageKind.PUBLICATION:
             return []  # the publication notices say it, with the document (see for_publication)
         later = [s for s in signoff.ordered_stages() if s.position > stage.position]
         context = {
@@ -401,15 +402,16 @@ class NoticeBuilder:
 
 # Which audit action tells someone, and how; an action with no row tells nobody. An email caused by an
 # audit event is a row here, with the rest of the recipe in templates/README.md ("Adding an email").
+# Typed by str, as AuditEvent.action is: a StrEnum member is its string, so a stored action finds its row.
 FROM_AUDIT: dict[str, Callable[[NoticeBuilder, Happened], list[Notice]]] = {
-    "stage_opened": NoticeBuilder._drafting_assigned,
-    "approval_requested": NoticeBuilder._approval_requested,
-    "approval_invalidated": NoticeBuilder._approval_invalidated,
-    "changes_requested": NoticeBuilder._changes_requested,
-    "section_approved": NoticeBuilder._section_approved,
-    "stage_completed": NoticeBuilder._stage_completed,
-    "ready_to_publish": NoticeBuilder._ready_to_publish,
-    "signoff_withdrawn": NoticeBuilder._withdrawn,
+    AuditAction.STAGE_OPENED: NoticeBuilder._drafting_assigned,
+    AuditAction.APPROVAL_REQUESTED: NoticeBuilder._approval_requested,
+    AuditAction.APPROVAL_INVALIDATED: NoticeBuilder._approval_invalidated,
+    AuditAction.CHANGES_REQUESTED: NoticeBuilder._changes_requested,
+    AuditAction.SECTION_APPROVED: NoticeBuilder._section_approved,
+    AuditAction.STAGE_COMPLETED: NoticeBuilder._stage_completed,
+    AuditAction.READY_TO_PUBLISH: NoticeBuilder._ready_to_publish,
+    AuditAction.SIGNOFF_WITHDRAWN: NoticeBuilder._withdrawn,
 }
 
 
