@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -38,8 +37,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from figures import Figure, record
 from pydantic import BaseModel
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from signoff.adapters.config_files import load_model
 from signoff.adapters.database import upgrade_to_head
@@ -53,6 +51,10 @@ from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.settings import PROJECT_ROOT, Settings
+
+# The scratch database is made and dropped as the fault tests make theirs.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.prefect_server import scratch_postgres
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 SIGNOFF = str(Path(sys.executable).parent / "signoff")
@@ -70,26 +72,14 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 @contextmanager
 def scratch_databases(folder: Path) -> Iterator[list[tuple[str, str | None, str]]]:
     """[(name, url or None, note)]: a SQLite file, and a scratch PostgreSQL database (dropped after)."""
-    found: list[tuple[str, str | None, str]] = [
-        ("SQLite", f"sqlite:///{folder / 'bench.db'}", "WAL, one file")
-    ]
-    name = f"signoff_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        found.append(
-            ("PostgreSQL", make_url(SERVER).set(database=name).render_as_string(False), "local server")
-        )
-    except Exception as error:
-        found.append(("PostgreSQL", None, f"skipped: {type(error).__name__}"))
-    try:
-        yield found
-    finally:
-        if found[1][1] is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    sqlite_db: tuple[str, str | None, str] = ("SQLite", f"sqlite:///{folder / 'bench.db'}", "WAL, one file")
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_postgres("signoff_bench", SERVER))
+            postgres: tuple[str, str | None, str] = ("PostgreSQL", url, "local server")
+        except Exception as error:
+            postgres = ("PostgreSQL", None, f"skipped: {type(error).__name__}")
+        yield [sqlite_db, postgres]
 
 
 def application(url: str, folder: Path) -> Application:

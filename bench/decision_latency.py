@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +40,10 @@ from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.settings import PROJECT_ROOT, Settings
+
+# The Prefect server is started as the fault tests start theirs.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.prefect_server import start_prefect_server
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent
@@ -96,28 +99,6 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 120) -
             return
         time.sleep(0.2)
     raise SystemExit(f"timed out waiting for {what}")
-
-
-def start_prefect_server(root: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own venv's prefect
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env={**env, "PREFECT_HOME": str(root / "prefect-server")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    api = f"http://127.0.0.1:{port}/api"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{api}/health", timeout=1) as response:  # noqa: S310 - loopback
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    wait_until(healthy, "the Prefect server")
-    return server, api
 
 
 def signoff_serve(

@@ -11,11 +11,9 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,11 +23,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 
 from signoff.adapters.config_files import load_model
-from signoff.adapters.database import upgrade_to_head
-from signoff.adapters.mail_sink import free_port
 from signoff.adapters.orm import decisions, outbox, publications
 from signoff.bootstrap import Application, bootstrap
 from signoff.domain.errors import SignoffError
@@ -47,6 +42,9 @@ from signoff.service.queries.signoff_read import signoff_detail
 from signoff.settings import PROJECT_ROOT, Settings
 from tests.people import OWEN
 from tests.smtp_server import SmtpServer
+from tests.support.prefect_server import postgres_server_url
+from tests.support.prefect_server import scratch_postgres as shared_scratch_postgres
+from tests.support.prefect_server import start_prefect_server as shared_start_prefect_server
 
 BIN = Path(sys.executable).parent
 REFERENCE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
@@ -68,29 +66,9 @@ def report(line: str) -> None:
 # ----- a scratch PostgreSQL database -----
 
 
-def postgres_server_url() -> str:
-    """The server the suite uses (SIGNOFF_TEST_POSTGRES_URL's, or the local one)."""
-    given = os.environ.get("SIGNOFF_TEST_POSTGRES_URL")
-    return given or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-@contextmanager
-def scratch_postgres() -> Iterator[str]:
+def scratch_postgres() -> AbstractContextManager[str]:
     """A migrated database of its own on the suite's PostgreSQL server, dropped afterwards."""
-    server = make_url(postgres_server_url())
-    name = f"signoff_fault_{uuid.uuid4().hex[:10]}"
-    # No pool: a test may restart the server, and the drop must not use a connection from before.
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade_to_head(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return shared_scratch_postgres("signoff_fault")
 
 
 def postgres_cluster() -> str | None:
@@ -231,23 +209,13 @@ class Serve:
 def start_prefect_server(
     processes: Processes, port: int | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    port = port or free_port()
-    server = processes.start(
-        "prefect-server",
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        {**processes.env, "PREFECT_HOME": str(processes.root / "prefect-server")},
+    """A Prefect server among the processes (its log kept, killable with the rest)."""
+    return shared_start_prefect_server(
+        processes.root,
+        processes.env,
+        port=port,
+        launch=lambda args, env: processes.start("prefect-server", args, env),
     )
-    api = f"http://127.0.0.1:{port}/api"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{api}/health", timeout=1) as response:  # noqa: S310 - loopback
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    wait_until(healthy, "the Prefect server", 120)
-    return server, api
 
 
 def config_for_faults(root: Path) -> Path:
