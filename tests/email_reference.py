@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from signoff.adapters.email_rendering import DEADLINE_EVENTS, _calendar_entry, _render
+from signoff.adapters.email_rendering import DEADLINE_EVENTS, _calendar_cancel, _calendar_entry, _render
 from signoff.domain.notifications import Attachment, NoticeEvent
 
 
@@ -52,11 +52,20 @@ def reference_wire(
     ):
         message.make_mixed()
         message.add_attachment(
-            _calendar_entry(context, key, subject, now),
+            _calendar_entry(event, context, to, subject, now),
             maintype="text",
             subtype="calendar",
             filename="due-date.ics",
             params={"method": "PUBLISH"},
+        )
+    elif context.get("calendar_cancel"):
+        message.make_mixed()
+        message.add_attachment(
+            _calendar_cancel(context, to, subject, now),
+            maintype="text",
+            subtype="calendar",
+            filename="cancelled.ics",
+            params={"method": "CANCEL"},
         )
     for attachment in attachments:
         maintype, _, subtype = attachment.content_type.partition("/")

@@ -143,7 +143,10 @@ def render_email(
         and context.get("due_date")
         and (event is not NoticeEvent.APPROVAL_INVALIDATED or context.get("asked_again"))
     ):
-        files.append(_CALENDAR_HEADERS + _base64(_calendar_entry(context, key, subject, now)))
+        entry = _calendar_entry(event, context, to, subject, now)
+        files.append(_CALENDAR_HEADERS + _base64(entry))
+    elif context.get("calendar_cancel"):
+        files.append(_CANCEL_HEADERS + _base64(_calendar_cancel(context, to, subject, now)))
     files.extend(_attachment(a) for a in attachments)
     if files:
         return head + _multipart("mixed", [alternative, *files])
@@ -168,6 +171,15 @@ _CALENDAR_HEADERS = (
     b'Content-Type: text/calendar; method="PUBLISH"\r\n'
     b"MIME-Version: 1.0\r\n\r\n"
 )
+_CANCEL_HEADERS = (
+    b"Content-Transfer-Encoding: base64\r\n"
+    b'Content-Disposition: attachment; filename="cancelled.ics"\r\n'
+    b'Content-Type: text/calendar; method="CANCEL"\r\n'
+    b"MIME-Version: 1.0\r\n\r\n"
+)
+# SEQUENCE counts from here in seconds: a later email about the same item always carries a higher one,
+# with no counter to keep (RFC 5545 asks only that a revision's SEQUENCE be greater than the last).
+_SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def _header(name: str, value: str) -> bytes:
@@ -313,24 +325,70 @@ def _failing_place(error: BaseException, name: str) -> str:
     return name
 
 
-def _calendar_entry(context: dict[str, Any], key: str, subject: str, now: datetime) -> bytes:
-    # Imported here: only deadline emails need it, and every flow-run process would pay for it at start.
-    from icalendar import Calendar, Event
+def calendar_item(event: NoticeEvent, context: dict[str, Any]) -> tuple[str, str]:
+    """What a deadline email's calendar entry stands for: drafting a stage, or approving a section.
 
-    due = date.fromisoformat(str(context["due_date"]))
-    calendar = Calendar()
-    calendar.add("prodid", "-//signoff//PCC response sign-off//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    One entry per (sign-off, item, person), however many emails speak of it: a reminder or a request
+    asked again updates the entry in the person's calendar instead of adding a second one.
+    """
+    approving = event in (NoticeEvent.APPROVAL_REQUESTED, NoticeEvent.APPROVAL_INVALIDATED) or (
+        event is NoticeEvent.REMINDER and context.get("waiting_to") == "approve"
+    )
+    if approving:
+        return "approve", str(context["section_key"])
+    return "draft", str(context["stage_title"])
+
+
+def _calendar_uid(signoff_id: object, kind: str, item: str, to: str) -> str:
+    identity = f"{signoff_id}:{kind}:{item}:{to.strip().lower()}"
+    return f"{hashlib.sha256(identity.encode()).hexdigest()[:32]}@signoff"
+
+
+def _calendar_event(uid: str, due: date, summary: str, now: datetime) -> Any:
+    from icalendar import Event
+
     entry = Event()
-    entry.add("uid", f"{hashlib.sha256(key.encode()).hexdigest()[:32]}@signoff")
-    entry.add("summary", re.sub(r"\s+", " ", subject)[:200])
+    entry.add("uid", uid)
+    entry.add("sequence", int((now - _SEQUENCE_EPOCH).total_seconds()))
+    entry.add("summary", re.sub(r"\s+", " ", summary)[:200])
     entry.add("dtstart", due)
     entry.add("dtend", due + timedelta(days=1))  # an all-day entry ends the next day (RFC 5545)
     entry.add("dtstamp", now.astimezone(UTC))
+    return entry
+
+
+def _calendar(method: str) -> Any:
+    # Imported here: only deadline emails need it, and every flow-run process would pay for it at start.
+    from icalendar import Calendar
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//signoff//PCC response sign-off//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    return calendar
+
+
+def _calendar_entry(
+    event: NoticeEvent, context: dict[str, Any], to: str, subject: str, now: datetime
+) -> bytes:
+    due = date.fromisoformat(str(context["due_date"]))
+    kind, item = calendar_item(event, context)
+    calendar = _calendar("PUBLISH")
+    entry = _calendar_event(_calendar_uid(context.get("signoff_id"), kind, item, to), due, subject, now)
     link = context.get("section_url") or context.get("signoff_url")
     if link:
         entry.add("url", str(link))
         entry.add("description", f"Due: {context.get('due', due.isoformat())}\n{link}")
     calendar.add_component(entry)
+    return bytes(calendar.to_ical())
+
+
+def _calendar_cancel(context: dict[str, Any], to: str, subject: str, now: datetime) -> bytes:
+    """METHOD:CANCEL for every entry the person's deadline emails gave them for this sign-off."""
+    calendar = _calendar("CANCEL")
+    for item in context["calendar_cancel"]:
+        uid = _calendar_uid(context.get("signoff_id"), str(item["kind"]), str(item["item"]), to)
+        entry = _calendar_event(uid, date.fromisoformat(str(item["due_date"])), subject, now)
+        entry.add("status", "CANCELLED")
+        calendar.add_component(entry)
     return bytes(calendar.to_ical())

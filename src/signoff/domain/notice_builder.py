@@ -8,7 +8,7 @@ choice (NotificationRules). Pure: the notices are data, rendered and sent by the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -179,7 +179,11 @@ class NoticeBuilder:
     def _withdrawn(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
         context = {**self.contexts.signoff(signoff), "reason": event.details.get("reason", "")}
-        return self._to(NoticeEvent.WITHDRAWN, signoff, event, context)
+        # Each person's calendar entries for this sign-off are cancelled with the email that says why.
+        return [
+            replace(notice, context={**notice.context, "calendar_cancel": _calendar_items(signoff, notice)})
+            for notice in self._to(NoticeEvent.WITHDRAWN, signoff, event, context)
+        ]
 
     # ----- publication -----
 
@@ -420,3 +424,18 @@ def _unique(notices: Iterable[Notice]) -> list[Notice]:
     for notice in notices:
         seen.setdefault(notice.key, notice)
     return list(seen.values())
+
+
+def _calendar_items(signoff: SignOff, notice: Notice) -> list[dict[str, str]]:
+    """The calendar entries the deadline emails gave this person for the sign-off: one per stage they
+    draft in, one per section they were asked to approve (see `calendar_item` in email rendering)."""
+    person = notice.recipient.person_id
+    items: list[dict[str, str]] = []
+    for stage in signoff.ordered_stages():
+        sections = stage.ordered_sections()
+        if any(person in section.drafter_ids for section in sections):
+            items.append({"kind": "draft", "item": stage.title, "due_date": stage.due_on.isoformat()})
+        for section in sections:
+            if any(r.approver_id == person for r in section.requests):
+                items.append({"kind": "approve", "item": section.key, "due_date": stage.due_on.isoformat()})
+    return items
