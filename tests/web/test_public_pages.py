@@ -195,6 +195,14 @@ def test_anyone_checks_a_certificate_and_a_tampered_one_does_not_match(
     assert real_hash[:12] not in page
     assert left_out["approver"] not in page
 
+    # certificate.html whose page shows another approver than its data and the record hold.
+    shown = (folder / "certificate.html").read_text()
+    assert shown.count("Rachel Ashworth") == 1
+    status, page = check(client, "certificate.html", shown.replace("Rachel Ashworth", "Ronald Ash").encode())
+    assert "The certificate does not match the record" in page
+    assert "The page shows, for section 1, approval 1, an approver that is not the record&#39;s." in page
+    assert "Rachel Ashworth" not in page
+
     # A certificate for a sign-off that is not published: the same answer whether or not it exists.
     facts = json.loads(genuine)
     facts["signoff_id"] = signoff_id + 1

@@ -153,7 +153,11 @@ def _differing(seen: dict[str, list[str]], wanted: dict[str, str], where: str) -
         if not texts:
             findings.append(f"{where} no {label}.")
         elif any(text != value for text in texts):
-            findings.append(f"{where} a {label} that is not the record's.")
+            findings.append(f"{where} {_a(label)} that is not the record's.")
     for name in sorted(set(seen) - set(wanted)):
-        findings.append(f"{where} a {name.replace('_', ' ')} that a certificate does not hold.")
+        findings.append(f"{where} {_a(name.replace('_', ' '))} that a certificate does not hold.")
     return findings
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} {noun}"
