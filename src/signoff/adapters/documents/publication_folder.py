@@ -78,21 +78,3 @@ def listed_files(folder: Path) -> dict[str, dict[str, Any]]:
         ):
             found[name] = entry
     return found
-
-
-class FolderPublicationStore:
-    """Publications as folders under one directory (the setting SIGNOFF_PUBLISHED_DIR)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def write(
-        self, folder_name: str, files: list[PublishedFile], facts: dict[str, Any]
-    ) -> WrittenPublication:
-        return write_publication(self.root, folder_name, files, facts)
-
-    def remove(self, folder: Path) -> None:
-        remove_publication(folder)
-
-    def listed_files(self, folder: Path) -> dict[str, dict[str, Any]]:
-        return listed_files(folder)
