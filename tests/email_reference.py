@@ -81,7 +81,7 @@ BOUNDARY = re.compile(rb"={15}\d{19}==(?:\.\d+)?")
 # A non-ASCII subject, or one with a typed "=?", is encoded by email.header.Header, not as the message API
 # did (which could drop a space, or decode what was typed): subjects are compared with what their template
 # wrote, by subject_of(), not byte for byte.
-SUBJECT_HEADER = re.compile(rb"^Subject: [^\r]*(?:\r\n[ \t][^\r]*)*\r\n", re.MULTILINE)
+SUBJECT_HEADER = re.compile(rb"^Subject:[^\r]*(?:\r\n[ \t][^\r]*)*\r\n", re.MULTILINE)
 
 
 def comparable(wire: bytes) -> bytes:

@@ -96,6 +96,7 @@ EXPECTED = Counter(
         ("section_approved", PRIYA): 3,  # AFI-1 twice, the constabulary response once
         ("approval_requested", ANDREW): 2,  # released after AFI-1's approvals
         ("approval_invalidated", DANIEL): 1,  # asks him again, with the diff
+        ("approval_on_hold", ANDREW): 1,  # AFI-1 edited: his request waits for it again
         ("delegation_started", ANDREW): 1,
         ("delegation_started", SARAH): 1,
         ("approval_requested", JOHN): 1,

@@ -193,6 +193,15 @@ def _header(name: str, value: str) -> bytes:
 
 def _subject(subject: str) -> bytes:
     if subject.isascii() and "=?" not in subject:
+        if len("Subject: ") + len(subject) > _MAX_LINE and _PLAIN_TEXT.fullmatch(subject):
+            # The email package moves a subject that fits on one continuation line wholly onto it
+            # ("Subject:\r\n Delegation ended: ..."), which mail programs show with a leading space:
+            # fold it between words instead, its first words beside "Subject:".
+            folded = Header(subject, "us-ascii", header_name="Subject").encode(
+                linesep="\r\n", maxlinelen=_MAX_LINE
+            )
+            if not folded.startswith("\r\n"):
+                return b"Subject: " + folded.encode("ascii") + b"\r\n"
         return _header("Subject", subject)
     # Not the email package's folding, which can drop the space between two encoded words where it folds
     # a long non-ASCII subject ("Siân Ó" read as "SiânÓ", about 1 in 20 such subjects over 69

@@ -113,6 +113,62 @@ class NoticeBuilder:
         context["asked_again"] = happened.asked_again
         return self._to(NoticeEvent.APPROVAL_INVALIDATED, signoff, event, context, approver=[approver])
 
+    def _approval_on_hold(self, happened: Happened) -> list[Notice]:
+        """Approvers whose request was waiting for them, and now waits again for an earlier step (the
+        section was edited) or for the stage's other sections (one of them was edited): told at once, so
+        that the request they are asked again later is no surprise."""
+        signoff, event = happened.signoff, happened.event
+        stage, section = signoff.section(event.subject)
+        waiting = [r for r in section.current_requests() if r.state is RequestState.WAITING]
+        held = [
+            request
+            for request in waiting
+            if any(
+                earlier.approver_id == request.approver_id
+                and earlier.round < section.round
+                and earlier.state is RequestState.SUPERSEDED
+                and earlier.activated_at is not None
+                and earlier.closed_at == event.at
+                for earlier in section.requests
+            )
+        ]
+        notices: list[Notice] = []
+        for request in held:
+            approver = self.roster.by_id(request.approver_id)
+            if section.awaiting_others:
+                changed_key = event.details.get("because_of")
+                changed = (
+                    signoff.section(changed_key)[1].title
+                    if isinstance(changed_key, str)
+                    else "another section"
+                )
+                because = (
+                    f"{changed} was edited, and {section.title} is approved only once every other "
+                    f"section of {stage.title} is approved"
+                )
+            else:
+                earlier_people = sorted(
+                    {
+                        self.roster.by_id(r.approver_id).name
+                        for r in section.current_requests()
+                        if r.step < request.step
+                    }
+                )
+                because = (
+                    f"{section.title} was edited, and "
+                    f"{_names_in_words(earlier_people) or 'an earlier approver'} must approve the new "
+                    "text before you"
+                )
+            context = {
+                **self.contexts.section(signoff, section),
+                "due": format_day(stage.due_on),
+                "because": because,
+            }
+            notices.extend(
+                self._to(NoticeEvent.APPROVAL_ON_HOLD, signoff, event, context, approver=[approver])
+            )
+        return notices
+
     def _changes_requested(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
         _stage, section = signoff.section(event.subject)
@@ -174,7 +230,8 @@ class NoticeBuilder:
 
     def _ready_to_publish(self, happened: Happened) -> list[Notice]:
         signoff = happened.signoff
-        return self._to(NoticeEvent.READY_TO_PUBLISH, signoff, happened.event, self.contexts.signoff(signoff))
+        context = self.contexts.ready_to_publish(signoff)
+        return self._to(NoticeEvent.READY_TO_PUBLISH, signoff, happened.event, context)
 
     def _withdrawn(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
@@ -371,7 +428,11 @@ class NoticeBuilder:
         office = self.roster.organisation_name(signoff.pcc_org)
         if event is NoticeEvent.ESCALATION and holder is not None:
             return f"{holder.name} names you as their escalation contact, or you administer sign-offs for {office}"
-        if event in (NoticeEvent.APPROVAL_REQUESTED, NoticeEvent.APPROVAL_INVALIDATED):
+        if event in (
+            NoticeEvent.APPROVAL_REQUESTED,
+            NoticeEvent.APPROVAL_INVALIDATED,
+            NoticeEvent.APPROVAL_ON_HOLD,
+        ):
             return f"you are an approver of this section in {office}'s response"
         if event in (
             NoticeEvent.DRAFTING_ASSIGNED,
@@ -411,12 +472,19 @@ FROM_AUDIT: dict[str, Callable[[NoticeBuilder, Happened], list[Notice]]] = {
     AuditAction.STAGE_OPENED: NoticeBuilder._drafting_assigned,
     AuditAction.APPROVAL_REQUESTED: NoticeBuilder._approval_requested,
     AuditAction.APPROVAL_INVALIDATED: NoticeBuilder._approval_invalidated,
+    AuditAction.REVISION_SUBMITTED: NoticeBuilder._approval_on_hold,
+    AuditAction.APPROVAL_RESTARTED: NoticeBuilder._approval_on_hold,
     AuditAction.CHANGES_REQUESTED: NoticeBuilder._changes_requested,
     AuditAction.SECTION_APPROVED: NoticeBuilder._section_approved,
     AuditAction.STAGE_COMPLETED: NoticeBuilder._stage_completed,
     AuditAction.READY_TO_PUBLISH: NoticeBuilder._ready_to_publish,
     AuditAction.SIGNOFF_WITHDRAWN: NoticeBuilder._withdrawn,
 }
+
+
+def _names_in_words(names: Sequence[str]) -> str:
+    """["A"] -> "A"; ["A", "B", "C"] -> "A, B and C"."""
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def _unique(notices: Iterable[Notice]) -> list[Notice]:

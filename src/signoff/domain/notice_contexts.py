@@ -12,6 +12,7 @@ from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.model import Section, SignOff, Stage
 from signoff.domain.notifications import Links
+from signoff.domain.transitions import RequestState
 
 
 class NoticeContexts:
@@ -25,6 +26,7 @@ class NoticeContexts:
         return {
             "signoff_id": signoff.id,
             "signoff_title": signoff.title,
+            "signoff_short_title": short_title(signoff.title),
             "office": self.roster.organisation_name(signoff.pcc_org),
             "statutory_last_day": format_day(signoff.statutory_last_day),
             "publish_by": format_day(signoff.publish_by),
@@ -78,6 +80,15 @@ class NoticeContexts:
             None,
         )
         since = previously or (request.previously_approved_hash if request else None)
+        # Their request was put on hold (an approval_on_hold email told them) when this round began.
+        resumed = request is not None and any(
+            earlier.approver_id == approver.id
+            and earlier.round < request.round
+            and earlier.state is RequestState.SUPERSEDED
+            and earlier.activated_at is not None
+            and earlier.closed_at == request.created_at
+            for earlier in section.requests
+        )
         revision = section.current_revision
         return {
             **self.section(signoff, section),
@@ -86,4 +97,20 @@ class NoticeContexts:
             "due_date": stage.due_on.isoformat(),
             "changes": section.diff_since(since),
             "asked_again": False,
+            "resumed": resumed,
         }
+
+    def ready_to_publish(self, signoff: SignOff) -> dict[str, Any]:
+        return {**self.signoff(signoff), "publish_url": self.links.publish(signoff.id)}
+
+
+def short_title(title: str, limit: int = 50) -> str:
+    """A report's title short enough for a subject line: whole, or cut at a word with an ellipsis, at
+    most `limit` characters with it."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1]
+    if " " in cut and title[limit - 1] != " ":
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–") + "…"

@@ -21,6 +21,7 @@ class NoticeEvent(StrEnum):
     APPROVAL_REQUESTED = "approval_requested"
     CHANGES_REQUESTED = "changes_requested"
     APPROVAL_INVALIDATED = "approval_invalidated"
+    APPROVAL_ON_HOLD = "approval_on_hold"
     SECTION_APPROVED = "section_approved"
     STAGE_COMPLETED = "stage_completed"
     READY_TO_PUBLISH = "ready_to_publish"
@@ -56,6 +57,7 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.APPROVAL_REQUESTED: frozenset({Audience.APPROVER}),
     NoticeEvent.CHANGES_REQUESTED: frozenset({Audience.DRAFTERS, Audience.AUTHOR, Audience.PCC_ADMINS}),
     NoticeEvent.APPROVAL_INVALIDATED: frozenset({Audience.APPROVER}),
+    NoticeEvent.APPROVAL_ON_HOLD: frozenset({Audience.APPROVER}),
     NoticeEvent.SECTION_APPROVED: frozenset({Audience.DRAFTERS, Audience.AUTHOR}),
     NoticeEvent.STAGE_COMPLETED: frozenset({Audience.PCC_ADMINS, Audience.PARTICIPANTS}),
     NoticeEvent.READY_TO_PUBLISH: frozenset({Audience.PCC_ADMINS, Audience.PARTICIPANTS}),
@@ -158,6 +160,10 @@ class Links:
 
     def tasks(self) -> str:
         return f"{self.base_url}/tasks"
+
+    def publish(self, signoff_id: int | None) -> str:
+        """Where the office previews and publishes the response."""
+        return f"{self.base_url}/signoffs/{signoff_id}/publish"
 
     def published(self, signoff_id: int | None, version: int, file_name: str) -> str:
         return f"{self.base_url}/signoffs/{signoff_id}/published/{version}/{file_name}"

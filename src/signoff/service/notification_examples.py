@@ -11,6 +11,7 @@ from signoff.domain.notifications import ALLOWED_AUDIENCES, NoticeEvent
 _SIGNOFF: dict[str, Any] = {
     "signoff_id": 1,
     "signoff_title": "HMICFRS inspection of the north-west regional response to serious and organised crime",
+    "signoff_short_title": "HMICFRS inspection of the north-west regional…",
     "office": "Office of the Police and Crime Commissioner for Cheshire",
     "statutory_last_day": "Thursday 4 January 2024",
     "publish_by": "Thursday 4 January 2024",
@@ -35,6 +36,7 @@ _APPROVAL: dict[str, Any] = {
         "+We have moved our 4P plans onto a new platform.",
     ],
     "asked_again": False,
+    "resumed": False,
 }
 _HOLDING: dict[str, Any] = {
     **_SECTION,
@@ -90,13 +92,19 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
         "decided_by": "Daniel Holt",
     },
     NoticeEvent.APPROVAL_INVALIDATED: {**_APPROVAL, "asked_again": True},
+    NoticeEvent.APPROVAL_ON_HOLD: {
+        **_SECTION,
+        "due": "Friday 8 December 2023",
+        "because": "Area for improvement AFI-1 was edited, and Constabulary response is approved only once "
+        "every other section of Constabulary response is approved",
+    },
     NoticeEvent.SECTION_APPROVED: {**_SECTION, "approved_by": ["Daniel Holt"]},
     NoticeEvent.STAGE_COMPLETED: {
         **_SIGNOFF,
         "stage_title": "Constabulary response",
         "next_stage_title": "Commissioner's response",
     },
-    NoticeEvent.READY_TO_PUBLISH: _SIGNOFF,
+    NoticeEvent.READY_TO_PUBLISH: {**_SIGNOFF, "publish_url": "http://127.0.0.1:8000/signoffs/1/publish"},
     NoticeEvent.REMINDER: _HOLDING,
     NoticeEvent.OVERDUE: _HOLDING,
     NoticeEvent.ESCALATION: _HOLDING,
