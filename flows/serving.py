@@ -2,10 +2,11 @@
 when no SMTP server is configured.
 
 With a Prefect server (PREFECT_API_URL), the four deployments are served from this process and the
-server's scheduler starts the sweep and the delivery; commands elsewhere start the router through the
-server. Without one, Prefect's ephemeral mode has no scheduler and no other process can reach it, so
-this process runs the sweep and the delivery itself, as flow runs, on the same intervals; commands then
-run the router in their own process.
+server's scheduler starts the sweep and the delivery on the clock (flows/deployments.py); commands
+elsewhere start the router through the server. Several processes may serve the same deployments, and one
+stopping pauses nothing. Without a server, Prefect's ephemeral mode has no scheduler and no other process
+can reach it, so this process runs the sweep and the delivery itself, as flow runs, at the same moments;
+commands then run the router in their own process.
 """
 
 from __future__ import annotations
@@ -14,22 +15,30 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from datetime import timedelta
-from typing import cast
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from prefect import serve
+from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 
-from flows.runtime import application, lean_prefect, use_application
-from flows.signoff_flows import (
-    advance_signoff_flow,
-    deadline_sweep_flow,
-    deliver_mail_flow,
-    start_signoff_flow,
+from flows import signoff_flows
+from flows.deployments import (
+    DELIVER,
+    DELIVER_EVERY,
+    SERVED,
+    SWEEP,
+    SWEEP_EVERY,
+    TIME_ZONE,
+    DeploymentSpec,
+    next_tick,
+    schedule_every,
 )
+from flows.runtime import application, lean_prefect, use_application
+from flows.signoff_flows import deadline_sweep_flow, deliver_mail_flow
 from flows.triggers import prefect_server_configured
 from signoff.adapters.mail_sink import start_mail_sink
 from signoff.bootstrap import bootstrap
+from signoff.domain.errors import SignoffError
 from signoff.entrypoints.long_running import set_aside_startup_objects
 from signoff.entrypoints.mail_relay import MailRelay
 
@@ -38,9 +47,9 @@ log = logging.getLogger(__name__)
 
 def serve_forever(
     *,
-    sweep_minutes: int,
+    sweep_every: timedelta = SWEEP_EVERY,
     mail_sink_port: int,
-    deliver_seconds: int = 60,
+    deliver_every: timedelta = DELIVER_EVERY,
     web_host: str = "127.0.0.1",
     web_port: int = 0,
 ) -> None:
@@ -69,9 +78,9 @@ def serve_forever(
     try:
         with lean_prefect():
             if prefect_server_configured():
-                _serve_deployments(sweep_minutes, deliver_seconds)
+                _serve_deployments(sweep_every, deliver_every)
             else:
-                _run_on_intervals(sweep_minutes, deliver_seconds)
+                _run_on_intervals(sweep_every, deliver_every)
     finally:
         if site is not None:
             site.stop()
@@ -80,43 +89,89 @@ def serve_forever(
             sink.stop()
 
 
-def _serve_deployments(sweep_minutes: int, deliver_seconds: int) -> None:
-    # Prefect types to_deployment as sync-or-async; called from sync code it returns the deployment.
+def _serve_deployments(sweep_every: timedelta, deliver_every: timedelta) -> None:
+    refuse_work_pool_deployments(SERVED)
+    schedules = {DELIVER: schedule_every(deliver_every), SWEEP: schedule_every(sweep_every)}
     deployments = [
-        cast(RunnerDeployment, deployment)
-        for deployment in (
-            advance_signoff_flow.to_deployment(name="advance-signoff", tags=["signoff"]),
-            start_signoff_flow.to_deployment(name="start-signoff", tags=["signoff"]),
-            deliver_mail_flow.to_deployment(
-                name="deliver-mail", interval=timedelta(seconds=deliver_seconds), tags=["signoff"]
-            ),
-            deadline_sweep_flow.to_deployment(
-                name="deadline-sweep", interval=timedelta(minutes=sweep_minutes), tags=["signoff"]
+        # Prefect types to_deployment as sync-or-async; called from sync code it returns the deployment.
+        cast(
+            RunnerDeployment,
+            cast(Flow[..., Any], getattr(signoff_flows, spec.function)).to_deployment(
+                name=spec.name,
+                schedules=[schedules[spec]] if spec in schedules else None,
+                # Set on every start: a deployment an older `signoff serve` paused as it stopped runs again.
+                paused=False,
+                tags=["signoff"],
             ),
         )
+        for spec in SERVED
     ]
-    serve(*deployments)
+    # Several `signoff serve` may serve the same deployments: one stopping must not pause them for the
+    # others (Prefect's default pauses every schedule of a runner that shuts down, SIGTERM included).
+    serve(*deployments, pause_on_shutdown=False)
 
 
-def _run_on_intervals(sweep_minutes: int, deliver_seconds: int) -> None:
+class ServingConflict(SignoffError):
+    """The Prefect server already has these deployments, run by a work pool's workers."""
+
+
+def refuse_work_pool_deployments(specs: tuple[DeploymentSpec, ...]) -> None:
+    """Refuse to serve a deployment that `prefect deploy` gave to a work pool.
+
+    Serving it would take it over (the runner rewrites the deployment without its pool) while its workers
+    still expect it: two shapes fighting over one name. The operator chooses one.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    pooled: list[str] = []
+    with get_client(sync_client=True) as client:
+        for spec in specs:
+            try:
+                deployment = client.read_deployment_by_name(spec.full_name)
+            except ObjectNotFound:
+                continue
+            if deployment.work_pool_name:
+                pooled.append(f"{spec.full_name} (work pool {deployment.work_pool_name!r})")
+    if pooled:
+        raise ServingConflict(
+            "this Prefect server already runs signoff from a work pool: "
+            + ", ".join(pooled)
+            + ". Run `prefect worker start --pool POOL` and `signoff relay` instead of `signoff serve`; "
+            "or, to serve from this machine instead, delete those deployments first "
+            "(`prefect deployment delete FLOW/DEPLOYMENT`)."
+        )
+
+
+def _run_on_intervals(sweep_every: timedelta, deliver_every: timedelta) -> None:
     # The command's own output, as "web app on" is. Flushed: written to a file or a journal, Python's
     # output is buffered, and an operator (or a script waiting for "ready") would not see it until
     # kilobytes more followed.
     print(
-        f"Prefect ephemeral mode: running the deadline sweep every {sweep_minutes} min and delivery every "
-        f"{deliver_seconds} s from this process; ready",
+        f"Prefect ephemeral mode: running the deadline sweep every {_say(sweep_every)} and delivery every "
+        f"{_say(deliver_every)} ({TIME_ZONE} clock) from this process; ready",
         flush=True,
     )
-    next_sweep = next_delivery = time.monotonic()
+    # Once at start (a sweep catches up whatever happened while nothing ran), then on the anchored clock:
+    # the same moments whenever this process was started.
+    next_sweep = next_delivery = datetime.now(UTC)
     while True:
-        now = time.monotonic()
+        now = datetime.now(UTC)
         if now >= next_sweep:
             _survive(deadline_sweep_flow)
-            next_sweep = now + sweep_minutes * 60
+            next_sweep = next_tick(datetime.now(UTC) + _A_MOMENT, sweep_every)
         if now >= next_delivery:
             _survive(deliver_mail_flow)
-            next_delivery = now + deliver_seconds
-        time.sleep(max(0.0, min(next_sweep, next_delivery) - time.monotonic()))
+            next_delivery = next_tick(datetime.now(UTC) + _A_MOMENT, deliver_every)
+        time.sleep(max(0.0, (min(next_sweep, next_delivery) - datetime.now(UTC)).total_seconds()))
+
+
+_A_MOMENT = timedelta(milliseconds=1)
+
+
+def _say(every: timedelta) -> str:
+    seconds = int(every.total_seconds())
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 def _survive(run: Callable[[], object]) -> None:
