@@ -408,8 +408,8 @@ def test_the_start_form_refuses_control_characters_naming_the_field(
 @pytest.mark.parametrize(
     ("name", "content", "where"),
     [
-        ("nul.yaml", None, "nul.yaml:11: title: must not contain control characters"),
-        ("nul.json", None, "nul.json: findings[0].text (AFI-1): must not contain control characters"),
+        ("nul.yaml", None, "Line 11 of nul.yaml: the title of the report must not contain control characters"),
+        ("nul.json", None, "nul.json: the text of finding AFI-1 must not contain control characters"),
     ],
 )
 def test_an_uploaded_file_with_a_nul_in_a_string_is_refused_naming_the_line_and_key(

@@ -231,8 +231,8 @@ def test_the_sign_off_page_has_its_timeline_holders_and_audit_trail(
     assert "<svg" in page
     assert "Statutory last day" in page
     assert "Priya Mistry" in page  # holds the force's drafting
-    assert "signoff started" in page
-    assert "section approved" in page
+    assert "Sign-off started" in page
+    assert "Section approved: Report summary" in page
 
 
 def test_the_office_starts_a_sign_off_from_the_form(client: TestClient, app: Application) -> None:

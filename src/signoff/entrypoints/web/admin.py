@@ -3,7 +3,7 @@ or in bulk), failed emails, the directory, on-time figures, withdrawing a sign-o
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,10 +14,11 @@ from signoff.domain.directory import Participant
 from signoff.domain.errors import InvalidInput, SignoffError
 from signoff.domain.text_fields import first_control_character
 from signoff.entrypoints.web.context import Id, render, signed_in, web
-from signoff.entrypoints.web.formatting import LONDON
-from signoff.entrypoints.web.forms import field_errors, read_form
+from signoff.entrypoints.web.formatting import LONDON, day
+from signoff.entrypoints.web.forms import field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.service.commands import DelegateApprovals, ExtendDueDate, Reassign, WithdrawSignoff
+from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.admin_mail import failed_emails, retry_failed_email
 from signoff.service.handlers.administer import extend_due_date, reassign_request, withdraw_signoff
 from signoff.service.handlers.delegate import delegate_approvals
@@ -30,7 +31,8 @@ from signoff.service.queries.attention import (
     attention,
     on_time_figures,
 )
-from signoff.service.queries.directory_view import directory_view
+from signoff.service.queries.directory_view import directory_view, person_name
+from signoff.service.queries.signoff_read import SignoffPage, signoff_page
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]
@@ -53,13 +55,17 @@ def overview(request: Request, me: Me) -> Response:
     page = attention(me.email, filters, context.deps)
     people = directory_view(me.email, context.deps).people
     query = {k: v for k, v in filters.model_dump(exclude_defaults=True).items() if k != "page"}
+    # The action form's own problems (a date, no person chosen), kept from the post that had them.
+    posted = request.session.pop("admin_form", None)
+    posted = posted if isinstance(posted, dict) else {"errors": {}, "values": {}}
     return render(
         request,
         "admin.html",
         {
             "page": page,
             "filters": filters,
-            "errors": errors,
+            "errors": {**errors, **posted["errors"]},
+            "values": posted["values"],
             "labels": FLAG_LABELS,
             "people": [p for p in people if p.active],
             "query": query,
@@ -104,10 +110,26 @@ async def act(request: Request, me: Me) -> Response:
     if not items:
         request.session["flash"] = "Select at least one row first."
         return RedirectResponse(back, status_code=303)
+    until = read_date(form, "until", "Enter the last day of the delegation")
+    new_due_on = read_date(form, "new_due_on", "Enter the new due date")
+    problems: dict[str, str] = {}
+    if action in ("reassign", "delegate") and not form.get("to_person"):
+        problems["to_person"] = "Choose a person"
+    if action == "delegate" and until.error:
+        problems["until"] = until.error
+    if action == "extend" and new_due_on.error:
+        problems["new_due_on"] = new_due_on.error
+    if problems:
+        request.session["admin_form"] = {
+            "errors": problems,
+            "values": {"to_person": form.get("to_person"), **until.values, **new_due_on.values},
+        }
+        return RedirectResponse(back + "#act", status_code=303)
+    words = _Words(me.email, deps)
     outcomes: list[str] = []
     done_stages: set[tuple[int, str]] = set()
     for item in items:
-        label = f"#{item['signoff_id']} {item['section']} ({item['holder']})"
+        label = words.row(item)
         try:
             if action == "remind":
                 sent = remind_now(item["signoff_id"], item["section"], item["holder"], me.email, deps)
@@ -129,22 +151,22 @@ async def act(request: Request, me: Me) -> Response:
                     ),
                     deps,
                 )
-                outcomes.append(f"{label}: reassigned to {form.get('to_person')}")
+                outcomes.append(f"{label}: reassigned to {words.person(form.get('to_person'))}")
             elif action == "delegate":
-                until = date.fromisoformat(form.get("until"))
+                assert until.value is not None  # noqa: S101 - checked above
                 delegate_approvals(
                     DelegateApprovals(
                         from_person=item["holder"],
                         to_person=form.get("to_person"),
                         starts_at=deps.clock.now(),
-                        ends_at=datetime.combine(until + timedelta(days=1), time(0), tzinfo=LONDON),
+                        ends_at=datetime.combine(until.value + timedelta(days=1), time(0), tzinfo=LONDON),
                         reason=form.get("reason") or "delegated by an administrator",
                         by=me.email,
                     ),
                     deps,
                 )
                 outcomes.append(
-                    f"{label}: {form.get('to_person')} decides for them until {until.isoformat()}"
+                    f"{label}: {words.person(form.get('to_person'))} decides for them until {day(until.value)}"
                 )
             elif (item["signoff_id"], item["stage"]) not in done_stages:
                 done_stages.add((item["signoff_id"], item["stage"]))
@@ -152,23 +174,58 @@ async def act(request: Request, me: Me) -> Response:
                     ExtendDueDate(
                         signoff_id=item["signoff_id"],
                         stage=item["stage"],
-                        new_due_on=date.fromisoformat(form.get("new_due_on")),
+                        new_due_on=new_due_on.value,
                         admin=me.email,
                         allow_past_statutory=form.get("allow_past_statutory") == "yes",
                     ),
                     deps,
                 )
-                outcomes.append(f"#{item['signoff_id']} stage {item['stage']}: due {form.get('new_due_on')}")
+                outcomes.append(f"{words.stage(item)}: now due {day(new_due_on.value)}")
         except ValidationError as error:
             outcomes.append(
                 f"{label}: not done: " + "; ".join(f"{k}: {v}" for k, v in field_errors(error).items())
             )
-        except ValueError:
-            outcomes.append(f"{label}: not done: enter the date as YYYY-MM-DD")
         except SignoffError as problem:
             outcomes.append(f"{label}: not done: {problem.message}")
     request.session["outcomes"] = outcomes
     return RedirectResponse(back, status_code=303)
+
+
+class _Words:
+    """A selected row as the outcome banner names it: the section and sign-off by title, people by name."""
+
+    def __init__(self, admin_email: str, deps: Dependencies) -> None:
+        self.admin_email = admin_email
+        self.deps = deps
+        self.names = {p.email.lower(): p.name for p in directory_view(admin_email, deps).people}
+        self.pages: dict[int, SignoffPage | None] = {}
+
+    def person(self, email: str) -> str:
+        return self.names.get(email.lower(), email)
+
+    def _page(self, signoff_id: int) -> SignoffPage | None:
+        if signoff_id not in self.pages:
+            try:
+                self.pages[signoff_id] = signoff_page(signoff_id, self.admin_email, self.deps)
+            except SignoffError:
+                self.pages[signoff_id] = None
+        return self.pages[signoff_id]
+
+    def row(self, item: dict[str, Any]) -> str:
+        page = self._page(item["signoff_id"])
+        if page is None:
+            return f"Sign-off #{item['signoff_id']}"
+        section = next(
+            (c.title for s in page.stages for c in s.sections if c.key == item["section"]), item["section"]
+        )
+        return f"{section} ({page.title}), held by {self.person(item['holder'])}"
+
+    def stage(self, item: dict[str, Any]) -> str:
+        page = self._page(item["signoff_id"])
+        if page is None:
+            return f"Sign-off #{item['signoff_id']}"
+        stage = next((s.title for s in page.stages if s.key == item["stage"]), item["stage"])
+        return f"{stage} ({page.title})"
 
 
 @router.get("/admin/emails", response_class=HTMLResponse)
@@ -215,8 +272,9 @@ async def end_person_sessions(request: Request, me: Me) -> Response:
     except ValidationError:
         raise InvalidInput("person: choose the person whose sessions to end") from None
     ended = end_sessions(command, web(request).deps)
+    name = person_name(command.person, me.email, web(request).deps)
     request.session["flash"] = (
-        f"{command.person} is signed out everywhere ({ended} session{'' if ended == 1 else 's'} ended)."
+        f"{name} is signed out everywhere ({ended} session{'' if ended == 1 else 's'} ended)."
     )
     return RedirectResponse("/admin/people", status_code=303)
 

@@ -6,7 +6,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from signoff.adapters.documents.markdown import to_html
 from signoff.domain.deadlines import format_day
 from signoff.domain.local_time import LOCAL_TIME
 
@@ -38,6 +40,12 @@ def words(value: str) -> str:
     return value.replace("_", " ")
 
 
+def section_html(text: str) -> Markup:
+    """A section's text as the published document shows it (the same safe Markdown subset): lists,
+    emphasis, quotes and links; anything else is shown as typed."""
+    return to_html(text)
+
+
 def web_environment(templates_dir: Path) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
@@ -46,5 +54,7 @@ def web_environment(templates_dir: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(day=day, moment=moment, iso_day=iso_day, words=words)
+    environment.filters.update(
+        day=day, moment=moment, iso_day=iso_day, words=words, section_html=section_html
+    )
     return environment

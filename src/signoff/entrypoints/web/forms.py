@@ -4,6 +4,7 @@ messages keyed by field (the error summary links each to its field)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from fastapi import Request
 from pydantic import ValidationError
@@ -66,3 +67,46 @@ def field_errors(error: ValidationError, messages: dict[str, str] | None = None)
 def control_character_message(field: str, message: str) -> str:
     """'Reason must not contain control characters (found U+0000 at position 6)': the field, then why."""
     return f"{field.replace('_', ' ').capitalize()} {message}"
+
+
+PARTS = ("day", "month", "year")
+
+
+@dataclass(frozen=True)
+class DateField:
+    """A date entered as GOV.UK's date input (day, month and year fields), read and checked."""
+
+    value: date | None
+    error: str | None
+    values: dict[str, str]  # what was typed, by field name, to show again
+
+
+def read_date(form: FormData, name: str, missing: str) -> DateField:
+    """The date of the fields `name`-day, -month and -year (or, from an older form or a script, one
+    `name` field in ISO form); `missing` is the message when nothing was entered."""
+    typed = {part: form.get(f"{name}-{part}").strip() for part in PARTS}
+    if not any(typed.values()) and form.get(name).strip():
+        try:
+            found = date.fromisoformat(form.get(name).strip())
+        except ValueError:
+            return DateField(None, "Enter a real date", {name: form.get(name)})
+        return DateField(found, None, _parts_of(name, found))
+    values = {f"{name}-{part}": typed[part] for part in PARTS}
+    if not any(typed.values()):
+        return DateField(None, missing, values)
+    absent = [part for part in PARTS if not typed[part]]
+    if absent:
+        return DateField(None, f"The date must include a {' and a '.join(absent)}", values)
+    if not all(typed[part].isdigit() for part in PARTS):
+        return DateField(None, "Enter a real date, in numbers: for example, 27 3 2024", values)
+    if len(typed["year"]) != 4:
+        return DateField(None, "The year must have 4 numbers, like 2024", values)
+    try:
+        found = date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
+    except ValueError:
+        return DateField(None, "Enter a real date", values)
+    return DateField(found, None, values)
+
+
+def _parts_of(name: str, value: date) -> dict[str, str]:
+    return {f"{name}-day": str(value.day), f"{name}-month": str(value.month), f"{name}-year": str(value.year)}

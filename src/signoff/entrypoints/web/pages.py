@@ -10,18 +10,19 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from signoff.domain.directory import Participant
-from signoff.domain.errors import InvalidInput
+from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
 from signoff.domain.text_fields import MultiLine, SingleLine
 from signoff.entrypoints.web.context import Id, render, signed_in, web
-from signoff.entrypoints.web.formatting import LONDON
-from signoff.entrypoints.web.forms import field_errors, read_form
+from signoff.entrypoints.web.formatting import LONDON, day
+from signoff.entrypoints.web.forms import field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.entrypoints.web.timeline import timeline
 from signoff.service.commands import Decide, DelegateApprovals, SubmitRevision
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.submit_revision import submit_revision
+from signoff.service.queries.directory_view import person_name
 from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.signoff_read import (
     SectionPage,
@@ -86,12 +87,14 @@ def _section(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status: int = 200,
+    preview: str | None = None,
 ) -> Response:
     return render(
         request,
         "section.html",
         {
             "page": page,
+            "preview": preview,
             "errors": errors or {},
             "values": values or {},
             "flash": take_flash(request),
@@ -121,6 +124,12 @@ async def draft(request: Request, signoff_id: Id, section_key: str, me: Me) -> R
     values = {"body": form.get("body"), "note": form.get("note")}
     try:
         parsed = DraftForm.model_validate(values)
+        if form.get("preview"):
+            # Shown as it will read, with what was typed kept in the form; nothing is saved.
+            page = section_page(signoff_id, section_key, me.email, deps)
+            if not page.can_draft:
+                raise NotPermitted(f"{me.email} may not draft section {section_key!r}")
+            return _section(request, page, values=values, preview=parsed.body)
         number = submit_revision(
             SubmitRevision(
                 signoff_id=signoff_id,
@@ -139,7 +148,8 @@ async def draft(request: Request, signoff_id: Id, section_key: str, me: Me) -> R
     except InvalidInput as problem:
         page = section_page(signoff_id, section_key, me.email, deps)
         return _section(request, page, {"body": problem.message}, values, 422)
-    flash(request, f"Revision {number} saved. The approvers have been asked to review it.")
+    title = section_page(signoff_id, section_key, me.email, deps).title
+    flash(request, f"Revision {number} saved: {title}. The approvers have been asked to review it.")
     return RedirectResponse(f"/signoffs/{signoff_id}/sections/{section_key}", status_code=303)
 
 
@@ -169,9 +179,11 @@ async def decision(request: Request, signoff_id: Id, section_key: str, me: Me) -
         page = section_page(signoff_id, section_key, me.email, deps)
         field = "comment" if values["outcome"] == Outcome.REQUEST_CHANGES.value else "outcome"
         return _section(request, page, {field: problem.message}, values, 422)
-    behalf = f" on behalf of {result.on_behalf_of}" if result.on_behalf_of else ""
+    # The handler describes them as "Name <address>"; the banner names them.
+    behalf = f" on behalf of {result.on_behalf_of.split(' <')[0]}" if result.on_behalf_of else ""
     done = "approved" if values["outcome"] == Outcome.APPROVE.value else "sent back with your comment"
-    flash(request, f"Section {done}{behalf}.")
+    title = section_page(signoff_id, section_key, me.email, deps).title
+    flash(request, f"{title}: section {done}{behalf}.")
     return RedirectResponse(f"/signoffs/{signoff_id}/sections/{section_key}", status_code=303)
 
 
@@ -189,11 +201,14 @@ async def delegate(request: Request, me: Me) -> Response:
     deps = web(request).deps
     back = form.get("back")
     back = back if back.startswith("/signoffs/") or back == "/tasks" else "/tasks"
-    values = {"to_person": form.get("to_person"), "until": form.get("until"), "reason": form.get("reason")}
+    until = read_date(form, "until", "Enter the last day of the delegation")
+    values = {"to_person": form.get("to_person"), **until.values, "reason": form.get("reason")}
     now = deps.clock.now()
     errors: dict[str, str] = {}
     try:
-        parsed = DelegationForm.model_validate(values)
+        parsed = DelegationForm.model_validate(
+            {"to_person": values["to_person"], "until": until.value, "reason": values["reason"]}
+        )
         ends = datetime.combine(parsed.until + timedelta(days=1), time(0), tzinfo=LONDON)
         delegate_approvals(
             DelegateApprovals(
@@ -211,16 +226,19 @@ async def delegate(request: Request, me: Me) -> Response:
             error,
             {
                 "to_person": "Enter the email address of the person who will decide for you",
-                "until": "Enter the last day of the delegation, like 2023-12-01",
+                "until": until.error or "Enter the last day of the delegation",
                 "reason": "Say why (for example, annual leave)",
             },
         )
     except InvalidInput as problem:
         errors = {"until": problem.message}
+    if until.error:
+        errors["until"] = until.error
     if errors:
         request.session["delegation_errors"] = {"errors": errors, "values": values}
         return RedirectResponse(back + "#delegate", status_code=303)
-    flash(request, f"{values['to_person']} can now decide your approval requests until {values['until']}.")
+    delegate_name = person_name(parsed.to_person, me.email, deps)
+    flash(request, f"{delegate_name} can now decide your approval requests until {day(parsed.until)}.")
     return RedirectResponse(back, status_code=303)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +18,7 @@ from signoff.domain.errors import InvalidInput, NotPermitted, PlanDoesNotFit
 from signoff.domain.inspection import FindingKind, Inspection, InspectionType
 from signoff.domain.text_fields import ERROR_TYPE as CONTROL_CHARACTER
 from signoff.entrypoints.web.context import render, signed_in, web
-from signoff.entrypoints.web.forms import FormData, field_errors, read_form
+from signoff.entrypoints.web.forms import FormData, field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.service.commands import StartSignoff
 from signoff.service.handlers.start_signoff import start_signoff
@@ -73,7 +74,7 @@ def _from_fields(form: FormData) -> tuple[dict[str, Any], list[int]]:
             rows.append(n)
     data: dict[str, Any] = {
         "title": form.get("title"),
-        "published": form.get("published"),
+        "published": read_date(form, "published", MESSAGES["published"]).value,
         "type": form.get("type"),
         "type_label": form.get("type_label") or None,
         "report_url": form.get("report_url"),
@@ -96,7 +97,7 @@ def _from_fields(form: FormData) -> tuple[dict[str, Any], list[int]]:
 
 MESSAGES = {
     "title": "Enter the title of the report",
-    "published": "Enter the date the report was published, like 2023-11-10",
+    "published": "Enter the date the report was published",
     "type": "Choose the type of inspection",
     "type_label": "The type's name must be 80 characters or fewer",
     "report_url": "Enter the address of the report, starting https://",
@@ -169,7 +170,11 @@ async def start(request: Request, me: Me) -> Response:
             StartSignoff(inspection=inspection, started_by=me.email, respond_for=respond_for), context.deps
         )
     except ValidationError as error:
-        return _page(request, me, values, _named_for_form(error, rows), 422)
+        named = _named_for_form(error, rows)
+        published = read_date(form, "published", MESSAGES["published"])
+        if "published" in named and published.error:
+            named["published"] = published.error  # what is wrong with the date, not only that it is
+        return _page(request, me, {**values, **published.values}, named, 422)
     except (InvalidInput, PlanDoesNotFit, NotPermitted) as problem:
         # Kept on the form with what was typed: a late plan or a refused office is fixed there.
         status = 403 if isinstance(problem, NotPermitted) else 422
@@ -196,4 +201,74 @@ def _inspection_from_file(name: str, content: bytes, limit: int) -> Inspection:
         try:
             return load_model(path, Inspection)
         except InvalidInput as problem:
-            raise InvalidInput(problem.message.replace(str(path), Path(name).name)) from None
+            raise InvalidInput(file_problem_in_words(problem.message, str(path), Path(name).name)) from None
+
+
+_PLACE = re.compile(r"^(?P<path>.*?)(?::(?P<line>\d+))?: (?P<rest>.*)$", re.DOTALL)
+_FINDING = re.compile(r"^findings\[(?P<index>\d+)\]\.(?P<field>[a-z_]+)(?: \((?P<ref>[^)]*)\))?$")
+FIELD_WORDS = {
+    "title": "the title of the report",
+    "published": "the date the report was published",
+    "type": "the type of inspection",
+    "type_label": "the name of the type",
+    "report_url": "the address of the report",
+    "forces_covered": "the forces the report covers",
+    "force_specific": "whether the report is specific to the force",
+    "force_quoted": "whether the force is quoted",
+    "recommendations": "the recommendations",
+    "findings": "the findings",
+    "respond_for": "the offices that respond",
+    "ref": "reference",
+    "kind": "kind",
+    "text": "text",
+    "explanation": "explanation",
+    "lead": "strategic lead",
+}
+
+
+def file_problem_in_words(message: str, path: str, name: str) -> str:
+    """'nw.yaml:12: published: Input should be a valid date ...' as 'Line 12 of nw.yaml: the date the
+    report was published must be a real date, like 2023-11-10.'"""
+    found = _PLACE.match(message)
+    if found is None or found.group("path") != path:
+        return message.replace(path, name)
+    line, rest = found.group("line"), found.group("rest")
+    where = f"Line {line} of {name}" if line else name
+    if rest.startswith(("not valid YAML", "not valid JSON")):
+        kind = "YAML" if "YAML" in rest[:14] else "JSON"
+        return f"{where} is not valid {kind}: check its indentation, colons, quotes and brackets."
+    if rest.startswith("expected a mapping"):
+        return f"{name} must list the fields of the inspection (title, published, findings, ...), and it does not."
+    key, _, problem = rest.partition(": ")
+    return f"{where}: {_field_in_words(key)} {_problem_in_words(problem)}."
+
+
+def _field_in_words(key: str) -> str:
+    finding = _FINDING.match(key)
+    if finding:
+        which = finding.group("ref") or f"number {int(finding.group('index')) + 1}"
+        return f"the {FIELD_WORDS.get(finding.group('field'), finding.group('field'))} of finding {which}"
+    top = key.split(".")[0].split("[")[0]
+    return FIELD_WORDS.get(top, f"'{key}'")
+
+
+def _problem_in_words(problem: str) -> str:
+    problem = problem.removeprefix("Value error, ")
+    if problem == "Field required":
+        return "is missing"
+    if problem == "Extra inputs are not permitted":
+        return "is not something an inspection file has: check its spelling"
+    if "valid date" in problem:
+        return "must be a real date, like 2023-11-10"
+    if problem.startswith("Input should be "):
+        choices = problem.removeprefix("Input should be ")
+        if "'" in choices:
+            return "must be one of " + choices.replace("'", "").replace("_", " ")
+        return "must be " + choices
+    if problem.startswith("String should have at most"):
+        return "is too long (" + problem.removeprefix("String should have ") + ")"
+    if problem.startswith("must not contain"):
+        return problem
+    if problem.startswith("String should have at least"):
+        return "is empty"
+    return "is not right: " + problem[:1].lower() + problem[1:]

@@ -89,3 +89,13 @@ def directory_view(
         ],
         delegations=delegations,
     )
+
+
+def person_name(email: str, asked_by: str, deps: Dependencies) -> str:
+    """A person's name, for a page's outcome banner after `asked_by` acted on them (the address when
+    the directory does not know it)."""
+    with deps.new_unit_of_work() as uow:
+        uow.directory.person(asked_by)  # the asker is someone the directory knows
+        roster = uow.directory.roster()
+        found = next((p for p in roster.participants if p.email.lower() == email.lower()), None)
+    return found.name if found else email

@@ -23,13 +23,13 @@ from signoff.service.ports import SignoffRepository
 MANIFEST = "manifest.json"
 # The order files are listed in, and what a reader is told each one is.
 FILE_LABELS = {
-    "response.html": "Response (web page)",
-    "response.pdf": "Response (PDF)",
-    "response.md": "Response (Markdown)",
+    "response.html": "The response (web page)",
+    "response.pdf": "The response (PDF)",
+    "response.md": "The response (Markdown)",
     "certificate.html": "Certificate of completion (web page)",
     "certificate.pdf": "Certificate of completion (PDF)",
     "certificate.json": "Certificate of completion (data)",
-    MANIFEST: "Manifest: every file's size and SHA-256",
+    MANIFEST: "List of files and their fingerprints",
 }
 _PAGE = 200
 

@@ -12,8 +12,7 @@ approve or decide by delegation. Acting is checked again by the domain when they
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,13 +20,14 @@ from pydantic import BaseModel
 
 from signoff.domain.access import Action, allowed, signoff_target, stands_in_for
 from signoff.domain.approval import ApprovalStep, describe_quorum
-from signoff.domain.audit_binding import BINDINGS
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.errors import NotFound, NotPermitted
 from signoff.domain.model import Section, SignOff, Stage, approvers_of
 from signoff.domain.textdiff import unified_diff
 from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
 from signoff.service.dependencies import Dependencies
+from signoff.service.queries.audit_words import audit_details, audit_what
+from signoff.service.queries.public_responses import FILE_LABELS, MANIFEST
 
 # How a view names a person, from their id.
 Naming = Callable[[int], str]
@@ -166,11 +166,15 @@ class AuditLine(BaseModel):
     on_behalf_of: str | None
     action: str
     subject: str
+    # What happened, in words, naming the stage or section by its title ("Stage opened: Report summary").
+    what: str = ""
     details: str
 
 
 class PublishedFile(BaseModel):
     name: str
+    # What the file is, in words ("The response (PDF)").
+    label: str = ""
 
 
 class PublicationLine(BaseModel):
@@ -394,6 +398,10 @@ def signoff_page(signoff_id: int, email: str, deps: Dependencies) -> SignoffPage
             raise NotPermitted(f"{person.email} takes no part in sign-off #{signoff_id}")
         events = uow.signoffs.audit_events(signoff_id)
         stage_keys = {s.key for s in signoff.stages}
+        titles = {
+            **{s.key: s.title for s in signoff.stages},
+            **{c.key: c.title for s in signoff.stages for c in s.sections},
+        }
         name = _names(roster)
         assert signoff.id is not None  # noqa: S101 - read from the database
         return SignoffPage(
@@ -431,7 +439,8 @@ def signoff_page(signoff_id: int, email: str, deps: Dependencies) -> SignoffPage
                     on_behalf_of=name(event.on_behalf_of_id) if event.on_behalf_of_id else None,
                     action=event.action.replace("_", " "),
                     subject=event.subject,
-                    details=_details(event.details, roster),
+                    what=audit_what(event.action, event.subject, event.details, titles),
+                    details=audit_details(event.action, event.details, titles, roster, name),
                 )
                 for event in events
                 if whole or event.subject in visible or event.subject in stage_keys
@@ -442,7 +451,7 @@ def signoff_page(signoff_id: int, email: str, deps: Dependencies) -> SignoffPage
                     published_at=p.published_at,
                     on_time=p.on_time,
                     days_late=p.days_late,
-                    files=[PublishedFile(name=n) for n in deps.publications.listed_files(Path(p.folder))],
+                    files=_published_files(deps.publications.listed_files(Path(p.folder))),
                 )
                 for p in signoff.publications
             ],
@@ -553,7 +562,12 @@ def published_file(signoff_id: int, version: int, name: str, email: str, deps: D
         if publication is None:
             raise NotFound(f"sign-off #{signoff_id} has no published version {version}")
         folder = Path(publication.folder)
-    found = deps.publications.listed_file(folder, name)
+        manifest_sha256 = publication.manifest_sha256
+    found = (
+        deps.publications.manifest_file(folder, manifest_sha256)
+        if name == MANIFEST
+        else deps.publications.listed_file(folder, name)
+    )
     if found is None:
         raise NotFound(f"version {version} has no file {name!r}")
     if not found.intact:
@@ -642,15 +656,8 @@ def _step_text(step: ApprovalStep, roster: Roster, after_others: bool) -> str:
     return rule + (" (once the other sections are approved)" if after_others else "")
 
 
-def _details(details: dict[str, object], roster: Roster) -> str:
-    parts: list[str] = []
-    for key, value in details.items():
-        # The row digests that bind the record into the audit chain mean nothing to a reader.
-        if value in (None, "", [], {}) or key == BINDINGS:
-            continue
-        if key.endswith("_id") and isinstance(value, int):
-            with suppress(KeyError):
-                value = roster.by_id(value).name
-            key = key.removesuffix("_id")
-        parts.append(f"{key.replace('_', ' ')}: {value}")
-    return "; ".join(parts)
+def _published_files(listed: Iterable[str]) -> list[PublishedFile]:
+    """The response first, then the certificate, then the list of files: each named by what it is."""
+    names = {*listed, MANIFEST}
+    ordered = [n for n in FILE_LABELS if n in names] + sorted(names - set(FILE_LABELS))
+    return [PublishedFile(name=n, label=FILE_LABELS.get(n, n)) for n in ordered]
