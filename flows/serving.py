@@ -33,6 +33,7 @@ from flows.deployments import (
     next_tick,
     schedule_every,
 )
+from flows.events import emit_delivery_events
 from flows.runtime import application, lean_prefect, use_application
 from flows.signoff_flows import deadline_sweep_flow, deliver_mail_flow
 from flows.triggers import prefect_server_configured
@@ -53,6 +54,8 @@ def serve_forever(
     web_host: str = "127.0.0.1",
     web_port: int = 0,
 ) -> None:
+    if prefect_server_configured():
+        refuse_work_pool_deployments(SERVED)  # before anything starts: one shape or the other
     app = application()
     sink = None
     if not app.settings.smtp_host:
@@ -62,7 +65,7 @@ def serve_forever(
         os.environ["SIGNOFF_SMTP_PORT"] = str(mail_sink_port)
         use_application(bootstrap())
         log.info("no SMTP server configured: emails go to the mail sink, kept in %s/", app.settings.mail_dir)
-    relay = MailRelay(application())
+    relay = MailRelay(application(), on_report=emit_delivery_events if prefect_server_configured() else None)
     relay.start()
     site = None
     if web_port:
@@ -90,7 +93,6 @@ def serve_forever(
 
 
 def _serve_deployments(sweep_every: timedelta, deliver_every: timedelta) -> None:
-    refuse_work_pool_deployments(SERVED)
     schedules = {DELIVER: schedule_every(deliver_every), SWEEP: schedule_every(sweep_every)}
     deployments = [
         # Prefect types to_deployment as sync-or-async; called from sync code it returns the deployment.

@@ -3,6 +3,7 @@ and the other's scheduled flows keep running."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from flows.deployments import DEPLOYED
+from signoff.settings import PROJECT_ROOT
 from tests.resilience.harness import (
     BIN,
     Processes,
@@ -109,3 +112,34 @@ def test_one_serve_stopping_pauses_nothing_and_the_other_keeps_the_schedules(
     )
     assert completed_scheduled_runs(api, "deliver-mail", stopped) >= 1
     assert second.poll() is None, processes.log("serve-b")
+
+
+def test_prefect_yaml_deploys_to_a_work_pool_and_signoff_serve_then_refuses_to_take_it_over(
+    rig: tuple[Processes, dict[str, str], str],
+) -> None:
+    processes, env, api = rig
+    prefect = str(BIN / "prefect")
+    run = functools.partial(subprocess.run, env=env, capture_output=True, text=True, timeout=240, check=False)
+    created = run([prefect, "work-pool", "create", "signoff", "--type", "process"])
+    assert created.returncode == 0, created.stderr
+    deployed = run([prefect, "--no-prompt", "deploy", "--all"], cwd=PROJECT_ROOT)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+
+    deployments = {d["name"]: d for d in api_post(api, "deployments/filter", {})}
+    assert set(deployments) == {spec.name for spec in DEPLOYED}
+    assert {d["work_pool_name"] for d in deployments.values()} == {"signoff"}
+    sweep = deployments["deadline-sweep"]
+    assert sweep["schedules"][0]["schedule"] == {
+        "cron": "*/15 * * * *",
+        "timezone": "Europe/London",
+        "day_or": True,
+    }
+    assert sweep["global_concurrency_limit"]["limit"] == 1
+    assert sweep["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
+
+    refused = run([str(BIN / "signoff"), "serve", "--web-port", "0"], cwd=processes.root)
+    assert refused.returncode == 1
+    assert "deadline-sweep/deadline-sweep (work pool 'signoff')" in refused.stderr
+    assert "signoff relay" in refused.stderr
+    # Nothing was taken over: the deployments still belong to the pool.
+    assert {d["work_pool_name"] for d in api_post(api, "deployments/filter", {})} == {"signoff"}

@@ -8,6 +8,7 @@ from signoff.entrypoints.cli import (
     admin_commands,
     mail_commands,
     publish_commands,
+    relay_command,
     serve_command,
     setup_commands,
     signoff_commands,
@@ -24,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 # The commands that run until stopped: what they log is all an operator sees of them.
-SERVICES = frozenset({"serve", "web", "mailsink"})
+SERVICES = frozenset({"serve", "relay", "web", "mailsink"})
 
 
 @app.callback()
@@ -59,6 +60,7 @@ app.command("delegate")(admin_commands.delegate)
 app.command("publish")(publish_commands.publish)
 app.command("render")(publish_commands.render)
 app.command("serve")(serve_command.serve)
+app.command("relay")(relay_command.relay)
 
 
 @app.command("web")
