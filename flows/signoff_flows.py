@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from prefect import flow, get_run_logger, tags, task
+from prefect import State, flow, get_run_logger, tags, task
 from prefect.artifacts import create_table_artifact
+from prefect.states import Failed
 
 from flows import steps
+from flows.events import emit_delivery_events, emit_publication_done
 from flows.runtime import application
 from signoff.domain.errors import SignoffError
 from signoff.domain.inspection import Inspection
@@ -30,7 +33,12 @@ def section_task(section_key: str, row: dict[str, str]) -> dict[str, str]:  # no
 
 @task(name="deliver-mail")
 def deliver_task() -> dict[str, Any]:
-    return steps.deliver(application())
+    """Send what is due, and tell Prefect of every email refused or failed and of an unreachable server."""
+    report = steps.deliver_report(application())
+    if report is None:
+        return {"sent": 0, "problem": steps.NO_MAIL_SERVER, "unreachable": False}
+    emit_delivery_events(report)
+    return {**asdict(report), "unreachable": report.problem is not None}
 
 
 @task(name="queue-due-notices")
@@ -152,10 +160,28 @@ def publish_signoff_flow(signoff_id: int, by: str, note: str = "") -> dict[str, 
     manifest, the publication recorded, then the published notice and the formal copies sent."""
     with tags(f"signoff:{signoff_id}", "stage:publication"), about_signoff(signoff_id):
         published = publish_task(signoff_id, by, note)
+        emit_publication_done(signoff_id, published)
         delivered = deliver_task()
     return {**published, "sent": delivered["sent"]}
 
 
 @flow(name="deliver-mail", flow_run_name="deliver-mail")
-def deliver_mail_flow() -> dict[str, Any]:
-    return deliver_task()
+def deliver_mail_flow() -> dict[str, Any] | State[dict[str, Any]]:
+    """The outbox, sent; the counts are the run's result and its last log line.
+
+    Ends Failed when the mail server cannot be reached, so that the Prefect UI (and an automation on
+    failed runs) shows it: nothing is lost (the emails wait in the outbox for the next run), but nobody
+    receives anything until someone looks. A refused email is not a failed run: it is retried, or failed
+    for good and reported as an event and in `signoff mail list`.
+    """
+    logger = get_run_logger()
+    result = deliver_task()
+    line = (
+        f"{result['sent']} sent, {result.get('retrying', 0)} to try again, "
+        f"{result.get('failed', 0)} failed for good, {result.get('released', 0)} released"
+    )
+    if result["unreachable"]:
+        logger.warning("the mail server cannot be reached (%s): %s", result["problem"], line)
+        return Failed(message=f"the mail server cannot be reached: {result['problem']}", data=result)
+    logger.info("%s%s", line, f" ({result['problem']})" if result.get("problem") else "")
+    return result

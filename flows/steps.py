@@ -9,7 +9,7 @@ from typing import Any
 from signoff.bootstrap import Application
 from signoff.domain.errors import MailServerUnavailable
 from signoff.service.handlers.advance_signoff import advance_signoff
-from signoff.service.handlers.deliver_mail import deliver_mail
+from signoff.service.handlers.deliver_mail import DeliveryReport, deliver_mail
 from signoff.service.handlers.mark_stalled import mark_stalled
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_read import SignoffDetail, signoff_detail
@@ -21,11 +21,20 @@ def advance(app: Application, signoff_id: int) -> list[str]:
 
 def deliver(app: Application) -> dict[str, Any]:
     """Send what is due; with no SMTP server configured the emails simply wait in the outbox."""
+    report = deliver_report(app)
+    return {"sent": 0, "problem": NO_MAIL_SERVER} if report is None else asdict(report)
+
+
+NO_MAIL_SERVER = "no SMTP server is configured: the emails wait in the outbox"
+
+
+def deliver_report(app: Application) -> DeliveryReport | None:
+    """What a delivery did; None when no SMTP server is configured (nothing to send through)."""
     try:
         mailer = app.mailer()
-    except MailServerUnavailable as unavailable:
-        return {"sent": 0, "problem": unavailable.message}
-    return asdict(deliver_mail(app.deps, mailer, app.settings.mail_from))
+    except MailServerUnavailable:
+        return None
+    return deliver_mail(app.deps, mailer, app.settings.mail_from)
 
 
 def queue_due_notices(app: Application) -> dict[str, Any]:

@@ -8,7 +8,8 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.runtime import lean_prefect, use_application
-from signoff.bootstrap import Application
+from signoff.bootstrap import Application, bootstrap
+from tests.smtp_server import SmtpServer, running_smtp_server
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,3 +24,15 @@ def flows_app(app: Application) -> Iterator[Application]:
     use_application(app)
     yield app
     use_application(None)
+
+
+@pytest.fixture
+def smtp(flows_app: Application) -> Iterator[tuple[SmtpServer, Application]]:
+    """A real SMTP server, and the flows' application pointed at it."""
+    with running_smtp_server() as server:
+        settings = flows_app.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": server.port})
+        app = bootstrap(settings, clock=flows_app.deps.clock)
+        use_application(app)
+        yield server, app
+        use_application(flows_app)
+        app.engine.dispose()

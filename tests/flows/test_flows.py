@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,6 @@ import yaml
 from prefect.client.orchestration import get_client
 from sqlalchemy import func, select, text
 
-from flows.runtime import use_application
 from flows.signoff_flows import (
     advance_signoff_flow,
     deadline_sweep_flow,
@@ -23,7 +21,7 @@ from flows.signoff_flows import (
 )
 from signoff.adapters.config_files import load_model
 from signoff.adapters.orm import outbox
-from signoff.bootstrap import Application, bootstrap
+from signoff.bootstrap import Application
 from signoff.domain.errors import NotFound
 from signoff.domain.inspection import Inspection
 from signoff.service.clock import FixedClock
@@ -33,7 +31,7 @@ from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.signoff_read import signoff_detail
 from tests.people import HANNAH, OWEN, PRIYA, RACHEL
 from tests.publication.reference import ready_to_publish
-from tests.smtp_server import SmtpServer, running_smtp_server
+from tests.smtp_server import SmtpServer
 from tests.support.story import REFERENCE, approve, draft, start_reference
 
 
@@ -46,18 +44,6 @@ def sent_rows(app: Application) -> Counter[str]:
     with app.engine.connect() as connection:
         rows = connection.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
         return Counter({str(state): int(count) for state, count in rows})
-
-
-@pytest.fixture
-def smtp(flows_app: Application) -> Iterator[tuple[SmtpServer, Application]]:
-    """A real SMTP server, and the flows' application pointed at it."""
-    with running_smtp_server() as server:
-        settings = flows_app.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": server.port})
-        app = bootstrap(settings, clock=flows_app.deps.clock)
-        use_application(app)
-        yield server, app
-        use_application(flows_app)
-        app.engine.dispose()
 
 
 def test_start_flow_opens_the_first_stage_and_sends_its_email(smtp: tuple[SmtpServer, Application]) -> None:

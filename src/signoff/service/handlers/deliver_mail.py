@@ -20,14 +20,28 @@ from signoff.service.ports import Mailer, PreparedEmail, SendOutcome, UnitOfWork
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """One email the mail server would not take, this time (`for_good`: it will not be tried again)."""
+
+    email_id: int
+    signoff_id: int | None
+    event: str
+    error: str
+    for_good: bool
+
+
 @dataclass
 class DeliveryReport:
+    """What one delivery did; `problem` says why it stopped early (the mail server cannot be reached)."""
+
     sent: int = 0
     retrying: int = 0
     failed: int = 0
     released: int = 0
     problem: str | None = None
     failures: list[str] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
 
 
 def deliverer_name() -> str:
@@ -153,8 +167,12 @@ def _record_failure(
     email.attempt_failed(
         outcome.error, now, deps.load_notification_rules().delivery, permanent=outcome.permanent
     )
+    failed_for_good = email.state is OutboxState.FAILED
+    report.refusals.append(
+        Refusal(email_id, email.signoff_id, email.notice_event.value, outcome.error, failed_for_good)
+    )
     with about_signoff(email.signoff_id):
-        if email.state is OutboxState.FAILED:
+        if failed_for_good:
             report.failed += 1
             report.failures.append(f"#{email_id}: {outcome.error}")
             log.warning("email #%s (%s) failed for good: %s", email_id, email.event, outcome.error)
