@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from signoff.domain.audit import AuditEvent
 from signoff.domain.directory import Roster
-from signoff.domain.document import Certificate, build_certificate, document_day, document_moment
+from signoff.domain.document import (
+    Certificate,
+    CertifiedApproval,
+    CertifiedSection,
+    build_certificate,
+    document_day,
+    document_moment,
+)
 from signoff.domain.model import SignOff
 
 # What a correction or a first publication records after certifying: the certificate's audit head is
@@ -187,43 +194,55 @@ def _who(email: str, on_behalf_of: str | None) -> str:
     return f"{email} on behalf of {on_behalf_of}" if on_behalf_of else email
 
 
+def shown_header(expected: Certificate, facts: CertificateFacts) -> dict[str, str]:
+    """What the certificate page must show at its head, as the page writes it."""
+    return {
+        "office": expected.office,
+        "inspection_title": expected.inspection_title,
+        "signoff": str(expected.signoff_id),
+        "version": str(expected.version),
+        "issued": document_moment(expected.issued_at),
+        "statutory_last_day": document_day(expected.statutory_last_day),
+        "audit_events": str(facts.audit.events),
+        "audit_head": facts.audit.head,
+    }
+
+
+def shown_section(section: CertifiedSection) -> dict[str, str]:
+    """What the page must show for one section's final text."""
+    return {
+        "title": section.title,
+        "revision": str(section.revision),
+        "author": section.author,
+        "submitted_at": document_moment(section.submitted_at),
+        "content_hash": section.content_hash,
+    }
+
+
+def shown_approval(approval: CertifiedApproval) -> dict[str, str]:
+    """What the page must show for one approval of a section."""
+    return {
+        "approver": approval.approver,
+        "on_behalf_of": approval.on_behalf_of or NO_ONE,
+        "decided_at": document_moment(approval.decided_at),
+        "revision_hash": approval.revision_hash,
+    }
+
+
 def _visible_problems(
     visible: VisibleCertificate, expected: Certificate, facts: CertificateFacts
 ) -> list[str]:
     """The words a reader sees against the record: names, times and hashes."""
     problems: list[str] = []
     shown = "the page shows"
-    problems += _compare(
-        visible.facts,
-        {
-            "office": expected.office,
-            "inspection_title": expected.inspection_title,
-            "signoff": str(expected.signoff_id),
-            "version": str(expected.version),
-            "issued": document_moment(expected.issued_at),
-            "statutory_last_day": document_day(expected.statutory_last_day),
-            "audit_events": str(facts.audit.events),
-            "audit_head": facts.audit.head,
-        },
-        shown,
-    )
+    problems += _compare(visible.facts, shown_header(expected, facts), shown)
     if len(visible.sections) != len(expected.sections):
         problems.append(
             f"{shown} {len(visible.sections)} sections; the record has {len(expected.sections)} with a final text"
         )
     for number, (seen, section) in enumerate(zip(visible.sections, expected.sections, strict=False), start=1):
         where = f"{shown} for section {number} ({section.title})"
-        problems += _compare(
-            seen.facts,
-            {
-                "title": section.title,
-                "revision": str(section.revision),
-                "author": section.author,
-                "submitted_at": document_moment(section.submitted_at),
-                "content_hash": section.content_hash,
-            },
-            where,
-        )
+        problems += _compare(seen.facts, shown_section(section), where)
         if len(seen.approvals) != len(section.approvals):
             problems.append(
                 f"{where} {len(seen.approvals)} approvals; the record has {len(section.approvals)}"
@@ -231,16 +250,7 @@ def _visible_problems(
         for index, (row, approval) in enumerate(
             zip(seen.approvals, section.approvals, strict=False), start=1
         ):
-            problems += _compare(
-                row.facts,
-                {
-                    "approver": approval.approver,
-                    "on_behalf_of": approval.on_behalf_of or NO_ONE,
-                    "decided_at": document_moment(approval.decided_at),
-                    "revision_hash": approval.revision_hash,
-                },
-                f"{where}, approval {index},",
-            )
+            problems += _compare(row.facts, shown_approval(approval), f"{where}, approval {index},")
     return problems
 
 

@@ -12,9 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from signoff.domain.audit import AuditEvent
-from signoff.domain.certificate_check import CertificateClaims, CertificateFacts, VisibleCertificate
+from signoff.domain.certificate_check import (
+    CertificateClaims,
+    CertificateFacts,
+    VisibleCertificate,
+    shown_approval,
+    shown_header,
+    shown_section,
+)
 from signoff.domain.directory import Roster
-from signoff.domain.document import Certificate, build_certificate, document_day, document_moment
+from signoff.domain.document import Certificate, build_certificate, document_moment
 from signoff.domain.model import SignOff
 
 # When the check fails for a reason the findings below do not single out.
@@ -98,50 +105,18 @@ def _visible_findings(
     visible: VisibleCertificate, expected: Certificate, facts: CertificateFacts
 ) -> list[str]:
     """The words the page shows against the record: which shown fact differs, never the record's value."""
-    findings = _differing(
-        visible.facts,
-        {
-            "office": expected.office,
-            "inspection_title": expected.inspection_title,
-            "signoff": str(expected.signoff_id),
-            "version": str(expected.version),
-            "issued": document_moment(expected.issued_at),
-            "statutory_last_day": document_day(expected.statutory_last_day),
-            "audit_events": str(facts.audit.events),
-            "audit_head": facts.audit.head,
-        },
-        "The page shows",
-    )
+    findings = _differing(visible.facts, shown_header(expected, facts), "The page shows")
     if len(visible.sections) != len(expected.sections):
         findings.append("The page shows a number of sections that is not the record's.")
     for number, (seen, section) in enumerate(zip(visible.sections, expected.sections, strict=False), start=1):
         where = f"The page shows, for section {number},"
-        findings += _differing(
-            seen.facts,
-            {
-                "title": section.title,
-                "revision": str(section.revision),
-                "author": section.author,
-                "submitted_at": document_moment(section.submitted_at),
-                "content_hash": section.content_hash,
-            },
-            where,
-        )
+        findings += _differing(seen.facts, shown_section(section), where)
         if len(seen.approvals) != len(section.approvals):
             findings.append(f"{where} a number of approvals that is not the record's.")
         for index, (row, approval) in enumerate(
             zip(seen.approvals, section.approvals, strict=False), start=1
         ):
-            findings += _differing(
-                row.facts,
-                {
-                    "approver": approval.approver,
-                    "on_behalf_of": approval.on_behalf_of or "—",
-                    "decided_at": document_moment(approval.decided_at),
-                    "revision_hash": approval.revision_hash,
-                },
-                f"{where} approval {index},",
-            )
+            findings += _differing(row.facts, shown_approval(approval), f"{where} approval {index},")
     return findings
 
 
