@@ -9,10 +9,14 @@ committed: if the trigger fails, nothing is lost, and the deadline sweep advance
 from __future__ import annotations
 
 import os
-from typing import cast
+import uuid
+from typing import TYPE_CHECKING, cast
 
 from flows import steps
 from signoff.bootstrap import Application
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
 
 ADVANCE_DEPLOYMENT = "advance-signoff/advance-signoff"
 
@@ -21,10 +25,14 @@ def prefect_server_configured() -> bool:
     return bool(os.environ.get("PREFECT_API_URL"))
 
 
-def trigger_advance(app: Application, signoff_id: int) -> str:
-    """What was done, in a few words, for the command line to report."""
+def trigger_advance(app: Application, signoff_id: int, *, force: bool = False) -> str:
+    """What was done, in a few words, for the command line to report.
+
+    `force` starts a new run even when this state of the sign-off was already routed (its idempotency
+    key taken), for an operator who knows the earlier run did not do its work.
+    """
     if prefect_server_configured():
-        return _ask_served_flow(app, signoff_id)
+        return _ask_served_flow(app, signoff_id, force=force)
     done = steps.advance(app, signoff_id)
     report = steps.deliver(app)
     said = "; ".join(done)
@@ -39,10 +47,11 @@ def trigger_delivery(app: Application) -> str:
     return f"{report['sent']} email(s) sent" if not report.get("problem") else "emails wait in the outbox"
 
 
-def _ask_served_flow(app: Application, signoff_id: int) -> str:
+def _ask_served_flow(app: Application, signoff_id: int, *, force: bool = False) -> str:
     # Imported here: Prefect's client is heavy, and a command line without a server never needs it.
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
+    from prefect.utilities.urls import url_for
 
     with app.deps.new_unit_of_work() as uow:
         signoff = uow.signoffs.get(signoff_id)
@@ -50,14 +59,16 @@ def _ask_served_flow(app: Application, signoff_id: int) -> str:
         position = signoff.audit_head[:24]
         stage = signoff.current_stage()
         run_tags = [f"signoff:{signoff_id}"] + ([f"stage:{stage.key}"] if stage else [])
+    key = f"advance:{signoff_id}:{position}" + (f":forced:{uuid.uuid4().hex}" if force else "")
     try:
-        run = cast(
+        already = _run_with_key(key)
+        run = already or cast(
             FlowRun,
             run_deployment(
                 ADVANCE_DEPLOYMENT,
                 parameters={"signoff_id": signoff_id},
                 timeout=0,
-                idempotency_key=f"advance:{signoff_id}:{position}",
+                idempotency_key=key,
                 tags=run_tags,
             ),
         )
@@ -65,4 +76,21 @@ def _ask_served_flow(app: Application, signoff_id: int) -> str:
         return (
             f"could not reach the Prefect server ({type(error).__name__}); the deadline sweep will catch up"
         )
-    return f"advance-signoff run {run.name} started"
+    where = url_for(run)
+    at = f" ({where})" if where else ""
+    if already:
+        state = run.state.name if run.state is not None else "unknown"
+        return f"already ran: advance-signoff run {run.name}, {state}{at}; `signoff advance {signoff_id} --force` runs it again"
+    return f"advance-signoff run {run.name} started{at}"
+
+
+def _run_with_key(key: str) -> FlowRun | None:
+    """The run this idempotency key already named: asked again, the server would answer with it."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterIdempotencyKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(idempotency_key=FlowRunFilterIdempotencyKey(any_=[key])), limit=1
+        )
+    return found[0] if found else None

@@ -20,6 +20,7 @@ from signoff.entrypoints.cli.common import (
     after_change,
     application,
     console,
+    errors,
     print_json,
     reports_errors,
 )
@@ -229,8 +230,16 @@ def decide_command(
 
 
 @reports_errors
-def advance(signoff_id: int = typer.Argument(..., min=1)) -> None:
+def advance(
+    signoff_id: int = typer.Argument(..., min=1),
+    force: bool = typer.Option(
+        False, "--force", help="Start a new router run even if this state of the sign-off already had one."
+    ),
+) -> None:
     """Close finished stages and open the next (normally automatic; safe to repeat)."""
-    done = advance_signoff(signoff_id, application().deps)
+    from flows.triggers import trigger_advance  # the flows layer sits outside src/
+
+    app = application()
+    done = advance_signoff(signoff_id, app.deps)
     typer.echo("; ".join(done) if done else "nothing to do")
-    after_change(signoff_id)
+    errors.print(f"[dim]then: {trigger_advance(app, signoff_id, force=force)}[/]", highlight=False)
