@@ -408,7 +408,11 @@ def test_the_start_form_refuses_control_characters_naming_the_field(
 @pytest.mark.parametrize(
     ("name", "content", "where"),
     [
-        ("nul.yaml", None, "Line 11 of nul.yaml: the title of the report must not contain control characters"),
+        (
+            "nul.yaml",
+            None,
+            "Line 11 of nul.yaml: the title of the report must not contain control characters",
+        ),
         ("nul.json", None, "nul.json: the text of finding AFI-1 must not contain control characters"),
     ],
 )
