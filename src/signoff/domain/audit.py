@@ -6,7 +6,8 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+
+from signoff.domain.vocabulary import AuditDetails
 
 GENESIS_PREFIX = "signoff-audit-v1"
 
@@ -25,7 +26,7 @@ class AuditEvent:
         on_behalf_of_id: int | None,
         action: str,
         subject: str,
-        details: dict[str, Any],
+        details: AuditDetails,
         revision_hash: str | None,
         prev_hash: str,
     ) -> None:
@@ -39,6 +40,13 @@ class AuditEvent:
         self.revision_hash = revision_hash
         self.prev_hash = prev_hash
         self.hash = event_hash(self)
+
+    def person_id(self, name: str) -> int:
+        """A person named in the details (e.g. 'approver_id'): the domain writes them as ids."""
+        value = self.details.get(name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise KeyError(f"audit event {self.seq} ({self.action}) names no {name}")
+        return value
 
 
 def genesis_hash(identity: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from signoff.domain.audit import AuditEvent
 from signoff.domain.deadlines import format_day
@@ -29,7 +28,7 @@ from signoff.domain.notifications import (
 )
 from signoff.domain.publication import Publication
 from signoff.domain.transitions import RequestState
-from signoff.domain.vocabulary import AuditAction, StageKind
+from signoff.domain.vocabulary import AuditAction, JsonValue, NoticeContext, StageKind
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ class NoticeBuilder:
     def _approval_requested(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
         _stage, section = signoff.section(event.subject)
-        approver = self.roster.by_id(event.details["approver_id"])
+        approver = self.roster.by_id(event.person_id("approver_id"))
         return self._to(
             NoticeEvent.APPROVAL_REQUESTED,
             signoff,
@@ -108,7 +107,7 @@ class NoticeBuilder:
     def _approval_invalidated(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
         _stage, section = signoff.section(event.subject)
-        approver = self.roster.by_id(event.details["approver_id"])
+        approver = self.roster.by_id(event.person_id("approver_id"))
         context = self.contexts.approval(signoff, section, approver, previously=event.revision_hash)
         context["asked_again"] = happened.asked_again
         return self._to(NoticeEvent.APPROVAL_INVALIDATED, signoff, event, context, approver=[approver])
@@ -200,7 +199,7 @@ class NoticeBuilder:
     def _section_approved(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
         _stage, section = signoff.section(event.subject)
-        approvers = [
+        approvers: list[JsonValue] = [
             self.roster.by_id(r.decision.decided_by_id).name
             for r in section.current_requests()
             if r.decision is not None and r.state is RequestState.APPROVED
@@ -339,7 +338,7 @@ class NoticeBuilder:
         ends_at: datetime,
         reason: str,
     ) -> list[Notice]:
-        context = {
+        context: NoticeContext = {
             "delegator_name": delegator.name,
             "delegate_name": delegate.name,
             "starts": local_moment(starts_at),
@@ -373,8 +372,8 @@ class NoticeBuilder:
         event: NoticeEvent,
         signoff: SignOff,
         audit: AuditEvent,
-        context: dict[str, Any],
-        personalise: Callable[[Participant], dict[str, Any]] | None = None,
+        context: NoticeContext,
+        personalise: Callable[[Participant], NoticeContext] | None = None,
         **named: list[Participant],
     ) -> list[Notice]:
         recipients: list[tuple[Participant, Audience]] = []
@@ -409,7 +408,7 @@ class NoticeBuilder:
         signoff_id: int | None,
         person: Participant,
         key_prefix: str,
-        context: dict[str, Any],
+        context: NoticeContext,
         why: str,
         audience: Audience,
     ) -> Notice:
@@ -494,11 +493,11 @@ def _unique(notices: Iterable[Notice]) -> list[Notice]:
     return list(seen.values())
 
 
-def _calendar_items(signoff: SignOff, notice: Notice) -> list[dict[str, str]]:
+def _calendar_items(signoff: SignOff, notice: Notice) -> list[JsonValue]:
     """The calendar entries the deadline emails gave this person for the sign-off: one per stage they
     draft in, one per section they were asked to approve (see `calendar_item` in email rendering)."""
     person = notice.recipient.person_id
-    items: list[dict[str, str]] = []
+    items: list[JsonValue] = []
     for stage in signoff.ordered_stages():
         sections = stage.ordered_sections()
         if any(person in section.drafter_ids for section in sections):

@@ -6,13 +6,12 @@ test checks that real notices carry exactly the example's keys.
 
 from __future__ import annotations
 
-from typing import Any
-
 from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.model import Section, SignOff, Stage
 from signoff.domain.notifications import Links
 from signoff.domain.transitions import RequestState
+from signoff.domain.vocabulary import JsonValue, NoticeContext
 
 
 class NoticeContexts:
@@ -22,7 +21,7 @@ class NoticeContexts:
         self.roster = roster
         self.links = links
 
-    def signoff(self, signoff: SignOff) -> dict[str, Any]:
+    def signoff(self, signoff: SignOff) -> NoticeContext:
         return {
             "signoff_id": signoff.id,
             "signoff_title": signoff.title,
@@ -33,7 +32,7 @@ class NoticeContexts:
             "signoff_url": self.links.signoff(signoff.id),
         }
 
-    def section(self, signoff: SignOff, section: Section) -> dict[str, Any]:
+    def section(self, signoff: SignOff, section: Section) -> NoticeContext:
         stage = next(st for st in signoff.stages if section in st.sections)
         revision = section.current_revision
         finding = signoff.inspection.finding(section.finding_ref) if section.finding_ref else None
@@ -47,7 +46,7 @@ class NoticeContexts:
             "revision": revision.number if revision else None,
         }
 
-    def drafting(self, signoff: SignOff, stage: Stage, drafter_id: int | None) -> dict[str, Any]:
+    def drafting(self, signoff: SignOff, stage: Stage, drafter_id: int | None) -> NoticeContext:
         """The stage's sections; for a drafter, only the ones they draft."""
         return {
             **self.signoff(signoff),
@@ -69,7 +68,7 @@ class NoticeContexts:
 
     def approval(
         self, signoff: SignOff, section: Section, approver: Participant, previously: str | None = None
-    ) -> dict[str, Any]:
+    ) -> NoticeContext:
         stage = next(st for st in signoff.stages if section in st.sections)
         request = next(
             (
@@ -90,17 +89,18 @@ class NoticeContexts:
             for earlier in section.requests
         )
         revision = section.current_revision
+        changes: list[JsonValue] = [*section.diff_since(since)]
         return {
             **self.section(signoff, section),
             "author_name": self.roster.by_id(revision.author_id).name if revision else "",
             "due": format_day(stage.due_on),
             "due_date": stage.due_on.isoformat(),
-            "changes": section.diff_since(since),
+            "changes": changes,
             "asked_again": False,
             "resumed": resumed,
         }
 
-    def ready_to_publish(self, signoff: SignOff) -> dict[str, Any]:
+    def ready_to_publish(self, signoff: SignOff) -> NoticeContext:
         return {**self.signoff(signoff), "publish_url": self.links.publish(signoff.id)}
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from signoff.domain.text_fields import SingleLine
+from signoff.domain.vocabulary import NoticeContext
 
 
 class NoticeEvent(StrEnum):
@@ -142,7 +142,7 @@ class Notice:
     recipient: Recipient
     signoff_id: int | None
     key: str
-    context: dict[str, Any]
+    context: NoticeContext
     attachments: tuple[Attachment, ...] = ()
 
 

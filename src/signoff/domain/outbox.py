@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from signoff.domain.errors import InvalidTransition
 from signoff.domain.notifications import DeliveryPolicy, Notice, NoticeEvent, Recipient
 from signoff.domain.transitions import OUTBOX_TRANSITIONS, OutboxEvent, OutboxState, fire
+from signoff.domain.vocabulary import NoticeContext
 
 MAX_ERROR_LENGTH = 1000
 
@@ -24,7 +24,7 @@ class OutgoingEmail:
         self.signoff_id = notice.signoff_id
         self.recipient_email = notice.recipient.email
         self.recipient_name = notice.recipient.name
-        self.context: dict[str, Any] = notice.context
+        self.context: NoticeContext = notice.context
         self.state = OutboxState.QUEUED
         self.attempts = 0
         self.created_at = now

@@ -12,6 +12,8 @@ from typing import TypeAlias
 # What JSON can hold: the audit trail's details are hashed as JSON, so nothing else may go in them.
 JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
 AuditDetails: TypeAlias = dict[str, JsonValue]
+# What an email's templates are given: JSON, as the outbox stores it beside the email.
+NoticeContext: TypeAlias = dict[str, JsonValue]
 
 
 class AuditAction(StrEnum):
