@@ -65,11 +65,11 @@ check: $(INSTALLED)
 	$(BIN)/pytest -q tests/unit tests/handlers
 
 # Everything, both databases, on two workers (each its own PostgreSQL database; a file's tests stay on one
-# worker). The fault tests restart PostgreSQL and kill processes, so they run after, on their own.
+# worker). The one fault test that stops PostgreSQL itself runs after, on its own.
 test: lint system-packages
 	$(BIN)/mypy src flows tests/support tests/handlers
-	$(BIN)/pytest -v --durations=10 -n 2 --dist loadfile --ignore=tests/resilience/test_faults.py
-	$(BIN)/pytest -v --durations=5 tests/resilience/test_faults.py
+	$(BIN)/pytest -v --durations=10 -n 2 --dist loadfile -m "not restarts_postgres"
+	$(BIN)/pytest -v --durations=5 -m restarts_postgres tests/resilience
 
 # Every benchmark, then the one report of them all: bench/results/REPORT.md.
 bench: $(INSTALLED)
