@@ -81,7 +81,7 @@ def test_the_ready_to_publish_email_links_to_the_publish_page() -> None:
     [ready] = [
         e for e in memory.store.state.outbox if e.event == "ready_to_publish" and e.recipient_email == HANNAH
     ]
-    assert ready.context["publish_url"].endswith(f"/signoffs/{signoff_id}/publish")
+    assert str(ready.context["publish_url"]).endswith(f"/signoffs/{signoff_id}/publish")
     message = rendered(NoticeEvent.READY_TO_PUBLISH, ready.context)
     assert f"/signoffs/{signoff_id}/publish" in plain(message)
     html = message.get_body(preferencelist=("html",))

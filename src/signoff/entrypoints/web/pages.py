@@ -70,6 +70,7 @@ def signoff(request: Request, signoff_id: Id, me: Me) -> Response:
         {
             "page": page,
             "timeline": timeline(page, context.deps.clock.now()),
+            "timeline_narrow": timeline(page, context.deps.clock.now(), narrow=True),
             "flash": take_flash(request),
         },
     )

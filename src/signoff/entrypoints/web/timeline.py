@@ -42,19 +42,27 @@ class Timeline:
     ticks: list[Tick]
     statutory_x: float
     today_x: float | None
+    # Where a bar's title and the bar sit in its row: beside it (wide), or above it (narrow screens).
+    label_x: int = 8
+    label_dy: int = 18
+    bar_dy: int = 4
+    font_size: int = 14
 
 
 def _day(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
 
 
-def timeline(page: SignoffPage, now: datetime) -> Timeline:
+def timeline(page: SignoffPage, now: datetime, *, narrow: bool = False) -> Timeline:
+    """The wide drawing has each stage's title beside its bar; the narrow one (for a phone), a drawing
+    half as wide with the title above the bar, so that its words stay readable when it is scaled down."""
+    width, left, row = (400, 8, 58) if narrow else (WIDTH, LEFT, ROW)
     start = page.published
     end = max([page.statutory_last_day, *(s.due_on for s in page.stages)]) + timedelta(days=2)
     span = max(1, (end - start).days)
 
     def x(day: date) -> float:
-        return round(LEFT + (WIDTH - LEFT - RIGHT) * (day - start).days / span, 1)
+        return round(left + (width - left - RIGHT) * (day - start).days / span, 1)
 
     today = _day(now)
     bars: list[Bar] = []
@@ -70,7 +78,7 @@ def timeline(page: SignoffPage, now: datetime) -> Timeline:
         finish = max(finish, begin)
         bars.append(
             Bar(
-                y=TOP + number * ROW,
+                y=TOP + number * row,
                 title=stage.title,
                 state=stage.state,
                 x=x(begin),
@@ -87,11 +95,14 @@ def timeline(page: SignoffPage, now: datetime) -> Timeline:
             ticks.append(Tick(x(first_of_month), f"{first_of_month:%-d %b}"))
         first_of_month = (first_of_month + timedelta(days=32)).replace(day=1)
     return Timeline(
-        width=WIDTH,
-        height=TOP + len(page.stages) * ROW + 30,
-        left=LEFT,
+        width=width,
+        height=TOP + len(page.stages) * row + 30,
+        left=left,
         bars=bars,
         ticks=ticks,
         statutory_x=x(page.statutory_last_day),
         today_x=x(today) if start <= today <= end else None,
+        label_dy=16 if narrow else 18,
+        bar_dy=24 if narrow else 4,
+        font_size=16 if narrow else 14,
     )

@@ -78,6 +78,8 @@ class AttentionPage(BaseModel):
 
 class OnTimeFigure(BaseModel):
     office: str
+    # The office's short name for a chart's label: the area it serves ("Cheshire"), or its name.
+    area: str = ""
     stage_title: str
     on_time: int
     late: int
@@ -165,6 +167,7 @@ def on_time_figures(admin_email: str, deps: Dependencies) -> list[OnTimeFigure]:
     return [
         OnTimeFigure(
             office=roster.organisation_name(row.pcc_org),
+            area=roster.organisation_area(row.pcc_org) or roster.organisation_name(row.pcc_org),
             stage_title=row.stage_title,
             on_time=row.on_time,
             late=row.late,
