@@ -16,7 +16,7 @@ from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.local_time import local_moment
 from signoff.domain.model import Holding, Section, SignOff
-from signoff.domain.notice_contexts import NoticeContexts
+from signoff.domain.notice_contexts import NoticeContexts, calendar_items
 from signoff.domain.notifications import (
     Attachment,
     Audience,
@@ -237,7 +237,13 @@ class NoticeBuilder:
         context = {**self.contexts.signoff(signoff), "reason": event.details.get("reason", "")}
         # Each person's calendar entries for this sign-off are cancelled with the email that says why.
         return [
-            replace(notice, context={**notice.context, "calendar_cancel": _calendar_items(signoff, notice)})
+            replace(
+                notice,
+                context={
+                    **notice.context,
+                    "calendar_cancel": calendar_items(signoff, notice.recipient.person_id),
+                },
+            )
             for notice in self._to(NoticeEvent.WITHDRAWN, signoff, event, context)
         ]
 
@@ -491,18 +497,3 @@ def _unique(notices: Iterable[Notice]) -> list[Notice]:
     for notice in notices:
         seen.setdefault(notice.key, notice)
     return list(seen.values())
-
-
-def _calendar_items(signoff: SignOff, notice: Notice) -> list[JsonValue]:
-    """The calendar entries the deadline emails gave this person for the sign-off: one per stage they
-    draft in, one per section they were asked to approve (see `calendar_item` in email rendering)."""
-    person = notice.recipient.person_id
-    items: list[JsonValue] = []
-    for stage in signoff.ordered_stages():
-        sections = stage.ordered_sections()
-        if any(person in section.drafter_ids for section in sections):
-            items.append({"kind": "draft", "item": stage.title, "due_date": stage.due_on.isoformat()})
-        for section in sections:
-            if any(r.approver_id == person for r in section.requests):
-                items.append({"kind": "approve", "item": section.key, "due_date": stage.due_on.isoformat()})
-    return items

@@ -114,3 +114,17 @@ def short_title(title: str, limit: int = 50) -> str:
     if " " in cut and title[limit - 1] != " ":
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:.-–") + "…"
+
+
+def calendar_items(signoff: SignOff, person: int | None) -> list[JsonValue]:
+    """The calendar entries the deadline emails gave this person for the sign-off: one per stage they
+    draft in, one per section they were asked to approve (see `calendar_item` in email rendering)."""
+    items: list[JsonValue] = []
+    for stage in signoff.ordered_stages():
+        sections = stage.ordered_sections()
+        if any(person in section.drafter_ids for section in sections):
+            items.append({"kind": "draft", "item": stage.title, "due_date": stage.due_on.isoformat()})
+        for section in sections:
+            if any(r.approver_id == person for r in section.requests):
+                items.append({"kind": "approve", "item": section.key, "due_date": stage.due_on.isoformat()})
+    return items
