@@ -1,17 +1,56 @@
-"""In Chromium: the policy officer previews the response, confirms and publishes it; then someone who never
-signs in reads the public pages and checks the certificate. Every page is checked with axe-core (WCAG 2.2
-AA) and screenshotted into the test's output folder."""
+"""In Chromium: the policy officer previews the response, confirms and publishes it, then publishes a
+correction with its note; then someone who never signs in follows the link of the formal copy email (as
+rendered into the outbox) to the public page, downloads the PDF and checks the certificate. Every page is
+checked with axe-core (WCAG 2.2 AA) and screenshotted into the test's output folder. SQLite only: the
+database does not change what the browser sees."""
 
 from __future__ import annotations
 
-import pytest
+import re
+import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
+import pytest
+from sqlalchemy import select
+
+from signoff.adapters.orm import outbox
 from tests.browser import chromium
 from tests.people import OWEN
 from tests.publication.reference import ready_to_publish
 from tests.web.test_browser import Site, site  # noqa: F401 - the running site, a fixture
 
 pytestmark = pytest.mark.slow
+CORRECTION = "The Chief Constable's title was wrong."
+
+
+def formal_copy(running: Site, signoff_id: int, version: int, timeout: float = 15.0) -> EmailMessage:
+    """The formal copy of `version` as rendered into the outbox (the first recipient's), once it is."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with running.app.engine.connect() as connection:
+            rows = connection.execute(
+                select(outbox.c.context, outbox.c.message)
+                .where(outbox.c.event == "formal_copy", outbox.c.signoff_id == signoff_id)
+                .order_by(outbox.c.id)
+            ).all()
+        rendered = [row.message for row in rows if row.context.get("version") == version and row.message]
+        if rendered:
+            message = message_from_bytes(rendered[0], policy=policy.default)
+            assert isinstance(message, EmailMessage)
+            return message
+        time.sleep(0.1)
+    raise AssertionError(f"no formal copy of version {version} was rendered within {timeout} s")
+
+
+def online_link(message: EmailMessage) -> str:
+    """The address under "Read the response online:" in the plain-text part."""
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    match = re.search(r"Read the response online:\s+(\S+)", text)
+    assert match, text
+    return match.group(1)
 
 
 def test_publish_in_the_browser_then_read_and_check_it_without_signing_in(site: Site) -> None:  # noqa: F811
@@ -35,23 +74,46 @@ def test_publish_in_the_browser_then_read_and_check_it_without_signing_in(site: 
         owen.get_by_role("button", name="Publish the response").click()
         owen.get_by_role("heading", name="Response published").wait_for()
         site.check(owen, "published")
+        owen.goto(f"{base}/signoffs/{signoff_id}/publish")
+        owen.get_by_role("heading", name="Publish a correction").wait_for()
+        site.check(owen, "publish-correction-preview")
         owen.goto(f"{base}/signoffs/{signoff_id}/publish/confirm")
         owen.get_by_role("button", name="Publish the correction").click()
         assert owen.get_by_role("heading", name="There is a problem").is_visible()
         site.check(owen, "publish-correction-without-note")
+        owen.get_by_label("What was corrected").fill(CORRECTION)
+        owen.get_by_role("button", name="Publish the correction").click()
+        owen.get_by_role("heading", name="Correction published").wait_for()
+        owen.get_by_text(f"What was corrected: {CORRECTION}").wait_for()
+        site.check(owen, "correction-published")
 
+        # Someone who never signs in follows the link of the formal copy of the correction.
+        response_url = online_link(formal_copy(site, signoff_id, version=2))
+        assert response_url == f"{base}/responses/{signoff_id}"
         reader = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
-        reader.goto(f"{base}/responses")
-        site.check(reader, "public-responses")
-        certificate_link = reader.locator(f'a[href="/responses/{signoff_id}/v1/certificate.json"]')
-        assert certificate_link.count() == 1
-        reader.locator(f'h3 a[href="/responses/{signoff_id}"]').click()
-        reader.wait_for_url(f"{base}/responses/{signoff_id}")
+        reader.goto(response_url)
+        reader.get_by_role("heading", level=1).wait_for()
         site.check(reader, "public-response")
+        reader.get_by_role("heading", name="Version 2 (latest)").wait_for()
+        reader.get_by_text(f"What was corrected: {CORRECTION}").wait_for()
+        pdf_link = reader.locator(f'a[href="/responses/{signoff_id}/v2/response.pdf"]')
+        assert pdf_link.count() == 1
+        pdf = reader.request.get(f"{base}{pdf_link.get_attribute('href')}")
+        assert pdf.ok
+        assert pdf.headers["content-type"].startswith("application/pdf")
+        assert pdf.body().startswith(b"%PDF-")
+        certificate_link = reader.locator(f'a[href="/responses/{signoff_id}/v2/certificate.json"]')
+        assert certificate_link.count() == 1
         certificate_link.click()
         assert '"signoff_id"' in reader.content()
-        [folder] = site.app.settings.publication_dir.glob(f"*-signoff-{signoff_id}-v1")
-        certificate = folder / "certificate.json"
+        certificate = site.shots / "certificate.json"  # as the reader saved it
+        certificate.write_bytes(
+            reader.request.get(f"{base}/responses/{signoff_id}/v2/certificate.json").body()
+        )
+
+        reader.goto(f"{base}/responses")
+        site.check(reader, "public-responses")
+        assert reader.locator(f'h3 a[href="/responses/{signoff_id}"]').count() == 1
         reader.goto(f"{base}/responses/check-certificate")
         site.check(reader, "check-certificate")
         reader.get_by_role("button", name="Check the certificate").click()
