@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import prefect.settings as prefect_settings
 from prefect.settings import temporary_settings
 
+from flows.version_check import refuse_untested_prefect
 from signoff.bootstrap import Application, bootstrap
 
 
@@ -16,8 +17,12 @@ class _Current:
 
 
 def application() -> Application:
-    """The application from the environment's settings, or the one a caller installed."""
+    """The application from the environment's settings, or the one a caller installed.
+
+    Built on a flow run's first step; a worker's run on an untested Prefect fails there, saying why.
+    """
     if _Current.application is None:
+        refuse_untested_prefect()
         _Current.application = bootstrap()
     return _Current.application
 

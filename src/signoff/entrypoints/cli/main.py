@@ -7,6 +7,7 @@ import typer
 from signoff.entrypoints.cli import (
     admin_commands,
     mail_commands,
+    prefect_commands,
     publish_commands,
     relay_command,
     serve_command,
@@ -41,6 +42,7 @@ app.add_typer(setup_commands.db_app, name="db")
 app.add_typer(setup_commands.directory_app, name="directory")
 app.add_typer(admin_commands.audit_app, name="audit")
 app.add_typer(mail_commands.mail_app, name="mail")
+app.add_typer(prefect_commands.prefect_app, name="prefect")
 app.command("mailsink")(mail_commands.mailsink)
 app.command("sweep")(mail_commands.sweep)
 app.command("deadline")(setup_commands.deadline)

@@ -37,6 +37,9 @@ def serve(
     it pauses nothing: other `signoff serve` processes keep serving the same deployments.
     """
     prepare_prefect(quiet=False)
+    from flows.version_check import refuse_untested_prefect
+
+    refuse_untested_prefect()  # before the flows import what an untested Prefect may lack
     from flows.serving import serve_forever  # Prefect is heavy; only this command needs it loaded
 
     serve_forever(
