@@ -22,6 +22,7 @@ from signoff.service.commands import Decide, DelegateApprovals, SubmitRevision
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.submit_revision import submit_revision
+from signoff.service.queries.delegate_choices import delegate_choices
 from signoff.service.queries.directory_view import person_name
 from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.signoff_read import (
@@ -226,7 +227,7 @@ async def delegate(request: Request, me: Me) -> Response:
         errors = field_errors(
             error,
             {
-                "to_person": "Enter the email address of the person who will decide for you",
+                "to_person": "Choose the person who will decide for you",
                 "until": until.error or "Enter the last day of the delegation",
                 "reason": "Say why (for example, annual leave)",
             },
@@ -252,6 +253,8 @@ def published(request: Request, signoff_id: Id, version: Id, file_name: str, me:
 
 
 def delegation_feedback(request: Request) -> dict[str, Any]:
-    """Errors of a delegation form posted from another page, shown once."""
+    """The delegation form's choices (whom the signed-in person may choose), and the errors and values of
+    one posted from another page, shown once."""
     found = request.session.pop("delegation_errors", None)
-    return found if isinstance(found, dict) else {"errors": {}, "values": {}}
+    feedback = found if isinstance(found, dict) else {"errors": {}, "values": {}}
+    return {**feedback, "people": delegate_choices(signed_in(request).email, web(request).deps)}

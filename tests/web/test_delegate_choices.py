@@ -1,0 +1,58 @@
+"""The "Let someone decide for you" form chooses from the people who may take one's approvals: active people
+of one's own organisation, never oneself; choosing nobody is an error on that field."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from signoff.bootstrap import Application
+from signoff.service.handlers.load_directory import load_directory
+from tests.people import ANDREW, CLAIRE, RACHEL
+from tests.support.web import TestClient, csrf_of, sign_in
+
+CHOOSER = re.compile(r'<select[^>]*id="to_person"[^>]*>(.*?)</select>', re.DOTALL)
+OPTION = re.compile(r'<option value="([^"]*)"[^>]*>([^<]*)</option>')
+
+
+def choices(page: str) -> list[tuple[str, str]]:
+    """The delegate chooser's options, as (value, text)."""
+    found = CHOOSER.search(page)
+    assert found, page
+    return [(unescape(value), unescape(text)) for value, text in OPTION.findall(found.group(1))]
+
+
+def test_the_chooser_lists_exactly_the_active_people_of_ones_own_organisation(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    config = app.load_directory_config()
+    without_claire = config.model_copy(update={"people": [p for p in config.people if p.email != CLAIRE]})
+    load_directory(without_claire, app.deps.load_pipeline(), app.deps)  # Claire is no longer active
+    for me in (ANDREW, RACHEL):  # someone of the force, someone of the office
+        organisation = next(p.organisation for p in config.people if p.email == me)
+        eligible = {p.email for p in config.people if p.organisation == organisation} - {me, CLAIRE}
+        sign_in(client, app, me)
+        [first, *people] = choices(client.get("/tasks").text)
+        assert first == ("", "Choose a person")
+        assert sorted(value for value, _ in people) == sorted(eligible)
+        assert len(people) == len(eligible)
+        names = {p.email: p.name for p in config.people}
+        assert all(text.startswith(names[value]) for value, text in people)
+
+
+def test_choosing_nobody_is_an_error_on_the_chooser_and_delegates_nothing(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, ANDREW)
+    page = client.get("/tasks").text
+    data = {"to_person": "", "until": "2023-12-01", "reason": "annual leave", "back": "/tasks"}
+    answer = client.post("/delegations", data={**data, "csrf_token": csrf_of(page)})
+    assert answer.status_code == 303
+    again = client.get("/tasks").text
+    assert 'href="#to_person"' in again
+    assert "Choose the person who will decide for you" in again
+    assert 'id="to_person-error"' in again
+    assert 'id="until-error"' not in again
+    assert 'id="reason-error"' not in again
+    assert "can now decide your approval requests" not in again
+    assert choices(again)[0] == ("", "Choose a person")
