@@ -55,6 +55,22 @@ def start_for_merseyside(app: Application) -> int:
     return signoff_id
 
 
+def delegate_for_a_week(app: Application, from_person: str, to_person: str, reason: str = "leave") -> int:
+    """`from_person` lets `to_person` decide for them from now for seven days, set up by themselves."""
+    now = app.deps.clock.now()
+    return delegate_approvals(
+        DelegateApprovals(
+            from_person=from_person,
+            to_person=to_person,
+            starts_at=now,
+            ends_at=now + timedelta(days=7),
+            reason=reason,
+            by=from_person,
+        ),
+        app.deps,
+    )
+
+
 def delegation_count(app: Application) -> int:
     with app.engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(delegations)).scalar_one())
@@ -131,17 +147,7 @@ def test_a_delegation_from_another_organisation_gives_no_right_to_decide(app: Ap
     """Even a delegation stored before the rule (written by hand here) is not honoured."""
     signoff_id = start_for_merseyside(app)
     to_commissioner_stage(app, signoff_id)
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=PATRICIA,
-            to_person=BERNADETTE,
-            starts_at=app.deps.clock.now(),
-            ends_at=app.deps.clock.now() + timedelta(days=7),
-            reason="leave",
-            by=PATRICIA,
-        ),
-        app.deps,
-    )
+    delegate_for_a_week(app, PATRICIA, BERNADETTE)
     with app.engine.begin() as connection:
         delegation_id = connection.execute(select(func.min(delegations.c.id))).scalar_one()
         cheshire_admin = connection.execute(select(people.c.id).where(people.c.email == HANNAH)).scalar_one()
@@ -160,17 +166,7 @@ def test_a_delegation_from_another_organisation_gives_no_right_to_decide(app: Ap
 
 def test_a_delegation_goes_only_to_someone_of_the_same_organisation(app: Application) -> None:
     with pytest.raises(NotPermitted, match="only to someone of"):
-        delegate_approvals(
-            DelegateApprovals(
-                from_person=JOHN,
-                to_person=PATRICIA,
-                starts_at=app.deps.clock.now(),
-                ends_at=app.deps.clock.now() + timedelta(days=7),
-                reason="leave",
-                by=JOHN,
-            ),
-            app.deps,
-        )
+        delegate_for_a_week(app, JOHN, PATRICIA)
     assert delegation_count(app) == 0
 
 
@@ -240,17 +236,7 @@ def test_a_start_form_naming_another_forces_lead_is_refused_with_the_reason(
 def test_the_administration_pages_work_with_delegations_in_place(
     client: TestClient, app: Application, signoff_id: int
 ) -> None:
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=JOHN,
-            to_person=RACHEL,
-            starts_at=app.deps.clock.now(),
-            ends_at=app.deps.clock.now() + timedelta(days=7),
-            reason="annual leave",
-            by=JOHN,
-        ),
-        app.deps,
-    )
+    delegate_for_a_week(app, JOHN, RACHEL, reason="annual leave")
     sign_in(client, app, HANNAH)
     for path in ("/admin", "/admin/people"):
         page = client.get(path)
@@ -297,17 +283,7 @@ def test_a_delegate_cannot_fill_two_places_of_a_require_all_step(
         StartSignoff(inspection=reference_for("cheshire-pcc"), started_by=OWEN), app.deps
     )
     draft(app, signoff_id, "report-summary", OWEN, "Summary.")
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=JOHN,
-            to_person=RACHEL,
-            starts_at=app.deps.clock.now(),
-            ends_at=app.deps.clock.now() + timedelta(days=7),
-            reason="annual leave",
-            by=JOHN,
-        ),
-        app.deps,
-    )
+    delegate_for_a_week(app, JOHN, RACHEL, reason="annual leave")
     # Rachel's first approval goes through (for herself, or for John through the delegation).
     approve(app, signoff_id, "report-summary", RACHEL)
     detail = section_detail(signoff_id, "report-summary", app.deps)
