@@ -33,6 +33,9 @@ class FindingKind(StrEnum):
     CAUSE_OF_CONCERN = "cause_of_concern"
     RECOMMENDATION = "recommendation"
     AREA_FOR_IMPROVEMENT = "area_for_improvement"
+    # Reports also note good work; it is printed in the response but nobody answers it.
+    INNOVATIVE_PRACTICE = "innovative_practice"
+    PROMISING_PRACTICE = "promising_practice"
 
     @property
     def label(self) -> str:
@@ -40,6 +43,99 @@ class FindingKind(StrEnum):
             FindingKind.CAUSE_OF_CONCERN: "Cause of concern",
             FindingKind.RECOMMENDATION: "Recommendation",
             FindingKind.AREA_FOR_IMPROVEMENT: "Area for improvement",
+            FindingKind.INNOVATIVE_PRACTICE: "Innovative practice",
+            FindingKind.PROMISING_PRACTICE: "Promising practice",
+        }[self]
+
+    @property
+    def is_practice(self) -> bool:
+        """Good practice the report notes: shown in the response, never a section to answer."""
+        return self in (FindingKind.INNOVATIVE_PRACTICE, FindingKind.PROMISING_PRACTICE)
+
+
+class Inspectorate(StrEnum):
+    """The inspectorates that inspect, alone or jointly, with the names they publish under."""
+
+    HMICFRS = "hmicfrs"
+    HMCPSI = "hmcpsi"
+    HMI_PROBATION = "hmi_probation"
+    HMI_PRISONS = "hmi_prisons"
+    OFSTED = "ofsted"
+    CQC = "cqc"
+    HIW = "hiw"
+    ESTYN = "estyn"
+    CIW = "ciw"
+
+    @property
+    def full_name(self) -> str:
+        return _INSPECTORATE_NAMES[self][0]
+
+    @property
+    def short_name(self) -> str:
+        return _INSPECTORATE_NAMES[self][1]
+
+
+_INSPECTORATE_NAMES: dict[Inspectorate, tuple[str, str]] = {
+    Inspectorate.HMICFRS: (
+        "His Majesty's Inspectorate of Constabulary and Fire & Rescue Services",
+        "HMICFRS",
+    ),
+    Inspectorate.HMCPSI: ("His Majesty's Crown Prosecution Service Inspectorate", "HMCPSI"),
+    Inspectorate.HMI_PROBATION: ("His Majesty's Inspectorate of Probation", "HMI Probation"),
+    Inspectorate.HMI_PRISONS: ("His Majesty's Inspectorate of Prisons", "HMI Prisons"),
+    Inspectorate.OFSTED: ("Office for Standards in Education, Children's Services and Skills", "Ofsted"),
+    Inspectorate.CQC: ("Care Quality Commission", "CQC"),
+    Inspectorate.HIW: ("Healthcare Inspectorate Wales", "HIW"),
+    Inspectorate.ESTYN: ("Estyn, His Majesty's Inspectorate for Education and Training in Wales", "Estyn"),
+    Inspectorate.CIW: ("Care Inspectorate Wales", "CIW"),
+}
+
+
+class GradeValue(StrEnum):
+    """HMICFRS's five-point scale (PEEL since 2021; regional SOC inspections grade the same way)."""
+
+    OUTSTANDING = "outstanding"
+    GOOD = "good"
+    ADEQUATE = "adequate"
+    REQUIRES_IMPROVEMENT = "requires_improvement"
+    INADEQUATE = "inadequate"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Body(StrEnum):
+    """Who a finding is addressed to when it is not one force or one regional unit of the directory.
+
+    A finding's `addressed_to` lists directory keys (a force, a regional unit) and these words.
+    """
+
+    ALL_FORCES = "all-forces"  # "chief constables should ...": every force answers
+    PCCS = "pccs"  # police and crime commissioners (local policing bodies)
+    COLLEGE_OF_POLICING = "college-of-policing"
+    NPCC = "npcc"
+    HOME_OFFICE = "home-office"
+    NCA = "nca"
+    CPS = "cps"
+    OTHER = "other-body"  # named in the finding's `addressee` words
+
+    @property
+    def answered_by_office(self) -> bool:
+        """Findings to all forces and to PCCs are answered in each office's response; the rest noted."""
+        return self in (Body.ALL_FORCES, Body.PCCS)
+
+    @property
+    def label(self) -> str:
+        return {
+            Body.ALL_FORCES: "All chief constables",
+            Body.PCCS: "Police and crime commissioners",
+            Body.COLLEGE_OF_POLICING: "College of Policing",
+            Body.NPCC: "National Police Chiefs' Council",
+            Body.HOME_OFFICE: "Home Office",
+            Body.NCA: "National Crime Agency",
+            Body.CPS: "Crown Prosecution Service",
+            Body.OTHER: "Another body",
         }[self]
 
 
@@ -61,9 +157,29 @@ class _Strict(BaseModel):
 class Finding(_Strict):
     ref: FindingRef
     kind: FindingKind
+    label: SingleLine | None = Field(
+        default=None,
+        max_length=80,
+        description="The ref as the report prints it, e.g. 'Recommendation 1' or 'AFI 3'; "
+        "by default the kind and the ref.",
+    )
     text: NonBlank
     explanation: MultiLine = Field(default="", max_length=50_000)
-    addressee: SingleLine = Field(default="chief constable", max_length=200)
+    addressee: SingleLine = Field(
+        default="chief constable",
+        max_length=200,
+        description="Who it is addressed to, in the report's words.",
+    )
+    addressed_to: list[Key] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Who must act on it: directory keys of forces or regional units, or the words of "
+        "signoff.domain.inspection.Body (all-forces, pccs, college-of-policing, npcc, home-office, nca, cps, "
+        "other-body). May be left out only when the report covers a single force.",
+    )
+    answers: FindingRef | None = Field(
+        default=None, description="For a recommendation: the ref of the cause of concern it answers."
+    )
     due: date | None = None
     lead: EmailStr | None = Field(
         default=None, description="The force's strategic lead for this finding, if already allocated."
@@ -73,6 +189,48 @@ class Finding(_Strict):
     @classmethod
     def _lowercase(cls, value: str | None) -> str | None:
         return value.lower() if value else value
+
+    @field_validator("addressed_to")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        twice = sorted({key for key in value if value.count(key) > 1})
+        if twice:
+            raise ValueError(f"names {', '.join(twice)} more than once")
+        return value
+
+    @property
+    def printed_ref(self) -> str:
+        """The ref as the response prints it."""
+        return self.label or f"{self.kind.label} {self.ref}"
+
+    @property
+    def bodies(self) -> list[Body]:
+        """The non-directory addressees."""
+        return [Body(key) for key in self.addressed_to if key in _BODY_WORDS]
+
+    @property
+    def organisations(self) -> list[str]:
+        """The directory keys among the addressees (forces, regional units)."""
+        return [key for key in self.addressed_to if key not in _BODY_WORDS]
+
+
+_BODY_WORDS = frozenset(body.value for body in Body)
+
+
+class Grade(_Strict):
+    """One grade the report gives: an area of a PEEL inspection, or a force or unit of a regional one."""
+
+    area: SingleLine = Field(min_length=1, max_length=200)
+    grade: GradeValue
+    organisation: Key | None = Field(
+        default=None, description="The force or regional unit graded; by default the report's one force."
+    )
+
+    @field_validator("grade", mode="before")
+    @classmethod
+    def _words(cls, value: Any) -> Any:
+        # 'Requires improvement' as printed is accepted as well as the key.
+        return value.strip().lower().replace(" ", "_") if isinstance(value, str) else value
 
 
 class ForceSpecific(_Strict):
@@ -101,7 +259,14 @@ class Inspection(_Strict):
         default=None, max_length=80, description="How the document names the type, e.g. 'Thematic'."
     )
     report_url: HttpUrl
+    inspectorates: list[Inspectorate] = Field(
+        default_factory=lambda: [Inspectorate.HMICFRS],
+        min_length=1,
+        max_length=10,
+        description="Who inspected: HMICFRS alone, or with others in a joint inspection (HMICFRS first).",
+    )
     forces_covered: list[Key] = Field(min_length=1)
+    grades: list[Grade] = Field(default_factory=list, max_length=200)
     force_specific: ForceSpecific
     force_quoted: Literal["yes", "no", "n/a"]
     recommendations: RecommendationScope
@@ -124,7 +289,33 @@ class Inspection(_Strict):
             seen.add(finding.ref.lower())
         if len(set(self.respond_for)) != len(self.respond_for):
             raise ValueError("respond_for names the same PCC office twice")
+        if len(set(self.inspectorates)) != len(self.inspectorates):
+            raise ValueError("inspectorates names the same inspectorate twice")
+        kinds = {finding.ref: finding.kind for finding in self.findings}
+        for finding in self.findings:
+            if finding.answers is None:
+                continue
+            if finding.kind != FindingKind.RECOMMENDATION:
+                raise ValueError(f"finding {finding.ref}: only a recommendation answers a cause of concern")
+            if kinds.get(finding.answers) != FindingKind.CAUSE_OF_CONCERN:
+                raise ValueError(
+                    f"finding {finding.ref}: answers {finding.answers!r}, which is not a cause of concern "
+                    "of this report"
+                )
         return self
+
+    @property
+    def inspectorate_names(self) -> str:
+        """'His Majesty's Inspectorate of ... and His Majesty's Crown Prosecution Service Inspectorate'."""
+        names = [inspectorate.full_name for inspectorate in self.inspectorates]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    @property
+    def is_joint(self) -> bool:
+        return len(self.inspectorates) > 1
+
+    def recommendations_answering(self, cause_ref: str) -> list[Finding]:
+        return [f for f in self.findings if f.answers == cause_ref]
 
     @property
     def display_type(self) -> str:
