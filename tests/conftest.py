@@ -1,5 +1,14 @@
 """Shared fixtures: a migrated database on SQLite and on PostgreSQL, and the application wired to it.
 
+Which database a test runs on: a test that uses the database (the `database_url` or `app` fixtures) runs
+on SQLite, unless it is marked `@pytest.mark.both_databases` (a test, a parameter set through
+`pytest.param(..., marks=...)`, or a whole module with `pytestmark`), when it runs on PostgreSQL too. Mark
+a test whose subject is storage: repositories, migrations, locking and concurrency, transactions, what the
+web stores (sessions, sign-in links, decisions, published files), the resilience suite, or a defect that
+only PostgreSQL showed. A page's wording, a validation error, an email's text do not change with the
+database, and running them twice only makes the loop slower. `pytest --all-on-both-databases` runs every
+database test on both, as before this rule (worth it after a change to the adapters or the mapping).
+
 PostgreSQL: SIGNOFF_TEST_POSTGRES_URL names a scratch database (.ci/run makes one); without it the
 suite makes its own on the local server. Where no server answers, the PostgreSQL half skips with
 the reason, unless SIGNOFF_TEST_REQUIRE_POSTGRES is set (as in CI), when it fails.
@@ -33,6 +42,37 @@ from tests.resilience.harness import REPORTED
 from tests.support.story import PUBLICATION_MORNING
 
 LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+BOTH_DATABASES = "both_databases"
+ALL_ON_BOTH = "--all-on-both-databases"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        ALL_ON_BOTH,
+        action="store_true",
+        help="run every database test on SQLite and PostgreSQL, marked both_databases or not",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the PostgreSQL case of a database test only where it is marked both_databases; the rest are
+    reported as deselected (the count shows in the summary line)."""
+    if config.getoption(ALL_ON_BOTH):
+        return
+    kept: list[pytest.Item] = []
+    postgres_only_by_choice: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if on_postgres and item.get_closest_marker(BOTH_DATABASES) is None:
+            postgres_only_by_choice.append(item)
+        else:
+            kept.append(item)
+    if postgres_only_by_choice:
+        config.hook.pytest_deselected(items=postgres_only_by_choice)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,10 @@ from tests.people import HANNAH, OWEN
 from tests.publication.reference import PEOPLE, reference_texts
 from tests.support.story import approve, draft, start_reference
 
+# Rows edited by raw SQL, then read back and verified: storage is the subject.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 PUBLISHING_DAY = datetime(2023, 12, 18, 10, 0, tzinfo=ZoneInfo("Europe/London"))
 
 

@@ -78,6 +78,8 @@ def test_a_force_officer_cannot_start_a_signoff(app: Application) -> None:
     )
 
 
+# One transaction for every office's sign-off: all of them or none.
+@pytest.mark.both_databases
 def test_an_unknown_office_starts_nothing_not_even_for_the_known_ones(app: Application) -> None:
     command = StartSignoff(
         inspection=reference(), started_by=OWEN, respond_for=["cheshire-pcc", "atlantis-pcc"]
@@ -85,6 +87,8 @@ def test_an_unknown_office_starts_nothing_not_even_for_the_known_ones(app: Appli
     refused(app, lambda: start_signoff(command, app.deps), NotFound, "atlantis-pcc")
 
 
+# What is already stored decides it.
+@pytest.mark.both_databases
 def test_the_same_report_cannot_be_started_twice_for_one_office(app: Application) -> None:
     first = start_reference(app)
     refused(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 from datetime import timedelta
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -18,6 +19,10 @@ from signoff.service.handlers.administer import withdraw_signoff
 from signoff.service.handlers.render_queued import render_queued
 from tests.people import HANNAH, OWEN, RACHEL
 from tests.support.story import draft, start_reference
+
+# One stored entry per item and person, updated in place: storage is the subject.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
 
 
 def calendars_sent_to(app: Application, address: str, event: str) -> list[Calendar]:

@@ -119,6 +119,8 @@ def test_an_option_with_a_control_character_is_refused_naming_it(
     assert refused(app, *filled) == expected
 
 
+# PostgreSQL cannot store a NUL: it once broke the CLI there.
+@pytest.mark.both_databases
 def test_a_section_file_with_a_nul_is_refused_naming_its_line_and_column(
     app: Application, signoff: int, tmp_path: Path
 ) -> None:
@@ -128,6 +130,8 @@ def test_a_section_file_with_a_nul_is_refused_naming_its_line_and_column(
     assert line == f"error: {text}:3:11: the text must not contain control characters (found U+0000)"
 
 
+# PostgreSQL cannot store a NUL: it once broke the CLI there.
+@pytest.mark.both_databases
 def test_an_inspection_file_with_a_nul_in_a_string_is_refused_naming_the_line_and_key(
     app: Application, signoff: int, tmp_path: Path
 ) -> None:

@@ -20,6 +20,10 @@ from signoff.service.queries.signoff_read import section_detail
 from tests.people import CLAIRE, DANIEL, OWEN, PRIYA, RACHEL
 from tests.support.story import draft, start_peel, start_reference
 
+# Locking is the subject: row locks on PostgreSQL, BEGIN IMMEDIATE on SQLite.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 
 def race(*actions: Callable[[], object]) -> list[object]:
     """Run the actions at the same instant on separate threads (separate connections)."""

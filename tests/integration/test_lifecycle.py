@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, text
 
 from signoff.adapters.orm import approval_requests, decisions
@@ -17,6 +18,10 @@ from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
 from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
 from tests.support.story import approve, draft, start_reference
+
+# The reference story's rows, counted and verified by SQL: storage is the subject.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
 
 
 def test_reference_signoff_reaches_ready_to_publish(app: Application, clock: FixedClock) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from signoff.adapters.orm import metadata
+
+# The schema each database builds is the subject.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
 
 
 def test_an_upgraded_database_matches_the_models(database_url: str) -> None:

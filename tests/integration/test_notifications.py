@@ -27,6 +27,10 @@ from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARA
 from tests.smtp_server import SmtpServer, running_smtp_server
 from tests.support.story import EXPECTED, approve, draft, drive_reference, start_reference
 
+# The outbox's rows, its leases and the sweep's row locks (SKIP LOCKED on PostgreSQL).
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 
 def queued(app: Application) -> Counter[tuple[str, str]]:
     with app.engine.connect() as connection:

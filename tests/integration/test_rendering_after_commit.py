@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from signoff.adapters.orm import outbox
@@ -15,6 +16,10 @@ from signoff.service.handlers.render_queued import render_queued
 from signoff.settings import PROJECT_ROOT
 from tests.people import OWEN
 from tests.support.story import draft, start_reference
+
+# What commits, and when, is the subject.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
 
 
 def rows(app: Application) -> dict[str, int]:

@@ -40,6 +40,8 @@ def check(app: Application, signoff_id: int, path: Path) -> AuditReport:
     return verify_audit(signoff_id, app.deps, read_certificate(path))
 
 
+# The certificate is checked against what each database stored and gives back.
+@pytest.mark.both_databases
 def test_a_genuine_certificate_verifies_as_json_and_as_html(
     app: Application, published: tuple[int, Path]
 ) -> None:

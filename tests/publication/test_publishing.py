@@ -29,6 +29,10 @@ from tests.people import HANNAH, JOHN, OWEN, PRIYA
 from tests.publication.reference import ready_to_publish
 from tests.support.story import start_reference
 
+# The publication's record and its folder, written together or not at all.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 LONDON = ZoneInfo("Europe/London")
 PUBLISHING_DAY = datetime(2023, 12, 18, 10, 0, tzinfo=LONDON)
 AFTER_THE_LAST_DAY = datetime(2024, 1, 8, 11, 0, tzinfo=LONDON)  # the last day was Thursday 4 January

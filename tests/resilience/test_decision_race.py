@@ -11,6 +11,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
+import pytest
 from sqlalchemy import func, select
 
 from signoff.adapters.orm import approval_requests, audit_events, decisions, people, sections
@@ -33,6 +34,10 @@ from signoff.service.queries.signoff_read import section_detail
 from tests.people import ANDREW, CLAIRE, DANIEL, JOHN, OWEN, PRIYA, RACHEL, SARAH
 from tests.resilience.harness import report as report_line
 from tests.support.story import draft, start_peel, start_reference
+
+# Racing transactions are the subject.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
 
 CLIENTS = 50
 # What a losing client may be told. Anything else (or any exception that is not a SignoffError) fails.

@@ -1,5 +1,6 @@
-"""The web app over the `app` fixture (SQLite and PostgreSQL), a test client, and signing in as someone
-the way a person does: ask for a link, take it from the email the outbox holds, press the button."""
+"""The web app over the `app` fixture (SQLite; PostgreSQL too for tests marked both_databases), a test
+client, and signing in as someone the way a person does: ask for a link, take it from the email the
+outbox holds, press the button."""
 
 from __future__ import annotations
 

@@ -52,6 +52,8 @@ def test_bad_input_is_422_naming_the_field(client: TestClient, app: Application,
     assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
 
 
+# A decision is stored: the web's storage path.
+@pytest.mark.both_databases
 def test_an_approver_decides_through_the_api(client: TestClient, app: Application, signoff_id: int) -> None:
     draft(app, signoff_id, "report-summary", OWEN, "Text.")
     sign_in(client, app, DANIEL)
@@ -218,6 +220,8 @@ def test_starting_and_asking_for_a_link_through_the_api(client: TestClient, app:
     assert "already has sign-off" in again.json()["detail"]
 
 
+# A NUL in a filter once reached PostgreSQL, which answered with a 500.
+@pytest.mark.both_databases
 def test_a_filter_that_is_not_a_key_is_a_422_naming_it(client: TestClient, administrator: SignedIn) -> None:
     # Found by schemathesis: a NUL byte reached PostgreSQL, which refuses it in text (a 500).
     answer = client.get("/api/admin/attention", params={"organisation": "\x00"})

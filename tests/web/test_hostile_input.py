@@ -10,6 +10,7 @@ import json
 from email import policy
 
 import itsdangerous
+import pytest
 from sqlalchemy import func, select
 
 from signoff.adapters.orm import decisions, outbox
@@ -56,6 +57,8 @@ def test_a_tampered_session_cookie_signs_nobody_in(client: TestClient, app: Appl
     assert client.get("/tasks").status_code in (303, 401)
 
 
+# Sign-in links and sessions are rows.
+@pytest.mark.both_databases
 def test_a_sign_in_link_replayed_after_signing_out_is_refused(client: TestClient, app: Application) -> None:
     sign_in(client, app, DANIEL)
     link = last_sign_in_url(app, DANIEL).removeprefix("http://127.0.0.1:8000")
@@ -88,6 +91,8 @@ def test_a_wrong_csrf_token_changes_nothing(client: TestClient, app: Application
     assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
 
 
+# SQL-like text must reach each database as a value, and come back unchanged.
+@pytest.mark.both_databases
 def test_injection_strings_in_a_comment_are_kept_as_typed_and_shown_as_text(
     client: TestClient, app: Application, signoff_id: int
 ) -> None:

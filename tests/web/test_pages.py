@@ -115,6 +115,8 @@ def test_drafting_needs_the_form_token_and_a_get_changes_nothing(
     assert revision_count(app) == 0
 
 
+# Text stored as typed and read back unchanged.
+@pytest.mark.both_databases
 def test_the_drafter_drafts_and_markup_is_kept_as_typed_and_shown_escaped(
     client: TestClient, app: Application, signoff_id: int
 ) -> None:
@@ -143,6 +145,8 @@ def test_an_empty_text_is_refused_naming_the_field_and_keeping_the_note(
     assert revision_count(app) == 0
 
 
+# Decisions and revisions stored and read back: the web's storage path.
+@pytest.mark.both_databases
 def test_request_changes_needs_a_comment_then_the_approver_sees_the_diff_and_approves(
     client: TestClient, app: Application, signoff_id: int
 ) -> None:
@@ -305,6 +309,8 @@ def test_a_bad_upload_is_refused_with_its_reason(
     assert message in answer.text
 
 
+# Published files found through the stored publication record.
+@pytest.mark.both_databases
 def test_published_files_are_served_only_from_the_manifest_to_the_organisations(
     client: TestClient, app: Application, signoff_id: int, tmp_path: Path, clock: FixedClock
 ) -> None:

@@ -54,6 +54,8 @@ def folder_of(app: Application, version: int) -> Path:
     return Path(found)
 
 
+# Published files found through the stored publication record.
+@pytest.mark.both_databases
 def test_anyone_reads_the_published_responses_and_their_files(
     client: TestClient, app: Application, clock: FixedClock
 ) -> None:
@@ -135,6 +137,8 @@ def test_nothing_unpublished_or_withdrawn_is_public(client: TestClient, app: App
     hidden()
 
 
+# Published files found through the stored publication record.
+@pytest.mark.both_databases
 def test_only_files_the_manifest_lists_unchanged_are_served(
     client: TestClient, app: Application, clock: FixedClock
 ) -> None:

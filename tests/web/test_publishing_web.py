@@ -48,6 +48,8 @@ def publish_form(client: TestClient, signoff_id: int, note: str | None = None) -
     return answer.status_code, answer.headers.get("location", ""), answer.text
 
 
+# Publication files and their records, written through the web.
+@pytest.mark.both_databases
 def test_an_office_previews_confirms_publishes_then_corrects_with_a_note(
     client: TestClient, app: Application
 ) -> None:
@@ -182,6 +184,8 @@ def api_csrf(client: TestClient) -> dict[str, str]:
     return {"X-CSRF-Token": client.get("/api/session").json()["csrf_token"]}
 
 
+# Publication files and their records, written through the API.
+@pytest.mark.both_databases
 def test_the_api_publishes_and_corrects(client: TestClient, app: Application) -> None:
     signoff_id = ready_to_publish(app)
     sign_in(client, app, HANNAH)

@@ -21,6 +21,10 @@ from signoff.settings import load_settings
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN
 from tests.support.web import TestClient, csrf_of, sign_in
 
+# Sessions are rows: the web's storage path for who is signed in.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 COOKIE = "signoff_session"
 FIONA = "fiona.dixon@cumbria-pcc.example.org"  # Cumbria's administrator: another office
 

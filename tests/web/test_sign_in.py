@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from signoff.adapters.orm import outbox, sign_in_links
@@ -16,6 +17,10 @@ from signoff.service.handlers.sign_in import use_sign_in_link
 from signoff.service.handlers.web_sessions import SessionPolicy
 from tests.people import DANIEL, OWEN
 from tests.support.web import TestClient, csrf_of, last_sign_in_url, sign_in
+
+# Sign-in links are rows, used once even under a race: the web's storage path.
+# Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
 
 BASE = "http://127.0.0.1:8000"
 SESSIONS = SessionPolicy(idle=timedelta(hours=1), lifetime=timedelta(hours=12))
