@@ -34,7 +34,8 @@ def _require_starter(me: Participant) -> None:
         raise NotPermitted("only the PCC office's administrators and policy officers start sign-offs")
 
 
-def _choices(request: Request) -> dict[str, Any]:
+def intake_choices(request: Request) -> dict[str, Any]:
+    """What the inspection's fields (templates/web/_intake_fields.html) offer to choose from."""
     directory = web(request).application.load_directory_config()
     return {
         "offices": [(o.key, o.name) for o in directory.organisations if o.kind is OrganisationKind.PCC],
@@ -52,7 +53,7 @@ def _page(
     return render(
         request,
         "start.html",
-        {**_choices(request), "values": {**defaults, **values}, "errors": errors},
+        {**intake_choices(request), "values": {**defaults, **values}, "errors": errors},
         status,
     )
 
@@ -63,11 +64,11 @@ def start_form(request: Request, me: Annotated[Participant, Depends(signed_in)])
     return _page(request, me, {}, {})
 
 
-def _from_fields(form: FormData) -> tuple[dict[str, Any], list[int]]:
+def intake_from_fields(form: FormData, finding_rows: int = FINDING_ROWS) -> tuple[dict[str, Any], list[int]]:
     """The inspection as data, and which form row each finding came from (errors name the row)."""
     findings = []
     rows: list[int] = []
-    for n in range(FINDING_ROWS):
+    for n in range(finding_rows):
         row = {k: form.get(f"findings-{n}-{k}") for k in ("ref", "kind", "text", "explanation", "lead")}
         if any(row[k].strip() for k in ("ref", "text", "explanation", "lead")):
             findings.append({k: v for k, v in row.items() if v.strip() or k in ("ref", "kind", "text")})
@@ -113,7 +114,7 @@ MESSAGES = {
 }
 
 
-def _named_for_form(error: ValidationError, rows: list[int]) -> dict[str, str]:
+def named_for_form(error: ValidationError, rows: list[int]) -> dict[str, str]:
     """Pydantic's places as the form's field names, with messages that say what to do."""
     # A control character's own message says what is wrong; the field's usual one ("Enter the title")
     # would not.
@@ -138,7 +139,7 @@ def _named_for_form(error: ValidationError, rows: list[int]) -> dict[str, str]:
     return named
 
 
-def _form_values(form: FormData) -> dict[str, Any]:
+def form_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {
         name: items[0] if len(items) == 1 else items for name, items in form.fields.items()
     }
@@ -153,7 +154,7 @@ async def start(request: Request, me: Me) -> Response:
     context = web(request)
     form = await read_form(request, context.application.settings.max_upload_bytes)
     check_csrf(request, form.get("csrf_token"))
-    values = _form_values(form)
+    values = form_values(form)
     upload = form.files.get("file")
     rows: list[int] = []
     try:
@@ -163,14 +164,14 @@ async def start(request: Request, me: Me) -> Response:
             )
             respond_for = form.all("respond_for") or None
         else:
-            data, rows = _from_fields(form)
+            data, rows = intake_from_fields(form)
             inspection = Inspection.model_validate(data)
             respond_for = None
         ids = start_signoff(
             StartSignoff(inspection=inspection, started_by=me.email, respond_for=respond_for), context.deps
         )
     except ValidationError as error:
-        named = _named_for_form(error, rows)
+        named = named_for_form(error, rows)
         published = read_date(form, "published", MESSAGES["published"])
         if "published" in named and published.error:
             named["published"] = published.error  # what is wrong with the date, not only that it is
