@@ -13,12 +13,15 @@ from signoff.domain.transitions import (
     INITIAL_STATES,
     MACHINES,
     OUTBOX_TRANSITIONS,
+    PROPOSAL_TRANSITIONS,
     REQUEST_TRANSITIONS,
     SECTION_TRANSITIONS,
     SIGNOFF_TRANSITIONS,
     STAGE_TRANSITIONS,
     OutboxEvent,
     OutboxState,
+    ProposalEvent,
+    ProposalState,
     RequestEvent,
     RequestState,
     SectionEvent,
@@ -88,6 +91,11 @@ EXPECTED_OUTBOX = {
     ("failed", "requeue", "queued"),
 }
 
+EXPECTED_PROPOSAL = {
+    ("proposed", "start", "started"),
+    ("proposed", "dismiss", "dismissed"),
+}
+
 # machine name, table, its state enum, its event enum, the expected triples
 TABLES = [
     ("sign-off", SIGNOFF_TRANSITIONS, SignoffState, SignoffEvent, EXPECTED_SIGNOFF),
@@ -95,6 +103,7 @@ TABLES = [
     ("section", SECTION_TRANSITIONS, SectionState, SectionEvent, EXPECTED_SECTION),
     ("approval request", REQUEST_TRANSITIONS, RequestState, RequestEvent, EXPECTED_REQUEST),
     ("outgoing email", OUTBOX_TRANSITIONS, OutboxState, OutboxEvent, EXPECTED_OUTBOX),
+    ("proposal", PROPOSAL_TRANSITIONS, ProposalState, ProposalEvent, EXPECTED_PROPOSAL),
 ]
 TABLE_IDS = [name for name, *_ in TABLES]
 
@@ -123,13 +132,14 @@ def test_outbox_table_is_exactly_as_expected() -> None:
     assert triples(OUTBOX_TRANSITIONS) == EXPECTED_OUTBOX
 
 
-def test_machines_are_the_five_tables_with_their_initial_states() -> None:
+def test_machines_are_the_six_tables_with_their_initial_states() -> None:
     assert {name: triples(table) for name, table in MACHINES.items()} == {
         "sign-off": EXPECTED_SIGNOFF,
         "stage": EXPECTED_STAGE,
         "section": EXPECTED_SECTION,
         "approval request": EXPECTED_REQUEST,
         "outgoing email": EXPECTED_OUTBOX,
+        "proposal": EXPECTED_PROPOSAL,
     }
     assert {name: state.value for name, state in INITIAL_STATES.items()} == {
         "sign-off": "active",
@@ -137,6 +147,7 @@ def test_machines_are_the_five_tables_with_their_initial_states() -> None:
         "section": "pending",
         "approval request": "waiting",
         "outgoing email": "queued",
+        "proposal": "proposed",
     }
 
 
@@ -199,6 +210,7 @@ def test_terminal_states_take_no_events() -> None:
         "section": {"withdrawn"},
         "approval request": {"changes_requested", "superseded", "invalidated", "cancelled", "reassigned"},
         "outgoing email": {"sent"},
+        "proposal": {"started", "dismissed"},
     }
     for machine, table in MACHINES.items():
         sources = {source.value for source, _event in table}

@@ -51,6 +51,7 @@ class Action(StrEnum):
     SEE_FAILED_EMAILS = "see failed emails"
     RETRY_EMAIL = "put a failed email back in the queue"
     END_SESSIONS = "end a person's sessions"
+    HANDLE_PROPOSAL = "check a proposed report, then start its sign-off or dismiss it"
 
 
 class Scope(StrEnum):
@@ -76,7 +77,7 @@ def _grants(roles: Iterable[str], actions: Iterable[Action], scope: Scope) -> tu
 
 
 ACCESS_TABLE: tuple[Grant, ...] = (
-    *_grants(STARTER_ROLES, [Action.START_SIGNOFF], Scope.OWN_OFFICE),
+    *_grants(STARTER_ROLES, [Action.START_SIGNOFF, Action.HANDLE_PROPOSAL], Scope.OWN_OFFICE),
     Grant(ANYONE, Action.READ_SIGNOFF, Scope.OWN_OFFICE),
     Grant(ANYONE, Action.READ_SECTION, Scope.OWN_OFFICE),
     Grant(ANYONE, Action.READ_SECTION, Scope.OWN_FORCE_SECTIONS),

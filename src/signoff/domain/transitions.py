@@ -94,6 +94,17 @@ class OutboxEvent(StrEnum):
     REQUEUE = "requeue"
 
 
+class ProposalState(StrEnum):
+    PROPOSED = "proposed"
+    STARTED = "started"
+    DISMISSED = "dismissed"
+
+
+class ProposalEvent(StrEnum):
+    START = "start"
+    DISMISS = "dismiss"
+
+
 # Where each machine starts, declared here only: objects are created in this state (their constructors
 # read these), never assigned one later.
 SIGNOFF_INITIAL: Final[SignoffState] = SignoffState.ACTIVE
@@ -101,6 +112,7 @@ STAGE_INITIAL: Final[StageState] = StageState.PENDING
 SECTION_INITIAL: Final[SectionState] = SectionState.PENDING
 REQUEST_INITIAL: Final[RequestState] = RequestState.WAITING
 OUTBOX_INITIAL: Final[OutboxState] = OutboxState.QUEUED
+PROPOSAL_INITIAL: Final[ProposalState] = ProposalState.PROPOSED
 
 SIGNOFF_TRANSITIONS: dict[tuple[SignoffState, SignoffEvent], SignoffState] = {
     (SignoffState.ACTIVE, SignoffEvent.APPROVAL_STAGES_COMPLETE): SignoffState.READY_TO_PUBLISH,
@@ -166,12 +178,19 @@ OUTBOX_TRANSITIONS: dict[tuple[OutboxState, OutboxEvent], OutboxState] = {
     (OutboxState.FAILED, OutboxEvent.REQUEUE): OutboxState.QUEUED,
 }
 
+# A report the watcher proposed to an office: a person starts its sign-off, or says it is not for them.
+PROPOSAL_TRANSITIONS: dict[tuple[ProposalState, ProposalEvent], ProposalState] = {
+    (ProposalState.PROPOSED, ProposalEvent.START): ProposalState.STARTED,
+    (ProposalState.PROPOSED, ProposalEvent.DISMISS): ProposalState.DISMISSED,
+}
+
 MACHINES: dict[str, dict[tuple[StrEnum, StrEnum], StrEnum]] = {
     "sign-off": SIGNOFF_TRANSITIONS,  # type: ignore[dict-item]
     "stage": STAGE_TRANSITIONS,  # type: ignore[dict-item]
     "section": SECTION_TRANSITIONS,  # type: ignore[dict-item]
     "approval request": REQUEST_TRANSITIONS,  # type: ignore[dict-item]
     "outgoing email": OUTBOX_TRANSITIONS,  # type: ignore[dict-item]
+    "proposal": PROPOSAL_TRANSITIONS,  # type: ignore[dict-item]
 }
 
 INITIAL_STATES: dict[str, StrEnum] = {
@@ -180,6 +199,7 @@ INITIAL_STATES: dict[str, StrEnum] = {
     "section": SECTION_INITIAL,
     "approval request": REQUEST_INITIAL,
     "outgoing email": OUTBOX_INITIAL,
+    "proposal": PROPOSAL_INITIAL,
 }
 
 

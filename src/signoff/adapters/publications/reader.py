@@ -1,0 +1,40 @@
+"""The PublicationReader port: fetch (through a PageFetcher) and read the listing, a report and its PDF."""
+
+from __future__ import annotations
+
+from signoff.adapters.publications.listing import read_listing
+from signoff.adapters.publications.names import OrganisationNames
+from signoff.adapters.publications.pdf_text import pdf_text
+from signoff.adapters.publications.report_page import findings_from_pdf_text, read_report_page
+from signoff.domain.errors import InvalidInput
+from signoff.domain.report_reading import ListedReport, PublicationUnreadable, ReportReading
+from signoff.service.ports import PageFetcher
+
+
+class FetchingReader:
+    def __init__(self, fetcher: PageFetcher, names: OrganisationNames) -> None:
+        self._fetcher = fetcher
+        self._names = names
+
+    def listing(self, url: str) -> list[ListedReport]:
+        page = self._fetcher.fetch(url)
+        try:
+            return read_listing(page.content, page.content_type, page.url)
+        except InvalidInput as problem:
+            raise PublicationUnreadable(problem.message) from None
+
+    def report(self, listed: ListedReport) -> ReportReading:
+        page = self._fetcher.fetch(listed.url)
+        try:
+            reading = read_report_page(
+                page.content.decode("utf-8", errors="replace"), listed.url, self._names
+            )
+            if reading.is_report and not reading.findings and reading.pdf_url:
+                # The page gives the grades and the meta; the findings are only in the full report.
+                document = self._fetcher.fetch(reading.pdf_url)
+                reading = findings_from_pdf_text(
+                    reading, pdf_text(document.content, reading.pdf_url), self._names
+                )
+        except InvalidInput as problem:
+            raise PublicationUnreadable(problem.message) from None
+        return reading
