@@ -16,7 +16,9 @@ from signoff.domain.document import Certificate, ResponseDocument
 from signoff.domain.model import Delegation, SignOff
 from signoff.domain.notifications import Attachment, DeliveryPolicy, NoticeEvent
 from signoff.domain.outbox import OutgoingEmail
+from signoff.domain.proposal import Proposal
 from signoff.domain.publication import PublishedFile, WrittenPublication
+from signoff.domain.report_reading import ListedReport, ReportReading
 
 if TYPE_CHECKING:
     # Only named in signatures: the query module imports this one (through Dependencies).
@@ -29,6 +31,7 @@ class SignoffRepository(Protocol):
     def add(self, signoff: SignOff) -> None: ...
     def get(self, signoff_id: int, *, for_update: bool = False) -> SignOff: ...
     def get_unless_locked(self, signoff_id: int) -> SignOff | None: ...
+    def get_many_unless_locked(self, signoff_ids: Sequence[int]) -> list[SignOff]: ...
     def find_started(self, pcc_org: str, inspection_key: str) -> int | None: ...
     def page(
         self, *, states: Sequence[str] | None = None, limit: int = 200, offset: int = 0
@@ -295,3 +298,64 @@ class Mailer(Protocol):
         caller then puts back what was not recorded.
         """
         ...
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    url: str  # where it was found, after any redirect
+    content_type: str
+    content: bytes
+
+
+class PageFetcher(Protocol):
+    def fetch(self, url: str) -> FetchedPage:
+        """The page's bytes; PublicationUnreadable naming the address when it cannot be fetched in time."""
+        ...
+
+
+class PublicationReader(Protocol):
+    """The inspectorate's publications: the listing's reports, and what one report says."""
+
+    def listing(self, url: str) -> list[ListedReport]:
+        """PublicationUnreadable when the listing cannot be fetched or holds no publication."""
+        ...
+
+    def report(self, listed: ListedReport) -> ReportReading:
+        """PublicationUnreadable when the page (or its PDF) cannot be fetched or is no report page."""
+        ...
+
+
+@dataclass(frozen=True)
+class ListingHealth:
+    url: str
+    failures: int  # consecutive runs that could not read it
+    last_error: str | None
+    reported: bool  # the administrators were told of the current run of failures
+
+
+class ProposalRepository(Protocol):
+    """Proposals (one per report address and office), the reports already looked at, the listing's health."""
+
+    def add(self, proposal: Proposal) -> bool:
+        """False, adding nothing, when the office already has a proposal for this report's address."""
+        ...
+
+    def get(self, proposal_id: int, *, for_update: bool = False) -> Proposal: ...
+    def save(self, proposal: Proposal) -> None: ...
+    def for_office(self, office: str, *, open_only: bool = True) -> list[Proposal]: ...
+    def seen(self, report_urls: Sequence[str]) -> set[str]:
+        """Which of these report addresses the watcher has already read to the end."""
+        ...
+
+    def mark_seen(self, report_url: str, title: str, outcome: str, now: datetime) -> None: ...
+    def listing_health(self, url: str) -> ListingHealth: ...
+    def listing_failed(self, url: str, error: str, now: datetime) -> ListingHealth: ...
+    def listing_read(self, url: str, now: datetime) -> None: ...
+    def listing_reported(self, url: str, now: datetime) -> None: ...
+
+
+class ProposalUnitOfWork(UnitOfWork, Protocol):
+    """The unit of work with the watcher's proposals: the SQL one has them; the handlers of proposals ask for it."""
+
+    @property
+    def proposals(self) -> ProposalRepository: ...
