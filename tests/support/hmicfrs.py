@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from signoff.adapters.config_files import load_model
 from signoff.adapters.publications.names import OrganisationNames
@@ -50,7 +50,8 @@ def fixture_reader(fetcher: FixtureFetcher | None = None) -> FetchingReader:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **TYPES}
+    # The base class declares it on the class, as a plain dict: served files get these types.
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **TYPES}  # noqa: RUF012
 
     def log_message(self, *_: Any) -> None:
         """The tests' output stays quiet: no line per request."""
