@@ -14,6 +14,7 @@ from signoff.adapters.documents.publication_store import FolderPublicationStore
 from signoff.adapters.documents.rendering import DocumentRenderer
 from signoff.adapters.email_rendering import JinjaEmailRenderer, template_environment
 from signoff.adapters.orm import map_domain
+from signoff.adapters.pipeline_files import load_pipelines as load_pipelines_from
 from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
 from signoff.adapters.unit_of_work import SqlUnitOfWork
 from signoff.domain.deadlines import england_and_wales
@@ -21,7 +22,7 @@ from signoff.domain.directory import DirectoryConfig
 from signoff.domain.document import PublicationConfig
 from signoff.domain.errors import MailServerUnavailable
 from signoff.domain.notifications import Links, NotificationRules
-from signoff.domain.pipeline import Pipeline
+from signoff.domain.pipeline import Pipeline, PipelineChoice
 from signoff.service.clock import Clock, FixedClock, SystemClock
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import queue_notices_for_new_events
@@ -68,8 +69,11 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> A
         clock = FixedClock(settings.frozen_time) if settings.frozen_time else SystemClock()
 
     @cache
+    def load_pipelines() -> PipelineChoice:
+        return load_pipelines_from(settings.pipeline_file)
+
     def load_pipeline() -> Pipeline:
-        return load_model(settings.pipeline_file, Pipeline)
+        return load_pipelines().default
 
     @cache
     def load_notification_rules() -> NotificationRules:
@@ -98,5 +102,6 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> A
         documents=DocumentRenderer(settings.templates_dir, settings.config_dir),
         load_publication_config=load_publication_config,
         publications=FolderPublicationStore(settings.publication_dir),
+        load_pipelines=load_pipelines,
     )
     return Application(settings=settings, engine=engine, deps=deps)

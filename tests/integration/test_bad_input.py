@@ -15,12 +15,10 @@ from signoff.domain.errors import (
     InvalidTransition,
     NotFound,
     NotPermitted,
-    PlanDoesNotFit,
     SignoffError,
 )
 from signoff.domain.inspection import Inspection
 from signoff.domain.model import Outcome
-from signoff.service.clock import FixedClock
 from signoff.service.commands import Decide, DelegateApprovals, ExtendDueDate, Reassign, StartSignoff
 from signoff.service.handlers.administer import extend_due_date, reassign_request
 from signoff.service.handlers.decide import decide
@@ -97,19 +95,6 @@ def test_the_same_report_cannot_be_started_twice_for_one_office(app: Application
         InvalidInput,
         "cheshire-pcc",
         f"#{first}",
-    )
-
-
-def test_a_plan_that_cannot_fit_before_the_statutory_day_is_refused_at_start(
-    app: Application, clock: FixedClock
-) -> None:
-    clock.advance(timedelta(days=45))
-    refused(
-        app,
-        lambda: start_signoff(StartSignoff(inspection=reference(), started_by=OWEN), app.deps),
-        PlanDoesNotFit,
-        "publish-by",
-        "4 January 2024",
     )
 
 

@@ -55,6 +55,7 @@ class _Organisation:
     kind: str
     area: str | None
     force: str | None
+    forces: tuple[str, ...] = ()
 
 
 @dataclass
@@ -214,7 +215,7 @@ class FakeDirectoryRepository:
     def sync(self, config: DirectoryConfig) -> tuple[int, int, int]:
         for org in config.organisations:
             self._state.organisations[org.key] = _Organisation(
-                org.key, org.name, org.kind.value, org.area, org.force
+                org.key, org.name, org.kind.value, org.area, org.force, tuple(org.forces)
             )
         stored = {p.email: p for p in self._state.people}
         added = updated = 0
@@ -256,6 +257,8 @@ class FakeDirectoryRepository:
                 office_forces={
                     o.key: o.force for o in orgs if o.kind == OrganisationKind.PCC.value and o.force
                 },
+                organisation_kinds={o.key: o.kind for o in orgs},
+                unit_forces={o.key: frozenset(o.forces) for o in orgs if o.forces},
             )
         return self._roster
 

@@ -42,8 +42,11 @@ SIOBHAN = "siobhan.kelly@merseyside.police.example.org"  # a Merseyside strategi
 
 
 def reference_for(*offices: str, **changes: object) -> Inspection:
+    """The reference report answered by `offices`, its finding addressed to all forces so that each
+    office's force answers it (as printed, it is Cheshire's alone)."""
     inspection = load_model(REFERENCE, Inspection)
-    return inspection.model_copy(update={"respond_for": list(offices), **changes})
+    findings = [f.model_copy(update={"addressed_to": ["all-forces"]}) for f in inspection.findings]
+    return inspection.model_copy(update={"respond_for": list(offices), "findings": findings, **changes})
 
 
 def start_for_merseyside(app: Application) -> int:
@@ -356,7 +359,7 @@ def test_on_time_figures_show_only_the_administrators_own_office(
 # ----- Found by the stateful test: a start that cannot be planned is bad input, not a server fault -----
 
 
-def test_a_start_too_late_to_plan_is_a_422_naming_the_publish_by_day(
+def test_a_start_too_late_for_the_plan_starts_with_a_warning_naming_the_publish_by_day(
     client: TestClient, app: Application, clock: FixedClock
 ) -> None:
     clock.advance(timedelta(days=50))
@@ -364,13 +367,20 @@ def test_a_start_too_late_to_plan_is_a_422_naming_the_publish_by_day(
     body = reference_for("merseyside-pcc").model_dump(mode="json")
     body["findings"][0]["lead"] = None
     answer = client.post("/api/signoffs", json={"inspection": body}, headers=csrf(client))
-    assert answer.status_code == 422, answer.text
-    assert "publish-by day" in answer.json()["detail"]
+    assert answer.status_code == 201, answer.text
+    [warning] = answer.json()["warnings"]
+    assert "publish-by day" in warning
+    assert "Thursday 4 January 2024" in warning
     form = client.get("/signoffs/new")
-    refused = client.post(
+    body["report_url"] = "https://hmicfrs.example.org/another-report"
+    body["title"] = "Another report, started as late"
+    started = client.post(
         "/signoffs/new",
         data={"csrf_token": csrf_of(form.text), "respond_for": ["merseyside-pcc"]},
         files={"file": ("report.yaml", yaml.safe_dump(body).encode(), "application/yaml")},
     )
-    assert refused.status_code == 422
-    assert "publish-by day" in refused.text
+    assert started.status_code == 303, started.text
+    page = client.get(started.headers["location"])
+    banner = page.text.split('class="banner"', 1)[1].split("</div>", 1)[0]
+    assert "Warning:" in banner
+    assert "publish-by day" in banner

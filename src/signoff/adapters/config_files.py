@@ -243,3 +243,9 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
         current = child
         line = current.start_mark.line + 1
     return line
+
+
+def line_in_yaml(path: Path, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the value at `loc` in a YAML file already validated (for a later check's message)."""
+    root, _data = _parse_yaml(_read(path), path)
+    return _line_of(root, loc)

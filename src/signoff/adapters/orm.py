@@ -50,6 +50,8 @@ organisations = Table(
     Column("kind", String(32), nullable=False),
     Column("area", String(100)),
     Column("force_key", String(64), ForeignKey("organisations.key")),
+    # A regional unit's forces (a JSON list of keys); empty for every other kind.
+    Column("forces", JSON),
 )
 
 people = Table(
@@ -70,6 +72,7 @@ signoffs = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("inspection_key", String(120), nullable=False),
+    Column("audit_identity", String(200), nullable=False),
     Column("inspection_data", JSON, nullable=False),
     Column("title", Text, nullable=False),
     Column("published_on", Date, nullable=False),

@@ -165,6 +165,7 @@ class SqlDirectoryRepository:
                 "kind": org.kind.value,
                 "area": org.area,
                 "force_key": org.force,
+                "forces": list(org.forces) or None,
             }
             if org.key in known_orgs:
                 self._session.execute(
@@ -212,6 +213,7 @@ class SqlDirectoryRepository:
                 organisations.c.area,
                 organisations.c.kind,
                 organisations.c.force_key,
+                organisations.c.forces,
             )
         ).all()
         return Roster(
@@ -223,6 +225,8 @@ class SqlDirectoryRepository:
                 for row in orgs
                 if row.kind == OrganisationKind.PCC.value and row.force_key
             },
+            organisation_kinds={row.key: row.kind for row in orgs},
+            unit_forces={row.key: frozenset(row.forces) for row in orgs if row.forces},
         )
 
     def find(self, email: str) -> Participant | None:

@@ -143,6 +143,41 @@ def plan_stage_dates(
     return planned
 
 
+@dataclass(frozen=True)
+class FittedPlan:
+    """A new sign-off's stage dates; `compressed` when the pipeline's own dates did not fit."""
+
+    dates: list[StageDates]
+    compressed: bool
+
+
+def fit_stage_dates(
+    pipeline: Pipeline, start_day: date, deadline: StatutoryDeadline, calendar: WorkingCalendar
+) -> FittedPlan:
+    """The pipeline's dates when they fit before the publish-by day; else every stage compressed into
+    the working days from `start_day` to the publish-by day (to `start_day` itself when that is later),
+    in order, the last stage due on the last of them. A late office can still start."""
+    try:
+        return FittedPlan(plan_stage_dates(pipeline, start_day, deadline, calendar), compressed=False)
+    except PlanDoesNotFit:
+        pass
+    first = calendar.add_working_days(start_day, 0)
+    last = max(deadline.publish_by, first)
+    days = [first] + [
+        calendar.add_working_days(first, n) for n in range(1, calendar.working_days_between(first, last) + 1)
+    ]
+    count = len(pipeline.stages)
+    dates: list[StageDates] = []
+    for number, stage in enumerate(pipeline.stages, start=1):
+        # Spread evenly: stage `number` of `count` takes that share of the days left.
+        due_on = days[max(0, -(-number * len(days) // count) - 1)]
+        remind_on, escalate_on = notice_days(
+            due_on, stage.remind_before_working_days, stage.escalate_after_working_days, calendar
+        )
+        dates.append(StageDates(stage.key, stage.title, due_on, remind_on, escalate_on))
+    return FittedPlan(dates, compressed=True)
+
+
 def notice_days(
     due_on: date, remind_before_working_days: int, escalate_after_working_days: int, calendar: WorkingCalendar
 ) -> tuple[date, date]:

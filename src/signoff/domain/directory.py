@@ -37,11 +37,22 @@ class OrganisationConfig(_Strict):
         default=None, max_length=100, description="The policing area, e.g. Cheshire."
     )
     force: Key | None = Field(default=None, description="For a PCC office: the force it oversees.")
+    forces: list[Key] = Field(
+        default_factory=list,
+        max_length=60,
+        description="For a regional unit: the forces of its region, whose offices answer what is addressed to it.",
+    )
 
     @model_validator(mode="after")
     def _pcc_has_force(self) -> OrganisationConfig:
         if self.kind is OrganisationKind.PCC and self.force is None:
             raise ValueError(f"PCC office {self.key!r} must name the force it oversees (force: ...)")
+        if self.forces and self.kind is not OrganisationKind.REGIONAL_UNIT:
+            raise ValueError(
+                f"organisation {self.key!r}: only a regional unit lists the forces of its region"
+            )
+        if len(set(self.forces)) != len(self.forces):
+            raise ValueError(f"regional unit {self.key!r} names a force twice")
         return self
 
 
@@ -75,6 +86,12 @@ class DirectoryConfig(_Strict):
                 if force is None or force.kind is not OrganisationKind.FORCE:
                     raise ValueError(
                         f"organisation {org.key!r} names force {org.force!r}, which is not a force"
+                    )
+            for member in org.forces:
+                force = orgs.get(member)
+                if force is None or force.kind is not OrganisationKind.FORCE:
+                    raise ValueError(
+                        f"regional unit {org.key!r}: forces names {member!r}, which is not a force of the directory"
                     )
         emails = [person.email for person in self.people]
         duplicates = sorted({email for email in emails if emails.count(email) > 1})
@@ -116,6 +133,10 @@ class Roster:
     organisation_areas: dict[str, str] = field(default_factory=dict, compare=False)
     # Each PCC office's force: the two organisations whose people take part in the office's sign-offs.
     office_forces: dict[str, str] = field(default_factory=dict, compare=False)
+    # What kind each organisation is (OrganisationKind's values), and each regional unit's forces: whom
+    # a finding's `addressed_to` may name, and which offices answer a regional unit's findings.
+    organisation_kinds: dict[str, str] = field(default_factory=dict, compare=False)
+    unit_forces: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
     _by_id: dict[int, Participant] = field(init=False, repr=False, compare=False)
     _by_email: dict[str, Participant] = field(init=False, repr=False, compare=False)
 
@@ -150,6 +171,14 @@ class Roster:
     def force_of_office(self, key: str) -> str | None:
         """The force a PCC office oversees; None for any organisation that is not a PCC office."""
         return self.office_forces.get(key)
+
+    def organisation_kind(self, key: str) -> OrganisationKind | None:
+        kind = self.organisation_kinds.get(key)
+        return OrganisationKind(kind) if kind is not None else None
+
+    def regional_units_of(self, force: str) -> frozenset[str]:
+        """The regional units whose region includes `force`."""
+        return frozenset(unit for unit, forces in self.unit_forces.items() if force in forces)
 
     def escalation_contact_of(self, person_id: int) -> Participant | None:
         person = self._by_id.get(person_id)

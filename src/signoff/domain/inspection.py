@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
+import hashlib
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator, model_validator
 
@@ -328,6 +329,17 @@ class Inspection(_Strict):
         raise KeyError(ref)
 
     def identity(self) -> str:
-        """A stable key for 'this report', so the same report is not started twice for one office."""
-        slug = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")[:80]
-        return f"{self.published.isoformat()}:{slug}"
+        """A stable key for 'this report', so the same report is not started twice for one office: its
+        address, normalised. The stored key is a digest, so any address fits the column."""
+        return "address:" + hashlib.sha256(normalised_address(str(self.report_url)).encode()).hexdigest()
+
+    def identity_by_title(self) -> str:
+        """The key of a report that shares its address with another (none should): its date and full title."""
+        words = f"{self.published.isoformat()}\n{self.title}"
+        return "report:" + hashlib.sha256(words.encode()).hexdigest()
+
+
+def normalised_address(url: str) -> str:
+    """A report's address as compared: scheme and host lower-cased, no fragment, no trailing slash."""
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, ""))

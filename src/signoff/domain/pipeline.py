@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from signoff.domain.directory import DirectoryConfig, RoleName
-from signoff.domain.inspection import FindingKind
+from signoff.domain.inspection import FindingKind, InspectionType
 from signoff.domain.text_fields import SingleLine
 
 StageKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
@@ -70,7 +70,19 @@ class SectionSpec(_Strict):
     key: SectionKey | None = None
     title: SingleLine | None = Field(default=None, max_length=200)
     per_finding: list[FindingKind] | None = Field(
-        default=None, min_length=1, description="One section per finding of these kinds."
+        default=None,
+        min_length=1,
+        description="One section per finding of these kinds that the office answers (domain/routing.py).",
+    )
+    national: Literal["each", "combined"] = Field(
+        default="each",
+        description="On a per_finding section: answer the findings addressed to all forces one by one "
+        "(each), or in one section (combined) with this spec's key and title.",
+    )
+    for_noting: bool = Field(
+        default=False,
+        description="The commissioner's one comment on the findings for noting (addressed to other "
+        "bodies); made only when the office's sign-off has such findings.",
     )
     drafter: Selector
     approval: ApprovalRule
@@ -82,8 +94,24 @@ class SectionSpec(_Strict):
     def _key_or_per_finding(self) -> SectionSpec:
         if self.per_finding is None and (self.key is None or self.title is None):
             raise ValueError("a fixed section needs a key and a title")
-        if self.per_finding is not None and self.key is not None:
-            raise ValueError("a per_finding section takes its key from each finding; leave out key")
+        if self.per_finding is not None:
+            if any(kind.is_practice for kind in self.per_finding):
+                raise ValueError(
+                    "practice findings are printed, never answered: leave them out of per_finding"
+                )
+            if self.for_noting:
+                raise ValueError("a for_noting section is one section; it takes no per_finding")
+            if self.national == "combined" and (self.key is None or self.title is None):
+                raise ValueError(
+                    "national: combined needs a key and a title for the one section answering the findings "
+                    "addressed to all forces"
+                )
+            if self.national == "each" and (self.key is not None or self.title is not None):
+                raise ValueError(
+                    "a per_finding section takes its key from each finding; leave out key and title"
+                )
+        elif self.national != "each":
+            raise ValueError("national only goes with per_finding")
         return self
 
 
@@ -144,6 +172,22 @@ class WorkingHours(_Strict):
     notice_time: Clock24 = Field(default="09:00", description="When reminders and escalations fall due.")
 
 
+def _check_stages(stages: list[StageSpec]) -> None:
+    keys = [stage.key for stage in stages]
+    if len(set(keys)) != len(keys):
+        raise ValueError("two stages share a key")
+    publication = [stage for stage in stages if stage.kind == "publication"]
+    if len(publication) != 1 or stages[-1].kind != "publication":
+        raise ValueError("the last stage, and only the last, must be of kind: publication")
+    if stages[0].due.after_previous_working_days is not None:
+        raise ValueError(f"the first stage {keys[0]!r} has no previous stage to be due after")
+    section_keys = [s.key for stage in stages for s in stage.sections if s.key]
+    if len(set(section_keys)) != len(section_keys):
+        raise ValueError("two sections share a key")
+    if sum(s.for_noting for stage in stages for s in stage.sections) > 1:
+        raise ValueError("only one section may be for_noting: the commissioner comments on them once")
+
+
 class Pipeline(_Strict):
     stages: list[StageSpec] = Field(min_length=2)
     monitoring: Monitoring = Monitoring()
@@ -151,17 +195,7 @@ class Pipeline(_Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> Pipeline:
-        keys = [stage.key for stage in self.stages]
-        if len(set(keys)) != len(keys):
-            raise ValueError("two stages share a key")
-        publication = [stage for stage in self.stages if stage.kind == "publication"]
-        if len(publication) != 1 or self.stages[-1].kind != "publication":
-            raise ValueError("the last stage, and only the last, must be of kind: publication")
-        if self.stages[0].due.after_previous_working_days is not None:
-            raise ValueError(f"the first stage {keys[0]!r} has no previous stage to be due after")
-        section_keys = [s.key for stage in self.stages for s in stage.sections if s.key]
-        if len(set(section_keys)) != len(section_keys):
-            raise ValueError("two sections share a key")
+        _check_stages(self.stages)
         return self
 
     def problems_with(self, directory: DirectoryConfig) -> list[str]:
@@ -177,3 +211,43 @@ class Pipeline(_Strict):
                     if selector.person and selector.person.lower() not in emails:
                         problems.append(f"{where}: unknown person {selector.person}")
         return problems
+
+
+class TypePipeline(_Strict):
+    """A pipeline for some inspection types (config/pipelines/NAME.yaml): its stages replace the
+    default's; working hours and monitoring are the default's (config/pipeline.yaml)."""
+
+    for_types: list[InspectionType] = Field(min_length=1)
+    stages: list[StageSpec] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _shape(self) -> TypePipeline:
+        if len(set(self.for_types)) != len(self.for_types):
+            raise ValueError("for_types names a type twice")
+        _check_stages(self.stages)
+        return self
+
+    def with_defaults(self, default: Pipeline) -> Pipeline:
+        return Pipeline(
+            stages=self.stages, monitoring=default.monitoring, working_hours=default.working_hours
+        )
+
+
+class PipelineChoice(_Strict):
+    """The default pipeline, and the pipeline for each inspection type another file claims."""
+
+    default: Pipeline
+    by_type: dict[InspectionType, Pipeline] = Field(default_factory=dict)
+    # Which file each type's pipeline came from, for messages and `signoff config`.
+    sources: dict[InspectionType, str] = Field(default_factory=dict)
+
+    def for_type(self, inspection_type: InspectionType) -> Pipeline:
+        return self.by_type.get(inspection_type, self.default)
+
+    def all(self) -> list[Pipeline]:
+        """Every distinct pipeline, the default first."""
+        found = [self.default]
+        for pipeline in self.by_type.values():
+            if all(pipeline is not seen for seen in found):
+                found.append(pipeline)
+        return found

@@ -16,10 +16,11 @@ from signoff.domain.access import STRATEGIC_LEAD_ROLE
 from signoff.domain.approval import ApprovalStep
 from signoff.domain.audit_binding import mark_changed
 from signoff.domain.deadlines import (
+    FittedPlan,
     StatutoryDeadline,
     WorkingCalendar,
+    fit_stage_dates,
     format_day,
-    plan_stage_dates,
     stage_moments,
 )
 from signoff.domain.directory import Participant, Roster
@@ -27,6 +28,7 @@ from signoff.domain.entities import Section, Stage
 from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.inspection import Finding, Inspection
 from signoff.domain.pipeline import Pipeline, SectionSpec, Selector
+from signoff.domain.routing import FindingRouting, route_for
 from signoff.domain.transitions import StageState
 from signoff.domain.vocabulary import AuditAction, StageKind
 
@@ -44,6 +46,14 @@ class Intake:
     responding_forces: frozenset[str]
 
 
+@dataclass(frozen=True)
+class StagePlan:
+    stages: list[Stage]
+    # Why the dates are not the pipeline's own: a late start (None when they are).
+    late_start: str | None
+    days_late: int  # started this many days after the statutory last day (0: within the 56 days)
+
+
 def plan_stages(
     pipeline: Pipeline,
     inspection: Inspection,
@@ -51,13 +61,19 @@ def plan_stages(
     calendar: WorkingCalendar,
     deadline: StatutoryDeadline,
     start_day: date,
-) -> list[Stage]:
-    """Every stage of the pipeline, due on its planned day, with its sections and their people."""
+) -> StagePlan:
+    """Every stage of the pipeline, due on its planned day, with its sections and their people.
+
+    Started too late for the pipeline's dates, the stages are compressed before the publish-by day (or
+    into the start day, when that is past) and the plan says so: a late office still starts."""
     hours = pipeline.working_hours
-    dates = plan_stage_dates(pipeline, max(start_day, inspection.published), deadline, calendar)
+    first_day = max(start_day, inspection.published)
+    fitted = fit_stage_dates(pipeline, first_day, deadline, calendar)
+    dates = fitted.dates
+    routing = route_for(inspection, intake.force, intake.roster)
     stages: list[Stage] = []
     for position, (spec, planned) in enumerate(zip(pipeline.stages, dates, strict=True)):
-        sections = _plan_sections(spec.sections, inspection, intake)
+        sections = _plan_sections(spec.sections, routing, intake)
         moments = stage_moments(
             planned.due_on,
             spec.remind_before_working_days,
@@ -80,7 +96,28 @@ def plan_stages(
                 sections=sections,
             )
         )
-    return stages
+    days_late = max(0, (first_day - deadline.last_day).days)
+    return StagePlan(stages, late_start_warning(fitted, first_day, deadline, days_late), days_late)
+
+
+def late_start_warning(
+    fitted: FittedPlan, start_day: date, deadline: StatutoryDeadline, days_late: int
+) -> str | None:
+    """What a late start means, in words for the starter, the sign-off's page and the audit trail."""
+    if not fitted.compressed:
+        return None
+    due = ", ".join(f"{stage.title} {format_day(stage.due_on)}" for stage in fitted.dates)
+    if days_late:
+        return (
+            f"Started {days_late} day{'' if days_late == 1 else 's'} after the statutory last day, "
+            f"{format_day(deadline.last_day)}: the response is late from the outset. Every stage is due "
+            f"as soon as it can be: {due}."
+        )
+    return (
+        f"Started late: the pipeline's stage dates would fall after the publish-by day, "
+        f"{format_day(deadline.publish_by)}, so they are compressed between {format_day(start_day)} and "
+        f"then: {due}."
+    )
 
 
 def extend_stage(
@@ -161,25 +198,36 @@ def _finding_lead(finding: Finding, intake: Intake) -> Participant | None:
     return lead if lead.organisation == intake.force else None
 
 
-def _section_key_for(finding: Finding) -> str:
+def section_key_for(finding: Finding) -> str:
+    """The key of the section answering one finding: 'finding-' and its ref, e.g. finding-afi-1."""
     return "finding-" + re.sub(r"[^a-z0-9]+", "-", finding.ref.lower()).strip("-")
 
 
-def _plan_sections(specs: Sequence[SectionSpec], inspection: Inspection, intake: Intake) -> list[Section]:
+def _plan_sections(specs: Sequence[SectionSpec], routing: FindingRouting, intake: Intake) -> list[Section]:
     sections: list[Section] = []
     for spec in specs:
         if spec.per_finding is None:
             # SectionSpec requires both of a fixed section.
             assert spec.key is not None  # noqa: S101
             assert spec.title is not None  # noqa: S101
+            if spec.for_noting and not routing.noted:
+                continue  # nothing to note: no comment to ask for
             sections.append(_section(spec, spec.key, spec.title, None, len(sections), intake))
             continue
-        for finding in inspection.findings:
-            if finding.kind in spec.per_finding:
-                title = f"{finding.kind.label} {finding.ref}"
+        answered = [finding for finding in routing.answered if finding.kind in spec.per_finding]
+        if spec.national == "combined":
+            national = [finding for finding in answered if finding in routing.national]
+            answered = [finding for finding in answered if finding not in routing.national]
+            if national:
+                assert spec.key is not None  # noqa: S101 - SectionSpec requires both when combined
+                assert spec.title is not None  # noqa: S101
                 sections.append(
-                    _section(spec, _section_key_for(finding), title, finding, len(sections), intake)
+                    _section(spec, spec.key, spec.title, None, len(sections), intake, combined=True)
                 )
+        for finding in answered:
+            sections.append(
+                _section(spec, section_key_for(finding), finding.printed_ref, finding, len(sections), intake)
+            )
     keys = [s.key for s in sections]
     clashes = sorted({k for k in keys if keys.count(k) > 1})
     if clashes:
@@ -196,14 +244,16 @@ def _section(
     finding: Finding | None,
     position: int,
     intake: Intake,
+    *,
+    combined: bool = False,
 ) -> Section:
     where = f"section {key!r}"
-    drafters = _resolve(spec.drafter, where + " drafter", finding, intake)
+    drafters = _resolve(spec.drafter, where + " drafter", finding, intake, combined)
     steps: list[ApprovalStep] = []
     for number, selectors in enumerate(spec.approval.steps(), start=1):
         people: list[int] = []
         for selector in selectors:
-            for person in _resolve(selector, where + " approver", finding, intake):
+            for person in _resolve(selector, where + " approver", finding, intake, combined):
                 if person not in people:
                     people.append(person)
         require = spec.approval.require
@@ -223,7 +273,9 @@ def _section(
     )
 
 
-def _resolve(selector: Selector, where: str, finding: Finding | None, intake: Intake) -> list[int]:
+def _resolve(
+    selector: Selector, where: str, finding: Finding | None, intake: Intake, combined: bool = False
+) -> list[int]:
     pcc, force, roster = intake.pcc, intake.force, intake.roster
     if selector.person:
         person = roster.find_email(selector.person)
@@ -236,19 +288,18 @@ def _resolve(selector: Selector, where: str, finding: Finding | None, intake: In
             )
         return [person.id]
     if selector.finding_lead:
-        if finding is None:
+        if finding is None and not combined:
             raise InvalidInput(f"{where}: finding_lead is only for sections made per finding")
-        if finding.lead:
+        if finding is not None and finding.lead:
             lead = _finding_lead(finding, intake)
             if lead is not None:
                 return [lead.id]
-        # No lead allocated yet (or allocated by another responding force, in a regional report):
-        # any strategic lead of this force may act until one is.
+        # No lead allocated yet (or allocated by another responding force, in a regional report), or
+        # several findings answered together: any strategic lead of this force may act.
         holders = roster.holders(STRATEGIC_LEAD_ROLE, force)
         if not holders:
-            raise InvalidInput(
-                f"finding {finding.ref} names no lead and nobody holds role {STRATEGIC_LEAD_ROLE!r} at {force}"
-            )
+            what = f"finding {finding.ref} names no lead and" if finding else f"{where}:"
+            raise InvalidInput(f"{what} nobody holds role {STRATEGIC_LEAD_ROLE!r} at {force}")
         return [p.id for p in holders]
     assert selector.role is not None  # noqa: S101 - Selector requires exactly one kind
     organisation = pcc if selector.of == "pcc" else force

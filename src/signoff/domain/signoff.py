@@ -70,9 +70,12 @@ class SignOff:
         started_by_id: int,
         started_at: datetime,
         stages: list[Stage],
+        inspection_key: str | None = None,
     ) -> None:
         self.id = None
-        self.inspection_key = inspection.identity()
+        self.inspection_key = inspection_key or inspection.identity()
+        # Fixed at the start: the report's key may be recomputed (0008 did), its audit chain must verify.
+        self.audit_identity = f"{pcc_org}:{self.inspection_key}"
         self.inspection_data = inspection.model_dump(mode="json")
         self.title = inspection.title
         self.published_on = inspection.published
@@ -91,12 +94,10 @@ class SignOff:
         self.publications: list[Publication] = []
         self.audit_count = 0
         self.audit_head = genesis_hash(self.audit_identity)
+        # How far its deadline notices have been sent (deadline_notices.py); set by the first record.
+        self.notices_due_from: datetime | None = None
 
     # ----- reading -----
-
-    @property
-    def audit_identity(self) -> str:
-        return f"{self.pcc_org}:{self.inspection_key}"
 
     @property
     def inspection(self) -> Inspection:
@@ -196,12 +197,13 @@ class SignOff:
         started_by_id: int,
         now: datetime,
         responding_forces: Iterable[str] = (),
+        inspection_key: str | None = None,
     ) -> SignOff:
         """A new sign-off for one office. `responding_forces`: the forces of every office answering the
         same report (a regional report), whose allocated finding leads are not this force's to use."""
         hours = pipeline.working_hours
         intake = Intake(pcc, force, roster, frozenset(responding_forces) | {force})
-        stages = plan_stages(pipeline, inspection, intake, calendar, deadline, local_day(now, hours))
+        plan = plan_stages(pipeline, inspection, intake, calendar, deadline, local_day(now, hours))
         signoff = cls(
             inspection=inspection,
             pcc_org=pcc,
@@ -210,8 +212,12 @@ class SignOff:
             working_hours=hours,
             started_by_id=started_by_id,
             started_at=now,
-            stages=stages,
+            stages=plan.stages,
+            inspection_key=inspection_key,
         )
+        if plan.late_start:
+            # Shown on the sign-off's page beside (or instead of) the weekend warning, and recorded.
+            signoff.deadline_warning = " ".join(filter(None, [plan.late_start, deadline.warning]))
         signoff.record(
             now,
             AuditAction.SIGNOFF_STARTED,
@@ -220,6 +226,8 @@ class SignOff:
             published=inspection.published.isoformat(),
             statutory_last_day=deadline.last_day.isoformat(),
             publish_by=deadline.publish_by.isoformat(),
+            late_start=plan.late_start,
+            days_late=plan.days_late,
         )
         signoff.advance(now)
         return signoff

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from signoff.domain.deadlines import WorkingCalendar
 from signoff.domain.document import PublicationConfig
 from signoff.domain.notifications import Links, NotificationRules
-from signoff.domain.pipeline import Pipeline
+from signoff.domain.pipeline import Pipeline, PipelineChoice
 from signoff.service.clock import Clock
 from signoff.service.ports import DocumentRenderer, EmailRenderer, PublicationStore, UnitOfWork
 
@@ -25,3 +25,5 @@ class Dependencies:
     documents: DocumentRenderer
     load_publication_config: Callable[[], PublicationConfig]
     publications: PublicationStore
+    # The pipelines by inspection type (config/pipelines/); without it, every report follows load_pipeline's.
+    load_pipelines: Callable[[], PipelineChoice] | None = None

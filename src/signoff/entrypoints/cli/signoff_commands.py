@@ -27,7 +27,7 @@ from signoff.entrypoints.cli.common import (
 from signoff.service.commands import Decide, StartSignoff, SubmitRevision
 from signoff.service.handlers.advance_signoff import advance_signoff
 from signoff.service.handlers.decide import decide
-from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.start_signoff import start_signoffs
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.signoff_read import SignoffDetail, list_signoffs, section_detail, signoff_detail
 
@@ -40,14 +40,17 @@ def start(
         [], "--for", help="A PCC office to start it for (repeatable); defaults to the file's respond_for."
     ),
 ) -> None:
-    """Start one sign-off per responding PCC office; prints the new ids."""
+    """Start one sign-off per responding PCC office; prints the new ids (and any late-start warning)."""
     app = application()
     inspection = load_model(file, Inspection)
     command = StartSignoff(inspection=inspection, started_by=actor, respond_for=respond_for or None)
-    ids = start_signoff(command, app.deps)
-    for signoff_id in ids:
+    started = start_signoffs(command, app.deps)
+    for signoff_id in started.ids:
         typer.echo(signoff_id)
-    for signoff_id in ids:
+    # On standard error: a script reading the ids is not confused, a person sees it.
+    for warning in started.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    for signoff_id in started.ids:
         after_change(signoff_id)
 
 

@@ -31,7 +31,7 @@ from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.handlers.sign_in import RequestSignIn, request_sign_in_link
-from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.start_signoff import start_signoffs
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.handlers.web_sessions import EndSessions, end_sessions
 from signoff.service.queries.attention import AttentionFilter, AttentionPage, Flag, Sort, attention
@@ -79,6 +79,8 @@ class StartBody(_Body):
 
 class Started(BaseModel):
     signoff_ids: list[int]
+    # A late start, in words: stage dates compressed, or started after the statutory last day.
+    warnings: list[str] = Field(default_factory=list)
 
 
 class RevisionBody(_Body):
@@ -170,11 +172,11 @@ def tasks(request: Request, me: Me) -> list[TaskItem]:
 
 @router.post("/signoffs", status_code=201, response_model=Started, dependencies=[Csrf])
 def start(request: Request, me: Me, body: StartBody) -> Started:
-    ids = start_signoff(
+    started = start_signoffs(
         StartSignoff(inspection=body.inspection, started_by=me.email, respond_for=body.respond_for),
         web(request).deps,
     )
-    return Started(signoff_ids=ids)
+    return Started(signoff_ids=started.ids, warnings=started.warnings)
 
 
 @router.get("/signoffs/{signoff_id}", response_model=SignoffPage)

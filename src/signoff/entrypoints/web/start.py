@@ -21,7 +21,7 @@ from signoff.entrypoints.web.context import render, signed_in, web
 from signoff.entrypoints.web.forms import FormData, field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.service.commands import StartSignoff
-from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.start_signoff import start_signoffs
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]
@@ -167,7 +167,7 @@ async def start(request: Request, me: Me) -> Response:
             data, rows = intake_from_fields(form)
             inspection = Inspection.model_validate(data)
             respond_for = None
-        ids = start_signoff(
+        started = start_signoffs(
             StartSignoff(inspection=inspection, started_by=me.email, respond_for=respond_for), context.deps
         )
     except ValidationError as error:
@@ -182,10 +182,14 @@ async def start(request: Request, me: Me) -> Response:
         return _page(
             request, me, values, {"file" if upload is not None else "title": problem.message}, status
         )
-    request.session["flash"] = (
-        f"Sign-off #{ids[0]} started."
-        if len(ids) == 1
-        else f"{len(ids)} sign-offs started: " + ", ".join(f"#{i}" for i in ids)
+    ids = started.ids
+    request.session["flash"] = " ".join(
+        [
+            f"Sign-off #{ids[0]} started."
+            if len(ids) == 1
+            else f"{len(ids)} sign-offs started: " + ", ".join(f"#{i}" for i in ids) + ".",
+            *(f"Warning: {warning}" for warning in started.warnings),
+        ]
     )
     return RedirectResponse(f"/signoffs/{ids[0]}", status_code=303)
 

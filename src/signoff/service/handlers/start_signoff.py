@@ -3,28 +3,48 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from signoff.domain.access import Action, Target, allowed
 from signoff.domain.deadlines import check_publication_date, local_day, statutory_deadline
 from signoff.domain.errors import InvalidInput, NotPermitted
+from signoff.domain.inspection import Inspection
 from signoff.domain.model import SignOff
+from signoff.domain.routing import check_addressees
+from signoff.domain.vocabulary import AuditAction
 from signoff.service.commands import StartSignoff
 from signoff.service.dependencies import Dependencies
 from signoff.service.log_context import about_signoff
+from signoff.service.pipelines import pipeline_for
+from signoff.service.ports import UnitOfWork
 from signoff.service.retry import retry_on_conflict
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Started:
+    """The new sign-offs, and what their starter must be told (a late start, in words)."""
+
+    ids: list[int]
+    warnings: list[str] = field(default_factory=list)
+
+
 def start_signoff(command: StartSignoff, deps: Dependencies) -> list[int]:
     """The new sign-offs' ids. All or nothing: one office that cannot start stops them all."""
+    return start_signoffs(command, deps).ids
+
+
+def start_signoffs(command: StartSignoff, deps: Dependencies) -> Started:
+    """As `start_signoff`, with the warnings to show whoever started them."""
     return retry_on_conflict(lambda: _start(command, deps))
 
 
-def _start(command: StartSignoff, deps: Dependencies) -> list[int]:
+def _start(command: StartSignoff, deps: Dependencies) -> Started:
     now = deps.clock.now()
-    pipeline = deps.load_pipeline()
     inspection = command.inspection
+    pipeline = pipeline_for(deps, inspection.type)
+    # A report dated in the future is refused; one whose 56 days have passed is started, late.
     check_publication_date(inspection.published, local_day(now, pipeline.working_hours))
     deadline = statutory_deadline(inspection.published, deps.calendar)
     offices = command.respond_for or inspection.respond_for
@@ -44,12 +64,10 @@ def _start(command: StartSignoff, deps: Dependencies) -> list[int]:
                 f"{starter.email} is of {roster.organisation_name(starter.organisation)}, which is not "
                 f"among the offices named to respond ({', '.join(offices)}); an office starts its own sign-off"
             )
+        check_addressees(inspection, roster)
         forces = {office: uow.directory.organisation_force(office) for office in offices}
         created: list[SignOff] = []
         for office, force in forces.items():
-            existing = uow.signoffs.find_started(office, inspection.identity())
-            if existing is not None:
-                raise InvalidInput(f"{office} already has sign-off #{existing} for this report")
             signoff = SignOff.start(
                 inspection=inspection,
                 pcc=office,
@@ -61,9 +79,12 @@ def _start(command: StartSignoff, deps: Dependencies) -> list[int]:
                 started_by_id=starter.id,
                 now=now,
                 responding_forces=forces.values(),
+                inspection_key=_new_report_key(uow, office, inspection),
             )
             uow.signoffs.add(signoff)
             created.append(signoff)
+        # Read before the commit stores (and forgets) the new audit events.
+        late_starts = [_late_start(signoff) for signoff in created]
         uow.commit()
         for signoff in created:
             with about_signoff(signoff.id):
@@ -74,4 +95,40 @@ def _start(command: StartSignoff, deps: Dependencies) -> list[int]:
                     inspection.published.isoformat(),
                     signoff.statutory_last_day.isoformat(),
                 )
-        return [s.id for s in created if s.id is not None]
+        warnings = [
+            f"{roster.organisation_name(s.pcc_org)}, sign-off #{s.id}: {late}"
+            for s, late in zip(created, late_starts, strict=True)
+            if late
+        ]
+        for warning in warnings:
+            log.warning("late start: %s", warning)
+        return Started([s.id for s in created if s.id is not None], warnings)
+
+
+def _late_start(signoff: SignOff) -> str | None:
+    """What starting it recorded of a late start (compressed dates, or after the statutory day)."""
+    started = next(e for e in signoff.new_audit_events if e.action == AuditAction.SIGNOFF_STARTED.value)
+    late = started.details.get("late_start")
+    return late if isinstance(late, str) else None
+
+
+def _new_report_key(uow: UnitOfWork, office: str, inspection: Inspection) -> str:
+    """The report's key for this office, or InvalidInput naming the sign-off it already has.
+
+    A report is known by its address. Two reports at one address (none should share one) are told apart
+    by their date and full title: a second report with both different is a new report."""
+    key = inspection.identity()
+    existing = uow.signoffs.find_started(office, key)
+    if existing is None:
+        return key
+    earlier = uow.signoffs.get(existing)
+    if earlier.published_on != inspection.published and earlier.title != inspection.title:
+        fallback = inspection.identity_by_title()
+        again = uow.signoffs.find_started(office, fallback)
+        if again is None:
+            return fallback
+        existing = again
+    raise InvalidInput(
+        f"{office} already has sign-off #{existing} for this report ({inspection.report_url}); "
+        "open it instead of starting another"
+    )

@@ -83,6 +83,8 @@ def audit_details(
         parts.append(f"statutory last day {_day(details.get('statutory_last_day'))}")
         if details.get("publish_by") not in (None, details.get("statutory_last_day")):
             parts.append(f"publish by {_day(details.get('publish_by'))}")
+        if details.get("late_start"):
+            parts.append(str(details["late_start"]))
     elif action == AuditAction.STAGE_OPENED and details.get("due_on"):
         parts.append(f"Due {_day(details['due_on'])}")
     elif action == AuditAction.REVISION_SUBMITTED:

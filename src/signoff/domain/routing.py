@@ -1,0 +1,101 @@
+"""Who answers which finding: the one rule that routes a report's findings to each office's sign-off.
+
+An office answers (a section for its force) the findings addressed to its own force, to all forces, to
+PCCs, and to a regional unit whose region includes its force. It notes (lists them, and its commissioner
+may comment once) the findings addressed only to other bodies: the College of Policing, the NPCC, the
+Home Office, the NCA, the CPS or another body. It never sees a finding addressed only to other forces or
+other regions' units. Good practice is printed where it concerns the office's force, never answered.
+
+Pure: the directory's kinds and regions come in a Roster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from signoff.domain.directory import OrganisationKind, Roster
+from signoff.domain.errors import InvalidInput
+from signoff.domain.inspection import Body, Finding, Inspection
+
+if TYPE_CHECKING:
+    from signoff.domain.signoff import SignOff
+
+# The addressees that make a finding the office's own to answer, whatever its force.
+_ANSWERED_BY_EVERY_OFFICE = frozenset(body.value for body in Body if body.answered_by_office)
+
+
+@dataclass(frozen=True)
+class FindingRouting:
+    """One office's findings of one report, each list in the report's order."""
+
+    answered: tuple[Finding, ...]  # the force drafts a response to each (a section, or a combined one)
+    noted: tuple[Finding, ...]  # addressed to other bodies: listed for noting, not answered by the force
+    practice: tuple[Finding, ...]  # innovative or promising practice concerning this force: printed only
+    unseen: tuple[Finding, ...]  # addressed to other forces or other regions: never in this sign-off
+
+    @property
+    def national(self) -> tuple[Finding, ...]:
+        """The answered findings addressed to all forces (national recommendations, say)."""
+        return tuple(f for f in self.answered if "all-forces" in f.addressed_to)
+
+
+def addressees(finding: Finding, inspection: Inspection) -> list[str]:
+    """Whom a finding is addressed to; left out, the report's forces (`check_addressees` allows that
+    only for a single-force report; sign-offs started before routing kept findings so)."""
+    return list(finding.addressed_to) or list(inspection.forces_covered)
+
+
+def route_findings(inspection: Inspection, force: str, regional_units: Collection[str]) -> FindingRouting:
+    """The findings of `inspection` as the office of `force` sees them; `regional_units`: the units whose
+    region includes the force (Roster.regional_units_of)."""
+    own = {force, *_ANSWERED_BY_EVERY_OFFICE, *regional_units}
+    answered: list[Finding] = []
+    noted: list[Finding] = []
+    practice: list[Finding] = []
+    unseen: list[Finding] = []
+    for finding in inspection.findings:
+        targets = addressees(finding, inspection)
+        if own & set(targets):
+            (practice if finding.kind.is_practice else answered).append(finding)
+        elif all(target in _BODY_WORDS for target in targets):
+            (practice if finding.kind.is_practice else noted).append(finding)
+        else:
+            unseen.append(finding)
+    return FindingRouting(tuple(answered), tuple(noted), tuple(practice), tuple(unseen))
+
+
+def route_for(inspection: Inspection, force: str, roster: Roster) -> FindingRouting:
+    """`route_findings` with the regions the directory gives the force."""
+    return route_findings(inspection, force, roster.regional_units_of(force))
+
+
+def signoff_findings(signoff: SignOff, roster: Roster) -> FindingRouting:
+    """A stored sign-off's findings by the rule its sections were planned by: what its office answers, notes,
+    prints as practice (the published document lists them from here)."""
+    return route_for(signoff.inspection, signoff.force_org, roster)
+
+
+def check_addressees(inspection: Inspection, roster: Roster) -> None:
+    """Refuse what routing cannot place: a multi-force report's finding that says nobody, or an
+    addressee that is neither a word of Body nor a force or regional unit of the directory."""
+    multi_force = len(inspection.forces_covered) > 1
+    for finding in inspection.findings:
+        if not finding.addressed_to and multi_force:
+            raise InvalidInput(
+                f"finding {finding.ref}: addressed_to is missing; this report covers "
+                f"{len(inspection.forces_covered)} forces, so say whom it is addressed to "
+                "(a force or regional unit of the directory, all-forces, pccs, or another body)"
+            )
+        for key in finding.organisations:
+            kind = roster.organisation_kind(key)
+            if kind not in (OrganisationKind.FORCE, OrganisationKind.REGIONAL_UNIT):
+                what = "not in the directory" if kind is None else f"a {kind.value.replace('_', ' ')}"
+                raise InvalidInput(
+                    f"finding {finding.ref}: addressed_to names {key!r}, which is {what}; name a force or "
+                    f"regional unit of the directory, or one of: {', '.join(sorted(_BODY_WORDS))}"
+                )
+
+
+_BODY_WORDS = frozenset(body.value for body in Body)
