@@ -1,6 +1,6 @@
 """Which notices a sign-off's changes give: audit events, due moments and delegations turned into notices.
 
-Each audit action that tells someone is one row of FROM_AUDIT (at the end), naming the method that builds
+Each audit action that tells someone is one row of FROM_AUDIT (at the end), naming the methods that build
 its notices; an action with no row tells nobody. Who hears of each notice is config/notifications.yaml's
 choice (NotificationRules). Pure: the notices are data, rendered and sent by the adapters.
 """
@@ -26,6 +26,7 @@ from signoff.domain.notifications import (
     NotificationRules,
     Recipient,
 )
+from signoff.domain.on_hold import hold_lifted, holds_begun
 from signoff.domain.publication import Publication
 from signoff.domain.transitions import RequestState
 from signoff.domain.vocabulary import AuditAction, JsonValue, NoticeContext, StageKind
@@ -40,6 +41,9 @@ class Happened:
     # The same batch asks this approver again (an edit invalidated their approval): the invalidation
     # notice says so, and stands in for the new request's.
     asked_again: bool
+    # The same batch edited the event's section (or restarted its approval): a request it asks for never
+    # waited, so it ends no hold.
+    section_edited: bool = False
 
 
 class NoticeBuilder:
@@ -66,16 +70,21 @@ class NoticeBuilder:
                 for later in events
             )
         }
+        edited = {
+            e.subject
+            for e in events
+            if e.action in (AuditAction.REVISION_SUBMITTED, AuditAction.APPROVAL_RESTARTED)
+        }
         for event in events:
             asked_again = (event.subject, event.details.get("approver_id")) in reasked
             if event.action == AuditAction.APPROVAL_REQUESTED and asked_again:
                 continue  # the invalidation notice already asks them again, with what changed
-            build = FROM_AUDIT.get(event.action)
-            if build is not None:
-                notices.extend(build(self, Happened(signoff, event, asked_again)))
+            happened = Happened(signoff, event, asked_again, section_edited=event.subject in edited)
+            for build in FROM_AUDIT.get(event.action, ()):
+                notices.extend(build(self, happened))
         return _unique(notices)
 
-    # ----- one method per row of FROM_AUDIT -----
+    # ----- the methods FROM_AUDIT names -----
 
     def _drafting_assigned(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
@@ -96,11 +105,17 @@ class NoticeBuilder:
         signoff, event = happened.signoff, happened.event
         _stage, section = signoff.section(event.subject)
         approver = self.roster.by_id(event.person_id("approver_id"))
+        request = next(
+            (r for r in reversed(section.current_requests()) if r.approver_id == approver.id), None
+        )
+        resumed = request is not None and hold_lifted(
+            section, request, edited_in_same_change=happened.section_edited
+        )
         return self._to(
             NoticeEvent.APPROVAL_REQUESTED,
             signoff,
             event,
-            self.contexts.approval(signoff, section, approver),
+            self.contexts.approval(signoff, section, approver, resumed=resumed),
             approver=[approver],
         )
 
@@ -113,59 +128,21 @@ class NoticeBuilder:
         return self._to(NoticeEvent.APPROVAL_INVALIDATED, signoff, event, context, approver=[approver])
 
     def _approval_on_hold(self, happened: Happened) -> list[Notice]:
-        """Approvers whose request was waiting for them, and now waits again for an earlier step (the
-        section was edited) or for the stage's other sections (one of them was edited): told at once, so
-        that the request they are asked again later is no surprise."""
+        """Approvers whose request was waiting for their decision and now waits again (domain/on_hold.py):
+        told at once, so that the request they are asked again later is no surprise."""
         signoff, event = happened.signoff, happened.event
         stage, section = signoff.section(event.subject)
-        waiting = [r for r in section.current_requests() if r.state is RequestState.WAITING]
-        held = [
-            request
-            for request in waiting
-            if any(
-                earlier.approver_id == request.approver_id
-                and earlier.round < section.round
-                and earlier.state is RequestState.SUPERSEDED
-                and earlier.activated_at is not None
-                and earlier.closed_at == event.at
-                for earlier in section.requests
-            )
-        ]
         notices: list[Notice] = []
-        for request in held:
-            approver = self.roster.by_id(request.approver_id)
-            if section.awaiting_others:
-                changed_key = event.details.get("because_of")
-                changed = (
-                    signoff.section(changed_key)[1].title
-                    if isinstance(changed_key, str)
-                    else "another section"
-                )
-                because = (
-                    f"{changed} was edited, and {section.title} is approved only once every other "
-                    f"section of {stage.title} is approved"
-                )
-            else:
-                earlier_people = sorted(
-                    {
-                        self.roster.by_id(r.approver_id).name
-                        for r in section.current_requests()
-                        if r.step < request.step
-                    }
-                )
-                because = (
-                    f"{section.title} was edited, and "
-                    f"{_names_in_words(earlier_people) or 'an earlier approver'} must approve the new "
-                    "text before you"
-                )
+        for hold in holds_begun(signoff, event, self.roster):
             context = {
                 **self.contexts.section(signoff, section),
                 "due": format_day(stage.due_on),
-                "because": because,
+                "because": hold.because,
+                "changes_requested_by": hold.changes_requested_by,
+                "comment": hold.comment,
             }
-            notices.extend(
-                self._to(NoticeEvent.APPROVAL_ON_HOLD, signoff, event, context, approver=[approver])
-            )
+            approver = [self.roster.by_id(hold.approver_id)]
+            notices.extend(self._to(NoticeEvent.APPROVAL_ON_HOLD, signoff, event, context, approver=approver))
         return notices
 
     def _changes_requested(self, happened: Happened) -> list[Notice]:
@@ -473,23 +450,19 @@ class NoticeBuilder:
 # Which audit action tells someone, and how; an action with no row tells nobody. An email caused by an
 # audit event is a row here, with the rest of the recipe in templates/README.md ("Adding an email").
 # Typed by str, as AuditEvent.action is: a StrEnum member is its string, so a stored action finds its row.
-FROM_AUDIT: dict[str, Callable[[NoticeBuilder, Happened], list[Notice]]] = {
-    AuditAction.STAGE_OPENED: NoticeBuilder._drafting_assigned,
-    AuditAction.APPROVAL_REQUESTED: NoticeBuilder._approval_requested,
-    AuditAction.APPROVAL_INVALIDATED: NoticeBuilder._approval_invalidated,
-    AuditAction.REVISION_SUBMITTED: NoticeBuilder._approval_on_hold,
-    AuditAction.APPROVAL_RESTARTED: NoticeBuilder._approval_on_hold,
-    AuditAction.CHANGES_REQUESTED: NoticeBuilder._changes_requested,
-    AuditAction.SECTION_APPROVED: NoticeBuilder._section_approved,
-    AuditAction.STAGE_COMPLETED: NoticeBuilder._stage_completed,
-    AuditAction.READY_TO_PUBLISH: NoticeBuilder._ready_to_publish,
-    AuditAction.SIGNOFF_WITHDRAWN: NoticeBuilder._withdrawn,
+FROM_AUDIT: dict[str, tuple[Callable[[NoticeBuilder, Happened], list[Notice]], ...]] = {
+    AuditAction.STAGE_OPENED: (NoticeBuilder._drafting_assigned,),
+    AuditAction.APPROVAL_REQUESTED: (NoticeBuilder._approval_requested,),
+    AuditAction.APPROVAL_INVALIDATED: (NoticeBuilder._approval_invalidated,),
+    AuditAction.REVISION_SUBMITTED: (NoticeBuilder._approval_on_hold,),
+    AuditAction.APPROVAL_RESTARTED: (NoticeBuilder._approval_on_hold,),
+    # The drafter is asked to revise; the step's other approvers, asked and not yet decided, are on hold.
+    AuditAction.CHANGES_REQUESTED: (NoticeBuilder._changes_requested, NoticeBuilder._approval_on_hold),
+    AuditAction.SECTION_APPROVED: (NoticeBuilder._section_approved,),
+    AuditAction.STAGE_COMPLETED: (NoticeBuilder._stage_completed,),
+    AuditAction.READY_TO_PUBLISH: (NoticeBuilder._ready_to_publish,),
+    AuditAction.SIGNOFF_WITHDRAWN: (NoticeBuilder._withdrawn,),
 }
-
-
-def _names_in_words(names: Sequence[str]) -> str:
-    """["A"] -> "A"; ["A", "B", "C"] -> "A, B and C"."""
-    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def _unique(notices: Iterable[Notice]) -> list[Notice]:

@@ -10,7 +10,6 @@ from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.model import Section, SignOff, Stage
 from signoff.domain.notifications import Links
-from signoff.domain.transitions import RequestState
 from signoff.domain.vocabulary import JsonValue, NoticeContext
 
 
@@ -67,8 +66,15 @@ class NoticeContexts:
         }
 
     def approval(
-        self, signoff: SignOff, section: Section, approver: Participant, previously: str | None = None
+        self,
+        signoff: SignOff,
+        section: Section,
+        approver: Participant,
+        previously: str | None = None,
+        *,
+        resumed: bool = False,
     ) -> NoticeContext:
+        """`resumed`: this asks them at the end of a hold they were told of (see domain/on_hold.py)."""
         stage = next(st for st in signoff.stages if section in st.sections)
         request = next(
             (
@@ -79,15 +85,6 @@ class NoticeContexts:
             None,
         )
         since = previously or (request.previously_approved_hash if request else None)
-        # Their request was put on hold (an approval_on_hold email told them) when this round began.
-        resumed = request is not None and any(
-            earlier.approver_id == approver.id
-            and earlier.round < request.round
-            and earlier.state is RequestState.SUPERSEDED
-            and earlier.activated_at is not None
-            and earlier.closed_at == request.created_at
-            for earlier in section.requests
-        )
         revision = section.current_revision
         changes: list[JsonValue] = [*section.diff_since(since)]
         return {

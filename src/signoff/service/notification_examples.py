@@ -92,11 +92,15 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
         "decided_by": "Daniel Holt",
     },
     NoticeEvent.APPROVAL_INVALIDATED: {**_APPROVAL, "asked_again": True},
+    # Another approver of the step asked for changes (the email quotes them); when an edit is why, the
+    # reason is in "because" alone, as "Area for improvement AFI-1 was edited, and Daniel Holt must
+    # approve the new text before you", with no one named in changes_requested_by and no comment.
     NoticeEvent.APPROVAL_ON_HOLD: {
         **_SECTION,
         "due": "Friday 8 December 2023",
-        "because": "Area for improvement AFI-1 was edited, and Constabulary response is approved only once "
-        "every other section of Constabulary response is approved",
+        "because": "Claire Bannister asked for changes to it",
+        "changes_requested_by": "Claire Bannister",
+        "comment": "Please say when the new 4P platform went live.",
     },
     NoticeEvent.SECTION_APPROVED: {**_SECTION, "approved_by": ["Daniel Holt"]},
     NoticeEvent.STAGE_COMPLETED: {
