@@ -91,7 +91,7 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
         for key in finding.organisations:
             kind = roster.organisation_kind(key)
             if kind not in (OrganisationKind.FORCE, OrganisationKind.REGIONAL_UNIT):
-                what = "not in the directory" if kind is None else f"a {kind.value.replace('_', ' ')}"
+                what = "not in the directory" if kind is None else _KIND_WORDS.get(kind, kind.value)
                 raise InvalidInput(
                     f"finding {finding.ref}: addressed_to names {key!r}, which is {what}; name a force or "
                     f"regional unit of the directory, or one of: {', '.join(sorted(_BODY_WORDS))}"
@@ -99,3 +99,8 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
 
 
 _BODY_WORDS = frozenset(body.value for body in Body)
+_KIND_WORDS = {
+    OrganisationKind.PCC: "a PCC office (address its force instead)",
+    OrganisationKind.INSPECTORATE: "an inspectorate",
+    OrganisationKind.GOVERNMENT: "a government department (home-office is one of the words)",
+}

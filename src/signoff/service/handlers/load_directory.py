@@ -20,7 +20,11 @@ class DirectoryLoaded:
 
 
 def load_directory(config: DirectoryConfig, pipeline: Pipeline, deps: Dependencies) -> DirectoryLoaded:
-    problems = pipeline.problems_with(config)
+    pipelines = [pipeline]
+    if deps.load_pipelines is not None:
+        # The pipelines of config/pipelines/ must find their people and roles too.
+        pipelines.extend(p for p in deps.load_pipelines().all() if p != pipeline)
+    problems = [problem for each in pipelines for problem in each.problems_with(config)]
     if problems:
         raise InvalidInput("the pipeline names what the directory lacks:\n" + "\n".join(problems))
     with deps.new_unit_of_work() as uow:
