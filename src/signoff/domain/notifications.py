@@ -34,6 +34,8 @@ class NoticeEvent(StrEnum):
     PUBLISHED = "published"
     FORMAL_COPY = "formal_copy"
     SIGN_IN_LINK = "sign_in_link"
+    REPORT_PROPOSED = "report_proposed"
+    WATCH_FAILING = "watch_failing"
 
 
 class Audience(StrEnum):
@@ -49,6 +51,7 @@ class Audience(StrEnum):
     HMICFRS = "hmicfrs"
     HOME_SECRETARY = "home_secretary"
     REQUESTER = "requester"
+    POLICY_OFFICERS = "policy_officers"
 
 
 # Which audiences make sense for which event; the configuration may choose among them.
@@ -71,6 +74,9 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.FORMAL_COPY: frozenset({Audience.HMICFRS, Audience.HOME_SECRETARY}),
     # Only the person who asked for it: a sign-in link is theirs alone.
     NoticeEvent.SIGN_IN_LINK: frozenset({Audience.REQUESTER}),
+    # The publications watcher: a new report to check and start, and a listing it cannot read.
+    NoticeEvent.REPORT_PROPOSED: frozenset({Audience.POLICY_OFFICERS, Audience.PCC_ADMINS}),
+    NoticeEvent.WATCH_FAILING: frozenset({Audience.PCC_ADMINS}),
 }
 
 
@@ -174,3 +180,7 @@ class Links:
 
     def public_responses(self) -> str:
         return f"{self.base_url}/responses"
+
+    def proposal(self, proposal_id: int | None) -> str:
+        """Where the office checks a report the watcher proposed, and starts its sign-off."""
+        return f"{self.base_url}/proposals/{proposal_id}"

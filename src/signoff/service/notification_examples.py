@@ -122,6 +122,22 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
         "expires": "Friday 10 November 2023 at 10:00",
         "minutes": 30,
     },
+    NoticeEvent.REPORT_PROPOSED: {
+        "office_name": "Office of the Police and Crime Commissioner for Cheshire",
+        "title": "PEEL 2025: An inspection of Cheshire Constabulary",
+        "published": "Monday 13 October 2025",
+        "statutory_last_day": "Sunday 7 December 2025",
+        "report_url": "https://hmicfrs.justiceinspectorates.gov.uk/publications/peel-2025-cheshire/",
+        "proposal_url": "http://127.0.0.1:8000/proposals/1",
+        "concern": "a report on its force",
+        "findings": 6,
+        "flags": ["Recommendation 2", "Observation 1"],
+    },
+    NoticeEvent.WATCH_FAILING: {
+        "listing": "https://hmicfrs.justiceinspectorates.gov.uk/publications/",
+        "failures": 3,
+        "problem": "https://hmicfrs.justiceinspectorates.gov.uk/publications/: the server answered 503",
+    },
 }
 
 RECIPIENT: dict[str, str] = {
