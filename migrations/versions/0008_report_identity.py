@@ -51,11 +51,18 @@ def _data(value: Any) -> dict[str, Any]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organisations") as batch_op:
-        batch_op.add_column(sa.Column("forces", sa.JSON(), nullable=True))
-    with op.batch_alter_table("signoffs") as batch_op:
-        batch_op.add_column(sa.Column("audit_identity", sa.String(200), nullable=True))
     connection = op.get_bind()
+    sqlite = connection.dialect.name == "sqlite"
+    # Never a batch-mode table copy on SQLite: dropping the old signoffs table would cascade to every
+    # stage and audit event. ALTER TABLE ADD COLUMN takes NOT NULL only with a default.
+    with op.batch_alter_table("organisations", recreate="never") as batch_op:
+        batch_op.add_column(sa.Column("forces", sa.JSON(), nullable=True))
+    with op.batch_alter_table("signoffs", recreate="never") as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "audit_identity", sa.String(200), nullable=not sqlite, server_default="" if sqlite else None
+            )
+        )
     # The chain of every stored sign-off began from its old key: it keeps that origin.
     op.execute(
         sa.update(_signoffs).values(audit_identity=_signoffs.c.pcc_org + ":" + _signoffs.c.inspection_key)
@@ -74,8 +81,8 @@ def upgrade() -> None:
             key = f"signoff:{row.id}"  # the same report started twice under the old key: kept apart
         taken.add((row.pcc_org, key))
         connection.execute(sa.update(_signoffs).where(_signoffs.c.id == row.id).values(inspection_key=key))
-    with op.batch_alter_table("signoffs") as batch_op:
-        batch_op.alter_column("audit_identity", existing_type=sa.String(200), nullable=False)
+    if not sqlite:
+        op.alter_column("signoffs", "audit_identity", existing_type=sa.String(200), nullable=False)
 
 
 def downgrade() -> None:
@@ -89,7 +96,9 @@ def downgrade() -> None:
         connection.execute(
             sa.update(_signoffs).where(_signoffs.c.id == row.id).values(inspection_key=old_key)
         )
-    with op.batch_alter_table("signoffs") as batch_op:
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later): recreating the tables, as batch mode would,
+    # fails on the foreign keys that point at them.
+    with op.batch_alter_table("signoffs", recreate="never") as batch_op:
         batch_op.drop_column("audit_identity")
-    with op.batch_alter_table("organisations") as batch_op:
+    with op.batch_alter_table("organisations", recreate="never") as batch_op:
         batch_op.drop_column("forces")
