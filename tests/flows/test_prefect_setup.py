@@ -3,15 +3,19 @@ twice, it leaves signoff's automations once each, as the code says."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import timedelta
 
+import prefect.states
 import pytest
 from prefect.blocks.notifications import SlackWebhook
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import State
 from prefect.events.schemas.automations import Automation, EventTrigger, Posture
 
 from signoff.domain.errors import InvalidInput
 from signoff.entrypoints.cli.prefect_commands import (
+    FLOW_RUN_STATES,
     MAIL,
     NAMES,
     STUCK,
@@ -90,3 +94,20 @@ def test_an_unknown_notification_block_is_refused_and_nothing_is_made() -> None:
     with pytest.raises(InvalidInput, match="no notification block named 'nobody'"):
         ensure_automations(stuck_after=timedelta(minutes=10), notify_block="nobody")
     assert signoff_automations() == []
+
+
+def test_a_stuck_run_waits_for_a_new_state_not_for_any_event_of_the_run() -> None:
+    """A worker's run killed after its pull step (Pending) or after a heartbeat (Running) is still crashed:
+    those events are not progress. Every state Prefect can give is (its name makes the event's)."""
+    [stuck, _] = automations(timedelta(minutes=10), None)
+    assert isinstance(stuck.trigger, EventTrigger)
+    expected = stuck.trigger.expect
+    assert "prefect.flow-run.pull-step.executed" not in expected
+    assert "prefect.flow-run.heartbeat" not in expected
+    assert not any("*" in name for name in expected)
+    constructors = [
+        f for name, f in vars(prefect.states).items() if name[0].isupper() and inspect.isfunction(f)
+    ]
+    made = {state.name for f in constructors if isinstance(state := f(), State)}
+    assert made <= FLOW_RUN_STATES
+    assert {f"prefect.flow-run.{name}" for name in made} <= expected

@@ -26,6 +26,16 @@ STUCK = "signoff: crash flow runs stuck in Pending or Running"
 MAIL = "signoff: email failed or mail server unreachable"
 NAMES = (STUCK, MAIL)
 MAIL_EVENTS = frozenset({"signoff.email.failed", "signoff.smtp.unreachable"})
+# Progress is a new state, whose event Prefect names after it: not any event of the run. A worker's run
+# reports `prefect.flow-run.pull-step.executed` while Pending and heartbeats while Running, and a run killed
+# after one of those would never be crashed. Every state name Prefect gives (tests/flows keep it whole).
+FLOW_RUN_STATES = frozenset(
+    {
+        "Scheduled", "Late", "AwaitingRetry", "AwaitingConcurrencySlot", "Pending", "Submitting",
+        "InfrastructurePending", "Running", "Retrying", "Paused", "Suspended", "Resuming", "Completed",
+        "Cached", "RolledBack", "Failed", "TimedOut", "Crashed", "Cancelling", "Cancelled",
+    }
+)  # fmt: skip
 NOTIFICATION_BODY = (
     "{{ event.event }}: {{ event.resource.name }} at {{ event.occurred }}.\n"
     "{{ event.payload.error or event.payload.problem }}\n"
@@ -115,9 +125,9 @@ def automations(stuck_after: timedelta, notification_block: UUID | None) -> list
                 "prefect.resource.role": "flow",
                 "prefect.resource.name": sorted({spec.flow_name for spec in DEPLOYED}),
             },
-            # Entering Pending or Running starts the wait; any later event of the run (a new state) ends it.
+            # Entering Pending or Running starts the wait; a new state of the run ends it.
             after={"prefect.flow-run.Pending", "prefect.flow-run.Running"},
-            expect={"prefect.flow-run.*"},
+            expect={f"prefect.flow-run.{state}" for state in FLOW_RUN_STATES},
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
             threshold=1,
