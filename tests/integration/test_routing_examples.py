@@ -230,3 +230,24 @@ def test_a_single_force_report_may_leave_addressees_out(app: Application, clock:
     assert all(not finding.addressed_to for finding in inspection.findings)
     held = start_example(app, clock, path.name)
     assert len(held["lancashire-pcc"].finding_refs) == 10
+
+
+def test_the_for_noting_section_is_made_only_when_the_office_has_something_to_note(
+    app: Application, clock: FixedClock
+) -> None:
+    inspection = load_model(EXAMPLES / "joint-inspection-2025-example.yaml", Inspection)
+    answered_only = [f for f in inspection.findings if f.ref not in ("R-4", "R-5")]
+    inspection = inspection.model_copy(update={"findings": answered_only, "respond_for": ["lancashire-pcc"]})
+    clock.set(datetime(2025, 11, 6, 9, tzinfo=UTC))
+    [signoff_id] = start_signoff(
+        StartSignoff(inspection=inspection, started_by=POLICY_OFFICER["lancashire-pcc"]), app.deps
+    )
+    with app.deps.new_unit_of_work() as uow:
+        keys = [s.key for st in uow.signoffs.get(signoff_id).ordered_stages() for s in st.ordered_sections()]
+    assert keys == [
+        "report-summary",
+        "national-recommendations",
+        "finding-r-3",
+        "finding-afi-2",
+        "commissioner-response",
+    ]
