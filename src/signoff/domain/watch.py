@@ -73,11 +73,11 @@ def concern(reading: ReportReading, office_force: str, rules: OfficeWatch) -> st
     forces = {office_force, *rules.forces}
     covered = set(reading.covered)
     if reading.type not in THEMATIC_TYPES:
-        if forces & covered:
-            return "a report on its force" if len(covered) == 1 else "a report covering its force"
-        units = set(rules.regions) & covered
-        if units:
-            return "a regional report including its force"
+        regional = reading.type is InspectionType.REGIONAL_SOC or bool(set(rules.regions) & covered)
+        if forces & covered or set(rules.regions) & covered:
+            if len(covered) == 1 and forces & covered:
+                return "a report on its force"
+            return "a regional report including its force" if regional else "a report covering its force"
         return None
     if rules.thematics is Thematics.NONE:
         return None
