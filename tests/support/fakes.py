@@ -161,11 +161,15 @@ class FakeSignoffRepository:
     def audit_events(self, signoff_id: int) -> list[AuditEvent]:
         return sorted(self._state.audit.get(signoff_id, []), key=lambda e: e.seq)
 
+    def get_many_unless_locked(self, signoff_ids: Sequence[int]) -> list[SignOff]:
+        wanted = set(signoff_ids)
+        return [self._see(s) for s in self._stored() if s.id in wanted]
+
     def with_due_moments(self, now: datetime) -> list[int]:
         return [
-            signoff_id
-            for signoff_id, s in self._active()
-            if any(t.state is StageState.OPEN and t.remind_at <= now for t in s.stages)
+            s.id
+            for s in self._stored()
+            if s.id is not None and s.notices_due_from is not None and s.notices_due_from <= now
         ]
 
     def needing_advance(self) -> list[int]:

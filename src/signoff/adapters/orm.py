@@ -90,6 +90,9 @@ signoffs = Table(
     Column("audit_count", Integer, nullable=False),
     Column("audit_head", String(64), nullable=False),
     Column("version", Integer, nullable=False),
+    # The next moment a deadline notice could fall due (domain/deadline_notices.py); the sweep reads
+    # only the sign-offs whose moment has passed, through this index.
+    Column("notices_due_from", UTCDateTime, index=True),
     UniqueConstraint("pcc_org", "inspection_key", name="uq_signoffs_pcc_org_inspection"),
 )
 

@@ -78,18 +78,21 @@ class SqlSignoffRepository:
         return list(self._session.scalars(query))
 
     def with_due_moments(self, now: datetime) -> list[int]:
-        """Active sign-offs whose open stage has reached its first reminder moment."""
-        query = (
-            select(signoffs.c.id)
-            .join(stages, stages.c.signoff_id == signoffs.c.id)
-            .where(
-                signoffs.c.state == SignoffState.ACTIVE.value,
-                stages.c.state == StageState.OPEN.value,
-                stages.c.remind_at <= now,
-            )
-            .order_by(signoffs.c.id)
-        )
+        """Sign-offs whose notice watermark has passed: the only ones a notice can have fallen due for.
+        An index range, however many sign-offs are open; one that has finished is read once more, and
+        its watermark cleared."""
+        query = select(signoffs.c.id).where(signoffs.c.notices_due_from <= now).order_by(signoffs.c.id)
         return list(self._session.scalars(query))
+
+    def get_many_unless_locked(self, signoff_ids: Sequence[int]) -> list[SignOff]:
+        """The sign-offs among `signoff_ids` that no other transaction holds, locked for this one, in one
+        read (their stages, sections and requests in a few more): the sweep's batches."""
+        query = select(SignOff).where(signoffs.c.id.in_(list(signoff_ids))).order_by(signoffs.c.id)
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        found = list(self._session.scalars(query))
+        self.seen.extend(signoff for signoff in found if signoff not in self.seen)
+        return found
 
     def with_idle_work(self, idle_since: datetime) -> list[int]:
         """Active sign-offs with drafting or a pending approval untouched since `idle_since`, not yet marked."""

@@ -14,6 +14,11 @@ from signoff.domain.access import Action, allowed, signoff_target
 from signoff.domain.approval import refuse_a_second_place, request_to_decide, steps_without_author
 from signoff.domain.audit import AuditEvent, genesis_hash
 from signoff.domain.audit_binding import BINDINGS, pending_bindings
+from signoff.domain.deadline_notices import (
+    ACTIONS_THAT_KEEP_THE_WATERMARK,
+    watermark_after_change,
+    watermark_after_sweep,
+)
 from signoff.domain.deadlines import (
     StatutoryDeadline,
     WorkingCalendar,
@@ -132,6 +137,10 @@ class SignOff:
         """Everything this sign-off waits for, and from whom."""
         return holdings_of(self)
 
+    def notices_swept(self, now: datetime) -> None:
+        """The sweep has queued every notice due at `now`: nothing more falls due before the watermark."""
+        self.notices_due_from = watermark_after_sweep(self, now)
+
     def mark_stalled(self, now: datetime, calendar: WorkingCalendar, idle_working_days: int) -> list[str]:
         """Mark what has waited idle for `idle_working_days` or more; each is marked (and recorded) once.
 
@@ -171,6 +180,8 @@ class SignOff:
         self.audit_count = event.seq
         self.audit_head = event.hash
         self.updated_at = now
+        if action not in ACTIONS_THAT_KEEP_THE_WATERMARK:
+            self.notices_due_from = watermark_after_change(self, now, self.notices_due_from)
         self.new_audit_events.append(event)
         return event
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from signoff.service.dependencies import Dependencies
+
+# As the notice sweep's: one transaction per batch of sign-offs, not per sign-off.
+BATCH_SIZE = 50
 
 
 @dataclass
@@ -21,18 +25,39 @@ def mark_stalled(deps: Dependencies) -> StalledReport:
     with deps.new_unit_of_work() as uow:
         # Working days are never fewer than calendar days, so this finds every candidate (and a few more).
         candidates = uow.signoffs.with_idle_work(now - timedelta(days=idle_days))
-    for signoff_id in candidates:
+    for start in range(0, len(candidates), BATCH_SIZE):
+        batch = candidates[start : start + BATCH_SIZE]
         try:
-            with deps.new_unit_of_work() as uow:
-                signoff = uow.signoffs.get_unless_locked(signoff_id)
-                if signoff is None:
-                    continue  # busy now; the next sweep comes back to it
-                marked = signoff.mark_stalled(now, deps.calendar, idle_days)
-                if marked:
-                    uow.commit()
-                report.marked.extend(f"#{signoff_id} {key}" for key in marked)
-        except Exception as error:
-            report.problems.append(
-                f"sign-off #{signoff_id} could not be checked: {type(error).__name__}: {error}"
-            )
+            report.marked += _mark_batch(batch, deps, now, idle_days, report.problems)
+        except Exception:  # whatever broke the batch, each sign-off is tried alone
+            for signoff_id in batch:
+                try:
+                    report.marked += _mark_batch([signoff_id], deps, now, idle_days, report.problems)
+                except Exception as error:
+                    report.problems.append(_could_not_check(signoff_id, error))
     return report
+
+
+def _mark_batch(
+    signoff_ids: Sequence[int], deps: Dependencies, now: datetime, idle_days: int, problems: list[str]
+) -> list[str]:
+    """Mark what is idle in each sign-off of the batch, in one transaction; those another transaction
+    holds now are left for the next sweep, and one that cannot be checked is reported."""
+    marked: list[str] = []
+    failed: list[str] = []
+    with deps.new_unit_of_work() as uow:
+        for signoff in uow.signoffs.get_many_unless_locked(signoff_ids):
+            try:
+                newly = signoff.mark_stalled(now, deps.calendar, idle_days)
+            except Exception as error:  # one broken sign-off never stops the rest
+                failed.append(_could_not_check(signoff.id, error))
+                continue
+            marked += [f"#{signoff.id} {key}" for key in newly]
+        if marked:
+            uow.commit()
+    problems += failed
+    return marked
+
+
+def _could_not_check(signoff_id: int | None, error: Exception) -> str:
+    return f"sign-off #{signoff_id} could not be checked: {type(error).__name__}: {error}"
