@@ -68,14 +68,13 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Site]:
-    database = tmp_path / "signoff.db"
-    database.write_bytes(sqlite_template.read_bytes())
+def site(database_url: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The web app served on a free port, on SQLite (and on PostgreSQL for a test marked both_databases)."""
     clock = FixedClock(PUBLICATION_MORNING)
     port = free_port()
     with running_smtp_server() as smtp:
         settings = Settings(
-            database_url=f"sqlite:///{database}",
+            database_url=database_url,
             config_dir=PROJECT_ROOT / "config",
             var_dir=tmp_path / "var",
             smtp_host="127.0.0.1",
