@@ -376,6 +376,9 @@ class CrossOfficeMachine(RuleBasedStateMachine):
                     "text": f"The force should improve {self.secret(mark, starter.email, owners, None)}.",
                     "explanation": "Found during the inspection.",
                     "addressee": f"Chief Constable ({self.force_of[force_office]})",
+                    # Every responding office's force answers it, whichever office it names: the
+                    # leads, not the routing (tests/integration/test_routing_examples.py), are tested here.
+                    "addressed_to": ["all-forces"],
                     **({"lead": lead} if lead else {}),
                 }
             )
@@ -426,6 +429,7 @@ class CrossOfficeMachine(RuleBasedStateMachine):
             for n, finding in enumerate(inspection["findings"]):
                 for key in ("ref", "kind", "text", "explanation", "lead"):
                     fields[f"findings-{n}-{key}"] = finding.get(key, "")
+                fields[f"findings-{n}-addressed_to"] = ", ".join(finding["addressed_to"])
             answer = self.act(
                 "start", None, describe, lambda: session.client.post("/signoffs/new", data=fields)
             )

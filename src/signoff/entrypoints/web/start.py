@@ -15,7 +15,7 @@ from signoff.adapters.config_files import load_model
 from signoff.domain.access import STARTER_ROLES
 from signoff.domain.directory import OrganisationKind, Participant
 from signoff.domain.errors import InvalidInput, NotPermitted, PlanDoesNotFit
-from signoff.domain.inspection import FindingKind, Inspection, InspectionType
+from signoff.domain.inspection import Body, FindingKind, Inspection, InspectionType, Inspectorate
 from signoff.domain.text_fields import ERROR_TYPE as CONTROL_CHARACTER
 from signoff.entrypoints.web.context import render, signed_in, web
 from signoff.entrypoints.web.forms import FormData, field_errors, read_date, read_form
@@ -26,6 +26,8 @@ from signoff.service.handlers.start_signoff import start_signoffs
 router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]
 FINDING_ROWS = 6
+# A finding row's fields, as named in templates/web/_intake_fields.html ('findings-N-label').
+FINDING_FIELDS = ("ref", "label", "kind", "text", "explanation", "addressed_to", "answers", "lead")
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -42,6 +44,8 @@ def intake_choices(request: Request) -> dict[str, Any]:
         "forces": [(o.key, o.name) for o in directory.organisations if o.kind is OrganisationKind.FORCE],
         "types": [(t.value, t.value.replace("_", " ").capitalize()) for t in InspectionType],
         "kinds": [(k.value, k.label) for k in FindingKind],
+        "inspectorates": [(i.value, i.full_name) for i in Inspectorate],
+        "addressees": ", ".join(body.value for body in Body),
         "finding_rows": FINDING_ROWS,
     }
 
@@ -69,9 +73,15 @@ def intake_from_fields(form: FormData, finding_rows: int = FINDING_ROWS) -> tupl
     findings = []
     rows: list[int] = []
     for n in range(finding_rows):
-        row = {k: form.get(f"findings-{n}-{k}") for k in ("ref", "kind", "text", "explanation", "lead")}
-        if any(row[k].strip() for k in ("ref", "text", "explanation", "lead")):
-            findings.append({k: v for k, v in row.items() if v.strip() or k in ("ref", "kind", "text")})
+        row: dict[str, Any] = {k: form.get(f"findings-{n}-{k}") for k in FINDING_FIELDS}
+        if any(row[k].strip() for k in FINDING_FIELDS if k != "kind"):
+            finding = {k: v for k, v in row.items() if v.strip() or k in ("ref", "kind", "text")}
+            if "addressed_to" in finding:
+                # Typed as words separated by commas or spaces: 'cheshire-constabulary, home-office'.
+                finding["addressed_to"] = [
+                    word for word in re.split(r"[,\s]+", finding["addressed_to"]) if word
+                ]
+            findings.append(finding)
             rows.append(n)
     data: dict[str, Any] = {
         "title": form.get("title"),
@@ -93,6 +103,8 @@ def intake_from_fields(form: FormData, finding_rows: int = FINDING_ROWS) -> tupl
         "findings": findings,
         "respond_for": form.all("respond_for"),
     }
+    if form.all("inspectorates"):
+        data["inspectorates"] = form.all("inspectorates")  # none chosen: HMICFRS alone
     return data, rows
 
 
@@ -111,6 +123,11 @@ MESSAGES = {
     "text": "Enter the text of the finding",
     "lead": "Enter the strategic lead's email address, like name@example.org, or leave it empty",
     "explanation": "The explanation is too long",
+    "label": "The reference as printed must be 80 characters or fewer, like Recommendation 1",
+    "addressed_to": "Say who it is addressed to: the keys of forces or regional units, or the words "
+    "all-forces, pccs, college-of-policing, npcc, home-office, nca, cps, other-body, each once",
+    "answers": "Enter the reference of the cause of concern this recommendation answers, like CoC-1",
+    "inspectorates": "Choose the inspectorates that inspected",
 }
 
 
@@ -143,7 +160,7 @@ def form_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {
         name: items[0] if len(items) == 1 else items for name, items in form.fields.items()
     }
-    for name in ("forces_covered", "respond_for", "recommendations"):
+    for name in ("forces_covered", "respond_for", "recommendations", "inspectorates"):
         values[name] = form.all(name)
     return values
 
@@ -228,6 +245,12 @@ FIELD_WORDS = {
     "text": "text",
     "explanation": "explanation",
     "lead": "strategic lead",
+    "label": "reference as printed",
+    "addressed_to": "addressees",
+    "answers": "cause of concern answered",
+    "due": "due date",
+    "inspectorates": "the inspectorates",
+    "grades": "the grades",
 }
 
 
