@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
+from pydantic import HttpUrl
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -284,6 +285,8 @@ class Bot:
             inspection = reference.model_copy(
                 update={
                     "title": f"Resilience run {number + 1}: {reference.title}",
+                    # A report is known by its address: each run's is its own.
+                    "report_url": HttpUrl(f"{reference.report_url}run-{number + 1}/"),
                     "findings": findings,
                     "respond_for": REGION,
                 }
