@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from signoff.domain.deadline_notices import due_notices
 from signoff.domain.errors import SignoffError
 from signoff.domain.notice_builder import NoticeBuilder
-from signoff.domain.notifications import Notice, NoticeEvent
+from signoff.domain.notifications import Notice, NoticeEvent, NotificationRules
 from signoff.service.dependencies import Dependencies
 from signoff.service.log_context import about_signoff
 from signoff.service.notify import queue
@@ -50,15 +50,16 @@ def send_due_notices(deps: Dependencies) -> DueNoticesReport:
     problems: list[str] = []
     with deps.new_unit_of_work() as uow:
         candidates = uow.signoffs.with_due_moments(now)
+    rules = deps.load_notification_rules() if candidates else None
     for start in range(0, len(candidates), BATCH_SIZE):
         batch = candidates[start : start + BATCH_SIZE]
         try:
-            result = _for_batch(batch, deps, now)
+            result = _for_batch(batch, deps, rules, now)
         except Exception:  # whatever broke the batch, each sign-off is tried alone
             log.warning("a batch of %s sign-offs could not be committed; trying each alone", len(batch))
             result = _BatchResult()
             for signoff_id in batch:
-                one = _for_batch((signoff_id,), deps, now, alone=True)
+                one = _for_batch((signoff_id,), deps, rules, now, alone=True)
                 result.queued += one.queued
                 result.problems += one.problems
         report.queued += result.queued
@@ -77,7 +78,12 @@ def send_due_notices(deps: Dependencies) -> DueNoticesReport:
 
 
 def _for_batch(
-    signoff_ids: Sequence[int], deps: Dependencies, now: datetime, *, alone: bool = False
+    signoff_ids: Sequence[int],
+    deps: Dependencies,
+    rules: NotificationRules | None,
+    now: datetime,
+    *,
+    alone: bool = False,
 ) -> _BatchResult:
     """Queue what is due for each sign-off of the batch and move its watermark on, in one transaction.
 
@@ -89,11 +95,14 @@ def _for_batch(
         with deps.new_unit_of_work() as uow:
             # Those another sweep or a decision holds now are left out; the next sweep comes back to them.
             signoffs = uow.signoffs.get_many_unless_locked(signoff_ids)
-            builder = NoticeBuilder(deps.load_notification_rules(), uow.directory.roster(), deps.links)
+            builder = NoticeBuilder(
+                rules or deps.load_notification_rules(), uow.directory.roster(), deps.links
+            )
+            due: list[Notice] = []
             for signoff in signoffs:
                 try:
                     with about_signoff(signoff.id):
-                        queued = queue(uow, due_notices(signoff, builder, now), deps.renderer, now)
+                        found = due_notices(signoff, builder, now)
                         signoff.notices_swept(now)
                 except SignoffError as error:
                     result.problems.append(f"sign-off #{signoff.id}: {error.message}")
@@ -101,13 +110,15 @@ def _for_batch(
                 except Exception as error:  # one broken sign-off never stops the rest
                     result.problems.append(_could_not_check(signoff.id, error))
                     continue
-                if queued:
+                if found:
                     log.info(
-                        "sign-off #%s: %s reminder, overdue or escalation notice(s) queued",
+                        "sign-off #%s: %s reminder, overdue or escalation notice(s) due",
                         signoff.id,
-                        queued,
+                        len(found),
                     )
-                result.queued += queued
+                due += found
+            # One insert for the batch; a notice already queued (its key taken) is skipped.
+            result.queued = queue(uow, due, deps.renderer, now)
             uow.commit()
     except SignoffError as error:
         if not alone:
@@ -127,10 +138,13 @@ def _could_not_check(signoff_id: int | None, error: Exception) -> str:
 def _delegation_endings(deps: Dependencies) -> int:
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
+        ended = uow.delegations.ended_between(now - DELEGATION_END_WINDOW, now)
+        if not ended:
+            return 0  # the usual case: no directory to read
         roster = uow.directory.roster()
         builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links)
         notices: list[Notice] = []
-        for delegation in uow.delegations.ended_between(now - DELEGATION_END_WINDOW, now):
+        for delegation in ended:
             assert delegation.id is not None  # noqa: S101 - stored rows
             notices += builder.for_delegation(
                 NoticeEvent.DELEGATION_ENDED,
