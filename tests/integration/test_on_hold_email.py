@@ -6,50 +6,25 @@ sent, and the chain still verifies."""
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from signoff.adapters.orm import audit_events, outbox
 from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
-from signoff.bootstrap import Application, bootstrap
-from signoff.service.clock import FixedClock
+from signoff.bootstrap import Application
 from signoff.service.handlers.advance_signoff import advance_signoff
 from signoff.service.handlers.deliver_mail import deliver_mail
-from signoff.service.handlers.load_directory import load_directory
 from signoff.service.queries.audit_verify import verify_audit
-from signoff.settings import PROJECT_ROOT, Settings
 from tests.people import JOHN, OWEN, RACHEL
 from tests.smtp_server import SmtpServer, running_smtp_server
 from tests.support.story import approve, draft, request_changes, start_reference
+from tests.web.test_office_boundaries import require_all_app  # noqa: F401 - a fixture
 
 # What is stored and sent: the outbox's rows and their audit events, on PostgreSQL as well as SQLite.
 pytestmark = pytest.mark.both_databases
 OUTBOX_KEY = re.compile(r"^signoff:(\d+):audit:(\d+):")
-
-
-@pytest.fixture
-def two_approvers(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Application]:
-    """The shipped configuration, with the report summary approved by the chief executive AND the
-    commissioner."""
-    config = tmp_path / "config"
-    shutil.copytree(PROJECT_ROOT / "config", config)
-    pipeline = yaml.safe_load((config / "pipeline.yaml").read_text())
-    pipeline["stages"][0]["sections"][0]["approval"] = {
-        "approvers": [{"role": "chief_executive", "of": "pcc"}, {"role": "commissioner", "of": "pcc"}],
-        "require": "all",
-    }
-    (config / "pipeline.yaml").write_text(yaml.safe_dump(pipeline, sort_keys=False))
-    settings = Settings(database_url=database_url, config_dir=config, var_dir=tmp_path / "var")
-    application = bootstrap(settings, clock=clock)
-    load_directory(application.load_directory_config(), application.deps.load_pipeline(), application.deps)
-    yield application
-    application.engine.dispose()
 
 
 def deliver(app: Application, server: SmtpServer) -> None:
@@ -72,9 +47,9 @@ def plain(message: EmailMessage) -> str:
 
 
 def test_the_other_approver_gets_one_on_hold_email_then_one_new_request(
-    two_approvers: Application, clock: FixedClock
+    require_all_app: Application,  # noqa: F811 - the fixture imported above
 ) -> None:
-    app = two_approvers
+    app = require_all_app  # the summary approved by the chief executive AND the commissioner
     signoff_id = start_reference(app)
     with running_smtp_server() as server:
         draft(app, signoff_id, "report-summary", OWEN, "NWROCU inspected.")
