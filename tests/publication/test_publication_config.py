@@ -5,10 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from signoff.adapters.config_files import load_model
 from signoff.bootstrap import Application
-from signoff.domain.document import PublicationConfig, SectionPart
+from signoff.domain.document_layout import (
+    DEFAULT_TITLE,
+    TITLE_PLACEHOLDERS,
+    PublicationConfig,
+    SectionPart,
+    fill_title,
+)
 from signoff.domain.errors import InvalidInput
 from signoff.service.clock import FixedClock
 from signoff.service.commands import PublishSignoff
@@ -19,6 +28,21 @@ from tests.publication.reference import ready_to_publish
 
 SHIPPED = PROJECT_ROOT / "config" / "publication.yaml"
 
+# An office of the shipped file with its own title, order and letter, appended to the file's text.
+LETTER_OFFICE = """\
+  lancashire-pcc:
+    title: "Response to {report_title} from the Police and Crime Commissioner for {area}"
+    layout:
+      - section: commissioner-response
+        heading: The Commissioner's comments
+        style: signed
+      - findings: true
+      - section: report-summary
+        heading: Summary of the report
+    letter:
+      salutation: Dear Sir Andy and Home Secretary,
+"""
+
 
 def test_the_shipped_layout_places_every_section_of_the_reference_pipeline() -> None:
     config = load_model(SHIPPED, PublicationConfig)
@@ -27,33 +51,153 @@ def test_the_shipped_layout_places_every_section_of_the_reference_pipeline() -> 
     assert config.offices["cheshire-pcc"].signature is not None
 
 
+def test_an_office_has_its_own_title_order_and_letter_and_the_rest_keep_the_files(tmp_path: Path) -> None:
+    path = tmp_path / "publication.yaml"
+    path.write_text(SHIPPED.read_text(encoding="utf-8") + LETTER_OFFICE, encoding="utf-8")
+    config = load_model(path, PublicationConfig)
+    lancashire = config.for_office("lancashire-pcc")
+    assert [getattr(p, "section", None) for p in lancashire.layout] == [
+        "commissioner-response",
+        None,
+        "report-summary",
+    ]
+    assert lancashire.title.startswith("Response to {report_title}")
+    assert lancashire.office.letter is not None
+    assert lancashire.office.letter.salutation == "Dear Sir Andy and Home Secretary,"
+    assert lancashire.office.letter.closing == "Yours sincerely,"
+    cheshire = config.for_office("cheshire-pcc")
+    assert cheshire.layout == tuple(config.layout)
+    assert cheshire.title == config.title
+    assert cheshire.office.letter is None
+
+
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("old", "new", "at", "key", "message"),
     [
-        ("    style: quote\n", "publication.yaml:19: layout[2].section.style: Input should be"),
         (
-            "      image: ../../etc/passwd.svg\n",
-            "offices.cheshire-pcc.signature.image: must be a path inside the config folder",
+            "    style: quote\n",
+            "    style: italic\n",
+            "  - section: constabulary",
+            "layout[5].section.style",
+            "Input should be",
         ),
-        ('title: "{area} and {force}"\n', "publication.yaml:9: title: may use only {area}"),
+        (
+            "      image: signatures/cheshire-pcc.svg\n",
+            "      image: ../../etc/passwd.svg\n",
+            "      image:",
+            "offices.cheshire-pcc.signature.image",
+            "must be a path inside the config folder",
+        ),
+        (
+            'title: "{area} Police',
+            'title: "{area.__class__} Police',
+            "title:",
+            "title",
+            "may use only these placeholders: {area}, {office}, {force}, {report_title}, {inspectorates}, "
+            "{inspectorates_short}; not {area.__class__}",
+        ),
+        (
+            'title: "{area} Police',
+            'title: "{area:>999999999} Police',
+            "title:",
+            "title",
+            "not {area:>999999999}",
+        ),
+        (
+            'title: "{area} Police',
+            'title: "{chief_constable} Police',
+            "title:",
+            "title",
+            "not {chief_constable}",
+        ),
+        (
+            'title: "{area} Police',
+            'title: "{area Police',
+            "title:",
+            "title",
+            "may use only these placeholders",
+        ),
+        (
+            "    signatory: john.dwyer",
+            "    title: 'For {area!r}'\n    signatory: john.dwyer",
+            "    title:",
+            "offices.cheshire-pcc.title",
+            "not {area!r}",
+        ),
+        (
+            "    signatory: john.dwyer",
+            "    layout:\n      - section: report-summary\n        heading: A\n"
+            "      - section: report-summary\n        heading: B\n    signatory: john.dwyer",
+            "      - section: report-summary",
+            "offices.cheshire-pcc.layout",
+            "places section report-summary more than once",
+        ),
+        (
+            "    signatory: john.dwyer",
+            "    layout:\n      - findings: true\n      - findings: true\n    signatory: john.dwyer",
+            "      - findings: true",
+            "offices.cheshire-pcc.layout",
+            "lists the findings more than once",
+        ),
+        (
+            "    signatory: john.dwyer",
+            "    letter:\n      salutation: ''\n    signatory: john.dwyer",
+            "      salutation:",
+            "offices.cheshire-pcc.letter.salutation",
+            "at least 1 character",
+        ),
+        (
+            "    comment_section: for-noting\n",
+            "    comment_section: constabulary-response\n",
+            "  - inspection_table: true",
+            "layout",
+            "places section constabulary-response more than once",
+        ),
     ],
 )
-def test_a_bad_publication_file_is_refused_with_its_place(tmp_path: Path, change: str, message: str) -> None:
+def test_a_bad_publication_file_is_refused_with_its_place(
+    tmp_path: Path, old: str, new: str, at: str, key: str, message: str
+) -> None:
     text = SHIPPED.read_text(encoding="utf-8")
-    if change.startswith("    style"):
-        text = text.replace("    style: quote\n", "    style: italic\n")
-    elif change.strip().startswith("image"):
-        text = text.replace("      image: signatures/cheshire-pcc.svg\n", change)
-    else:
-        text = "\n".join(
-            change.rstrip("\n") if line.startswith("title:") else line for line in text.split("\n")
-        )
+    assert old in text
+    changed = text.replace(old, new, 1)
     path = tmp_path / "publication.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(changed, encoding="utf-8")
     with pytest.raises(InvalidInput) as raised:
         load_model(path, PublicationConfig)
-    assert "publication.yaml" in raised.value.message
-    assert message in raised.value.message, raised.value.message
+    error = raised.value.message
+    line = next(n for n, text in enumerate(changed.split("\n"), start=1) if text.startswith(at))
+    assert f"publication.yaml:{line}: {key}: " in error, error
+    assert message in error, error
+
+
+_VALUES = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
+
+
+@given(values=st.fixed_dictionaries(dict.fromkeys(TITLE_PLACEHOLDERS, _VALUES)))
+def test_a_title_is_filled_with_the_values_as_written_never_read_again(values: dict[str, str]) -> None:
+    # A report titled '{area}' or 'Costs {0}' is printed as titled: the values are not templates.
+    title = fill_title(DEFAULT_TITLE, values)
+    assert title == (
+        f"{values['area']} Police and Crime Commissioner's Response to {values['inspectorates']} "
+        f"({values['inspectorates_short']}) Inspections"
+    )
+
+
+@given(template=st.text(alphabet="{}!:a_reto. x", max_size=30))
+def test_any_title_template_is_either_refused_as_invalid_or_filled(template: str) -> None:
+    values = {name: f"<{name}>" for name in TITLE_PLACEHOLDERS}
+    try:
+        config = PublicationConfig.model_validate({"title": template, "layout": [{"findings": True}]})
+    except ValidationError as error:
+        refused = error
+    else:
+        refused = None
+    if refused is not None:
+        assert refused.errors()[0]["loc"] == ("title",)
+        return
+    # What is accepted is only ever bare names: Python's own formatting agrees with the filling.
+    assert fill_title(config.title, values) == config.title.format(**values)
 
 
 def test_a_layout_that_leaves_out_a_section_refuses_to_publish(

@@ -583,13 +583,13 @@ def test_thousands_of_problems_are_summarised_not_all_listed(scratch: Path) -> N
         "area}",
     ],
 )
-def test_a_publication_title_may_use_only_a_plain_area_placeholder(title: str, scratch: Path) -> None:
+def test_a_publication_title_may_use_only_its_plain_placeholders(title: str, scratch: Path) -> None:
     data = yaml.safe_load(CONFIG.joinpath("publication.yaml").read_text(encoding="utf-8"))
     data["title"] = title
     started = time.monotonic()
     message = refusal(write(scratch, "publication.yaml", yaml.safe_dump(data)), PublicationConfig)
     assert time.monotonic() - started < 1.0
-    assert "title: may use only {area} as a placeholder" in message
+    assert "title: may use only these placeholders: {area}, {office}" in message
 
 
 def test_a_publication_title_with_the_area_placeholder_still_loads(scratch: Path) -> None:

@@ -1,165 +1,46 @@
 """The published response as data: what goes where in the document, built from a sign-off's approved texts.
 
-The layout follows the reference document (examples/reference/cheshire-pcc-response-nw-soc-2023.txt):
-a header table about the inspection, then the parts named in config/publication.yaml in order (the
-report summary, the findings with the force's action on each, the constabulary response quoted and
-attributed, the Commissioner's response and signature). Pure: no files, no templates, no clock.
+The default layout follows the reference document (examples/reference/cheshire-pcc-response-nw-soc-2023.txt):
+a table about the inspection, then the parts config/publication.yaml names in order (the report summary,
+the grades, the findings with the force's action on each, the findings for noting, the constabulary
+response quoted and attributed, the Commissioner's response and signature). Each office may have its own
+order, headings and title, or publish a letter. Pure: no files, no templates, no clock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import PurePosixPath
-from string import Formatter
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    EmailStr,
-    Field,
-    Tag,
-    field_validator,
-    model_validator,
-)
-
+# The certificate and the layout's configuration have modules of their own; their names are re-exported
+# here so that callers keep importing the published document's names from one place.
+from signoff.domain.certificate import Certificate as Certificate
+from signoff.domain.certificate import CertifiedApproval as CertifiedApproval
+from signoff.domain.certificate import CertifiedSection as CertifiedSection
+from signoff.domain.certificate import build_certificate as build_certificate
 from signoff.domain.directory import Participant, Roster
+from signoff.domain.document_layout import (
+    FindingsPart,
+    GradesPart,
+    InspectionPart,
+    NotingPart,
+    OfficeDocument,
+    SectionPart,
+    Signature,
+    fill_title,
+)
+from signoff.domain.document_layout import PublicationConfig as PublicationConfig
+from signoff.domain.document_layout import SectionTexts as SectionTexts
 from signoff.domain.errors import InvalidInput, InvalidTransition
-from signoff.domain.inspection import FindingKind, Key
+from signoff.domain.inspection import Body, Finding, FindingKind, Inspection
 from signoff.domain.local_time import LOCAL_TIME
 from signoff.domain.model import Section, SignOff
-from signoff.domain.pipeline import SectionKey
-from signoff.domain.transitions import RequestState, SectionState, SignoffState
+from signoff.domain.routing import signoff_findings
+from signoff.domain.transitions import SectionState, SignoffState
 
 UK_TIME = LOCAL_TIME
-DEFAULT_TITLE = (
-    "{area} Police and Crime Commissioner's Response to His Majesty's Inspectorate of Police and "
-    "Fire and Rescue Services (HMICFRS) Inspections"
-)
-
-# ----- configuration: config/publication.yaml -----
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class SectionPart(_Strict):
-    """One section's approved text under its own heading."""
-
-    section: SectionKey
-    heading: str = Field(min_length=1, max_length=200)
-    style: Literal["plain", "quote", "signed"] = Field(
-        default="plain",
-        description="quote: the text is quoted and attributed (the chief constable's comments); "
-        "signed: the signature block follows (the Commissioner's response).",
-    )
-    attribute_to_role: str | None = Field(
-        default=None, description="For a quote: the force role whose holder it is attributed to."
-    )
-
-    @model_validator(mode="after")
-    def _attribution_only_for_quotes(self) -> SectionPart:
-        if self.attribute_to_role and self.style != "quote":
-            raise ValueError(f"section {self.section!r}: attribute_to_role only goes with style: quote")
-        return self
-
-
-class FindingsPart(_Strict):
-    """The inspection's findings, grouped by kind, each with the force's action on it (its section)."""
-
-    findings: Literal[True]
-    headings: dict[FindingKind, str] = Field(
-        default_factory=lambda: {
-            FindingKind.CAUSE_OF_CONCERN: "Causes of concern",
-            FindingKind.RECOMMENDATION: "Recommendations",
-            FindingKind.AREA_FOR_IMPROVEMENT: "Areas for improvement",
-        }
-    )
-    response_heading: str = Field(default="Action taken or proposed", max_length=200)
-
-
-def _part_kind(value: Any) -> str:
-    """`findings: true` marks the findings; anything else is a section (so errors name its fields)."""
-    if isinstance(value, dict):
-        return "findings" if "findings" in value else "section"
-    return "findings" if isinstance(value, FindingsPart) else "section"
-
-
-Part = Annotated[
-    Annotated[SectionPart, Tag("section")] | Annotated[FindingsPart, Tag("findings")],
-    Discriminator(_part_kind),
-]
-
-
-class Signature(_Strict):
-    image: str = Field(min_length=1, max_length=300, description="A PNG, JPEG or SVG file under config/.")
-    alt: str = Field(min_length=1, max_length=300, description="The image's text alternative.")
-
-    @field_validator("image")
-    @classmethod
-    def _inside_config(cls, value: str) -> str:
-        path = PurePosixPath(value)
-        if path.is_absolute() or ".." in path.parts:
-            raise ValueError("must be a path inside the config folder, e.g. signatures/commissioner.svg")
-        if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
-            raise ValueError("must be a .png, .jpg or .svg file")
-        return value
-
-
-class OfficeDocument(_Strict):
-    """What one PCC office's documents say that the directory does not."""
-
-    signatory: EmailStr | None = Field(
-        default=None, description="Who signs; by default the office's commissioner."
-    )
-    signature: Signature | None = None
-    website: str | None = Field(default=None, max_length=300)
-
-
-class PublicationConfig(_Strict):
-    title: str = Field(default=DEFAULT_TITLE, min_length=1, max_length=300)
-    language: str = Field(default="en-GB", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
-    layout: list[Part] = Field(min_length=1)
-    offices: dict[Key, OfficeDocument] = Field(default_factory=dict)
-
-    @field_validator("title")
-    @classmethod
-    def _only_area(cls, value: str) -> str:
-        # Parsed, not formatted: formatting '{area.x}' raises AttributeError (not a validation error)
-        # and '{area:>999999999}' builds a gigabyte of padding.
-        try:
-            fields = [(name, spec, conversion) for _text, name, spec, conversion in Formatter().parse(value)]
-        except ValueError as error:
-            raise ValueError(f"may use only {{area}} as a placeholder ({error!s})") from None
-        for name, spec, conversion in fields:
-            if name is not None and (name, spec, conversion) != ("area", "", None):
-                shown = (
-                    "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-                )
-                raise ValueError(f"may use only {{area}} as a placeholder, not {shown}")
-        return value
-
-    @model_validator(mode="after")
-    def _each_section_once(self) -> PublicationConfig:
-        keys = [p.section for p in self.layout if isinstance(p, SectionPart)]
-        twice = sorted({k for k in keys if keys.count(k) > 1})
-        if twice:
-            raise ValueError(f"layout places section {', '.join(twice)} more than once")
-        if sum(isinstance(p, FindingsPart) for p in self.layout) > 1:
-            raise ValueError("layout lists the findings more than once")
-        return self
-
-
-class SectionTexts(_Strict):
-    """Section texts by section key, as in a file of prepared texts (examples/texts/*.yaml)."""
-
-    sections: dict[SectionKey, Annotated[str, Field(min_length=1, max_length=100_000)]]
-
-
-# ----- the document -----
 
 
 @dataclass(frozen=True)
@@ -177,26 +58,49 @@ class ApprovedText:
 @dataclass(frozen=True)
 class FindingEntry:
     ref: str
+    printed_ref: str  # as the report prints it: "Recommendation 1", "AFI 3"
     kind: FindingKind
     text: str
     explanation: str
+    due: str  # "30 September 2025", or "" when the report gives no date
+    addressee: str  # for a finding for noting: who must act on it
+    answered: bool  # the sign-off has a section answering it (its response, or "Not drafted yet")
     response: ApprovedText | None
+    # For a cause of concern: the recommendations that answer it, printed under it.
+    recommendations: tuple[FindingEntry, ...] = ()
 
 
 @dataclass(frozen=True)
 class FindingGroup:
     heading: str
     findings: tuple[FindingEntry, ...]
+    # Findings answered together (a pipeline's `national: combined`): one response after them all.
+    answered_together: bool = False
+    response: ApprovedText | None = None
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    organisation: str  # the force or unit graded ("" for a single-force report)
+    area: str
+    grade: str
+
+
+PartKind = Literal["plain", "quote", "signed", "findings", "noting", "grades", "inspection_table"]
 
 
 @dataclass(frozen=True)
 class DocumentPart:
     heading: str
-    kind: Literal["plain", "quote", "signed", "findings"]
+    kind: PartKind
     text: ApprovedText | None = None
     attribution: str = ""
     groups: tuple[FindingGroup, ...] = ()
     response_heading: str = ""
+    noted: tuple[FindingEntry, ...] = ()
+    comment_heading: str = ""
+    grades: tuple[GradeRow, ...] = ()
+    grades_by_organisation: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,6 +108,13 @@ class Signatory:
     name: str
     title: str
     signature: Signature | None
+
+
+@dataclass(frozen=True)
+class LetterStyle:
+    addressees: tuple[str, ...]
+    salutation: str
+    closing: str
 
 
 @dataclass(frozen=True)
@@ -225,10 +136,12 @@ class ResponseDocument:
     language: str
     office: str
     force: str
+    inspectorates: str  # every inspectorate's full name
     report_url: str
     header: HeaderTable
     parts: tuple[DocumentPart, ...]
     signatory: Signatory | None
+    letter: LetterStyle | None  # the office publishes a letter: addressees, "Dear ...", closing
     final: bool  # every section approved: a preview of unapproved text says so on every page
 
 
@@ -261,13 +174,101 @@ def approved_text(section: Section) -> ApprovedText | None:
     )
 
 
+def _joined(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _addressee(finding: Finding) -> str:
+    """Who must act on a finding for noting: the report's words, else the bodies' names."""
+    if finding.addressee != "chief constable" or not finding.bodies or Body.OTHER in finding.bodies:
+        return finding.addressee
+    return _joined([body.label for body in finding.bodies])
+
+
+class _Findings:
+    """The held findings as entries, remembering which sections they placed."""
+
+    def __init__(self, by_finding: dict[str, Section], placed: set[str]) -> None:
+        self._by_finding = by_finding
+        self._placed = placed
+
+    def entry(self, finding: Finding, recommendations: Sequence[Finding] = ()) -> FindingEntry:
+        section = self._by_finding.get(finding.ref)
+        if section is not None:
+            self._placed.add(section.key)
+        return FindingEntry(
+            ref=finding.ref,
+            printed_ref=finding.printed_ref,
+            kind=finding.kind,
+            text=finding.text,
+            explanation=finding.explanation,
+            due=document_day(finding.due) if finding.due else "",
+            addressee=_addressee(finding),
+            answered=section is not None,
+            response=approved_text(section) if section else None,
+            recommendations=tuple(self.entry(r) for r in recommendations),
+        )
+
+    def groups(
+        self,
+        part: FindingsPart,
+        held: Sequence[Finding],
+        together: Sequence[Finding],
+        combined: Section | None,
+    ) -> tuple[FindingGroup, ...]:
+        """By kind; a recommendation answering a held cause of concern goes under it, not with the rest;
+        the findings answered together (`together`, by the `combined` section) after the recommendations."""
+        causes = {f.ref for f in held if f.kind is FindingKind.CAUSE_OF_CONCERN}
+        groups: list[FindingGroup] = []
+        for kind in FindingKind:
+            of_kind = [f for f in held if f.kind is kind and f not in together]
+            if kind is FindingKind.RECOMMENDATION:
+                of_kind = [f for f in of_kind if f.answers not in causes]
+            entries = tuple(
+                self.entry(f, [r for r in held if r.answers == f.ref and r not in together])
+                if kind is FindingKind.CAUSE_OF_CONCERN
+                else self.entry(f)
+                for f in of_kind
+            )
+            if entries:
+                groups.append(FindingGroup(part.heading(kind), entries))
+            if kind is FindingKind.RECOMMENDATION and combined is not None:
+                self._placed.add(combined.key)
+                groups.append(
+                    FindingGroup(
+                        part.national_heading,
+                        tuple(self.entry(f) for f in together),
+                        answered_together=True,
+                        response=approved_text(combined),
+                    )
+                )
+        return tuple(groups)
+
+
+def _grades(signoff: SignOff, roster: Roster) -> tuple[tuple[GradeRow, ...], bool]:
+    grades = signoff.inspection.grades
+    by_organisation = any(g.organisation and g.organisation != signoff.force_org for g in grades)
+    rows = tuple(
+        GradeRow(
+            organisation=roster.organisation_name(g.organisation or signoff.force_org)
+            if by_organisation
+            else "",
+            area=g.area,
+            grade=g.grade.label,
+        )
+        for g in grades
+    )
+    return rows, by_organisation
+
+
 def build_document(
     signoff: SignOff, roster: Roster, config: PublicationConfig, *, preview: bool = False
 ) -> ResponseDocument:
-    """The document for a sign-off; unless previewing, every section must be approved.
+    """The document for a sign-off in its office's layout; unless previewing, every section must be approved.
 
-    Every section of the sign-off must have a place in the layout: text that was approved is never
-    silently left out of what is published.
+    A part whose section the sign-off does not have is left out (a joint thematic may have no chief
+    constable's comments); but every section the sign-off has must have a place in the layout: text
+    that was approved is never silently left out of what is published.
     """
     if not preview and signoff.state not in (SignoffState.READY_TO_PUBLISH, SignoffState.PUBLISHED):
         raise InvalidTransition(
@@ -275,88 +276,119 @@ def build_document(
             "sections are all approved can be published (use --preview to see a draft)"
         )
     inspection = signoff.inspection
+    layout = config.for_office(signoff.pcc_org)
     area = roster.organisation_area(signoff.pcc_org) or roster.organisation_name(signoff.pcc_org)
     sections = {s.key: s for stage in signoff.ordered_stages() for s in stage.ordered_sections()}
     by_finding = {s.finding_ref: s for s in sections.values() if s.finding_ref}
+    routing = signoff_findings(signoff, roster)
     placed: set[str] = set()
+    findings = _Findings(by_finding, placed)
     parts: list[DocumentPart] = []
-    for part in config.layout:
-        if isinstance(part, FindingsPart):
-            groups = []
-            for kind in (
-                FindingKind.CAUSE_OF_CONCERN,
-                FindingKind.RECOMMENDATION,
-                FindingKind.AREA_FOR_IMPROVEMENT,
-            ):
-                entries = []
-                for finding in (f for f in inspection.findings if f.kind is kind):
-                    section = by_finding.get(finding.ref)
-                    if section is not None:
-                        placed.add(section.key)
-                    entries.append(
-                        FindingEntry(
-                            ref=finding.ref,
-                            kind=kind,
-                            text=finding.text,
-                            explanation=finding.explanation,
-                            response=approved_text(section) if section else None,
-                        )
+    for part in layout.layout:
+        if isinstance(part, InspectionPart):
+            parts.append(DocumentPart(heading="", kind="inspection_table"))
+        elif isinstance(part, GradesPart):
+            rows, by_organisation = _grades(signoff, roster)
+            if rows:
+                parts.append(
+                    DocumentPart(
+                        heading=part.heading,
+                        kind="grades",
+                        grades=rows,
+                        grades_by_organisation=by_organisation,
                     )
-                if entries:
-                    groups.append(FindingGroup(part.headings[kind], tuple(entries)))
+                )
+        elif isinstance(part, FindingsPart):
+            combined = sections.get(part.national_section) if part.national_section else None
+            together = [f for f in routing.national if f.ref not in by_finding] if combined else []
+            held = [f for f in inspection.findings if f in routing.answered or f in routing.practice]
+            groups = findings.groups(part, held, together, combined)
             if groups:
                 parts.append(
                     DocumentPart(
-                        heading="",
-                        kind="findings",
-                        groups=tuple(groups),
-                        response_heading=part.response_heading,
+                        heading="", kind="findings", groups=groups, response_heading=part.response_heading
                     )
                 )
-            continue
-        section = sections.get(part.section)
-        if section is None:
-            continue  # the pipeline of this sign-off has no such section
-        placed.add(section.key)
-        parts.append(
-            DocumentPart(
-                heading=part.heading,
-                kind=part.style,
-                text=approved_text(section),
-                attribution=_attribution(signoff, roster, part.attribute_to_role),
-            )
-        )
+        elif isinstance(part, NotingPart):
+            comment = sections.get(part.comment_section) if part.comment_section else None
+            if comment is not None:
+                placed.add(comment.key)
+            if routing.noted or comment is not None:
+                parts.append(
+                    DocumentPart(
+                        heading=part.heading,
+                        kind="noting",
+                        noted=tuple(findings.entry(f) for f in routing.noted),
+                        text=approved_text(comment) if comment is not None else None,
+                        comment_heading=part.comment_heading if comment is not None else "",
+                    )
+                )
+        else:
+            parts.extend(_section_part(part, sections, placed, signoff, roster))
     unplaced = [key for key in sections if key not in placed]
     if unplaced:
         raise InvalidInput(
-            f"config/publication.yaml's layout gives no place to section {', '.join(unplaced)}: "
-            "add it to the layout so that its approved text is published"
+            f"config/publication.yaml's layout for {signoff.pcc_org} gives no place to section "
+            f"{', '.join(unplaced)}: add it to the layout so that its approved text is published"
         )
     final = all(s.state is SectionState.APPROVED for s in sections.values())
     if not preview and not final:
         raise InvalidTransition(f"sign-off #{signoff.id} has sections that are not approved")
-    office = config.offices.get(signoff.pcc_org, OfficeDocument())
+    office = roster.organisation_name(signoff.pcc_org)
+    force = roster.organisation_name(signoff.force_org)
+    title_values = {
+        "area": area,
+        "office": office,
+        "force": force,
+        "report_title": inspection.title,
+        "inspectorates": inspection.inspectorate_names,
+        "inspectorates_short": _joined([i.short_name for i in inspection.inspectorates]),
+    }
+    letter = layout.office.letter
     return ResponseDocument(
         signoff_id=signoff.id,
-        title=config.title.format(area=area),
+        title=fill_title(layout.title, title_values),
         language=config.language,
-        office=roster.organisation_name(signoff.pcc_org),
-        force=roster.organisation_name(signoff.force_org),
+        office=office,
+        force=force,
+        inspectorates=inspection.inspectorate_names,
         report_url=str(inspection.report_url),
-        header=HeaderTable(
-            inspection_title=inspection.title,
-            date_published=document_day(inspection.published),
-            inspection_type=inspection.display_type,
-            area=area,
-            force_specific=inspection.force_specific.note or inspection.force_specific.answer.capitalize(),
-            force_quoted={"yes": "Yes", "no": "No", "n/a": "N/A"}[inspection.force_quoted],
-            recommendations_national=_yes_no(inspection.recommendations.national),
-            recommendations_local=_yes_no(inspection.recommendations.local)
-            + (" (& Regional)" if inspection.recommendations.regional else ""),
-        ),
+        header=_header(inspection, area),
         parts=tuple(parts),
-        signatory=_signatory(signoff, roster, office),
+        signatory=_signatory(signoff, roster, layout.office),
+        letter=LetterStyle(tuple(letter.addressees), letter.salutation, letter.closing) if letter else None,
         final=final,
+    )
+
+
+def _section_part(
+    part: SectionPart, sections: dict[str, Section], placed: set[str], signoff: SignOff, roster: Roster
+) -> list[DocumentPart]:
+    section = sections.get(part.section)
+    if section is None:
+        return []  # the pipeline of this sign-off has no such section
+    placed.add(section.key)
+    return [
+        DocumentPart(
+            heading=part.heading,
+            kind=part.style,
+            text=approved_text(section),
+            attribution=_attribution(signoff, roster, part.attribute_to_role),
+        )
+    ]
+
+
+def _header(inspection: Inspection, area: str) -> HeaderTable:
+    return HeaderTable(
+        inspection_title=inspection.title,
+        date_published=document_day(inspection.published),
+        inspection_type=inspection.display_type,
+        area=area,
+        force_specific=inspection.force_specific.note or inspection.force_specific.answer.capitalize(),
+        force_quoted={"yes": "Yes", "no": "No", "n/a": "N/A"}[inspection.force_quoted],
+        recommendations_national=_yes_no(inspection.recommendations.national),
+        recommendations_local=_yes_no(inspection.recommendations.local)
+        + (" (& Regional)" if inspection.recommendations.regional else ""),
     )
 
 
@@ -386,114 +418,3 @@ def _signatory(signoff: SignOff, roster: Roster, office: OfficeDocument) -> Sign
     if person is None:
         return None
     return Signatory(name=person.name, title=person.title, signature=office.signature)
-
-
-# ----- the certificate of completion -----
-
-
-@dataclass(frozen=True)
-class CertifiedApproval:
-    approver: str
-    approver_email: str
-    on_behalf_of: str | None
-    decided_at: datetime
-    revision_hash: str
-    on_behalf_of_email: str | None = None
-
-
-@dataclass(frozen=True)
-class CertifiedSection:
-    key: str
-    title: str
-    revision: int
-    content_hash: str
-    author: str
-    submitted_at: datetime
-    approvals: tuple[CertifiedApproval, ...]
-
-
-@dataclass(frozen=True)
-class Certificate:
-    signoff_id: int | None
-    office: str
-    inspection_title: str
-    statutory_last_day: date
-    sections: tuple[CertifiedSection, ...]
-    audit_events: int
-    audit_head: str
-    issued_at: datetime
-    version: int
-
-    def as_json(self) -> dict[str, object]:
-        """The facts `signoff audit verify --certificate` checks against the database."""
-        return {
-            "signoff_id": self.signoff_id,
-            "version": self.version,
-            "issued_at": self.issued_at.isoformat(),
-            "audit": {"events": self.audit_events, "head": self.audit_head},
-            "sections": [
-                {
-                    "key": s.key,
-                    "revision": s.revision,
-                    "content_hash": s.content_hash,
-                    "approvals": [
-                        {
-                            "approver": a.approver_email,
-                            "on_behalf_of": a.on_behalf_of_email,
-                            "decided_at": a.decided_at.isoformat(),
-                            "revision_hash": a.revision_hash,
-                        }
-                        for a in s.approvals
-                    ],
-                }
-                for s in self.sections
-            ],
-        }
-
-
-def build_certificate(signoff: SignOff, roster: Roster, *, issued_at: datetime, version: int) -> Certificate:
-    """Every section's final revision, each approval of it (who, for whom, when), and the audit head."""
-    sections: list[CertifiedSection] = []
-    for stage in signoff.ordered_stages():
-        for section in stage.ordered_sections():
-            revision = section.current_revision
-            if revision is None:
-                continue
-            approvals = tuple(
-                CertifiedApproval(
-                    approver=roster.by_id(r.decision.decided_by_id).name,
-                    approver_email=roster.by_id(r.decision.decided_by_id).email,
-                    on_behalf_of=roster.by_id(r.decision.on_behalf_of_id).name
-                    if r.decision.on_behalf_of_id
-                    else None,
-                    decided_at=r.decision.decided_at,
-                    revision_hash=r.decision.revision_hash,
-                    on_behalf_of_email=roster.by_id(r.decision.on_behalf_of_id).email
-                    if r.decision.on_behalf_of_id
-                    else None,
-                )
-                for r in section.current_requests()
-                if r.state is RequestState.APPROVED and r.decision is not None
-            )
-            sections.append(
-                CertifiedSection(
-                    key=section.key,
-                    title=section.title,
-                    revision=revision.number,
-                    content_hash=revision.content_hash,
-                    author=roster.by_id(revision.author_id).name,
-                    submitted_at=revision.created_at,
-                    approvals=approvals,
-                )
-            )
-    return Certificate(
-        signoff_id=signoff.id,
-        office=roster.organisation_name(signoff.pcc_org),
-        inspection_title=signoff.title,
-        statutory_last_day=signoff.statutory_last_day,
-        sections=tuple(sections),
-        audit_events=signoff.audit_count,
-        audit_head=signoff.audit_head,
-        issued_at=issued_at,
-        version=version,
-    )

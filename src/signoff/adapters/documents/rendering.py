@@ -16,6 +16,7 @@ from jinja2 import Environment, TemplateError
 from markupsafe import Markup, escape
 
 from signoff.adapters.documents.markdown import to_html, to_markdown
+from signoff.adapters.documents.pdf_structure import header_scopes, with_header_scopes
 from signoff.adapters.email_rendering import template_environment
 from signoff.domain.document import (
     ApprovedText,
@@ -91,14 +92,15 @@ class DocumentRenderer:
         return self._render("documents/certificate.html", cert=cert, language=language)
 
     def pdf(self, html: str) -> bytes:
-        """A tagged PDF (PDF/UA-1) of the page; its title and language come from the HTML."""
+        """A tagged PDF (PDF/UA-1) of the page; its title and language come from the HTML, and its table
+        header cells carry the HTML's scope (which WeasyPrint does not write)."""
         # Imported here: WeasyPrint loads Pango at import, which only publishing needs.
         from weasyprint import HTML
 
         pdf: bytes = HTML(string=html, base_url=str(self._config_dir)).write_pdf(
             pdf_variant="pdf/ua-1", pdf_tags=True, uncompressed_pdf=False
         )
-        return pdf
+        return with_header_scopes(pdf, header_scopes(html))
 
     def _signature_src(self, doc: ResponseDocument) -> str | None:
         """The signature as a data: URI, so that the page stands alone (uploaded as one file)."""
