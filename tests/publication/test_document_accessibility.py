@@ -1,0 +1,228 @@
+"""What a checker of the published response's accessibility asks beyond axe-core: every data cell of a
+table with nested headers names its headers (HTML_CodeSniffer's H43), the tagged PDF's header cells carry
+/Scope, and the signature is never alone on a page, away from the text it signs."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+
+from signoff.adapters.documents.pdf_structure import with_header_scopes
+from signoff.adapters.documents.rendering import DocumentRenderer
+from signoff.bootstrap import Application
+from signoff.domain.document import ApprovedText, DocumentPart, HeaderTable, ResponseDocument, Signatory
+from signoff.domain.document_layout import Signature
+from signoff.service.clock import FixedClock
+from signoff.settings import PROJECT_ROOT
+from tests.publication.test_documents import publish_reference
+
+
+@dataclass
+class Cell:
+    header: bool
+    attrs: dict[str, str]
+    rowspan: int
+    colspan: int
+
+
+@dataclass
+class Table:
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+class _Tables(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[Table] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = {key: value or "" for key, value in attrs}
+        if "id" in named:
+            self.ids.append(named["id"])
+        if tag == "table":
+            self.tables.append(Table())
+        elif tag == "tr":
+            self.tables[-1].rows.append([])
+        elif tag in ("th", "td"):
+            span = (int(named.get("rowspan", "1")), int(named.get("colspan", "1")))
+            self.tables[-1].rows[-1].append(Cell(tag == "th", named, *span))
+
+
+def _grid(table: Table) -> dict[tuple[int, int], Cell]:
+    """Each slot of the table (row, column) and the cell covering it, spans laid out as a browser does."""
+    grid: dict[tuple[int, int], Cell] = {}
+    for row_index, row in enumerate(table.rows):
+        column = 0
+        for cell in row:
+            while (row_index, column) in grid:
+                column += 1
+            for down in range(cell.rowspan):
+                for across in range(cell.colspan):
+                    grid[row_index + down, column + across] = cell
+            column += cell.colspan
+    return grid
+
+
+def explicit_header_problems(html: str) -> list[str]:
+    """H43's check: in a table whose headers nest (a header spanning rows or columns, or a row group),
+    every header cell has an id, unique in the page, and every data cell's `headers` names exactly the
+    header cells that apply to it: the row headers to its left and the column headers above it."""
+    parser = _Tables()
+    parser.feed(html)
+    problems = [f"id {i!r} is used twice" for i in sorted(set(parser.ids)) if parser.ids.count(i) > 1]
+    for number, table in enumerate(parser.tables, start=1):
+        cells = [cell for row in table.rows for cell in row]
+        nested = any(
+            c.header and (c.rowspan > 1 or c.colspan > 1 or c.attrs.get("scope", "").endswith("group"))
+            for c in cells
+        )
+        problems += [
+            f"table {number}: a header cell has no scope"
+            for c in cells
+            if c.header and "scope" not in c.attrs
+        ]
+        if not nested:
+            continue
+        problems += [
+            f"table {number}: a header cell has no id" for c in cells if c.header and "id" not in c.attrs
+        ]
+        grid = _grid(table)
+        for (row, column), cell in grid.items():
+            if cell.header or grid.get((row, column - 1)) is cell or grid.get((row - 1, column)) is cell:
+                continue  # a header, or a slot of a spanning cell counted at its first slot
+            applying = {
+                other.attrs.get("id", "?")
+                for (other_row, other_column), other in grid.items()
+                if other.header
+                and (
+                    (
+                        other_row == row
+                        and other_column < column
+                        and other.attrs.get("scope", "").startswith("row")
+                    )
+                    or (
+                        other_column == column
+                        and other_row < row
+                        and other.attrs.get("scope", "").startswith("col")
+                    )
+                )
+            }
+            named = set(cell.attrs.get("headers", "").split())
+            if named != applying:
+                problems.append(
+                    f"table {number}, row {row + 1}: headers {sorted(named)}, should be {sorted(applying)}"
+                )
+    return problems
+
+
+def test_the_header_tables_data_cells_name_every_header_that_applies(
+    app: Application, clock: FixedClock
+) -> None:
+    published = publish_reference(app, clock)
+    html = (published.folder / "response.html").read_text(encoding="utf-8")
+    assert explicit_header_problems(html) == []
+    # The check finds what it is for: the same table with `scope` alone fails it.
+    without = html.replace(' headers="', ' data-headers="')
+    assert len(explicit_header_problems(without)) == 7
+
+
+def _table_headers(node: DictionaryObject) -> list[DictionaryObject]:
+    found = []
+    kids = node.get("/K")
+    kids = kids.get_object() if kids is not None else []
+    for kid in kids if isinstance(kids, list) else [kids]:
+        element = kid.get_object() if kid is not None else None
+        if isinstance(element, DictionaryObject) and "/S" in element:
+            if element["/S"] == "/TH":
+                found.append(element)
+            found += _table_headers(element)
+    return found
+
+
+def _scopes(pdf: bytes) -> list[str | None]:
+    tree = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"].get_object()
+    scopes = []
+    for header in _table_headers(tree):
+        attributes = header.get("/A")
+        attributes = attributes.get_object() if attributes is not None else {}
+        scopes.append(str(attributes.get("/Scope")) if "/Scope" in attributes else None)
+    return scopes
+
+
+def test_the_tagged_pdfs_header_cells_carry_the_htmls_scope(app: Application, clock: FixedClock) -> None:
+    published = publish_reference(app, clock)
+    # The header table: Title, Date, Type (a row group), Specific, Quoted, Recommendations (a row group),
+    # National, Local: every one a row header.
+    assert _scopes((published.folder / "response.pdf").read_bytes()) == ["/Row"] * 8
+    # The certificate's approvals table has column headers.
+    certificate = _scopes((published.folder / "certificate.pdf").read_bytes())
+    assert "/Column" in certificate
+    assert None not in certificate
+
+
+def test_without_the_added_scopes_weasyprint_writes_none() -> None:
+    # Why pdf_structure.py exists: if WeasyPrint starts writing /Scope itself, this says so.
+    from weasyprint import HTML
+
+    html = '<html lang="en"><title>t</title><table><tr><th scope="col">A</th></tr><tr><td>1</td></tr></table>'
+    plain = HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    assert _scopes(plain) == [None]
+    assert _scopes(with_header_scopes(plain, ["/Column"])) == ["/Column"]
+
+
+def _signed(lines: int) -> ResponseDocument:
+    text = "\n\n".join(f"Paragraph {n} of the Commissioner's response." for n in range(1, lines + 1))
+    return ResponseDocument(
+        signoff_id=1,
+        title="A response",
+        language="en-GB",
+        office="Office of the Police and Crime Commissioner for Cheshire",
+        force="Cheshire Constabulary",
+        inspectorates="His Majesty's Inspectorate of Constabulary and Fire & Rescue Services",
+        report_url="https://example.org/report",
+        header=HeaderTable("A report", "6 January 2025", "PEEL", "Cheshire", "Yes", "Yes", "No", "Yes"),
+        parts=(
+            DocumentPart(
+                heading="Commissioner’s Response",
+                kind="signed",
+                text=ApprovedText(
+                    "commissioner-response", "Commissioner's response", text, 1, "0" * 64, True
+                ),
+            ),
+        ),
+        signatory=Signatory(
+            "John Dwyer",
+            "Police and Crime Commissioner for Cheshire",
+            Signature(image="signatures/cheshire-pcc.svg", alt="Signature of John Dwyer"),
+        ),
+        letter=None,
+        final=True,
+    )
+
+
+def _page_of(reader: PdfReader, words: str) -> int:
+    return next(n for n, page in enumerate(reader.pages) if words in " ".join(page.extract_text().split()))
+
+
+def test_the_signature_stays_on_the_page_of_the_text_it_signs() -> None:
+    renderer = DocumentRenderer(PROJECT_ROOT / "templates", PROJECT_ROOT / "config")
+    moved_with_it = 0
+    # One more line each time: the text's end passes the foot of the first page, where the signature block
+    # would not fit after it (at 57 lines, without the stylesheet's rule). Should the page's content change,
+    # the last assertion says the window no longer reaches that place.
+    for lines in range(50, 64):
+        doc = _signed(lines)
+        html = renderer.response_html(doc, made_on=date(2025, 1, 6), published_on=date(2025, 1, 6), version=1)
+        reader = PdfReader(io.BytesIO(renderer.pdf(html)))
+        last = _page_of(reader, f"Paragraph {lines} of the Commissioner's response.")
+        assert _page_of(reader, "John Dwyer") == last, lines
+        if last > 0 and _page_of(reader, f"Paragraph {lines - 1} of the") < last:
+            moved_with_it += 1  # the last paragraph went over to the next page with the signature
+    # The range did reach the foot of a page: some text went over to keep the signature company.
+    assert moved_with_it > 0
