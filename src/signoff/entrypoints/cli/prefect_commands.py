@@ -36,6 +36,9 @@ FLOW_RUN_STATES = frozenset(
         "Cached", "RolledBack", "Failed", "TimedOut", "Crashed", "Cancelling", "Cancelled",
     }
 )  # fmt: skip
+# The states of type Pending or Running, by name: entering any of them starts the wait. A worker moves a
+# run from Pending to Submitting, and a run killed there must be crashed too.
+WAITING_STATES = frozenset({"Pending", "Submitting", "InfrastructurePending", "Running", "Retrying"})
 NOTIFICATION_BODY = (
     "{{ event.event }}: {{ event.resource.name }} at {{ event.occurred }}.\n"
     "{{ event.payload.error or event.payload.problem }}\n"
@@ -126,7 +129,7 @@ def automations(stuck_after: timedelta, notification_block: UUID | None) -> list
                 "prefect.resource.name": sorted({spec.flow_name for spec in DEPLOYED}),
             },
             # Entering Pending or Running starts the wait; a new state of the run ends it.
-            after={"prefect.flow-run.Pending", "prefect.flow-run.Running"},
+            after={f"prefect.flow-run.{state}" for state in WAITING_STATES},
             expect={f"prefect.flow-run.{state}" for state in FLOW_RUN_STATES},
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
