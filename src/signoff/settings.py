@@ -185,6 +185,11 @@ class Settings(LogSettings):
     def notifications_file(self) -> Path:
         return self.config_dir / "notifications.yaml"
 
+    @property
+    def watch_file(self) -> Path:
+        """The publications watcher's listing, schedule and which reports concern which office."""
+        return self.config_dir / "watch.yaml"
+
 
 def load_settings() -> Settings:
     """The settings, or InvalidInput naming each bad SIGNOFF_ variable."""

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from signoff.adapters.attention import SqlAttentionRepository
 from signoff.adapters.outbox_repository import SqlOutboxRepository
+from signoff.adapters.proposals import SqlProposalRepository
 from signoff.adapters.repositories import (
     SqlDelegationRepository,
     SqlDirectoryRepository,
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.sign_in = SqlSignInRepository(self.session)
         self.tasks = SqlTaskRepository(self.session)
         self.attention = SqlAttentionRepository(self.session)
+        self.proposals = SqlProposalRepository(self.session)
         return self
 
     def __exit__(
