@@ -29,7 +29,7 @@ from signoff.domain.errors import (
     SignoffError,
 )
 from signoff.entrypoints.mail_relay import MailRelay
-from signoff.entrypoints.web import admin, api, auth, pages, public, publishing, start
+from signoff.entrypoints.web import admin, api, auth, pages, proposals, public, publishing, start
 from signoff.entrypoints.web.context import SignInRequired, Web, render
 from signoff.entrypoints.web.formatting import web_environment
 from signoff.entrypoints.web.log_redaction import install_log_redaction
@@ -126,7 +126,7 @@ def create_web_app(application: Application, *, deliver_mail: bool = False) -> F
     app.add_middleware(SecurityHeaders, https=https)
 
     # start before pages: /signoffs/new is not /signoffs/{id}.
-    routers = (auth.router, start.router, pages.router, admin.router, api.router)
+    routers = (auth.router, start.router, pages.router, proposals.router, admin.router, api.router)
     # Publishing (its page and API operation) and the public pages, which need no sign-in.
     for router in (*routers, publishing.router, publishing.api_router, public.router):
         app.include_router(router)
