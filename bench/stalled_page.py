@@ -73,7 +73,11 @@ def templates(app: Application) -> list[int]:
     reference = load_model(PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml", Inspection)
     made: list[int] = []
     for n in range(4):
-        inspection = reference.model_copy(update={"title": f"Template {n}: {reference.title}"})
+        # Each template its own report: a report is known by its address.
+        data = reference.model_dump(mode="json")
+        inspection = Inspection.model_validate(
+            {**data, "title": f"Template {n}: {reference.title}", "report_url": f"{data['report_url']}t{n}/"}
+        )
         [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
         made.append(signoff_id)
         if n >= 1:
