@@ -15,8 +15,15 @@ import pytest
 
 from signoff.adapters.mail_sink import free_port, read_folder, start_mail_sink
 from signoff.settings import PROJECT_ROOT
-from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARAH
-from tests.support.story import EXPECTED
+from tests.people import HANNAH, OWEN, PRIYA, RACHEL
+from tests.support.story import (
+    EXPECTED,
+    PUBLICATION_MORNING,
+    SCENE_NAMES,
+    SCENES,
+    cli_arguments,
+    moment,
+)
 
 SIGNOFF = str(Path(sys.executable).with_name("signoff"))
 REFERENCE = str(PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml")
@@ -99,104 +106,44 @@ def test_the_reference_signoff_driven_to_ready_to_publish_through_the_cli(
     plan = cli("show", signoff_id).stdout
     assert "statutory last day Thursday 4 January 2024" in plan
 
-    cli(
-        "draft",
-        signoff_id,
-        "report-summary",
-        "--as",
-        OWEN,
-        "--file",
-        cli.text_file("s1", "NWROCU inspected."),
-    )
-    refused = cli("decide", signoff_id, "report-summary", "--as", RACHEL, "--request-changes", expect=1)
-    assert "comment" in refused.stderr
-    cli(
-        "decide",
-        signoff_id,
-        "report-summary",
-        "--as",
-        RACHEL,
-        "--request-changes",
-        "--comment",
-        "Add the grade.",
-    )
-    cli(
-        "draft",
-        signoff_id,
-        "report-summary",
-        "--as",
-        OWEN,
-        "--file",
-        cli.text_file("s2", "NWROCU: outstanding."),
-    )
-    cli("decide", signoff_id, "report-summary", "--as", RACHEL, "--approve")
-    second = cli("decide", signoff_id, "report-summary", "--as", RACHEL, "--approve", expect=1)
-    assert "already" in second.stderr
+    # The reference story, one command a step, with what a person would try in between.
+    def summary_drafted(said: list[subprocess.CompletedProcess[str]]) -> None:
+        refused = cli("decide", signoff_id, "report-summary", "--as", RACHEL, "--request-changes", expect=1)
+        assert "comment" in refused.stderr
 
-    cli.now = "2023-11-20T10:00:00+00:00"
-    cli(
-        "draft",
-        signoff_id,
-        "finding-afi-1",
-        "--as",
-        PRIYA,
-        "--file",
-        cli.text_file("a1", "Training rolled out."),
-    )
-    cli(
-        "draft",
-        signoff_id,
-        "constabulary-response",
-        "--as",
-        PRIYA,
-        "--file",
-        cli.text_file("c1", '"We act."'),
-    )
-    own = cli("decide", signoff_id, "finding-afi-1", "--as", PRIYA, "--approve", expect=1)
-    assert "not an approver" in own.stderr
-    cli("decide", signoff_id, "finding-afi-1", "--as", DANIEL, "--approve")
-    # An edit after approval invalidates it; the lead sees what changed.
-    cli(
-        "draft",
-        signoff_id,
-        "finding-afi-1",
-        "--as",
-        PRIYA,
-        "--file",
-        cli.text_file("a2", "Training rolled out.\nNew 4P platform."),
-    )
-    section = json.loads(cli("section", signoff_id, "finding-afi-1", "--json").stdout)
-    assert section["section"]["state"] == "in_approval"
-    [diff] = section["changes_since_approved"].values()
-    assert "+New 4P platform." in diff
-    cli("decide", signoff_id, "finding-afi-1", "--as", DANIEL, "--approve")
-    cli(
-        "delegate",
-        "--from",
-        ANDREW,
-        "--to",
-        SARAH,
-        "--until",
-        "2023-12-01T17:00+00:00",
-        "--reason",
-        "leave",
-        "--as",
-        ANDREW,
-    )
-    decided = cli("decide", signoff_id, "constabulary-response", "--as", SARAH, "--approve")
-    assert "on behalf of Andrew Kershaw" in decided.stdout
+    def summary_approved(said: list[subprocess.CompletedProcess[str]]) -> None:
+        second = cli("decide", signoff_id, "report-summary", "--as", RACHEL, "--approve", expect=1)
+        assert "already" in second.stderr
 
-    cli.now = "2023-12-20T10:00:00+00:00"
-    cli(
-        "draft",
-        signoff_id,
-        "commissioner-response",
-        "--as",
-        OWEN,
-        "--file",
-        cli.text_file("p1", "A strong record."),
-    )
-    cli("decide", signoff_id, "commissioner-response", "--as", JOHN, "--approve")
+    def force_drafts(said: list[subprocess.CompletedProcess[str]]) -> None:
+        own = cli("decide", signoff_id, "finding-afi-1", "--as", PRIYA, "--approve", expect=1)
+        assert "not an approver" in own.stderr
+
+    def finding_edited(said: list[subprocess.CompletedProcess[str]]) -> None:
+        # An edit after approval invalidates it; the lead sees what changed.
+        section = json.loads(cli("section", signoff_id, "finding-afi-1", "--json").stdout)
+        assert section["section"]["state"] == "in_approval"
+        [diff] = section["changes_since_approved"].values()
+        assert "+New 4P platform." in diff
+
+    def deputy_approves(said: list[subprocess.CompletedProcess[str]]) -> None:
+        [decided] = said
+        assert "on behalf of Andrew Kershaw" in decided.stdout
+
+    checks = {
+        "summary drafted": summary_drafted,
+        "summary approved": summary_approved,
+        "force drafts": force_drafts,
+        "finding edited": finding_edited,
+        "deputy approves": deputy_approves,
+    }
+    assert set(checks) <= SCENE_NAMES
+    for scene in SCENES:
+        cli.now = moment(scene)
+        at = PUBLICATION_MORNING + scene.after
+        said = [cli(*cli_arguments(step, signoff_id, cli.text_file, at)) for step in scene.steps]
+        if scene.name in checks:
+            checks[scene.name](said)
 
     shown = json.loads(cli("show", signoff_id, "--json").stdout)
     assert shown["state"] == "ready_to_publish"

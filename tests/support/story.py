@@ -1,33 +1,48 @@
-"""The reference sign-off as the tests play it through the service layer: start it, draft, decide.
+"""The reference sign-off as the tests play it: start it, draft, decide; the reference story of
+signoff.entrypoints.reference_story played through the handlers (drive_reference) or turned into `signoff`
+commands (cli_arguments, for tests/e2e/test_cli.py and tests/resilience/test_serve_restart.py).
 
-Each step takes anything with the handlers' `deps` (the application on a database, or the in-memory one
-of tests/support/app.py), so the same story runs on SQLite, PostgreSQL and the fakes.
+Each handler step takes anything with the handlers' `deps` (the application on a database, or the
+in-memory one of tests/support/app.py), so the same story runs on SQLite, PostgreSQL and the fakes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from signoff.adapters.config_files import load_model
 from signoff.domain.inspection import Inspection
 from signoff.domain.model import Outcome
+from signoff.entrypoints import reference_story
+from signoff.entrypoints.reference_story import (
+    PUBLICATION_MORNING,
+    REFERENCE_INSPECTION,
+    SCENES,
+    Approve,
+    Delegate,
+    Draft,
+    RequestChanges,
+    Scene,
+    Step,
+    play,
+)
 from signoff.service.clock import FixedClock
-from signoff.service.commands import Decide, DelegateApprovals, StartSignoff, SubmitRevision
+from signoff.service.commands import Decide, StartSignoff, SubmitRevision
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.decide import DecisionRecorded, decide
-from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.settings import PROJECT_ROOT
 from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARAH
 
-REFERENCE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
+__all__ = ["PUBLICATION_MORNING", "SCENES"]
+
+REFERENCE = REFERENCE_INSPECTION
 PEEL = PROJECT_ROOT / "examples" / "peel-2025-example.yaml"
-# The reference report was published on Friday 10 November 2023; tests start that morning.
-PUBLICATION_MORNING = datetime(2023, 11, 10, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+SCENE_NAMES = frozenset(scene.name for scene in SCENES)
 
 
 class HasDeps(Protocol):
@@ -36,12 +51,11 @@ class HasDeps(Protocol):
 
 
 def reference_inspection() -> Inspection:
-    return load_model(REFERENCE, Inspection)
+    return reference_story.reference_inspection()
 
 
 def start_reference(app: HasDeps) -> int:
-    [signoff_id] = start_signoff(StartSignoff(inspection=reference_inspection(), started_by=OWEN), app.deps)
-    return signoff_id
+    return reference_story.start(app.deps)
 
 
 def start_peel(app: HasDeps, clock: FixedClock) -> int:
@@ -81,9 +95,8 @@ def request_changes(
     )
 
 
-# The reference sign-off driven to 'ready to publish' (drive_reference here, and the same steps through
-# the CLI in tests/e2e/test_cli.py and tests/resilience/test_serve_restart.py): who should hear of what,
-# once each.
+# The reference story played to 'ready to publish' (drive_reference here; through the CLI in
+# tests/e2e/test_cli.py and tests/resilience/test_serve_restart.py): who should hear of what, once each.
 EXPECTED = Counter(
     {
         ("drafting_assigned", OWEN): 2,  # report summary, commissioner's response
@@ -106,32 +119,46 @@ EXPECTED = Counter(
 
 
 def drive_reference(app: HasDeps, clock: FixedClock) -> int:
-    """The reference sign-off to 'ready to publish': one round of changes, one edit after approval that
-    asks the lead again, one delegation; the emails it queues are EXPECTED."""
+    """The reference story to 'ready to publish', from the clock's time: one round of changes, one edit
+    after approval that asks the lead again, one delegation; the emails it queues are EXPECTED."""
+    start = clock.now()
     signoff_id = start_reference(app)
-    draft(app, signoff_id, "report-summary", OWEN, "NWROCU inspected.")
-    request_changes(app, signoff_id, "report-summary", RACHEL, "Add the grade.")
-    draft(app, signoff_id, "report-summary", OWEN, "NWROCU: outstanding.")
-    approve(app, signoff_id, "report-summary", RACHEL)
-    clock.advance(timedelta(days=10))
-    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training rolled out.")
-    draft(app, signoff_id, "constabulary-response", PRIYA, '"We act."')
-    approve(app, signoff_id, "finding-afi-1", DANIEL)
-    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training rolled out.\nNew 4P platform.")
-    approve(app, signoff_id, "finding-afi-1", DANIEL)
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=ANDREW,
-            to_person=SARAH,
-            starts_at=clock.now(),
-            ends_at=clock.now() + timedelta(days=3),
-            reason="leave",
-            by=ANDREW,
-        ),
-        app.deps,
-    )
-    approve(app, signoff_id, "constabulary-response", SARAH)
-    clock.advance(timedelta(days=10))
-    draft(app, signoff_id, "commissioner-response", OWEN, "A strong record.")
-    approve(app, signoff_id, "commissioner-response", JOHN)
+    for scene in SCENES:
+        clock.set(start + scene.after)
+        for step in scene.steps:
+            play(step, signoff_id, app.deps)
     return signoff_id
+
+
+def moment(scene: Scene, start: datetime = PUBLICATION_MORNING) -> str:
+    """When the scene happens, as SIGNOFF_FROZEN_TIME takes it."""
+    return (start + scene.after).astimezone(UTC).isoformat()
+
+
+def cli_arguments(
+    step: Step, signoff_id: str, text_file: Callable[[str, str], str], at: datetime = PUBLICATION_MORNING
+) -> list[str]:
+    """The `signoff` command that takes the step; a draft's text goes in a file made by `text_file`
+    (name, text), and a delegation runs from `at` for its days."""
+    match step:
+        case Draft(section=section, author=author, text=text):
+            return ["draft", signoff_id, section, "--as", author, "--file", text_file(section, text)]
+        case Approve(section=section, actor=actor):
+            return ["decide", signoff_id, section, "--as", actor, "--approve"]
+        case RequestChanges(section=section, actor=actor, comment=comment):
+            return ["decide", signoff_id, section, "--as", actor, "--request-changes", "--comment", comment]
+        case Delegate(from_person=from_person, to_person=to_person, days=days, reason=reason):
+            until = (at + timedelta(days=days)).astimezone(UTC).isoformat(timespec="minutes")
+            return [
+                "delegate",
+                "--from",
+                from_person,
+                "--to",
+                to_person,
+                "--until",
+                until,
+                "--reason",
+                reason,
+                "--as",
+                from_person,
+            ]
