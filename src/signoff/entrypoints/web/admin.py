@@ -32,7 +32,7 @@ from signoff.service.queries.attention import (
     on_time_figures,
 )
 from signoff.service.queries.directory_view import directory_view, person_name
-from signoff.service.queries.signoff_read import SignoffPage, signoff_page
+from signoff.service.queries.signoff_page import SignoffPage, signoff_page
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]

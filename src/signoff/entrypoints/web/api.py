@@ -36,7 +36,8 @@ from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.handlers.web_sessions import EndSessions, end_sessions
 from signoff.service.queries.attention import AttentionFilter, AttentionPage, Flag, Sort, attention
 from signoff.service.queries.my_tasks import TaskItem, my_tasks
-from signoff.service.queries.signoff_read import SectionPage, SignoffPage, section_page, signoff_page
+from signoff.service.queries.section_page import SectionPage, section_page
+from signoff.service.queries.signoff_page import SignoffPage, signoff_page
 
 router = APIRouter(prefix="/api")
 Me = Annotated[Participant, Depends(signed_in)]

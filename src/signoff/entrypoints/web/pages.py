@@ -25,12 +25,9 @@ from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.delegate_choices import delegate_choices
 from signoff.service.queries.directory_view import person_name
 from signoff.service.queries.my_tasks import my_tasks
-from signoff.service.queries.signoff_read import (
-    SectionPage,
-    published_file,
-    section_page,
-    signoff_page,
-)
+from signoff.service.queries.published_file import published_file
+from signoff.service.queries.section_page import SectionPage, section_page
+from signoff.service.queries.signoff_page import signoff_page
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from signoff.entrypoints.web.formatting import LONDON
-from signoff.service.queries.signoff_read import SignoffPage
+from signoff.service.queries.signoff_page import SignoffPage
 
 WIDTH = 800
 LEFT = 190

@@ -1,0 +1,32 @@
+"""Which sections of a sign-off a person may see: the PCC office that responds sees the whole sign-off;
+the force sees the sections its people draft or approve (not the office's own drafting); anyone else sees
+what they personally draft, approve or decide by delegation. The access table decides each one; acting is
+checked again by the domain when they act.
+"""
+
+from __future__ import annotations
+
+from signoff.domain.access import Action, allowed, signoff_target
+from signoff.domain.directory import Participant, Roster
+from signoff.domain.model import Section, SignOff, approvers_of
+
+
+def section_people(section: Section) -> set[int]:
+    return set(section.drafter_ids) | approvers_of(section)
+
+
+def visible_section_keys(
+    person: Participant, signoff: SignOff, roster: Roster, delegators: set[int]
+) -> set[str]:
+    visible: set[str] = set()
+    for stage in signoff.stages:
+        for section in stage.sections:
+            involved = section_people(section)
+            target = signoff_target(
+                signoff,
+                named=involved,
+                force_takes_part=any(roster.by_id(p).organisation == signoff.force_org for p in involved),
+            )
+            if allowed(person, Action.READ_SECTION, target, roster, acting_for=delegators):
+                visible.add(section.key)
+    return visible
