@@ -15,6 +15,7 @@ from tests.handlers.test_watch_publications import NOW
 from tests.people import OWEN
 from tests.support.hmicfrs import serve_fixtures
 from tests.web.test_browser import Site, site  # noqa: F401 - the running site, a fixture
+from tests.web.test_reflow_browser import overflow
 
 pytestmark = pytest.mark.slow
 CORRECTED = "The constabulary should record every report of anti-social behaviour that is a crime as a crime."
@@ -54,6 +55,9 @@ def test_the_policy_officer_starts_the_signoff_from_the_proposal_email(site: Sit
         )
         assert "7 December 2025" in page.locator("#clock").inner_text()
         site.check(page, "proposal")
+        page.set_viewport_size({"width": 320, "height": 900})  # WCAG 1.4.10: no sideways scrolling
+        assert overflow(page) is None, overflow(page)
+        page.set_viewport_size({"width": 1280, "height": 900})
         finding = page.locator("#findings-3-text")
         assert finding.input_value().startswith("The constabulary should make sure that it records crime")
         finding.fill(CORRECTED)
