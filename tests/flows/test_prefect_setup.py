@@ -96,12 +96,14 @@ def test_an_unknown_notification_block_is_refused_and_nothing_is_made() -> None:
     assert signoff_automations() == []
 
 
-def test_a_stuck_run_waits_for_a_new_state_not_for_any_event_of_the_run() -> None:
-    """A worker's run killed after its pull step (Pending) or after a heartbeat (Running) is still crashed:
-    those events are not progress. Every state Prefect can give is (its name makes the event's)."""
+def test_a_stuck_run_waits_for_a_state_outside_pending_and_running() -> None:
+    """A worker's run killed after its pull step (Pending), after Submitting or after a heartbeat (Running)
+    is still crashed: none of those is progress. Every state Prefect can give either starts the wait or
+    ends it, never both (Prefect's proactive trigger then ends one wait without starting the next)."""
     [stuck, _] = automations(timedelta(minutes=10), None)
     assert isinstance(stuck.trigger, EventTrigger)
-    expected = stuck.trigger.expect
+    after, expected = stuck.trigger.after, stuck.trigger.expect
+    assert not after & expected
     assert "prefect.flow-run.pull-step.executed" not in expected
     assert "prefect.flow-run.heartbeat" not in expected
     assert not any("*" in name for name in expected)
@@ -110,8 +112,6 @@ def test_a_stuck_run_waits_for_a_new_state_not_for_any_event_of_the_run() -> Non
     ]
     made = [state for f in constructors if isinstance(state := f(), State)]
     assert {state.name for state in made} <= FLOW_RUN_STATES
-    assert {f"prefect.flow-run.{state.name}" for state in made} <= expected
-    # Entering any state of type Pending or Running starts the wait (a worker's run goes from Pending to
-    # Submitting, and one killed there was never crashed).
     waiting = {state.name for state in made if state.type in (StateType.PENDING, StateType.RUNNING)}
-    assert {f"prefect.flow-run.{name}" for name in waiting} == stuck.trigger.after
+    assert {f"prefect.flow-run.{name}" for name in waiting} == after
+    assert {f"prefect.flow-run.{state.name}" for state in made if state.name not in waiting} <= expected

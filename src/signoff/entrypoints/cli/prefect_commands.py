@@ -26,9 +26,7 @@ STUCK = "signoff: crash flow runs stuck in Pending or Running"
 MAIL = "signoff: email failed or mail server unreachable"
 NAMES = (STUCK, MAIL)
 MAIL_EVENTS = frozenset({"signoff.email.failed", "signoff.smtp.unreachable"})
-# Progress is a new state, whose event Prefect names after it: not any event of the run. A worker's run
-# reports `prefect.flow-run.pull-step.executed` while Pending and heartbeats while Running, and a run killed
-# after one of those would never be crashed. Every state name Prefect gives (tests/flows keep it whole).
+# Every state name Prefect gives (tests/flows keep it whole): its state events are named after them.
 FLOW_RUN_STATES = frozenset(
     {
         "Scheduled", "Late", "AwaitingRetry", "AwaitingConcurrencySlot", "Pending", "Submitting",
@@ -36,8 +34,11 @@ FLOW_RUN_STATES = frozenset(
         "Cached", "RolledBack", "Failed", "TimedOut", "Crashed", "Cancelling", "Cancelled",
     }
 )  # fmt: skip
-# The states of type Pending or Running, by name: entering any of them starts the wait. A worker moves a
-# run from Pending to Submitting, and a run killed there must be crashed too.
+# The states of type Pending or Running. Entering the first of them starts the wait; only a state outside
+# them ends it. Not any event of the run: a worker's run reports its pull step while Pending and heartbeats
+# while Running. And not a move between them: Prefect's proactive trigger lets an event that both starts
+# and ends a wait (Pending, then Submitting) end the first wait without starting another, so a worker's
+# run killed after Submitting was never crashed.
 WAITING_STATES = frozenset({"Pending", "Submitting", "InfrastructurePending", "Running", "Retrying"})
 NOTIFICATION_BODY = (
     "{{ event.event }}: {{ event.resource.name }} at {{ event.occurred }}.\n"
@@ -118,8 +119,8 @@ def automations(stuck_after: timedelta, notification_block: UUID | None) -> list
     stuck = AutomationCore(
         name=STUCK,
         description=(
-            f"A flow run of signoff's flows that stays Pending or Running for {minutes} min without another "
-            "state (its process died, its machine went away) is marked Crashed; the sweep repairs what it left."
+            f"A flow run of signoff's flows still Pending or Running {minutes} min after it was picked up (its "
+            "process died, its machine went away) is marked Crashed; the sweep repairs what it left."
         ),
         tags=["signoff"],
         trigger=EventTrigger(
@@ -128,9 +129,8 @@ def automations(stuck_after: timedelta, notification_block: UUID | None) -> list
                 "prefect.resource.role": "flow",
                 "prefect.resource.name": sorted({spec.flow_name for spec in DEPLOYED}),
             },
-            # Entering Pending or Running starts the wait; a new state of the run ends it.
             after={f"prefect.flow-run.{state}" for state in WAITING_STATES},
-            expect={f"prefect.flow-run.{state}" for state in FLOW_RUN_STATES},
+            expect={f"prefect.flow-run.{state}" for state in FLOW_RUN_STATES - WAITING_STATES},
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
             threshold=1,
