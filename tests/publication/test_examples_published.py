@@ -12,6 +12,7 @@ for other bodies with the Commissioner's comment, the force's and the Commission
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,8 +34,10 @@ from signoff.service.commands import PublishSignoff, StartSignoff
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.settings import PROJECT_ROOT
+from tests.browser import accessibility_violations, chromium
 from tests.publication.drive import drive_to_ready, section_text
 from tests.publication.reference import assert_markdown_reads_as_html, normalise, visible_text
+from tests.publication.tables import explicit_header_problems
 
 EXAMPLES = PROJECT_ROOT / "examples"
 # A policy officer of each office (config/directory.yaml): they start and publish its response.
@@ -226,10 +229,22 @@ def check_published(published: Published) -> None:
 
 
 def test_a_peel_response_shows_refs_grades_due_dates_and_recommendations_under_their_cause_of_concern(
-    app: Application, clock: FixedClock
+    app: Application, clock: FixedClock, tmp_path: Path
 ) -> None:
     [published] = publish_example(app, clock, "peel-2025-graded-example.yaml")
     check_published(published)
+    assert explicit_header_problems(published.html) == []
+    # Its grades table and its recommendations nested under their causes of concern pass axe-core too,
+    # with headings that never skip a level.
+    page_file = tmp_path / "response.html"
+    page_file.write_text(published.html, encoding="utf-8")
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(page_file.resolve().as_uri())
+        assert accessibility_violations(page) == []
+        headings = page.eval_on_selector_all("h1,h2,h3,h4,h5,h6", "els => els.map(e => +e.tagName[1])")
+        assert all(b - a <= 1 for a, b in itertools.pairwise(headings)), headings
+        assert 5 in headings
     text = visible_text(published.html)
     # Recommendations 1 and 2 answer cause of concern 1, and are printed under it, before cause 2.
     order = [
