@@ -234,11 +234,13 @@ def _listing_failed(watch: WatchDependencies, config: WatchConfig, report: Watch
         report.failures = health.failures
         if health.failures >= config.report_failures_after and not health.reported:
             roster = uow.directory.roster()
+            told = deps.load_notification_rules().events[NoticeEvent.WATCH_FAILING]
+            # The listing is every watched office's: each one's administrators hear of it, each person once.
             admins = {
                 person.id: person
                 for office in config.offices
                 for person in roster.admins_of(office)
-                if Audience.PCC_ADMINS in deps.load_notification_rules().events[NoticeEvent.WATCH_FAILING]
+                if Audience.PCC_ADMINS in told
             }
             notices = [
                 Notice(
