@@ -16,6 +16,7 @@ from signoff.domain.errors import InvalidInput
 from signoff.domain.report_reading import PublicationUnreadable
 from signoff.domain.watch import OfficeWatch, Thematics, WatchConfig
 from signoff.service.handlers.watch_publications import watch_publications
+from signoff.service.ports import FetchedPage
 from signoff.settings import PROJECT_ROOT
 from tests.support.app import InMemoryApp, in_memory_app
 from tests.support.hmicfrs import BASE, FixtureFetcher, fixture_reader
@@ -205,3 +206,22 @@ def test_an_office_the_directory_does_not_hold_is_refused_naming_the_key(memory:
     with pytest.raises(InvalidInput, match="'atlantis-pcc' is not a PCC office"):
         watch_publications(watch, LISTING)
     assert store.state.proposals == []
+
+
+class TamperedPage(FixtureFetcher):
+    def fetch(self, url: str):  # type: ignore[no-untyped-def]
+        page = super().fetch(url)
+        if url.endswith("peel-2025-cheshire.html"):
+            return FetchedPage(
+                url, page.content_type, page.content.replace(b"PEEL 2025:", b"PEEL\x1b[2J 2025:")
+            )
+        return page
+
+
+def test_a_tampered_page_is_reported_and_the_rest_are_proposed(memory: InMemoryApp) -> None:
+    watch, store = watch_in_memory(memory, fixture_reader(TamperedPage()), CONFIG, FORCES)
+    report = watch_publications(watch, LISTING)
+    assert len(report.proposed) == 15
+    [problem] = report.unreadable_reports
+    assert problem.startswith(f"{REPORT.format('peel-2025-cheshire')}: the page cannot be read: title")
+    assert REPORT.format("peel-2025-cheshire") not in {p.report_url for p in store.state.proposals}

@@ -462,3 +462,14 @@ def test_a_tampered_report_page_is_refused_naming_the_problem(html: str, problem
 def test_a_missing_report_page_is_unreadable_naming_its_address() -> None:
     with pytest.raises(PublicationUnreadable, match="404"):
         fixture_reader().report(ListedReport(url=REPORTS + "gone.html", title="Gone"))
+
+
+def test_a_page_with_a_control_character_in_its_title_is_unreadable_naming_its_address() -> None:
+    class Tampered(FixtureFetcher):
+        def fetch(self, url: str) -> FetchedPage:
+            page = super().fetch(url)
+            return FetchedPage(url, page.content_type, page.content.replace(b"PEEL 2025:", b"PEEL\x07 2025:"))
+
+    with pytest.raises(PublicationUnreadable, match="control characters") as refused:
+        fixture_reader(Tampered()).report(ListedReport(url=f"{REPORTS}peel-2025-cheshire.html", title="x"))
+    assert f"{REPORTS}peel-2025-cheshire.html: the page cannot be read: title" in refused.value.message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from signoff.adapters.publications.listing import read_listing
 from signoff.adapters.publications.names import OrganisationNames
 from signoff.adapters.publications.pdf_text import pdf_text
@@ -22,6 +24,10 @@ class FetchingReader:
             return read_listing(page.content, page.content_type, page.url)
         except InvalidInput as problem:
             raise PublicationUnreadable(problem.message) from None
+        except ValidationError as error:
+            raise PublicationUnreadable(
+                f"{url}: the listing holds an item that cannot be read: {_first(error)}"
+            ) from None
 
     def report(self, listed: ListedReport) -> ReportReading:
         page = self._fetcher.fetch(listed.url)
@@ -37,4 +43,12 @@ class FetchingReader:
                 )
         except InvalidInput as problem:
             raise PublicationUnreadable(problem.message) from None
+        except ValidationError as error:
+            raise PublicationUnreadable(f"{listed.url}: the page cannot be read: {_first(error)}") from None
         return reading
+
+
+def _first(error: ValidationError) -> str:
+    """The first problem, naming its place: a page from the internet may hold anything."""
+    problem = error.errors()[0]
+    return f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"

@@ -106,11 +106,11 @@ def watch_publications(watch: WatchDependencies, listing_url: str | None = None)
     for item in fresh:
         try:
             reading = reader.report(item)
-        except PublicationUnreadable as problem:
+            _propose(watch, config, offices, item, reading, report)
+        except (PublicationUnreadable, InvalidInput) as problem:
+            # Not marked as read: the next run tries it again, and says so again, until a person looks.
             log.warning("could not read %s: %s", item.url, problem.message)
             report.unreadable_reports.append(problem.message)
-            continue
-        _propose(watch, config, offices, item, reading, report)
     return report
 
 
