@@ -35,19 +35,14 @@ from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.settings import PROJECT_ROOT
 from tests.browser import accessibility_violations, chromium
+
+# A policy officer of each office: they start and publish its response.
+from tests.integration.test_routing_examples import POLICY_OFFICER
 from tests.publication.drive import drive_to_ready, section_text
 from tests.publication.reference import assert_markdown_reads_as_html, normalise, visible_text
 from tests.publication.tables import explicit_header_problems
 
 EXAMPLES = PROJECT_ROOT / "examples"
-# A policy officer of each office (config/directory.yaml): they start and publish its response.
-POLICY_OFFICER = {
-    "cheshire-pcc": "owen.prescott@cheshire-pcc.example.org",
-    "cumbria-pcc": "matthew.armstrong@cumbria-pcc.example.org",
-    "greater-manchester-mayor": "thomas.whitworth@gmca.example.org",
-    "lancashire-pcc": "james.cowell@lancashire-pcc.example.org",
-    "merseyside-pcc": "liam.doyle@merseyside-pcc.example.org",
-}
 
 
 @dataclass(frozen=True)
