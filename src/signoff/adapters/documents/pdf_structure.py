@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, PdfObject
 
 # HTML's scope values as PDF's: a row group's header is a row header of each row it spans.
@@ -84,7 +84,9 @@ def _table_attributes(header: DictionaryObject) -> DictionaryObject:
 def with_header_scopes(pdf: bytes, scopes: list[str | None]) -> bytes:
     """The PDF with /Scope on every TH: the HTML's where it has one; else /Column in a table head, /Row
     elsewhere. A PDF without a structure tree is returned unchanged."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    # Incremental: the changed TH objects are appended to WeasyPrint's file as it is, object streams and
+    # all (rewritten whole, the file would come out two and a half times the size).
+    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
     tree = writer.root_object.get("/StructTreeRoot")
     if tree is None:
         return pdf
