@@ -251,3 +251,20 @@ def test_the_for_noting_section_is_made_only_when_the_office_has_something_to_no
         "finding-afi-2",
         "commissioner-response",
     ]
+
+
+def test_a_grade_given_to_an_organisation_the_directory_does_not_have_is_refused_naming_it(
+    app: Application, clock: FixedClock
+) -> None:
+    inspection = load_model(EXAMPLES / "regional-soc-2025-example.yaml", Inspection)
+    grades = [*inspection.grades[:-1], inspection.grades[-1].model_copy(update={"organisation": "ne-rocu"})]
+    clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    with pytest.raises(InvalidInput) as refused:
+        start_signoff(
+            StartSignoff(
+                inspection=inspection.model_copy(update={"grades": grades}),
+                started_by=POLICY_OFFICER["cumbria-pcc"],
+            ),
+            app.deps,
+        )
+    assert "grade 5 (Tackling serious and organised crime): organisation 'ne-rocu'" in refused.value.message

@@ -79,7 +79,8 @@ def signoff_findings(signoff: SignOff, roster: Roster) -> FindingRouting:
 
 def check_addressees(inspection: Inspection, roster: Roster) -> None:
     """Refuse what routing cannot place: a multi-force report's finding that says nobody, or an
-    addressee that is neither a word of Body nor a force or regional unit of the directory."""
+    addressee that is neither a word of Body nor a force or regional unit of the directory; and a grade
+    given to an organisation that is not one either."""
     multi_force = len(inspection.forces_covered) > 1
     for finding in inspection.findings:
         if not finding.addressed_to and multi_force:
@@ -96,6 +97,13 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
                     f"finding {finding.ref}: addressed_to names {key!r}, which is {what}; name a force or "
                     f"regional unit of the directory, or one of: {', '.join(sorted(_BODY_WORDS))}"
                 )
+    for number, grade in enumerate(inspection.grades, start=1):
+        kind = roster.organisation_kind(grade.organisation) if grade.organisation else None
+        if grade.organisation and kind not in (OrganisationKind.FORCE, OrganisationKind.REGIONAL_UNIT):
+            raise InvalidInput(
+                f"grade {number} ({grade.area}): organisation {grade.organisation!r} is not a force or "
+                "regional unit of the directory"
+            )
 
 
 _BODY_WORDS = frozenset(body.value for body in Body)
