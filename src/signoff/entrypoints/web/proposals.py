@@ -80,6 +80,9 @@ def intake_values(intake: Inspection) -> dict[str, Any]:
                 f"findings-{n}-explanation": finding.explanation,
                 f"findings-{n}-lead": finding.lead or "",
                 f"findings-{n}-label": finding.printed_ref,
+                # The start form's own fields for them (templates/web/_intake_fields.html), filled in.
+                f"findings-{n}-addressed_to": ", ".join(finding.addressed_to),
+                f"findings-{n}-answers": finding.answers or "",
                 f"findings-{n}-addressee": ", ".join(
                     part for part in (finding.addressee, " ".join(finding.addressed_to)) if part
                 )
