@@ -88,9 +88,12 @@ def test_a_correction_is_validated_as_the_start_form_is_and_the_signoff_starts(
     assert "Enter the title of the report" in refused.text
     assert state_of(app, proposal_id) is ProposalState.PROPOSED
 
+    assert (form["findings-1-answers"], form["findings-2-answers"]) == ("CoC-1", "CoC-1")
+    assert form["findings-1-addressed_to"] == "cheshire-constabulary"
     corrected = {
         **form,
         "findings-3-text": "The constabulary should record anti-social behaviour as crime.",
+        "findings-2-answers": "",  # the person says Recommendation 2 answers no cause of concern
         "action": "start",
     }
     started = client.post(f"/proposals/{proposal_id}", data=corrected)
@@ -104,6 +107,8 @@ def test_a_correction_is_validated_as_the_start_form_is_and_the_signoff_starts(
     # What the form has no field for is kept from the proposal.
     assert intake.finding("R-1").answers == "CoC-1"
     assert intake.finding("R-1").due is not None
+    assert intake.finding("R-1").label == "Recommendation 1"
+    assert intake.finding("R-2").answers is None, "a field the person emptied stays empty"
     assert [g.area for g in intake.grades] == [
         "Responding to the public",
         "Investigating crime",

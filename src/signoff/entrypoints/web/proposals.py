@@ -1,8 +1,9 @@
 """The reports the publications watcher proposed to the office: the list, and one report's page with its
 intake (the start form's fields, read and checked by start.py's code), "Start the sign-off" and "Not for us".
 
-What the start form has no field for (each finding's label, addressee, addressees, cause of concern and due
-date; the grades and inspectorates) is kept from the proposal for the findings whose reference stays.
+What the start form has no field for (each finding's addressee in the report's words and its due date; the
+grades and inspectorates) is kept from the proposal for the findings whose reference stays; its label,
+addressees and the cause of concern it answers are the form's, as the person leaves them.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ from signoff.watching import watch_dependencies
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]
-# Kept from the proposal for a finding whose ref stays: the start form has no field for them.
-KEPT_FINDING_FIELDS = ("label", "addressee", "addressed_to", "answers", "due")
+# Kept from the proposal for a finding whose ref stays: the start form has no field for them (its label,
+# addressees and the cause it answers have fields: what the person leaves there is what counts).
+KEPT_FINDING_FIELDS = ("addressee", "due")
 
 
 def _watch(request: Request) -> WatchDependencies:
@@ -79,14 +81,12 @@ def intake_values(intake: Inspection) -> dict[str, Any]:
                 f"findings-{n}-text": finding.text,
                 f"findings-{n}-explanation": finding.explanation,
                 f"findings-{n}-lead": finding.lead or "",
-                f"findings-{n}-label": finding.printed_ref,
+                f"findings-{n}-label": finding.label or "",
                 # The start form's own fields for them (templates/web/_intake_fields.html), filled in.
                 f"findings-{n}-addressed_to": ", ".join(finding.addressed_to),
                 f"findings-{n}-answers": finding.answers or "",
-                f"findings-{n}-addressee": ", ".join(
-                    part for part in (finding.addressee, " ".join(finding.addressed_to)) if part
-                )
-                or "nobody the reader could place",
+                # Shown above the row, as the report words it; the keys are in the addressed_to field.
+                f"findings-{n}-addressee": finding.addressee or "nobody the reader could place",
             }
         )
     return values
