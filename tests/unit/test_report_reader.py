@@ -473,3 +473,18 @@ def test_a_page_with_a_control_character_in_its_title_is_unreadable_naming_its_a
     with pytest.raises(PublicationUnreadable, match="control characters") as refused:
         fixture_reader(Tampered()).report(ListedReport(url=f"{REPORTS}peel-2025-cheshire.html", title="x"))
     assert f"{REPORTS}peel-2025-cheshire.html: the page cannot be read: title" in refused.value.message
+
+
+def test_an_rss_feed_lists_its_items_with_their_dates() -> None:
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>HMICFRS (fictional)</title>
+      <item><title>PEEL 2025: An inspection of Cheshire Constabulary</title>
+        <link>publications/peel-2025-cheshire.html</link><pubDate>Mon, 13 Oct 2025 00:01:00 +0100</pubDate>
+        <category>PEEL</category></item>
+      <item><title>No address</title></item>
+    </channel></rss>"""
+    [item] = read_listing(rss, "application/rss+xml", BASE + "feed.rss")
+    assert (item.url, item.published, item.type_label) == (
+        REPORTS + "peel-2025-cheshire.html",
+        date(2025, 10, 13),
+        "PEEL",
+    )

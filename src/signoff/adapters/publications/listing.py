@@ -7,7 +7,8 @@ holds no publication at all is refused, naming the address, rather than read as 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element
 
@@ -93,8 +94,9 @@ def _rss_item(item: Element, url: str) -> ListedReport:
     published = None
     if printed:
         try:
-            published = datetime.strptime(printed.strip()[:16], "%a, %d %b %Y").date()  # noqa: DTZ007
-        except ValueError:
+            # RFC 822 dates, as RSS prints them: 'Tue, 14 Oct 2025 00:01:00 +0100'.
+            published = parsedate_to_datetime(printed.strip()).date()
+        except (TypeError, ValueError):
             published = None
     return ListedReport(
         url=urljoin(url, (item.findtext("link") or "").strip()),
