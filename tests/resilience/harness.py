@@ -4,6 +4,7 @@ counts that must hold at the end (every decision kept, every email sent exactly 
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -11,19 +12,22 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
+import uuid
 from collections import Counter
-from collections.abc import Callable
-from contextlib import AbstractContextManager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import HttpUrl
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from signoff.adapters.config_files import load_model
 from signoff.adapters.orm import decisions, outbox, publications
@@ -46,6 +50,7 @@ from tests.smtp_server import SmtpServer
 from tests.support.prefect_server import postgres_server_url
 from tests.support.prefect_server import scratch_postgres as shared_scratch_postgres
 from tests.support.prefect_server import start_prefect_server as shared_start_prefect_server
+from tests.support.work_pool import POOL, process_tree
 
 BIN = Path(sys.executable).parent
 REFERENCE = PROJECT_ROOT / "examples" / "nw-soc-2023-reference.yaml"
@@ -207,16 +212,125 @@ class Serve:
         self.process = None
 
 
+class Worker:
+    """One `prefect worker start --pool signoff`, as on a machine of its own (a Prefect home of its own).
+
+    A process worker starts each flow run in a session of its own: `kill` (the machine lost) and `stop`
+    (`systemctl stop`, which signals the unit's whole control group) reach those processes too.
+    """
+
+    def __init__(self, processes: Processes, name: str, env: dict[str, str]) -> None:
+        self.processes = processes
+        self.name = name
+        self.env = {**env, "PREFECT_HOME": str(processes.root / name)}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.launch()
+        self.wait_until_polling()
+
+    def launch(self) -> None:
+        self.starts += 1
+        self.process = self.processes.start(
+            self.log_name,
+            [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", self.name],
+            self.env,
+        )
+
+    def wait_until_polling(self) -> None:
+        process = self.process
+        assert process is not None
+
+        def ready() -> bool:
+            assert process.poll() is None, self.processes.log(self.log_name)
+            return "started!" in self.processes.log(self.log_name)
+
+        wait_until(ready, f"{self.log_name} to poll the pool")
+
+    @property
+    def log_name(self) -> str:
+        return f"{self.name}-{self.starts}"
+
+    def flow_runs_in_flight(self) -> int:
+        """How many processes the worker has started that are still alive (each is a flow run's)."""
+        return 0 if self.process is None else len(process_tree(self.process.pid)) - 1
+
+    def kill(self) -> None:
+        """SIGKILL the worker and every flow run it started: nothing of theirs reports anything again."""
+        assert self.process is not None
+        tree = self._frozen_tree()
+        for pid in tree:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.process = None
+
+    def stop(self) -> None:
+        """SIGTERM to the worker and its flow runs, as `systemctl stop` sends it; they end by themselves."""
+        assert self.process is not None
+        for pid in process_tree(self.process.pid):
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        self.process.wait(timeout=90)
+        self.process = None
+
+    def _frozen_tree(self) -> list[int]:
+        """Every process of the worker's, stopped (SIGSTOP) so that none starts another meanwhile."""
+        assert self.process is not None
+        stopped: set[int] = set()
+        while unstopped := [pid for pid in process_tree(self.process.pid) if pid not in stopped]:
+            for pid in unstopped:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                stopped.add(pid)
+        return sorted(stopped)
+
+
 def start_prefect_server(
-    processes: Processes, port: int | None = None
+    processes: Processes, port: int | None = None, *, database_url: str | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """A Prefect server among the processes (its log kept, killable with the rest)."""
+    """A Prefect server among the processes (its log kept, killable with the rest); on SQLite under the
+    processes' root, or on the PostgreSQL database `database_url` names (see `empty_postgres`)."""
+    env = processes.env
+    if database_url:
+        env = {**env, "PREFECT_API_DATABASE_CONNECTION_URL": database_url}
     return shared_start_prefect_server(
         processes.root,
-        processes.env,
+        env,
         port=port,
         launch=lambda args, env: processes.start("prefect-server", args, env),
     )
+
+
+@contextmanager
+def empty_postgres(prefix: str) -> Iterator[str]:
+    """An empty database of its own on the suite's PostgreSQL server, for a Prefect server (which makes its
+    own tables), as Prefect names it (asyncpg); dropped afterwards even if in use."""
+    address = make_url(postgres_server_url())
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(address.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield address.set(drivername="postgresql+asyncpg", database=name).render_as_string(
+                hide_password=False
+            )
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def prefect_api(api: str, path: str, body: dict[str, Any]) -> Any:
+    """A POST to the Prefect server's REST API, its JSON answer."""
+    request = urllib.request.Request(  # noqa: S310 - the test's own server on loopback
+        f"{api}/{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        return json.loads(response.read())
 
 
 def config_for_faults(root: Path) -> Path:
