@@ -1,18 +1,29 @@
-"""The report reader against the fictional HMICFRS fixtures: each report's intake field by field (golden), the
+"""The report reader against the fictional HMICFRS fixtures (from disk, and over HTTP from a loopback server):
+each report's intake field by field (golden), the
 parts it could not place flagged, the listing (HTML and Atom), and pages it must refuse naming the problem."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 
+from signoff.adapters.publications.http_fetcher import HttpFetcher
 from signoff.adapters.publications.listing import read_listing
+from signoff.adapters.publications.reader import FetchingReader
 from signoff.adapters.publications.report_page import read_report_page
 from signoff.domain.report_reading import ListedReport, PublicationUnreadable, ReportReading
 from signoff.service.ports import FetchedPage
-from tests.support.hmicfrs import BASE, FIXTURES, FixtureFetcher, directory_names, fixture_reader
+from tests.support.hmicfrs import (
+    BASE,
+    FIXTURES,
+    FixtureFetcher,
+    directory_names,
+    fixture_reader,
+    serve_fixtures,
+)
 
 REPORTS = BASE + "publications/"
 
@@ -353,6 +364,32 @@ def _compare(reading: ReportReading, expected: dict[str, Any]) -> None:
             ] == value
         else:
             assert got[name] == value, name
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[str]:
+    with serve_fixtures() as base:
+        yield base
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_each_report_read_over_http_from_a_local_server_is_as_expected(served: str, name: str) -> None:
+    """The real fetcher (httpx, timeouts) against the fixtures served on loopback: the same intake."""
+    reader = FetchingReader(HttpFetcher(timeout_seconds=10, max_bytes=5_000_000), directory_names())
+    reading = reader.report(ListedReport(url=f"{served}publications/{name}.html", title=name))
+    expected = dict(EXPECTED[name])
+    if expected["pdf_url"]:
+        expected["pdf_url"] = expected["pdf_url"].replace(BASE, served)
+    _compare(reading, expected)
+
+
+def test_the_http_fetcher_refuses_what_is_too_large_or_missing(served: str) -> None:
+    with pytest.raises(PublicationUnreadable, match="larger than 1000 bytes"):
+        HttpFetcher(timeout_seconds=10, max_bytes=1000).fetch(served + "publications.html")
+    with pytest.raises(PublicationUnreadable, match="answered 404"):
+        HttpFetcher(timeout_seconds=10, max_bytes=100_000).fetch(served + "nothing-here.html")
+    with pytest.raises(PublicationUnreadable, match="only http and https"):
+        HttpFetcher(timeout_seconds=10, max_bytes=100_000).fetch("file:///etc/passwd")
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
