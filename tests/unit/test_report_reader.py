@@ -1,6 +1,6 @@
 """The report reader against the fictional HMICFRS fixtures (from disk, and over HTTP from a loopback server):
-each report's intake field by field (golden), the
-parts it could not place flagged, the listing (HTML and Atom), and pages it must refuse naming the problem."""
+each report's intake field by field (golden), the parts it could not place flagged, the listing (HTML, Atom
+and RSS), and pages it must refuse naming the problem."""
 
 from __future__ import annotations
 
