@@ -40,9 +40,9 @@ START = DeploymentSpec("start-signoff", "start-signoff", "start_signoff_flow")
 PUBLISH = DeploymentSpec("publish-signoff", "publish-signoff", "publish_signoff_flow")
 DELIVER = DeploymentSpec("deliver-mail", "deliver-mail", "deliver_mail_flow", one_at_a_time=True)
 SWEEP = DeploymentSpec("deadline-sweep", "deadline-sweep", "deadline_sweep_flow", one_at_a_time=True)
-# What `signoff serve` serves; prefect.yaml also deploys publish-signoff, which a worker can run.
-SERVED = (ADVANCE, START, DELIVER, SWEEP)
-DEPLOYED = (*SERVED, PUBLISH)
+# What `signoff serve` serves, publish-signoff too: `signoff publish` and the web app ask for its run.
+SERVED = (ADVANCE, START, PUBLISH, DELIVER, SWEEP)
+DEPLOYED = SERVED
 
 
 def cron_line(every: timedelta) -> str | None:

@@ -33,6 +33,17 @@ def use_application(app: Application | None) -> None:
 
 
 @contextmanager
+def acting_on(app: Application) -> Iterator[None]:
+    """Run the flows called inside against `app` (a web request's), then go back to what was before."""
+    before = _Current.application
+    _Current.application = app
+    try:
+        yield
+    finally:
+        _Current.application = before
+
+
+@contextmanager
 def lean_prefect() -> Iterator[None]:
     """Settings for short flow runs: the state lives in our database, so a run needs no heartbeat
     (which holds each run open for up to a second as it ends), and a served deployment is picked up

@@ -15,7 +15,7 @@ from flows.runtime import application
 from signoff.domain.errors import SignoffError
 from signoff.domain.inspection import Inspection
 from signoff.service.commands import PublishSignoff, StartSignoff
-from signoff.service.handlers.publish import publish_signoff
+from signoff.service.handlers.publish import publish_result, publish_signoff
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.log_context import about_signoff
 
@@ -143,15 +143,9 @@ def deadline_sweep_flow() -> dict[str, Any]:
 
 @task(name="publish", task_run_name="publish sign-off {signoff_id}")
 def publish_task(signoff_id: int, by: str, note: str) -> dict[str, Any]:
-    result = publish_signoff(PublishSignoff(signoff_id=signoff_id, by=by, note=note), application().deps)
-    return {
-        "version": result.version,
-        "folder": str(result.folder),
-        "files": result.files,
-        "on_time": result.on_time,
-        "days_late": result.days_late,
-        "emails_queued": result.emails_queued,
-    }
+    return publish_result(
+        publish_signoff(PublishSignoff(signoff_id=signoff_id, by=by, note=note), application().deps)
+    )
 
 
 @flow(name="publish-signoff", flow_run_name="publish-signoff-{signoff_id}")

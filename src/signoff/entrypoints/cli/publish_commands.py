@@ -11,14 +11,13 @@ import typer
 from signoff.entrypoints.cli.common import (
     AS_OPTION,
     JSON_OPTION,
-    after_change,
     application,
     console,
     print_json,
     reports_errors,
 )
 from signoff.service.commands import PublishSignoff
-from signoff.service.handlers.publish import publish_signoff
+from signoff.service.handlers.publish import check_publishable
 from signoff.service.queries.render_document import DocumentFormat, preview_files, render_document
 
 
@@ -32,9 +31,13 @@ def publish(
     preview: bool = typer.Option(
         False, "--preview", help="Render every file into a preview folder; publish nothing."
     ),
+    wait: bool = typer.Option(
+        False, "--wait", help="With a Prefect server: wait for the publish-signoff run to finish."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Publish the response: HTML, tagged PDF, Markdown, the certificate and a manifest; email the copies."""
+    """Publish the response (HTML, tagged PDF, Markdown, the certificate and a manifest; email the copies)
+    through the publish-signoff flow: asked of the Prefect server if one serves it, else run here."""
     app = application()
     if preview:
         files = preview_files(signoff_id, app.deps)
@@ -46,35 +49,52 @@ def publish(
         for file in files:
             console.print(f"  {file.name}  ({len(file.data):,} bytes)", highlight=False)
         return
-    result = publish_signoff(PublishSignoff(signoff_id=signoff_id, by=by, note=note), app.deps)
+    # Through the publish-signoff flow, so that Prefect sees the publication (its run, its event).
+    from flows.triggers import trigger_publish, wait_for  # the flows layer sits outside src/
+
+    # Bad input, someone who may not publish, a section still unapproved: refused here, before any run.
+    command = PublishSignoff(signoff_id=signoff_id, by=by, note=note)
+    check_publishable(command, app.deps)
+    asked = trigger_publish(app, signoff_id, by, note)
+    if asked.run is not None:
+        run = wait_for(asked.run) if wait else asked.run
+        where = f" ({run.url})" if run.url else ""
+        said = "already asked for" if asked.already else "started"
+        if as_json:
+            print_json({"signoff_id": signoff_id, "run": run.name, "state": run.state_name, "url": run.url})
+            return
+        if not wait:
+            console.print(f"publish-signoff run {run.name} {said}{where}", highlight=False)
+            console.print(f"[dim]`signoff show {signoff_id}` shows the version once it is published[/]")
+            return
+        console.print(f"publish-signoff run {run.name}: {run.state_name}{where}", highlight=False)
+        if run.state_type != "COMPLETED":
+            raise typer.Exit(1)
+        return
+    result = asked.result
+    assert result is not None  # noqa: S101 - run here when no run was asked for
     if as_json:
-        print_json(
-            {
-                "signoff_id": result.signoff_id,
-                "version": result.version,
-                "folder": str(result.folder),
-                "files": result.files,
-                "manifest_sha256": result.manifest_sha256,
-                "on_time": result.on_time,
-                "days_late": result.days_late,
-                "emails_queued": result.emails_queued,
-            }
-        )
+        print_json({"signoff_id": signoff_id, **result})
+        return
+    console.print(
+        f"published sign-off #{signoff_id}, version {result['version']}: {result['folder']}/", highlight=False
+    )
+    for name in [*result["files"], "manifest.json"]:
+        console.print(f"  {name}", highlight=False)
+    if result["on_time"]:
+        console.print("[green]on time[/]: within the statutory period")
     else:
         console.print(
-            f"published sign-off #{signoff_id}, version {result.version}: {result.folder}/", highlight=False
+            f"[bold red]LATE[/]: {result['days_late']} day(s) after the statutory last day; "
+            "recorded in the audit trail and reported to the office's administrators"
         )
-        for name in [*result.files, "manifest.json"]:
-            console.print(f"  {name}", highlight=False)
-        if result.on_time:
-            console.print("[green]on time[/]: within the statutory period")
-        else:
-            console.print(
-                f"[bold red]LATE[/]: {result.days_late} day(s) after the statutory last day; "
-                "recorded in the audit trail and reported to the office's administrators"
-            )
-        console.print(f"{result.emails_queued} emails queued (the published notice and the formal copies)")
-    after_change(signoff_id)
+    console.print(
+        f"{result['emails_queued']} emails queued (the published notice and the formal copies), "
+        f"{result['sent']} sent"
+    )
+    if result.get("run"):
+        where = f" ({result['url']})" if result.get("url") else ""
+        console.print(f"publish-signoff run {result['run']}{where}", highlight=False)
 
 
 @reports_errors

@@ -1,15 +1,16 @@
 """Publishing from the web app and the JSON API: preview, confirm, publish (or correct), and the result.
 
 For the office's publishers only (Action.PUBLISH in the access table), checked by the domain on every
-step. Publishing calls `publish_signoff`, the handler the `publish-signoff` flow's task and `signoff
-publish` call, in a worker thread: rendering the PDF takes a second or two and the event loop must not
-wait for it. The emails it queues go out with the mail relay (`signoff web`, `signoff serve`) or the
-`deliver-mail` schedule, as the flow's delivery step would send them.
+step. Publishing runs the `publish-signoff` flow in this process (flows/triggers.py `publish_with_flow`),
+so that Prefect sees every publication, its run and its `signoff.publication.done` event, as it does
+for `signoff publish`; the request waits for it (a second or two, rendering the PDF) in a worker thread,
+so the event loop does not, and the next page shows the version at once. Without any Prefect API (the
+embedded shape without a server, the web tests) the flow's own handler and delivery run instead.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -24,7 +25,7 @@ from signoff.entrypoints.web.context import Id, render, signed_in, web
 from signoff.entrypoints.web.forms import field_errors, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.service.commands import PublishSignoff
-from signoff.service.handlers.publish import PublishResult, publish_signoff
+from signoff.service.handlers.publish import check_publishable
 from signoff.service.queries.public_responses import MANIFEST, public_response
 from signoff.service.queries.publishing import publish_preview, publishing_page
 
@@ -82,20 +83,26 @@ def confirm_page(request: Request, signoff_id: Id, me: Me) -> Response:
 async def publish(request: Request, signoff_id: Id, me: Me) -> Response:
     form = await read_form(request)
     check_csrf(request, form.get("csrf_token"))
-    deps = web(request).deps
     values = {"note": form.get("note")}
     try:
         parsed = PublishForm.model_validate(values)
         # Refused before anything is rendered or written when the note a correction needs is missing.
-        result = await run_in_threadpool(
-            publish_signoff, PublishSignoff(signoff_id=signoff_id, by=me.email, note=parsed.note), deps
-        )
+        command = PublishSignoff(signoff_id=signoff_id, by=me.email, note=parsed.note)
+        result = await run_in_threadpool(_publish, request, command)
     except ValidationError as error:
         errors = field_errors(error, {"note": "The note must be one line of 2,000 characters or fewer"})
         return _confirm_again(request, signoff_id, me, errors, values)
     except InvalidInput as problem:
         return _confirm_again(request, signoff_id, me, {"note": _note_message(problem.message)}, values)
-    return RedirectResponse(f"/signoffs/{signoff_id}/publications/{result.version}", status_code=303)
+    return RedirectResponse(f"/signoffs/{signoff_id}/publications/{result['version']}", status_code=303)
+
+
+def _publish(request: Request, command: PublishSignoff) -> dict[str, Any]:
+    """Through the publish-signoff flow, against this web app's application."""
+    from flows.triggers import publish_with_flow  # the flows layer sits outside src/; Prefect with it
+
+    check_publishable(command, web(request).deps)  # refused before Prefect is involved
+    return publish_with_flow(web(request).application, command.signoff_id, command.by, command.note)
 
 
 def _note_message(message: str) -> str:
@@ -154,14 +161,12 @@ def publish_through_api(
 ) -> Published:
     deps = web(request).deps
     note = body.note if body is not None else ""
-    result: PublishResult = publish_signoff(
-        PublishSignoff(signoff_id=signoff_id, by=me.email, note=note), deps
-    )
+    result = _publish(request, PublishSignoff(signoff_id=signoff_id, by=me.email, note=note))
     return Published(
-        signoff_id=result.signoff_id,
-        version=result.version,
-        on_time=result.on_time,
-        days_late=result.days_late,
-        files=[*result.files, MANIFEST],
-        public_url=deps.links.public_response(result.signoff_id),
+        signoff_id=signoff_id,
+        version=result["version"],
+        on_time=result["on_time"],
+        days_late=result["days_late"],
+        files=[*result["files"], MANIFEST],
+        public_url=deps.links.public_response(signoff_id),
     )

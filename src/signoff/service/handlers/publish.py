@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from signoff.domain.deadlines import local_day
+from signoff.domain.directory import Participant, Roster
 from signoff.domain.document import build_certificate, build_document
 from signoff.domain.errors import NotFound
 from signoff.domain.notice_builder import NoticeBuilder
@@ -38,6 +40,37 @@ class PublishResult:
     emails_queued: int
 
 
+def publish_result(result: PublishResult) -> dict[str, Any]:
+    """The result as JSON: what the publish-signoff flow returns and `signoff publish --json` prints."""
+    return {
+        "signoff_id": result.signoff_id,
+        "version": result.version,
+        "folder": str(result.folder),
+        "files": result.files,
+        "manifest_sha256": result.manifest_sha256,
+        "on_time": result.on_time,
+        "days_late": result.days_late,
+        "emails_queued": result.emails_queued,
+    }
+
+
+def check_publishable(command: PublishSignoff, deps: Dependencies) -> None:
+    """What publishing would refuse (someone not in the directory or not a publisher, a section not yet
+    approved, a correction without its note), checked without publishing: before a command asks for a
+    publish-signoff run that it will not wait for."""
+    with deps.new_unit_of_work() as uow:
+        signoff = uow.signoffs.get(command.signoff_id)
+        roster = uow.directory.roster()
+        signoff.check_publishable(_publisher(roster, command.by).id, roster, command.note)
+
+
+def _publisher(roster: Roster, email: str) -> Participant:
+    person = roster.find_email(email)
+    if person is None:
+        raise NotFound(f"{email} is not in the directory")
+    return person
+
+
 def publish_signoff(command: PublishSignoff, deps: Dependencies) -> PublishResult:
     with about_signoff(command.signoff_id):
         return _publish(command, deps)
@@ -48,9 +81,7 @@ def _publish(command: PublishSignoff, deps: Dependencies) -> PublishResult:
     with deps.new_unit_of_work() as uow:
         signoff = uow.signoffs.get(command.signoff_id, for_update=True)
         roster = uow.directory.roster()
-        person = roster.find_email(command.by)
-        if person is None:
-            raise NotFound(f"{command.by} is not in the directory")
+        person = _publisher(roster, command.by)
         signoff.check_publishable(person.id, roster, command.note)
         config = deps.load_publication_config()
         doc = build_document(signoff, roster, config)
