@@ -43,11 +43,19 @@ def chromium() -> Iterator[Any]:
 
 
 def accessibility_violations(page: Any) -> list[str]:
-    """axe-core's WCAG 2.2 AA violations on the page, one line each (rule, impact, the first offender)."""
+    """axe-core's WCAG 2.2 AA violations on the page, one line each (rule, impact, the first offender).
+
+    axe is put into a document once, not before every run (the same page is checked again at another
+    width), and only its violations come back: the passes of a long page are most of the time otherwise."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA_TAGS}})
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(Axe().axe_script)
+    violations: list[dict[str, Any]] = page.evaluate(
+        "options => axe.run(document, options).then(results => results.violations)",
+        {"runOnly": {"type": "tag", "values": WCAG_AA_TAGS}, "resultTypes": ["violations"]},
+    )
     return [
         f"{v['id']} ({v.get('impact')}): {v['help']} at {v['nodes'][0]['target'] if v['nodes'] else '?'}"
-        for v in results.response["violations"]
+        for v in violations
     ]
