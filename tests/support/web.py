@@ -4,17 +4,12 @@ person does (ask for a link, take it from the email the outbox holds, press the 
 from __future__ import annotations
 
 import re
-import warnings
 
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from signoff.adapters.orm import outbox
 from signoff.bootstrap import Application
-
-# Starlette 1.x warns once, at import, that it prefers httpx2 to httpx; the client works the same.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
 
 __all__ = ["TestClient", "csrf", "csrf_of", "last_sign_in_url", "sign_in", "start_form_fields"]
 
