@@ -21,6 +21,8 @@ ANCHOR = datetime(2024, 1, 1, tzinfo=UTC)  # midnight in London as in UTC: winte
 SWEEP_EVERY = timedelta(minutes=15)
 # A backstop: the mail relay sends new email within half a second of its commit.
 DELIVER_EVERY = timedelta(minutes=5)
+# The publications watcher: hourly unless config/watch.yaml's every_minutes says otherwise.
+WATCH_EVERY = timedelta(minutes=60)
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,11 @@ START = DeploymentSpec("start-signoff", "start-signoff", "start_signoff_flow")
 PUBLISH = DeploymentSpec("publish-signoff", "publish-signoff", "publish_signoff_flow")
 DELIVER = DeploymentSpec("deliver-mail", "deliver-mail", "deliver_mail_flow", one_at_a_time=True)
 SWEEP = DeploymentSpec("deadline-sweep", "deadline-sweep", "deadline_sweep_flow", one_at_a_time=True)
+WATCH = DeploymentSpec(
+    "watch-publications", "watch-publications", "watch_publications_flow", one_at_a_time=True
+)
 # What `signoff serve` serves, publish-signoff too: `signoff publish` and the web app ask for its run.
-SERVED = (ADVANCE, START, PUBLISH, DELIVER, SWEEP)
+SERVED = (ADVANCE, START, PUBLISH, DELIVER, SWEEP, WATCH)
 DEPLOYED = SERVED
 
 

@@ -29,13 +29,14 @@ from flows.deployments import (
     SWEEP,
     SWEEP_EVERY,
     TIME_ZONE,
+    WATCH,
     DeploymentSpec,
     next_tick,
     schedule_every,
 )
 from flows.events import emit_delivery_events
 from flows.runtime import application, lean_prefect, use_application
-from flows.signoff_flows import deadline_sweep_flow, deliver_mail_flow
+from flows.signoff_flows import deadline_sweep_flow, deliver_mail_flow, watch_publications_flow
 from flows.triggers import prefect_server_configured
 from signoff.adapters.mail_sink import start_mail_sink
 from signoff.bootstrap import bootstrap
@@ -53,7 +54,9 @@ def serve_forever(
     deliver_every: timedelta = DELIVER_EVERY,
     web_host: str = "127.0.0.1",
     web_port: int = 0,
+    watch_every: timedelta | None = None,
 ) -> None:
+    """`watch_every` runs the publications watcher; by default as often as config/watch.yaml says."""
     if prefect_server_configured():
         refuse_work_pool_deployments(SERVED)  # before anything starts: one shape or the other
     app = application()
@@ -77,13 +80,14 @@ def serve_forever(
         # The command's own output, not a log line: operators and scripts (the tests, the benchmarks) wait
         # for it on standard output whatever the log format.
         print(f"web app on {site.url}", flush=True)
+    watch_every = watch_every or _configured_watch_every()
     set_aside_startup_objects()
     try:
         with lean_prefect():
             if prefect_server_configured():
-                _serve_deployments(sweep_every, deliver_every)
+                _serve_deployments(sweep_every, deliver_every, watch_every)
             else:
-                _run_on_intervals(sweep_every, deliver_every)
+                _run_on_intervals(sweep_every, deliver_every, watch_every)
     finally:
         if site is not None:
             site.stop()
@@ -92,8 +96,20 @@ def serve_forever(
             sink.stop()
 
 
-def _serve_deployments(sweep_every: timedelta, deliver_every: timedelta) -> None:
-    schedules = {DELIVER: schedule_every(deliver_every), SWEEP: schedule_every(sweep_every)}
+def _configured_watch_every() -> timedelta:
+    """config/watch.yaml's every_minutes (hourly by default); a file that does not validate stops serving,
+    naming the file, line and key, rather than serving without the watcher."""
+    from signoff.watching import watch_dependencies
+
+    return timedelta(minutes=watch_dependencies(application()).load_config().every_minutes)
+
+
+def _serve_deployments(sweep_every: timedelta, deliver_every: timedelta, watch_every: timedelta) -> None:
+    schedules = {
+        DELIVER: schedule_every(deliver_every),
+        SWEEP: schedule_every(sweep_every),
+        WATCH: schedule_every(watch_every),
+    }
     deployments = [
         # Prefect types to_deployment as sync-or-async; called from sync code it returns the deployment.
         cast(
@@ -145,18 +161,21 @@ def refuse_work_pool_deployments(specs: tuple[DeploymentSpec, ...]) -> None:
         )
 
 
-def _run_on_intervals(sweep_every: timedelta, deliver_every: timedelta) -> None:
+def _run_on_intervals(sweep_every: timedelta, deliver_every: timedelta, watch_every: timedelta) -> None:
     # The command's own output, as "web app on" is. Flushed: written to a file or a journal, Python's
     # output is buffered, and an operator (or a script waiting for "ready") would not see it until
     # kilobytes more followed.
     print(
-        f"Prefect ephemeral mode: running the deadline sweep every {_say(sweep_every)} and delivery every "
-        f"{_say(deliver_every)} ({TIME_ZONE} clock) from this process; ready",
+        f"Prefect ephemeral mode: running the deadline sweep every {_say(sweep_every)}, delivery every "
+        f"{_say(deliver_every)} and the publications watcher every {_say(watch_every)} ({TIME_ZONE} clock) "
+        "from this process; ready",
         flush=True,
     )
     # Once at start (a sweep catches up whatever happened while nothing ran), then on the anchored clock:
     # the same moments whenever this process was started.
     next_sweep = next_delivery = datetime.now(UTC)
+    # The watcher waits for its first tick: a restart does not read the inspectorate's site again at once.
+    next_watch = next_tick(datetime.now(UTC) + _A_MOMENT, watch_every)
     while True:
         now = datetime.now(UTC)
         if now >= next_sweep:
@@ -165,7 +184,10 @@ def _run_on_intervals(sweep_every: timedelta, deliver_every: timedelta) -> None:
         if now >= next_delivery:
             _survive(deliver_mail_flow)
             next_delivery = next_tick(datetime.now(UTC) + _A_MOMENT, deliver_every)
-        time.sleep(max(0.0, (min(next_sweep, next_delivery) - datetime.now(UTC)).total_seconds()))
+        if now >= next_watch:
+            _survive(watch_publications_flow)
+            next_watch = next_tick(datetime.now(UTC) + _A_MOMENT, watch_every)
+        time.sleep(max(0.0, (min(next_sweep, next_delivery, next_watch) - datetime.now(UTC)).total_seconds()))
 
 
 _A_MOMENT = timedelta(milliseconds=1)

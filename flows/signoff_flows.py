@@ -17,6 +17,7 @@ from signoff.domain.inspection import Inspection
 from signoff.service.commands import PublishSignoff, StartSignoff
 from signoff.service.handlers.publish import publish_result, publish_signoff
 from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.watch_publications import WatchReport, watch_publications
 from signoff.service.log_context import about_signoff
 
 
@@ -178,4 +179,46 @@ def deliver_mail_flow() -> dict[str, Any] | State[dict[str, Any]]:
         logger.warning("the mail server cannot be reached (%s): %s", result["problem"], line)
         return Failed(message=f"the mail server cannot be reached: {result['problem']}", data=result)
     logger.info("%s%s", line, f" ({result['problem']})" if result.get("problem") else "")
+    return result
+
+
+@task(name="watch-publications", task_run_name="read {listing}")
+def watch_task(listing: str | None) -> WatchReport:
+    from signoff.watching import watch_dependencies  # the watcher's wiring, loaded only where it runs
+
+    return watch_publications(watch_dependencies(application()), listing)
+
+
+@flow(name="watch-publications", flow_run_name="watch-publications")
+def watch_publications_flow(listing: str | None = None) -> dict[str, Any] | State[dict[str, Any]]:
+    """The inspectorate's publications: each new report proposed, once, to every office it concerns
+    (config/watch.yaml), with its email; nothing starts without a person.
+
+    Ends Failed when the listing cannot be fetched or read, so the Prefect UI shows it; the next run tries
+    again, and the administrators are told after config/watch.yaml's report_failures_after runs in a row.
+    """
+    logger = get_run_logger()
+    report = watch_task(listing)
+    for line in report.lines():
+        logger.info("%s", line)
+    if report.proposed:
+        create_table_artifact(
+            table=[
+                {"proposal": p.proposal_id, "office": p.office, "report": p.title, "to check": p.flags}
+                for p in report.proposed
+            ],
+            key="watch-publications",
+            description=f"Reports proposed from {report.listing}",
+        )
+    sent = deliver_task()["sent"] if report.proposed or report.administrators_told else 0
+    result = {
+        "listing": report.listing,
+        "listed": report.listed,
+        "new": report.new,
+        "proposed": [asdict(p) for p in report.proposed],
+        "unreadable": report.unreadable_reports,
+        "sent": sent,
+    }
+    if report.listing_problem is not None:
+        return Failed(message=report.lines()[0], data=result)
     return result

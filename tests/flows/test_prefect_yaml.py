@@ -10,7 +10,17 @@ import yaml
 from prefect import Flow
 from prefect.cli.deploy._models import PrefectYamlModel
 
-from flows.deployments import DELIVER, DELIVER_EVERY, DEPLOYED, SWEEP, SWEEP_EVERY, TIME_ZONE, cron_line
+from flows.deployments import (
+    DELIVER,
+    DELIVER_EVERY,
+    DEPLOYED,
+    SWEEP,
+    SWEEP_EVERY,
+    TIME_ZONE,
+    WATCH,
+    WATCH_EVERY,
+    cron_line,
+)
 from signoff.settings import PROJECT_ROOT
 
 
@@ -40,7 +50,7 @@ def test_each_entrypoint_imports_and_is_the_flow_it_names() -> None:
 
 def test_the_schedules_and_limits_are_those_signoff_serve_uses() -> None:
     by_name = {d.name: d for d in prefect_yaml().deployments}
-    for spec, every in ((SWEEP, SWEEP_EVERY), (DELIVER, DELIVER_EVERY)):
+    for spec, every in ((SWEEP, SWEEP_EVERY), (DELIVER, DELIVER_EVERY), (WATCH, WATCH_EVERY)):
         deployment = by_name[spec.name]
         [schedule] = deployment.schedules or []
         assert (schedule.cron, schedule.timezone) == (cron_line(every), TIME_ZONE)
@@ -49,6 +59,8 @@ def test_the_schedules_and_limits_are_those_signoff_serve_uses() -> None:
         assert not isinstance(limit, int)
         assert (limit.limit, limit.collision_strategy) == (1, "CANCEL_NEW")
     unscheduled = [
-        d.name for d in by_name.values() if d.schedules and d.name not in (SWEEP.name, DELIVER.name)
+        d.name
+        for d in by_name.values()
+        if d.schedules and d.name not in (SWEEP.name, DELIVER.name, WATCH.name)
     ]
     assert unscheduled == []

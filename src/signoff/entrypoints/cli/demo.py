@@ -25,6 +25,7 @@ from signoff.bootstrap import Application, bootstrap
 from signoff.domain.local_time import LOCAL_TIME
 from signoff.entrypoints import reference_story
 from signoff.entrypoints.cli.common import console, reports_errors
+from signoff.entrypoints.cli.demo_watch import watch_step
 from signoff.entrypoints.cli.signoff_commands import print_plan
 from signoff.service.clock import FixedClock
 from signoff.service.handlers.load_directory import load_directory
@@ -78,6 +79,8 @@ def demo() -> None:
         print_plan(signoff_detail(signoff_id, app.deps))
         audit = verify_audit(signoff_id, app.deps)
         console.print(f"audit trail: {audit.events} events, {'intact' if audit.intact else 'BROKEN'}")
+        with lean_prefect():
+            watch_step(app, clock)  # the next reports come out: the watcher proposes them (issue #18)
         app.engine.dispose()
     finally:
         sink.stop()

@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render": (CLI + "publish_commands", "render"),
     "serve": (CLI + "serve_command", "serve"),
     "relay": (CLI + "relay_command", "relay"),
+    "watch": (CLI + "watch_command", "watch"),
 }
 GROUPS: dict[str, tuple[str, str]] = {
     "db": (CLI + "setup_commands", "db_app"),

@@ -29,9 +29,15 @@ def serve(
     ),
     web_host: str = typer.Option("127.0.0.1", help="The web app's address."),
     web_port: int = typer.Option(8000, min=0, max=65535, help="The web app's port; 0 runs no web app."),
+    watch_seconds: int | None = typer.Option(
+        None,
+        min=1,
+        max=86_400,
+        help="Run the publications watcher this often (seconds); default config/watch.yaml's every_minutes.",
+    ),
 ) -> None:
-    """Serve the Prefect deployments (advance, start, deliver mail, the deadline sweep), the mail relay and
-    the web app until stopped.
+    """Serve the Prefect deployments (advance, start, deliver mail, the deadline sweep, the publications
+    watcher), the mail relay and the web app until stopped.
 
     Against a Prefect server when PREFECT_API_URL is set; otherwise in Prefect's ephemeral mode. Stopping
     it pauses nothing: other `signoff serve` processes keep serving the same deployments.
@@ -48,4 +54,5 @@ def serve(
         deliver_every=timedelta(seconds=deliver_seconds),
         web_host=web_host,
         web_port=web_port,
+        watch_every=timedelta(seconds=watch_seconds) if watch_seconds else None,
     )
