@@ -1,6 +1,14 @@
-"""Fetching the inspectorate's pages over HTTP(S), with timeouts and a size limit: the PageFetcher port."""
+"""Fetching the inspectorate's pages over HTTP(S), with timeouts and a size limit: the PageFetcher port.
+
+The watcher reads what a page on the internet points it at, so it keeps to the inspectorate's site: a
+redirect to another site is not followed (nor is a listed report or a PDF there fetched: see reader.py),
+and a whole page, however slowly it is sent, is read within the timeout."""
 
 from __future__ import annotations
+
+import ipaddress
+import time
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -8,20 +16,63 @@ from signoff.domain.report_reading import PublicationUnreadable
 from signoff.service.ports import FetchedPage
 
 USER_AGENT = "signoff publications watcher (a PCC office's response workflow)"
+MAX_REDIRECTS = 10
+
+
+def _site(url: str) -> tuple[str, int | None]:
+    """The site an address is on: its host (with an explicit port), or for a host of four labels or more
+    its parent domain (hmicfrs.justiceinspectorates.gov.uk and assets-hmicfrs.justiceinspectorates.gov.uk
+    are one site; a.gov.uk and b.gov.uk are not)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        return ("", None)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.split(".")
+        if len(labels) >= 4 and port is None:
+            return (".".join(labels[1:]), None)
+    return (host, port)
+
+
+def same_site(url: str, other: str) -> bool:
+    """Both addresses are http(s) on one site (a move from http to https on it counts as the same)."""
+    if not all(urlsplit(u).scheme.lower() in ("http", "https") for u in (url, other)):
+        return False
+    site = _site(url)
+    return bool(site[0]) and site == _site(other)
 
 
 class HttpFetcher:
     def __init__(self, timeout_seconds: float, max_bytes: int) -> None:
+        self._seconds = timeout_seconds
         self._timeout = httpx.Timeout(timeout_seconds)
         self._max_bytes = max_bytes
 
     def fetch(self, url: str) -> FetchedPage:
         if not url.startswith(("https://", "http://")):
             raise PublicationUnreadable(f"{url}: only http and https addresses are read")
+        deadline = time.monotonic() + self._seconds
+
+        def stay_on_site(response: httpx.Response) -> None:
+            if response.is_redirect:
+                target = urljoin(str(response.request.url), response.headers.get("location", ""))
+                if not same_site(url, target):
+                    raise PublicationUnreadable(
+                        f"{url}: redirected to another site ({target[:200]}); not followed"
+                    )
+
         try:
             with (
                 httpx.Client(
-                    timeout=self._timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+                    timeout=self._timeout,
+                    follow_redirects=True,
+                    max_redirects=MAX_REDIRECTS,
+                    headers={"User-Agent": USER_AGENT},
+                    event_hooks={"response": [stay_on_site]},
                 ) as client,
                 client.stream("GET", url) as response,
             ):
@@ -32,13 +83,20 @@ class HttpFetcher:
                     content.extend(chunk)
                     if len(content) > self._max_bytes:
                         raise PublicationUnreadable(f"{url}: larger than {self._max_bytes} bytes; not read")
+                    if time.monotonic() > deadline:
+                        # Each read is timed by httpx; a page sent a byte at a time would never end.
+                        raise PublicationUnreadable(f"{url}: no answer within {self._seconds:g} seconds")
                 return FetchedPage(
                     url=str(response.url),
                     content_type=response.headers.get("content-type", ""),
                     content=bytes(content),
                 )
         except httpx.TimeoutException:
-            raise PublicationUnreadable(f"{url}: no answer within {self._timeout.read} seconds") from None
+            raise PublicationUnreadable(f"{url}: no answer within {self._seconds:g} seconds") from None
+        except httpx.TooManyRedirects:
+            raise PublicationUnreadable(
+                f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?); not read"
+            ) from None
         except httpx.HTTPError as error:
             raise PublicationUnreadable(
                 f"{url}: could not be fetched ({type(error).__name__}: {error})"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from pydantic import ValidationError
 
+from signoff.adapters.publications.http_fetcher import same_site
 from signoff.adapters.publications.listing import read_listing
 from signoff.adapters.publications.names import OrganisationNames
 from signoff.adapters.publications.pdf_text import pdf_text
@@ -11,6 +14,8 @@ from signoff.adapters.publications.report_page import findings_from_pdf_text, re
 from signoff.domain.errors import InvalidInput
 from signoff.domain.report_reading import ListedReport, PublicationUnreadable, ReportReading
 from signoff.service.ports import PageFetcher
+
+log = logging.getLogger(__name__)
 
 
 class FetchingReader:
@@ -21,13 +26,19 @@ class FetchingReader:
     def listing(self, url: str) -> list[ListedReport]:
         page = self._fetcher.fetch(url)
         try:
-            return read_listing(page.content, page.content_type, page.url)
+            listed = read_listing(page.content, page.content_type, page.url)
         except InvalidInput as problem:
             raise PublicationUnreadable(problem.message) from None
         except ValidationError as error:
             raise PublicationUnreadable(
                 f"{url}: the listing holds an item that cannot be read: {_first(error)}"
             ) from None
+        # A listing points only at the inspectorate's own reports: an item on another site (an internal
+        # address, say) is never fetched.
+        elsewhere = [report.url for report in listed if not same_site(page.url, report.url)]
+        for address in elsewhere:
+            log.warning("the listing %s names %s, on another site: not read", url, address[:200])
+        return [report for report in listed if same_site(page.url, report.url)]
 
     def report(self, listed: ListedReport) -> ReportReading:
         page = self._fetcher.fetch(listed.url)
@@ -36,6 +47,10 @@ class FetchingReader:
                 page.content.decode("utf-8", errors="replace"), listed.url, self._names
             )
             if reading.is_report and not reading.findings and reading.pdf_url:
+                if not same_site(page.url, reading.pdf_url):
+                    raise PublicationUnreadable(
+                        f"{listed.url}: its full report {reading.pdf_url[:200]} is on another site; not read"
+                    )
                 # The page gives the grades and the meta; the findings are only in the full report.
                 document = self._fetcher.fetch(reading.pdf_url)
                 reading = findings_from_pdf_text(
