@@ -128,7 +128,7 @@ def test_the_watermarked_sweep_queues_exactly_what_a_sweep_of_everything_queues(
     run_state_machine_as_test(Swept, settings=SETTINGS)
     report(f"notice watermark: {totals}")
     # Not vacuous: notices fell due, and the watermark spared the sweep some of its reading.
-    assert totals["queued"] > 100, totals
+    assert totals["queued"] > 20, totals
     assert totals["looked_at"] < totals["sweeps"], totals
 
 
