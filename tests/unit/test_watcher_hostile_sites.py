@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from signoff.adapters.publications.http_fetcher import HttpFetcher
+from signoff.adapters.publications.http_fetcher import HttpFetcher, same_site
 from signoff.adapters.publications.reader import FetchingReader
 from signoff.domain.report_reading import ListedReport, PublicationUnreadable
 from tests.support.hmicfrs import FIXTURES, directory_names
@@ -166,3 +166,43 @@ def test_a_page_dripped_out_slowly_is_given_up_within_the_timeout() -> None:
         with pytest.raises(PublicationUnreadable, match="no answer within 1 seconds"):
             reader(timeout_seconds=1).listing(inspectorate.base + "slow")
         assert time.monotonic() - began < 5, "the read went on far past its timeout"
+
+
+@pytest.mark.parametrize(
+    ("listing", "address", "same"),
+    [
+        (
+            "https://hmicfrs.justiceinspectorates.gov.uk/publications/",
+            "https://hmicfrs.justiceinspectorates.gov.uk/publications/peel-2025-cheshire/",
+            True,
+        ),
+        (  # the inspectorate's files are on a sibling host of its site
+            "https://hmicfrs.justiceinspectorates.gov.uk/publications/",
+            "https://assets-hmicfrs.justiceinspectorates.gov.uk/uploads/peel-2025-cheshire.pdf",
+            True,
+        ),
+        (
+            "http://hmicfrs.justiceinspectorates.gov.uk/",
+            "https://HMICFRS.justiceinspectorates.gov.uk/x",
+            True,
+        ),
+        (
+            "https://hmicfrs.justiceinspectorates.gov.uk/",
+            "https://justiceinspectorates.gov.uk.evil.example/",
+            False,
+        ),
+        ("https://hmicfrs.justiceinspectorates.gov.uk/", "https://other.gov.uk/", False),
+        ("https://hmicfrs.justiceinspectorates.gov.uk/", "http://127.0.0.1:8000/admin", False),
+        ("https://hmicfrs.justiceinspectorates.gov.uk/", "file:///etc/passwd", False),
+        (
+            "https://hmicfrs.justiceinspectorates.gov.uk/",
+            "https://hmicfrs.justiceinspectorates.gov.uk:8443/",
+            False,
+        ),
+        ("https://service.gov.uk/", "https://other.service.gov.uk/", False),
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8001/", False),
+        ("http://127.0.0.1:8000/", "http://localhost:8000/", False),
+    ],
+)
+def test_what_counts_as_the_inspectorates_site(listing: str, address: str, same: bool) -> None:
+    assert same_site(listing, address) is same

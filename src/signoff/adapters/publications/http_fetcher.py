@@ -19,31 +19,40 @@ USER_AGENT = "signoff publications watcher (a PCC office's response workflow)"
 MAX_REDIRECTS = 10
 
 
-def _site(url: str) -> tuple[str, int | None]:
-    """The site an address is on: its host (with an explicit port), or for a host of four labels or more
-    its parent domain (hmicfrs.justiceinspectorates.gov.uk and assets-hmicfrs.justiceinspectorates.gov.uk
-    are one site; a.gov.uk and b.gov.uk are not)."""
+def _host_and_port(url: str) -> tuple[str, int | None] | None:
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme.lower() not in ("http", "https"):
+        return None
     try:
         port = parts.port
     except ValueError:
-        return ("", None)
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    return (host, port) if host else None
+
+
+def _parent(host: str) -> str | None:
+    """The domain whose hosts count as one site: a name of four labels or more, less its first (never an
+    address, and never a two- or three-label name such as example.com or gov.uk's own domains)."""
     try:
         ipaddress.ip_address(host)
     except ValueError:
         labels = host.split(".")
-        if len(labels) >= 4 and port is None:
-            return (".".join(labels[1:]), None)
-    return (host, port)
+        return ".".join(labels[1:]) if len(labels) >= 4 else None
+    return None
 
 
 def same_site(url: str, other: str) -> bool:
-    """Both addresses are http(s) on one site (a move from http to https on it counts as the same)."""
-    if not all(urlsplit(u).scheme.lower() in ("http", "https") for u in (url, other)):
+    """Both addresses are http(s) on one site: the same host and port (http and https count as one), or
+    hosts under one parent domain on the default port (hmicfrs.justiceinspectorates.gov.uk and
+    assets-hmicfrs.justiceinspectorates.gov.uk are one site; a.gov.uk and b.gov.uk are not)."""
+    first, second = _host_and_port(url), _host_and_port(other)
+    if first is None or second is None:
         return False
-    site = _site(url)
-    return bool(site[0]) and site == _site(other)
+    if first == second:
+        return True
+    parent = _parent(first[0])
+    return first[1] is None and second[1] is None and parent is not None and parent == _parent(second[0])
 
 
 class HttpFetcher:
