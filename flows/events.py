@@ -11,6 +11,8 @@ an email's body. Emitted from a flow run, Prefect relates them to the run too.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from prefect.events import emit_event
@@ -49,6 +51,34 @@ def emit_delivery_events(report: DeliveryReport) -> None:
             resource=MAIL_SERVER,
             payload={"problem": report.problem, "sent_before": report.sent, "released": report.released},
         )
+
+
+class RelayEvents:
+    """The relay's deliveries told to Prefect, with an outage told once rather than at every attempt.
+
+    The relay tries again every half second: emitting `signoff.smtp.unreachable` each time flooded the
+    administrators with one notification per attempt. It is emitted when the server stops answering, and
+    again every `remind_after_seconds` while it still does not; each refused or failed email is its own event.
+    """
+
+    def __init__(
+        self, remind_after_seconds: float = 900.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._remind_after = remind_after_seconds
+        self._monotonic = monotonic
+        self._outage_told_at: float | None = None
+
+    def __call__(self, report: DeliveryReport) -> None:
+        if report.problem is None:
+            self._outage_told_at = None
+            emit_delivery_events(report)
+            return
+        now = self._monotonic()
+        if self._outage_told_at is not None and now - self._outage_told_at < self._remind_after:
+            emit_delivery_events(DeliveryReport(refusals=report.refusals))
+            return
+        self._outage_told_at = now
+        emit_delivery_events(report)
 
 
 def emit_publication_done(signoff_id: int, published: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ from flows.deployments import (
     next_tick,
     schedule_every,
 )
-from flows.events import emit_delivery_events
+from flows.events import RelayEvents
 from flows.runtime import application, lean_prefect, use_application
 from flows.signoff_flows import deadline_sweep_flow, deliver_mail_flow, watch_publications_flow
 from flows.triggers import prefect_server_configured
@@ -68,7 +68,7 @@ def serve_forever(
         os.environ["SIGNOFF_SMTP_PORT"] = str(mail_sink_port)
         use_application(bootstrap())
         log.info("no SMTP server configured: emails go to the mail sink, kept in %s/", app.settings.mail_dir)
-    relay = MailRelay(application(), on_report=emit_delivery_events if prefect_server_configured() else None)
+    relay = MailRelay(application(), on_report=RelayEvents() if prefect_server_configured() else None)
     relay.start()
     site = None
     if web_port:

@@ -86,3 +86,22 @@ def test_a_publication_is_an_event(smtp: tuple[SmtpServer, Application], events:
     [done] = [e for e in events.signoff() if e.event == "signoff.publication.done"]
     assert done.resource.id == f"signoff.signoff.{signoff_id}"
     assert done.payload["version"] == 1
+
+
+def test_the_relay_tells_prefect_of_an_outage_once_and_again_only_after_a_while(events: Recorded) -> None:
+    """The relay tries every half second: one event per attempt flooded the administrators' notifications."""
+    from flows.events import RelayEvents
+    from signoff.service.handlers.deliver_mail import DeliveryReport
+
+    seconds = [0.0]
+    relay_events = RelayEvents(remind_after_seconds=900, monotonic=lambda: seconds[0])
+    down = DeliveryReport(problem="the mail server at 127.0.0.1:1 cannot be reached")
+    for _attempt in range(20):  # ten seconds of attempts
+        relay_events(down)
+        seconds[0] += 0.5
+    seconds[0] = 901.0
+    relay_events(down)  # still down a quarter of an hour later: told again
+    relay_events(DeliveryReport(sent=3))  # back
+    relay_events(down)  # down again: a new outage, told at once
+    unreachable = [e for e in events.signoff() if e.event == "signoff.smtp.unreachable"]
+    assert len(unreachable) == 3

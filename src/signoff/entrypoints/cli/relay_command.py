@@ -59,6 +59,6 @@ def _prefect_events() -> MailRelay.Listener | None:
     from signoff.entrypoints.cli.prefect_environment import prepare_prefect
 
     prepare_prefect(quiet=False)
-    from flows.events import emit_delivery_events
+    from flows.events import RelayEvents
 
-    return emit_delivery_events
+    return RelayEvents()
