@@ -140,3 +140,22 @@ def test_hostile_text_in_the_intake_is_refused_or_shown_as_text(
     if status == 303:
         assert "&lt;script&gt;alert" in page
     assert signoffs_by_office(app) == {}
+
+
+@pytest.mark.parametrize("action", ["save", "start"])
+def test_another_forces_lead_named_on_a_finding_is_refused_naming_the_finding(
+    client: TestClient, app: Application, proposal: tuple[int, str], action: str
+) -> None:
+    proposal_id, _ = proposal
+    sign_in(client, app, OWEN, f"/proposals/{proposal_id}")
+    form = _form_of(client.get(f"/proposals/{proposal_id}").text)
+    named = {**form, "findings-3-lead": "gareth.pendlebury@gmp.police.example.org", "action": action}
+    response = client.post(f"/proposals/{proposal_id}", data=named)
+    if action == "save" and response.status_code == 303:
+        # Kept as a correction, it must still be refused when the sign-off starts.
+        response = client.post(f"/proposals/{proposal_id}", data={**named, "action": "start"})
+    assert response.status_code == 422, response.text[:300]
+    assert "AFI-1" in response.text
+    assert "gareth.pendlebury@gmp.police.example.org" in response.text
+    assert state_of(app, proposal_id) is ProposalState.PROPOSED
+    assert signoffs_by_office(app) == {}
