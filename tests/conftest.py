@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from signoff.adapters.database import upgrade_to_head
+from signoff.adapters.documents.rendering import DocumentRenderer
 from signoff.adapters.orm import metadata
 from signoff.bootstrap import Application, bootstrap
 from signoff.service.clock import FixedClock
@@ -73,6 +74,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if postgres_only_by_choice:
         config.hook.pytest_deselected(items=postgres_only_by_choice)
         items[:] = kept
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pdfs_rendered_once_per_worker() -> Iterator[None]:
+    """WeasyPrint takes seconds a PDF, and many tests publish the same response at the same moment: each
+    worker renders a given page once and hands the same bytes to every later test that asks for it. The
+    first test to ask still runs WeasyPrint; a page that differs in anything (a date, a version, a name)
+    is rendered anew."""
+    rendered: dict[tuple[str, str], bytes] = {}
+    render = DocumentRenderer.pdf
+
+    def pdf(self: DocumentRenderer, html: str) -> bytes:
+        key = (str(self._config_dir), html)
+        if key not in rendered:
+            rendered[key] = render(self, html)
+        return rendered[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DocumentRenderer, "pdf", pdf)
+        yield
 
 
 @pytest.fixture(scope="session")
