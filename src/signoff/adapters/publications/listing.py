@@ -38,13 +38,17 @@ def read_listing(content: bytes, content_type: str, url: str) -> list[ListedRepo
 def _page(html: str, url: str) -> list[ListedReport]:
     tree = LexborHTMLParser(html)
     reports: list[ListedReport] = []
+    # A set, not a scan of the reports so far: a listing of a few megabytes holds tens of thousands of
+    # cards, and a scan per card took minutes of CPU (hours at max_bytes) before the run read anything.
+    listed: set[str] = set()
     for card in tree.css(".publication-list__item, .publication-card, article.publication-item"):
         link = card.css_first("h2 a[href], h3 a[href], a.publication-card__link[href]")
         if link is None:
             continue
         address = urljoin(url, str(link.attributes.get("href")))
-        if any(r.url == address for r in reports):
+        if address in listed:
             continue  # the item and the card inside it
+        listed.add(address)
         when = card.css_first("time[datetime]")
         kind = card.css_first(".publication-card__type")
         reports.append(
