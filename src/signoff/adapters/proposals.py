@@ -22,6 +22,8 @@ from signoff.domain.report_reading import ReadingFlag
 from signoff.domain.transitions import ProposalState
 from signoff.service.ports import ListingHealth
 
+SEEN_BATCH = 1000
+
 
 class SqlProposalRepository:
     def __init__(self, session: Session) -> None:
@@ -82,12 +84,17 @@ class SqlProposalRepository:
         return [self._proposal(row) for row in rows.mappings()]
 
     def seen(self, report_urls: Sequence[str]) -> set[str]:
-        if not report_urls:
-            return set()
-        rows = self._session.execute(
-            select(watched_reports.c.report_url).where(watched_reports.c.report_url.in_(list(report_urls)))
-        )
-        return {str(url) for (url,) in rows}
+        found: set[str] = set()
+        urls = list(report_urls)
+        # In batches: a listing may name tens of thousands of reports, and one IN of them all passes
+        # PostgreSQL's 65,535 parameters (SQLite's 32,766), failing the whole run.
+        for start in range(0, len(urls), SEEN_BATCH):
+            batch = urls[start : start + SEEN_BATCH]
+            rows = self._session.execute(
+                select(watched_reports.c.report_url).where(watched_reports.c.report_url.in_(batch))
+            )
+            found.update(str(url) for (url,) in rows)
+        return found
 
     def mark_seen(self, report_url: str, title: str, outcome: str, now: datetime) -> None:
         if self.seen([report_url]):
