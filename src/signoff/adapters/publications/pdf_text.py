@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from signoff.domain.errors import InvalidInput
 
@@ -23,5 +22,10 @@ def pdf_text(content: bytes, url: str) -> str:
         if len(reader.pages) > MAX_PAGES:
             raise InvalidInput(f"{url}: the PDF has {len(reader.pages)} pages, more than {MAX_PAGES}")
         return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+    except InvalidInput:
+        raise
+    except Exception as error:
+        # pypdf raises more than PdfReadError on a damaged file (LimitReachedError on an object that refers
+        # to itself, AttributeError on a string where a dictionary belongs): each is this report's problem,
+        # never the run's.
         raise InvalidInput(f"{url}: the PDF cannot be read ({type(error).__name__}: {error})") from None
