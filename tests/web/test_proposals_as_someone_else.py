@@ -28,12 +28,17 @@ def signoffs_by_office(app: Application) -> dict[str, int]:
     return counts
 
 
+def owens_form(client: TestClient, app: Application, proposal_id: int) -> dict[str, str | list[str]]:
+    """Signed in as Cheshire's policy officer: the proposal's form as the page fills it."""
+    sign_in(client, app, OWEN, f"/proposals/{proposal_id}")
+    return _form_of(client.get(f"/proposals/{proposal_id}").text)
+
+
 def test_another_offices_administrator_guessing_ids_and_tampering_gets_nothing(
     client: TestClient, app: Application, proposal: tuple[int, str]
 ) -> None:
     proposal_id, _ = proposal
-    sign_in(client, app, OWEN, f"/proposals/{proposal_id}")
-    form = _form_of(client.get(f"/proposals/{proposal_id}").text)
+    form = owens_form(client, app, proposal_id)
     sign_in(client, app, GRACE, "/proposals")
     token = csrf_of(client.get("/proposals").text)
     tampered = {
@@ -56,8 +61,7 @@ def test_a_tampered_respond_for_starts_only_the_proposals_office(
     client: TestClient, app: Application, proposal: tuple[int, str]
 ) -> None:
     proposal_id, _ = proposal
-    sign_in(client, app, OWEN, f"/proposals/{proposal_id}")
-    form = _form_of(client.get(f"/proposals/{proposal_id}").text)
+    form = owens_form(client, app, proposal_id)
     started = client.post(
         f"/proposals/{proposal_id}",
         data={**form, "respond_for": ["merseyside-pcc", "cheshire-pcc"], "action": "start"},
@@ -70,8 +74,7 @@ def test_starting_twice_double_click_or_two_tabs_gives_one_signoff(
     client: TestClient, app: Application, proposal: tuple[int, str]
 ) -> None:
     proposal_id, _ = proposal
-    sign_in(client, app, OWEN, f"/proposals/{proposal_id}")
-    form = {**_form_of(client.get(f"/proposals/{proposal_id}").text), "action": "start"}
+    form = {**owens_form(client, app, proposal_id), "action": "start"}
     first = client.post(f"/proposals/{proposal_id}", data=form)
     assert first.status_code == 303, first.text
     second = client.post(f"/proposals/{proposal_id}", data=form)
@@ -107,8 +110,7 @@ def test_a_report_already_started_by_hand_is_not_started_again(
     [existing] = start_signoff(
         StartSignoff(inspection=by_hand, started_by=OWEN, respond_for=["cheshire-pcc"]), app.deps
     )
-    sign_in(client, app, OWEN, f"/proposals/{proposal_id}")
-    form = _form_of(client.get(f"/proposals/{proposal_id}").text)
+    form = owens_form(client, app, proposal_id)
     refused = client.post(f"/proposals/{proposal_id}", data={**form, "action": "start"})
     assert refused.status_code == 422, refused.text
     assert f"sign-off #{existing}" in refused.text
@@ -128,8 +130,7 @@ def test_hostile_text_in_the_intake_is_refused_or_shown_as_text(
     client: TestClient, app: Application, proposal: tuple[int, str], title: str, status: int
 ) -> None:
     proposal_id, _ = proposal
-    sign_in(client, app, OWEN, f"/proposals/{proposal_id}")
-    form = _form_of(client.get(f"/proposals/{proposal_id}").text)
+    form = owens_form(client, app, proposal_id)
     response = client.post(
         f"/proposals/{proposal_id}",
         data={**form, "title": title, "findings-0-text": title, "action": "save"},
@@ -147,8 +148,7 @@ def test_another_forces_lead_named_on_a_finding_is_refused_naming_the_finding(
     client: TestClient, app: Application, proposal: tuple[int, str], action: str
 ) -> None:
     proposal_id, _ = proposal
-    sign_in(client, app, OWEN, f"/proposals/{proposal_id}")
-    form = _form_of(client.get(f"/proposals/{proposal_id}").text)
+    form = owens_form(client, app, proposal_id)
     named = {**form, "findings-3-lead": "gareth.pendlebury@gmp.police.example.org", "action": action}
     response = client.post(f"/proposals/{proposal_id}", data=named)
     if action == "save" and response.status_code == 303:
