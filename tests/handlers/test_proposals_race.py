@@ -1,13 +1,12 @@
 """Two people of one office at once on one proposed report: one says 'Not for us' while the other starts the
 sign-off. Whichever wins, what the office sees must agree: a dismissed proposal with no sign-off, or a started
-one with its sign-off; never a sign-off running under a proposal marked not for the office."""
+one with its sign-off; never a sign-off running under a proposal marked not for the office. A start already
+under way wins: its sign-off exists and its drafters have been emailed."""
 
 from __future__ import annotations
 
 import dataclasses
 from contextlib import suppress
-
-import pytest
 
 from signoff.domain.errors import ConcurrencyConflict, InvalidInput, InvalidTransition
 from signoff.domain.transitions import ProposalState
@@ -23,12 +22,6 @@ __all__ = ["memory", "watched"]  # the fixtures, shared with test_proposals
 HANNAH = "hannah.whitfield@cheshire-pcc.example.org"  # Cheshire's administrator, in another tab
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="start_from_proposal checks the proposal is open in one transaction, starts the sign-off in "
-    "another and marks the proposal started in a third: a dismissal committed in between leaves a running "
-    "sign-off under a dismissed proposal, and the starter is shown an error",
-)
 def test_not_for_us_while_another_starts_leaves_the_office_a_consistent_story(
     memory: InMemoryApp, watched: tuple[WatchDependencies, ProposalStore]
 ) -> None:
@@ -53,3 +46,29 @@ def test_not_for_us_while_another_starts_leaves_the_office_a_consistent_story(
         signoffs = [s for s in uow.signoffs.page(limit=100) if s.pcc_org == "cheshire-pcc"]
     state = next(p for p in store.state.proposals if p.id == proposal_id).state
     assert (state, len(signoffs)) in {(ProposalState.DISMISSED, 0), (ProposalState.STARTED, 1)}
+
+
+def test_a_start_under_way_wins_over_a_dismissal_and_its_starter_sees_their_sign_off(
+    memory: InMemoryApp, watched: tuple[WatchDependencies, ProposalStore]
+) -> None:
+    watch, store = watched
+    proposal_id = cheshire_peel(store)
+    intake = next(p for p in store.state.proposals if p.id == proposal_id).intake
+    plain = memory.deps.new_unit_of_work
+    dismissed = False
+
+    def meanwhile() -> UnitOfWork:
+        nonlocal dismissed
+        if not dismissed:
+            dismissed = True
+            dismiss_proposal(proposal_id, DismissProposal(reason="Answered regionally"), OWEN, watch)
+        return plain()
+
+    racing = dataclasses.replace(watch, deps=dataclasses.replace(memory.deps, new_unit_of_work=meanwhile))
+    signoff_id = start_from_proposal(proposal_id, intake, HANNAH, racing)
+    proposal = next(p for p in store.state.proposals if p.id == proposal_id)
+    assert (proposal.state, proposal.signoff_id, proposal.dismissed_because) == (
+        ProposalState.STARTED,
+        signoff_id,
+        None,
+    )

@@ -10,8 +10,7 @@ from datetime import datetime
 from typing import Self
 
 from signoff.domain.errors import ConcurrencyConflict, NotFound
-from signoff.domain.proposal import Proposal
-from signoff.domain.transitions import ProposalState
+from signoff.domain.proposal import Proposal, states_it_may_be_saved_over
 from signoff.domain.watch import WatchConfig
 from signoff.service.handlers.watch_publications import WatchDependencies
 from signoff.service.ports import ListingHealth, ProposalUnitOfWork, PublicationReader
@@ -50,7 +49,7 @@ class FakeProposalRepository:
     def save(self, proposal: Proposal) -> None:
         for n, stored in enumerate(self._state.proposals):
             if stored.id == proposal.id:
-                if stored.state is not ProposalState.PROPOSED:
+                if stored.state not in states_it_may_be_saved_over(proposal.state):
                     raise ConcurrencyConflict(
                         f"proposal #{proposal.id} was started or dismissed by someone else"
                     )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from signoff.adapters.proposal_tables import proposals, watch_listings, watched_reports
 from signoff.domain.errors import ConcurrencyConflict, NotFound
 from signoff.domain.inspection import Inspection
-from signoff.domain.proposal import Proposal
+from signoff.domain.proposal import Proposal, states_it_may_be_saved_over
 from signoff.domain.report_reading import ReadingFlag
 from signoff.domain.transitions import ProposalState
 from signoff.service.ports import ListingHealth
@@ -60,7 +60,10 @@ class SqlProposalRepository:
         row = self._row(proposal)
         result = self._session.execute(
             update(proposals)
-            .where(proposals.c.id == proposal.id, proposals.c.state == ProposalState.PROPOSED.value)
+            .where(
+                proposals.c.id == proposal.id,
+                proposals.c.state.in_([s.value for s in states_it_may_be_saved_over(proposal.state)]),
+            )
             .values(
                 intake=row["intake"],
                 state=row["state"],

@@ -23,6 +23,13 @@ from signoff.domain.transitions import (
 MAX_REASON = 1000
 
 
+def states_it_may_be_saved_over(new: ProposalState) -> frozenset[ProposalState]:
+    """What the stored proposal may be when one in state `new` is saved over it: a state the table leads
+    from to `new` (a correction keeps it proposed). Anything else means someone else changed it meanwhile."""
+    sources = {source for (source, _event), target in PROPOSAL_TRANSITIONS.items() if target is new}
+    return frozenset(sources | ({new} if new is PROPOSAL_INITIAL else set()))
+
+
 @dataclass
 class Proposal:
     report_url: str
@@ -48,9 +55,12 @@ class Proposal:
             raise InvalidTransition(f"proposal #{self.id} is {self.state.value}; it can no longer be changed")
         self.intake = intake
 
-    def started(self, by: str, now: datetime, signoff_id: int) -> None:
+    def started(self, by: str, now: datetime, signoff_id: int, intake: Inspection) -> None:
+        """Its sign-off started from `intake`; this wins over a dismissal that landed while it was starting."""
         self.state = fire(PROPOSAL_TRANSITIONS, "proposal", self.state, ProposalEvent.START)
+        self.intake = intake
         self.decided_by, self.decided_at, self.signoff_id = by, now, signoff_id
+        self.dismissed_because = None
 
     def dismiss(self, by: str, now: datetime, reason: str) -> None:
         self.state = fire(PROPOSAL_TRANSITIONS, "proposal", self.state, ProposalEvent.DISMISS)

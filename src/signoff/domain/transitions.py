@@ -182,6 +182,9 @@ OUTBOX_TRANSITIONS: dict[tuple[OutboxState, OutboxEvent], OutboxState] = {
 PROPOSAL_TRANSITIONS: dict[tuple[ProposalState, ProposalEvent], ProposalState] = {
     (ProposalState.PROPOSED, ProposalEvent.START): ProposalState.STARTED,
     (ProposalState.PROPOSED, ProposalEvent.DISMISS): ProposalState.DISMISSED,
+    # A start already under way when a colleague's "Not for us" landed: its sign-off exists and its drafters
+    # have been emailed, so the record must say started (the start checked the proposal was open first).
+    (ProposalState.DISMISSED, ProposalEvent.START): ProposalState.STARTED,
 }
 
 MACHINES: dict[str, dict[tuple[StrEnum, StrEnum], StrEnum]] = {

@@ -103,8 +103,7 @@ def start_from_proposal(proposal_id: int, intake: Inspection, email: str, watch:
     )
     with watch.new_unit_of_work() as uow:
         proposal = _visible(uow, proposal_id, email, for_update=True)
-        proposal.correct(checked)
-        proposal.started(email, watch.deps.clock.now(), signoff_id)
+        proposal.started(email, watch.deps.clock.now(), signoff_id, checked)
         uow.proposals.save(proposal)
         uow.commit()
     return signoff_id
