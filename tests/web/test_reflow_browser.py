@@ -25,7 +25,9 @@ from tests.support.story import draft, start_peel
 from tests.web.test_browser import Site, site  # noqa: F401 - the running site, a fixture
 from tests.web.test_publishing_web import VIEWER, add_viewer
 
-pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
+# SQLite only: what is checked is layout and accessibility, which the database does not change; the browser
+# journey through publication (test_publishing_browser.py) runs on PostgreSQL too, page for page the same.
+pytestmark = pytest.mark.slow
 WIDTHS = (320, 1280)
 ROLES = {
     "office administrator": HANNAH,
