@@ -16,7 +16,6 @@ from jinja2 import Environment, TemplateError
 from markupsafe import Markup, escape
 
 from signoff.adapters.documents.markdown import to_html, to_markdown
-from signoff.adapters.documents.pdf_structure import header_scopes, with_header_scopes
 from signoff.adapters.email_rendering import template_environment
 from signoff.domain.document import (
     ApprovedText,
@@ -94,8 +93,11 @@ class DocumentRenderer:
     def pdf(self, html: str) -> bytes:
         """A tagged PDF (PDF/UA-1) of the page; its title and language come from the HTML, and its table
         header cells carry the HTML's scope (which WeasyPrint does not write)."""
-        # Imported here: WeasyPrint loads Pango at import, which only publishing needs.
+        # Imported here: WeasyPrint loads Pango at import, and pypdf costs every command a sixth of a second;
+        # only publishing needs them.
         from weasyprint import HTML
+
+        from signoff.adapters.documents.pdf_structure import header_scopes, with_header_scopes
 
         pdf: bytes = HTML(string=html, base_url=str(self._config_dir)).write_pdf(
             pdf_variant="pdf/ua-1", pdf_tags=True, uncompressed_pdf=False
