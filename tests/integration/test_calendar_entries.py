@@ -14,10 +14,10 @@ from sqlalchemy import select
 from signoff.adapters.orm import outbox
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
-from signoff.service.commands import WithdrawSignoff
-from signoff.service.handlers.administer import withdraw_signoff
+from signoff.service.commands import Reassign, WithdrawSignoff
+from signoff.service.handlers.administer import reassign_request, withdraw_signoff
 from signoff.service.handlers.render_queued import render_queued
-from tests.people import HANNAH, OWEN, RACHEL
+from tests.people import HANNAH, JOHN, OWEN, RACHEL
 from tests.support.story import draft, start_reference
 
 # One stored entry per item and person, updated in place: storage is the subject.
@@ -78,3 +78,26 @@ def test_the_same_item_asked_for_twice_keeps_one_entry_and_a_withdrawal_cancels_
     # The drafter's entry for the stage goes too.
     [drafter_cancelled] = calendars_sent_to(app, OWEN, "withdrawn")
     assert only_event(drafting)["uid"] in {str(e["UID"]) for e in drafter_cancelled.walk("VEVENT")}
+
+
+def test_a_reassigned_approver_is_told_and_their_entry_cancelled_while_the_new_one_gets_their_own(
+    app: Application, clock: FixedClock
+) -> None:
+    signoff_id = start_reference(app)
+    draft(app, signoff_id, "report-summary", OWEN, "The summary.")
+    [asked] = calendars_sent_to(app, RACHEL, "approval_requested")
+    clock.advance(timedelta(hours=1))
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id, section="report-summary", from_person=RACHEL, to_person=JOHN, admin=HANNAH
+        ),
+        app.deps,
+    )
+    [cancelled] = calendars_sent_to(app, RACHEL, "approval_reassigned")
+    assert str(cancelled["METHOD"]) == "CANCEL"
+    entry = only_event(cancelled)
+    assert entry["uid"] == only_event(asked)["uid"]
+    assert str(entry["status"]) == "CANCELLED"
+    assert int(str(entry["sequence"])) > int(str(only_event(asked)["sequence"]))
+    [theirs] = calendars_sent_to(app, JOHN, "approval_requested")
+    assert only_event(theirs)["uid"] != entry["uid"]

@@ -112,9 +112,23 @@ def test_a_deadline_email_carries_a_calendar_entry_for_its_due_date() -> None:
 
 
 # The formal copy will carry the published PDF, attached by the publication step.
-@pytest.mark.parametrize("event", sorted(set(NoticeEvent) - DEADLINE_EVENTS - {NoticeEvent.FORMAL_COPY}))
+# The reassigned approver's email cancels their calendar entry (tested below).
+@pytest.mark.parametrize(
+    "event",
+    sorted(set(NoticeEvent) - DEADLINE_EVENTS - {NoticeEvent.FORMAL_COPY, NoticeEvent.APPROVAL_REASSIGNED}),
+)
 def test_other_emails_have_no_attachment(event: NoticeEvent) -> None:
     assert list(render(event).iter_attachments()) == []
+
+
+def test_the_email_to_an_approver_reassigned_away_cancels_their_calendar_entry() -> None:
+    message = render(NoticeEvent.APPROVAL_REASSIGNED)
+    [attachment] = list(message.iter_attachments())
+    calendar = Calendar.from_ical(attachment.get_content())
+    assert str(calendar["METHOD"]) == "CANCEL"
+    [entry] = calendar.walk("VEVENT")
+    assert str(entry["STATUS"]) == "CANCELLED"
+    assert entry.decoded("dtstart") == date(2023, 12, 8)
 
 
 def test_the_same_notice_keeps_its_message_id() -> None:

@@ -145,6 +145,28 @@ class NoticeBuilder:
             notices.extend(self._to(NoticeEvent.APPROVAL_ON_HOLD, signoff, event, context, approver=approver))
         return notices
 
+    def _reassigned_away(self, happened: Happened) -> list[Notice]:
+        """The approver a request was taken from: told it is no longer theirs, and the calendar entry their
+        request email gave them for it cancelled (the new approver gets their own request and entry)."""
+        signoff, event = happened.signoff, happened.event
+        stage, section = signoff.section(event.subject)
+        from_id, to_id = event.details.get("from_person_id"), event.details.get("to_person_id")
+        if not isinstance(from_id, int) or not isinstance(to_id, int):
+            return []
+        actor = self.roster.by_id(event.actor_id) if event.actor_id is not None else None
+        entry: list[JsonValue] = [
+            {"kind": "approve", "item": section.key, "due_date": stage.due_on.isoformat()}
+        ]
+        context: NoticeContext = {
+            **self.contexts.section(signoff, section),
+            "due": format_day(stage.due_on),
+            "reassigned_to": self.roster.by_id(to_id).name,
+            "reassigned_by": actor.name if actor is not None else "An administrator",
+            "calendar_cancel": entry,
+        }
+        approver = [self.roster.by_id(from_id)]
+        return self._to(NoticeEvent.APPROVAL_REASSIGNED, signoff, event, context, approver=approver)
+
     def _changes_requested(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
         _stage, section = signoff.section(event.subject)
@@ -458,6 +480,7 @@ FROM_AUDIT: dict[str, tuple[Callable[[NoticeBuilder, Happened], list[Notice]], .
     AuditAction.APPROVAL_RESTARTED: (NoticeBuilder._approval_on_hold,),
     # The drafter is asked to revise; the step's other approvers, asked and not yet decided, are on hold.
     AuditAction.CHANGES_REQUESTED: (NoticeBuilder._changes_requested, NoticeBuilder._approval_on_hold),
+    AuditAction.REQUEST_REASSIGNED: (NoticeBuilder._reassigned_away,),
     AuditAction.SECTION_APPROVED: (NoticeBuilder._section_approved,),
     AuditAction.STAGE_COMPLETED: (NoticeBuilder._stage_completed,),
     AuditAction.READY_TO_PUBLISH: (NoticeBuilder._ready_to_publish,),

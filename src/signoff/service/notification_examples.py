@@ -102,6 +102,13 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
         "changes_requested_by": "Claire Bannister",
         "comment": "Please say when the new 4P platform went live.",
     },
+    NoticeEvent.APPROVAL_REASSIGNED: {
+        **_SECTION,
+        "due": "Friday 8 December 2023",
+        "reassigned_to": "Claire Bannister",
+        "reassigned_by": "Hannah Whitfield",
+        "calendar_cancel": [{"kind": "approve", "item": "finding-afi-1", "due_date": "2023-12-08"}],
+    },
     NoticeEvent.SECTION_APPROVED: {**_SECTION, "approved_by": ["Daniel Holt"]},
     NoticeEvent.STAGE_COMPLETED: {
         **_SIGNOFF,
