@@ -6,6 +6,7 @@ under way wins: its sign-off exists and its drafters have been emailed."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from contextlib import suppress
 
 from signoff.domain.errors import ConcurrencyConflict, InvalidInput, InvalidTransition
@@ -22,9 +23,10 @@ __all__ = ["memory", "watched"]  # the fixtures, shared with test_proposals
 HANNAH = "hannah.whitfield@cheshire-pcc.example.org"  # Cheshire's administrator, in another tab
 
 
-def test_not_for_us_while_another_starts_leaves_the_office_a_consistent_story(
+def start_while_a_colleague_dismisses(
     memory: InMemoryApp, watched: tuple[WatchDependencies, ProposalStore]
-) -> None:
+) -> tuple[int, Callable[[], int]]:
+    """The proposal's id, and a start of it whose first transaction lets the other tab's 'Not for us' land."""
     watch, store = watched
     proposal_id = cheshire_peel(store)
     intake = next(p for p in store.state.proposals if p.id == proposal_id).intake
@@ -32,7 +34,6 @@ def test_not_for_us_while_another_starts_leaves_the_office_a_consistent_story(
     dismissed = False
 
     def meanwhile() -> UnitOfWork:
-        # The other tab's 'Not for us' lands as the start opens its transaction.
         nonlocal dismissed
         if not dismissed:
             dismissed = True
@@ -40,33 +41,27 @@ def test_not_for_us_while_another_starts_leaves_the_office_a_consistent_story(
         return plain()
 
     racing = dataclasses.replace(watch, deps=dataclasses.replace(memory.deps, new_unit_of_work=meanwhile))
+    return proposal_id, lambda: start_from_proposal(proposal_id, intake, HANNAH, racing)
+
+
+def test_not_for_us_while_another_starts_leaves_the_office_a_consistent_story(
+    memory: InMemoryApp, watched: tuple[WatchDependencies, ProposalStore]
+) -> None:
+    proposal_id, start = start_while_a_colleague_dismisses(memory, watched)
     with suppress(InvalidInput, InvalidTransition, ConcurrencyConflict):
-        start_from_proposal(proposal_id, intake, HANNAH, racing)
+        start()
     with memory.deps.new_unit_of_work() as uow:
         signoffs = [s for s in uow.signoffs.page(limit=100) if s.pcc_org == "cheshire-pcc"]
-    state = next(p for p in store.state.proposals if p.id == proposal_id).state
+    state = next(p for p in watched[1].state.proposals if p.id == proposal_id).state
     assert (state, len(signoffs)) in {(ProposalState.DISMISSED, 0), (ProposalState.STARTED, 1)}
 
 
 def test_a_start_under_way_wins_over_a_dismissal_and_its_starter_sees_their_sign_off(
     memory: InMemoryApp, watched: tuple[WatchDependencies, ProposalStore]
 ) -> None:
-    watch, store = watched
-    proposal_id = cheshire_peel(store)
-    intake = next(p for p in store.state.proposals if p.id == proposal_id).intake
-    plain = memory.deps.new_unit_of_work
-    dismissed = False
-
-    def meanwhile() -> UnitOfWork:
-        nonlocal dismissed
-        if not dismissed:
-            dismissed = True
-            dismiss_proposal(proposal_id, DismissProposal(reason="Answered regionally"), OWEN, watch)
-        return plain()
-
-    racing = dataclasses.replace(watch, deps=dataclasses.replace(memory.deps, new_unit_of_work=meanwhile))
-    signoff_id = start_from_proposal(proposal_id, intake, HANNAH, racing)
-    proposal = next(p for p in store.state.proposals if p.id == proposal_id)
+    proposal_id, start = start_while_a_colleague_dismisses(memory, watched)
+    signoff_id = start()
+    proposal = next(p for p in watched[1].state.proposals if p.id == proposal_id)
     assert (proposal.state, proposal.signoff_id, proposal.dismissed_because) == (
         ProposalState.STARTED,
         signoff_id,
