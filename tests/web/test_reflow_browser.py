@@ -17,10 +17,14 @@ import pytest
 
 from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.publish import publish_signoff
+from signoff.service.handlers.watch_publications import watch_publications
 from signoff.service.queries.signoff_read import signoff_detail
+from signoff.watching import watch_dependencies
 from tests.browser import accessibility_violations, chromium
+from tests.handlers.test_watch_publications import NOW as WATCHED_AT
 from tests.people import DANIEL, HANNAH, OWEN, PRIYA
 from tests.publication.reference import ready_to_publish
+from tests.support.hmicfrs import serve_fixtures
 from tests.support.story import draft, start_peel
 from tests.web.test_browser import Site, site  # noqa: F401 - the running site, a fixture
 from tests.web.test_publishing_web import VIEWER, add_viewer
@@ -183,6 +187,19 @@ def test_every_page_reflows_at_320_px_and_passes_axe_for_every_role(site: Site) 
         context = browser.new_context()
         check_every_page(context, base, public_pages(published), "signed out", problems, chart_labels)
         context.close()
+        # The proposed reports' pages, once the watcher has read the fictional listing (its reports are of
+        # 2025, so the clock moves there first; the pages above are checked already).
+        site.clock.set(WATCHED_AT)
+        with serve_fixtures() as fixtures:
+            report = watch_publications(watch_dependencies(app), fixtures + "publications.html")
+        proposal = next(p.proposal_id for p in report.proposed if p.office == "cheshire-pcc")
+        for who, email in ROLES.items():
+            context = browser.new_context()
+            site.sign_in(context.new_page(), email, f"{base}/tasks")
+            check_every_page(
+                context, base, ["/proposals", f"/proposals/{proposal}"], who, problems, chart_labels
+            )
+            context.close()
     assert problems == {}, "\n".join(f"{name}: {found}" for name, found in problems.items())
     # Only the administrator sees the figures; their chart has a labelled bar for each of the office's
     # stages that reached a due date, led by the office's short name.
