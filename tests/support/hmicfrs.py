@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 from signoff.adapters.config_files import load_model
 from signoff.adapters.publications.names import OrganisationNames
 from signoff.adapters.publications.reader import FetchingReader
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.report_reading import PublicationUnreadable
+from signoff.entrypoints.cli.fixture_site import FIXTURE_TYPES, FIXTURES, fixture_site
 from signoff.service.ports import FetchedPage
 from signoff.settings import PROJECT_ROOT
 
-FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "hmicfrs"
 BASE = "http://hmicfrs.test/"
-TYPES = {".html": "text/html; charset=utf-8", ".atom": "application/atom+xml", ".pdf": "application/pdf"}
+TYPES = FIXTURE_TYPES
 
 
 class FixtureFetcher:
@@ -49,23 +43,5 @@ def fixture_reader(fetcher: FixtureFetcher | None = None) -> FetchingReader:
     return FetchingReader(fetcher or FixtureFetcher(), directory_names())
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    # The base class declares it on the class, as a plain dict: served files get these types.
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **TYPES}  # noqa: RUF012
-
-    def log_message(self, *_: Any) -> None:
-        """The tests' output stays quiet: no line per request."""
-
-
-@contextmanager
-def serve_fixtures(folder: Path = FIXTURES) -> Iterator[str]:
-    """The fixture folder on a local HTTP server; yields its base address (ending in /)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+# The demo serves the same folder the same way.
+serve_fixtures = fixture_site

@@ -3,45 +3,20 @@ served on loopback) and proposes its reports to the offices they concern; the de
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 from flows.signoff_flows import watch_publications_flow
 from signoff.bootstrap import Application
 from signoff.domain.deadlines import format_day, statutory_deadline
 from signoff.domain.local_time import LOCAL_TIME
 from signoff.entrypoints.cli.common import console
+from signoff.entrypoints.cli.fixture_site import FIXTURES, fixture_site
 from signoff.service.clock import FixedClock
-from signoff.settings import PROJECT_ROOT
 from signoff.watching import watch_dependencies
 
-FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "hmicfrs"
 # A week after the fictional reports came out.
 WATCH_MOMENT = datetime(2025, 10, 22, 9, 0, tzinfo=LOCAL_TIME)
 SHOWN_OFFICE = "cheshire-pcc"
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *_: Any) -> None:
-        """The demo's output is the story, not a line per request."""
-
-
-@contextmanager
-def fixture_site() -> Iterator[str]:
-    """The fixture folder on a loopback HTTP server; its base address."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(FIXTURES)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def watch_step(app: Application, clock: FixedClock) -> None:
