@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from signoff.adapters.mail_sink import free_port
-from signoff.adapters.proposal_tables import proposals
+from signoff.adapters.orm import proposals
 from signoff.settings import PROJECT_ROOT
 from tests.resilience.test_serve_alongside import api_post
 from tests.support.hmicfrs import serve_fixtures

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from signoff.adapters.proposal_tables import proposals, watch_listings, watched_reports
+from signoff.adapters.orm import proposals, watch_listings, watched_reports
 from signoff.domain.errors import ConcurrencyConflict, NotFound
 from signoff.domain.inspection import Inspection
 from signoff.domain.proposal import Proposal, states_it_may_be_saved_over
