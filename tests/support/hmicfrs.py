@@ -9,7 +9,8 @@ from signoff.adapters.publications.names import OrganisationNames
 from signoff.adapters.publications.reader import FetchingReader
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.report_reading import PublicationUnreadable
-from signoff.entrypoints.cli.fixture_site import FIXTURE_TYPES, FIXTURES, fixture_site
+from signoff.entrypoints.cli.fixture_site import FIXTURE_TYPES, fixture_site
+from signoff.entrypoints.cli.fixture_site import FIXTURES as FIXTURES
 from signoff.service.ports import FetchedPage
 from signoff.settings import PROJECT_ROOT
 
