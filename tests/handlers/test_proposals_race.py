@@ -11,7 +11,9 @@ from contextlib import suppress
 
 from signoff.domain.errors import ConcurrencyConflict, InvalidInput, InvalidTransition
 from signoff.domain.transitions import ProposalState
+from signoff.service.commands import StartSignoff
 from signoff.service.handlers.proposals import DismissProposal, dismiss_proposal, start_from_proposal
+from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.watch_publications import WatchDependencies
 from signoff.service.ports import UnitOfWork
 from tests.handlers.test_proposals import OWEN, cheshire_peel, memory, watched
@@ -66,4 +68,31 @@ def test_a_start_under_way_wins_over_a_dismissal_and_its_starter_sees_their_sign
         ProposalState.STARTED,
         signoff_id,
         None,
+    )
+
+
+def test_a_start_whose_process_stopped_before_marking_the_proposal_is_finished_by_the_next_start(
+    memory: InMemoryApp, watched: tuple[WatchDependencies, ProposalStore]
+) -> None:
+    """The sign-off was started, then the process stopped before the proposal was marked: the office sees
+    the report still proposed. Starting it again marks it started with that sign-off, and starts no other
+    (nor says "already has a sign-off" with the proposal left open for good)."""
+    watch, store = watched
+    proposal_id = cheshire_peel(store)
+    proposal = next(p for p in store.state.proposals if p.id == proposal_id)
+    intake = proposal.intake.model_copy(update={"respond_for": [proposal.office]})
+    [first] = start_signoff(
+        StartSignoff(inspection=intake, started_by=HANNAH, respond_for=[proposal.office]), memory.deps
+    )
+
+    again = start_from_proposal(proposal_id, proposal.intake, OWEN, watch)
+
+    with memory.deps.new_unit_of_work() as uow:
+        signoffs = [s.id for s in uow.signoffs.page(limit=100) if s.pcc_org == "cheshire-pcc"]
+    marked = next(p for p in store.state.proposals if p.id == proposal_id)
+    assert (again, signoffs, marked.state, marked.signoff_id) == (
+        first,
+        [first],
+        ProposalState.STARTED,
+        first,
     )

@@ -98,9 +98,16 @@ def start_from_proposal(proposal_id: int, intake: Inspection, email: str, watch:
         if not proposal.open:
             raise InvalidInput(f"proposal #{proposal_id} is already {proposal.state.value}")
     checked = _for_office(intake, proposal)
-    [signoff_id] = start_signoff(
-        StartSignoff(inspection=checked, started_by=email, respond_for=[proposal.office]), watch.deps
-    )
+    # A start whose process stopped before it marked the proposal left the sign-off and an open proposal;
+    # so does a start of the same report from the start form. Starting again marks it, not a second one.
+    with watch.new_unit_of_work() as uow:
+        started_already = uow.signoffs.find_started(proposal.office, checked.identity())
+    if started_already is not None:
+        signoff_id = started_already
+    else:
+        [signoff_id] = start_signoff(
+            StartSignoff(inspection=checked, started_by=email, respond_for=[proposal.office]), watch.deps
+        )
     with watch.new_unit_of_work() as uow:
         proposal = _visible(uow, proposal_id, email, for_update=True)
         proposal.started(email, watch.deps.clock.now(), signoff_id, checked)
