@@ -16,6 +16,7 @@ from signoff.adapters.config_files import load_model
 from signoff.bootstrap import Application
 from signoff.domain.errors import InvalidInput
 from signoff.domain.inspection import Inspection
+from signoff.domain.model import approvers_of
 from signoff.domain.routing import signoff_findings
 from signoff.service.clock import FixedClock
 from signoff.service.commands import StartSignoff
@@ -46,6 +47,9 @@ class Held:
     noted: list[str]
     practice: list[str]
     unseen: list[str]
+    by_office: list[str]  # of the answered, those the office answers itself (addressed to PCCs alone)
+    stage_of: dict[str, str]  # each section's stage
+    organisations: dict[str, set[str]]  # each section's drafters' and approvers' organisations
 
     @property
     def keys(self) -> list[str]:
@@ -79,6 +83,13 @@ def start_example(app: Application, clock: FixedClock, name: str) -> dict[str, H
                 noted=[f.ref for f in routing.noted],
                 practice=[f.ref for f in routing.practice],
                 unseen=[f.ref for f in routing.unseen],
+                by_office=[f.ref for f in routing.by_office],
+                stage_of={s.key: stage.key for stage in signoff.stages for s in stage.sections},
+                organisations={
+                    s.key: {roster.by_id(p).organisation for p in {*s.drafter_ids, *approvers_of(s)}}
+                    for stage in signoff.stages
+                    for s in stage.sections
+                },
             )
     assert sorted(held) == sorted(inspection.respond_for)
     return held
@@ -99,6 +110,7 @@ def test_a_peel_report_gives_its_force_every_finding_under_its_printed_ref(
     assert "PP-1" not in lancashire.finding_refs
     assert lancashire.practice == ["PP-1"]
     assert lancashire.noted == []
+    assert lancashire.by_office == []  # nothing is addressed to PCCs: the force answers every finding
     assert [key for key in lancashire.keys if not key.startswith("finding-")] == list(DEFAULT_FIXED)
 
 
@@ -121,6 +133,7 @@ def test_a_national_thematic_answers_all_forces_recommendations_in_one_section_a
         assert sign_off.noted == to_other_bodies, office
         assert sign_off.unseen == [], office
         assert sign_off.practice == [], office
+        assert sign_off.by_office == [], office
 
 
 def test_a_joint_inspection_routes_each_forces_findings_to_its_own_office(
@@ -128,23 +141,34 @@ def test_a_joint_inspection_routes_each_forces_findings_to_its_own_office(
 ) -> None:
     held = start_example(app, clock, "joint-inspection-2025-example.yaml")
     manchester, lancashire = held["greater-manchester-mayor"], held["lancashire-pcc"]
-    # R-1 (all forces and the CPS) and R-2 (all forces) in the combined section; R-3 to PCCs; its AFI.
+    # R-1 (all forces and the CPS) and R-2 (all forces) in the force's combined section, then its AFI;
+    # R-3, addressed to PCCs alone, is the office's own to answer, in the commissioner's stage.
     assert manchester.keys == [
         "report-summary",
         "national-recommendations",
-        "finding-r-3",
         "finding-afi-1",
+        "finding-r-3",
         "for-noting",
         "commissioner-response",
     ]
     assert lancashire.keys == [
         "report-summary",
         "national-recommendations",
-        "finding-r-3",
         "finding-afi-2",
+        "finding-r-3",
         "for-noting",
         "commissioner-response",
     ]
+    forces = {
+        "greater-manchester-mayor": "greater-manchester-police",
+        "lancashire-pcc": "lancashire-constabulary",
+    }
+    for office, sign_off in held.items():
+        assert sign_off.by_office == ["R-3"], office
+        assert sign_off.stage_of["finding-r-3"] == "commissioner_response", office
+        # Drafted by the office's policy officer, approved by its commissioner: the force takes no part.
+        assert sign_off.organisations["finding-r-3"] == {office}, office
+        assert sign_off.organisations["national-recommendations"] == {forces[office]}, office
     for sign_off in (manchester, lancashire):
         assert sign_off.noted == ["R-4", "R-5"]  # the CPS's; the NPCC's and CPS's
     assert manchester.answered == ["R-1", "R-2", "R-3", "AFI-1"]
@@ -172,6 +196,7 @@ def test_a_regional_report_gives_each_office_its_own_force_and_the_regional_unit
         # The Home Office's recommendation is listed for noting; the default pipeline asks no comment.
         assert sign_off.noted == ["R-3"], office
         assert "for-noting" not in sign_off.keys
+        assert sign_off.by_office == [], office
         seen = set(answered[office]) | {"R-3"} | set(sign_off.practice)
         assert sign_off.unseen == [ref for ref in every if ref not in seen], office
     assert held["merseyside-pcc"].practice == ["PP-1"]
@@ -247,8 +272,8 @@ def test_the_for_noting_section_is_made_only_when_the_office_has_something_to_no
     assert keys == [
         "report-summary",
         "national-recommendations",
-        "finding-r-3",
         "finding-afi-2",
+        "finding-r-3",
         "commissioner-response",
     ]
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from signoff.domain.document import FindingEntry, build_document
 from signoff.domain.inspection import FindingKind, Inspection
+from signoff.domain.model import approvers_of
 from signoff.domain.routing import signoff_findings
 from signoff.service.commands import StartSignoff
 from signoff.service.handlers.start_signoff import start_signoff
@@ -100,3 +101,10 @@ def test_each_office_prints_exactly_the_findings_its_sign_off_holds(report: Insp
                 if finding.kind is FindingKind.CAUSE_OF_CONCERN:
                     under = [r.ref for r in report.recommendations_answering(finding.ref) if r.ref in held]
                     assert [r.ref for r in entry.recommendations] == under
+            # A finding addressed to PCCs alone is printed with the office's own answer to it.
+            for finding in routing.by_office:
+                [section] = [s for st in signoff.stages for s in st.sections if s.finding_ref == finding.ref]
+                people = {*section.drafter_ids, *approvers_of(section)}
+                assert {roster.by_id(p).organisation for p in people} == {signoff.pcc_org}, finding.ref
+                [entry] = [e for e in answered if e.ref == finding.ref]
+                assert entry.answered

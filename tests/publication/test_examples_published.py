@@ -279,9 +279,13 @@ def test_a_joint_inspection_response_names_every_inspectorate(app: Application, 
     assert len(responses) == 2
     for published in responses:
         check_published(published)
-        assert "His Majesty's Crown Prosecution Service Inspectorate (HMICFRS and HMCPSI)" in visible_text(
-            published.html
-        )
+        text = visible_text(published.html)
+        assert "His Majesty's Crown Prosecution Service Inspectorate (HMICFRS and HMCPSI)" in text
+        # Recommendation 3, addressed to PCCs, is printed among the recommendations with the office's
+        # own answer to it (drafted and approved in the office), before the areas for improvement.
+        office_answer = section_text("finding-r-3", "Recommendation 3").splitlines()[0]
+        order = [text.index(piece) for piece in ("Recommendation 3", office_answer, "Areas for improvement")]
+        assert order == sorted(order), published.office
 
 
 def test_a_regional_response_has_every_forces_grade_and_only_its_own_findings(

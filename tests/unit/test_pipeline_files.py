@@ -11,7 +11,7 @@ from signoff.adapters.config_files import load_model
 from signoff.adapters.pipeline_files import load_pipelines
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.errors import InvalidInput
-from signoff.domain.inspection import InspectionType
+from signoff.domain.inspection import FindingKind, InspectionType
 from signoff.settings import PROJECT_ROOT
 
 CONFIG = PROJECT_ROOT / "config"
@@ -57,10 +57,23 @@ stages:
         drafter: {role: policy_officer, of: pcc}
         approval:
           approvers: [{role: commissioner, of: pcc}]
+      - per_finding: [recommendation]
+        addressed_to: pccs
+        drafter: {role: policy_officer, of: pcc}
+        approval:
+          approvers: [{role: commissioner, of: pcc}]
   - key: publication
     title: Publication
     kind: publication
     due: {before_statutory_working_days: 0}
+"""
+# The section THEMATIC makes for each recommendation addressed to PCCs alone.
+PCCS_SECTION = """\
+      - per_finding: [recommendation]
+        addressed_to: pccs
+        drafter: {role: policy_officer, of: pcc}
+        approval:
+          approvers: [{role: commissioner, of: pcc}]
 """
 
 
@@ -127,6 +140,56 @@ def test_a_type_claimed_by_two_files_is_refused_naming_both_and_the_line(tmp_pat
             ),
             ["for_noting section is one section"],
         ),
+        # A finding addressed to PCCs alone is the office's: nobody of the force drafts or approves it.
+        (
+            (
+                PCCS_SECTION,
+                PCCS_SECTION.replace("{role: policy_officer, of: pcc}", "{role: force_liaison, of: force}"),
+            ),
+            [":20:", "stages[0].sections[2]", "drafter force_liaison (force) is of the force", "of: pcc"],
+        ),
+        (
+            (PCCS_SECTION, PCCS_SECTION.replace("[{role: commissioner, of: pcc}]", "[{finding_lead: true}]")),
+            [":20:", "approver the finding's strategic lead is of the force"],
+        ),
+        (
+            (
+                PCCS_SECTION,
+                PCCS_SECTION.replace(
+                    "        addressed_to: pccs\n",
+                    "        addressed_to: pccs\n        national: combined\n        key: pccs\n        title: PCCs\n",
+                ),
+            ),
+            ["stages[0].sections[2]", "a section addressed_to: pccs takes none of them"],
+        ),
+        (
+            (
+                PCCS_SECTION,
+                PCCS_SECTION.replace("        addressed_to: pccs\n", "        addressed_to: commissioners\n"),
+            ),
+            [":21:", "addressed_to", "'force' or 'pccs'"],
+        ),
+        (
+            ("        for_noting: true\n", "        for_noting: true\n        addressed_to: pccs\n"),
+            ["stages[0].sections[1]", "addressed_to only goes with per_finding"],
+        ),
+        # Left out, the recommendations addressed to PCCs would have no section.
+        (
+            (PCCS_SECTION, ""),
+            [
+                "stages[force].sections[0] answers the recommendation findings per finding for the force",
+                "no section takes those addressed to PCCs",
+                "addressed_to: pccs",
+            ],
+        ),
+        # Taken twice, each would have two sections.
+        (
+            (PCCS_SECTION, PCCS_SECTION + PCCS_SECTION),
+            [
+                "stages[force].sections[3] and stages[force].sections[2] both take the recommendation findings "
+                "addressed to pccs"
+            ],
+        ),
     ],
 )
 def test_a_bad_type_pipeline_names_its_file_line_and_key(
@@ -168,3 +231,23 @@ def test_the_shipped_pipelines_load_and_find_their_roles_in_the_directory() -> N
     keys = [section.key for stage in thematic.stages for section in stage.sections]
     assert "constabulary-response" not in keys
     assert "constabulary-response" in [s.key for st in choice.default.stages for s in st.sections]
+
+
+def test_the_shipped_pipelines_answer_findings_addressed_to_pccs_in_the_commissioners_stage() -> None:
+    choice = load_pipelines(CONFIG / "pipeline.yaml")
+    for pipeline in choice.all():
+        [(stage, spec)] = [
+            (stage, spec)
+            for stage in pipeline.stages
+            for spec in stage.sections
+            if spec.addressed_to == "pccs"
+        ]
+        assert stage.key == "commissioner_response"
+        assert spec.per_finding is not None
+        assert set(spec.per_finding) == {
+            FindingKind.CAUSE_OF_CONCERN,
+            FindingKind.RECOMMENDATION,
+            FindingKind.AREA_FOR_IMPROVEMENT,
+        }
+        people = [spec.drafter, *spec.approval.approvers]
+        assert [(p.role, p.of) for p in people] == [("policy_officer", "pcc"), ("commissioner", "pcc")]

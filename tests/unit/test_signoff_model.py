@@ -77,6 +77,15 @@ def section(
     }
 
 
+# A pipeline answering findings per finding for the force answers those addressed to PCCs alone too.
+OFFICE_PER_FINDING: dict[str, Any] = {
+    "per_finding": ["cause_of_concern", "recommendation", "area_for_improvement"],
+    "addressed_to": "pccs",
+    "drafter": {"role": "policy_officer", "of": "pcc"},
+    "approval": {"approvers": [{"role": "commissioner", "of": "pcc"}]},
+}
+
+
 def pipeline(*stages: list[dict[str, Any]]) -> Pipeline:
     """Approval stages named stage_1, stage_2, ... (due 24 Nov, 1 Dec, 8 Dec 2023), then publication."""
     specs: list[dict[str, Any]] = []
@@ -247,7 +256,8 @@ def test_sections_made_per_finding_are_approved_by_the_finding_lead() -> None:
                 "drafter": {"role": "force_liaison", "of": "force"},
                 "approval": {"approvers": [{"finding_lead": True}], "require": "any"},
             }
-        ]
+        ],
+        [OFFICE_PER_FINDING],
     )
     report = inspection(
         [

@@ -72,7 +72,15 @@ class SectionSpec(_Strict):
     per_finding: list[FindingKind] | None = Field(
         default=None,
         min_length=1,
-        description="One section per finding of these kinds that the office answers (domain/routing.py).",
+        description="One section per finding of these kinds that the office answers (domain/routing.py), "
+        "of those `addressed_to` names.",
+    )
+    addressed_to: Literal["force", "pccs"] = Field(
+        default="force",
+        description="On a per_finding section: which answered findings it takes. force (the default): "
+        "those the force answers, addressed to it, to all forces or to its region's unit (with or "
+        "without PCCs as well). pccs: those addressed to PCCs and not to the force, all forces or its "
+        "region's unit, the office's own to answer: drafted and approved in the PCC office.",
     )
     national: Literal["each", "combined"] = Field(
         default="each",
@@ -112,7 +120,29 @@ class SectionSpec(_Strict):
                 )
         elif self.national != "each":
             raise ValueError("national only goes with per_finding")
+        if self.addressed_to == "pccs":
+            self._answered_in_the_office()
         return self
+
+    def _answered_in_the_office(self) -> None:
+        """A finding addressed to PCCs alone is the office's to answer: nobody of the force drafts or
+        approves it (a force role, or the finding's strategic lead, who is of the force)."""
+        if self.per_finding is None:
+            raise ValueError("addressed_to only goes with per_finding")
+        if self.national == "combined":
+            raise ValueError(
+                "national: combined answers the findings addressed to all forces, which the force "
+                "answers; a section addressed_to: pccs takes none of them"
+            )
+        for name, selector in [
+            ("drafter", self.drafter),
+            *(("approver", a) for a in self.approval.approvers),
+        ]:
+            if selector.finding_lead or selector.of == Party.FORCE:
+                raise ValueError(
+                    f"addressed_to: pccs: the {name} {selector.describe()} is of the force; a finding "
+                    "addressed to PCCs is the office's to answer: name a role of: pcc or a person of the office"
+                )
 
 
 class DueRule(_Strict):
@@ -186,6 +216,37 @@ def _check_stages(stages: list[StageSpec]) -> None:
         raise ValueError("two sections share a key")
     if sum(s.for_noting for stage in stages for s in stage.sections) > 1:
         raise ValueError("only one section may be for_noting: the commissioner comments on them once")
+    _check_per_finding(stages)
+
+
+def _check_per_finding(stages: list[StageSpec]) -> None:
+    """Each answered finding gets exactly one section: a kind is taken by one per_finding spec for the
+    force and one for PCCs at most; and a kind answered per finding for the force is answered for PCCs
+    too, so that a finding addressed to PCCs never falls to the force nor goes unanswered."""
+    taken: dict[tuple[str, FindingKind], str] = {}
+    for stage in stages:
+        for index, section in enumerate(stage.sections):
+            for kind in section.per_finding or ():
+                where = f"stages[{stage.key}].sections[{index}]"
+                earlier = taken.setdefault((section.addressed_to, kind), where)
+                if earlier != where:
+                    raise ValueError(
+                        f"{where} and {earlier} both take the {kind.value} findings addressed to "
+                        f"{section.addressed_to}: each finding has one section; take it in one of them"
+                    )
+    missing = sorted(
+        (kind.value, where)
+        for (addressed_to, kind), where in taken.items()
+        if addressed_to == "force" and ("pccs", kind) not in taken
+    )
+    if missing:
+        kinds = ", ".join(kind for kind, _where in missing)
+        raise ValueError(
+            f"{missing[0][1]} answers the {kinds} findings per finding for the force, but no section takes "
+            f"those addressed to PCCs, which are the office's own to answer: add a section with "
+            f"per_finding: [{kinds}] and addressed_to: pccs, drafted and approved in the PCC office "
+            "(in the commissioner's response stage, say)"
+        )
 
 
 class Pipeline(_Strict):

@@ -214,7 +214,11 @@ def _plan_sections(specs: Sequence[SectionSpec], routing: FindingRouting, intake
                 continue  # nothing to note: no comment to ask for
             sections.append(_section(spec, spec.key, spec.title, None, len(sections), intake))
             continue
-        answered = [finding for finding in routing.answered if finding.kind in spec.per_finding]
+        # A finding addressed to PCCs alone is the office's to answer, in its own section; one addressed
+        # to the force (or all forces, or its region's unit) and to PCCs as well stays with the force, and
+        # the commissioner comments on it in their own response.
+        whose = routing.by_office if spec.addressed_to == "pccs" else routing.by_force
+        answered = [finding for finding in whose if finding.kind in spec.per_finding]
         if spec.national == "combined":
             national = [finding for finding in answered if finding in routing.national]
             answered = [finding for finding in answered if finding not in routing.national]
@@ -248,6 +252,9 @@ def _section(
     combined: bool = False,
 ) -> Section:
     where = f"section {key!r}"
+    if spec.addressed_to == "pccs":
+        for selector in [spec.drafter, *spec.approval.approvers]:
+            _office_only(selector, where, finding, intake)
     drafters = _resolve(spec.drafter, where + " drafter", finding, intake, combined)
     steps: list[ApprovalStep] = []
     for number, selectors in enumerate(spec.approval.steps(), start=1):
@@ -271,6 +278,19 @@ def _section(
         approval_steps=steps,
         approve_after_others=spec.approve_after_others,
     )
+
+
+def _office_only(selector: Selector, where: str, finding: Finding | None, intake: Intake) -> None:
+    """A finding addressed to PCCs is the office's to answer: a person named on its section must be of
+    the office (the pipeline's model refuses a force role or the finding's lead there already)."""
+    person = intake.roster.find_email(selector.person) if selector.person else None
+    if person is not None and person.organisation != intake.pcc:
+        ref = finding.printed_ref if finding else "it"
+        raise InvalidInput(
+            f"{where}: {person.email} is of {intake.roster.organisation_name(person.organisation)}; "
+            f"{ref} is addressed to PCCs, so {intake.roster.organisation_name(intake.pcc)} drafts and "
+            "approves it: name someone of the office"
+        )
 
 
 def _resolve(

@@ -1,10 +1,14 @@
 """Who answers which finding: the one rule that routes a report's findings to each office's sign-off.
 
-An office answers (a section for its force) the findings addressed to its own force, to all forces, to
-PCCs, and to a regional unit whose region includes its force. It notes (lists them, and its commissioner
-may comment once) the findings addressed only to other bodies: the College of Policing, the NPCC, the
-Home Office, the NCA, the CPS or another body. It never sees a finding addressed only to other forces or
-other regions' units. Good practice is printed where it concerns the office's force, never answered.
+An office answers the findings addressed to its own force, to all forces, to PCCs, and to a regional unit
+whose region includes its force. Its force answers them (a section each, or a combined one), except those
+addressed to PCCs and to none of the force, all forces or its region's unit: those are the office's own
+to answer (`by_office`), drafted and approved in the office, and its force takes no part. A finding
+addressed to PCCs and to the force as well stays with the force; the commissioner comments on it in their
+own response. It notes (lists them, and its commissioner may comment once) the findings addressed only to
+other bodies: the College of Policing, the NPCC, the Home Office, the NCA, the CPS or another body. It
+never sees a finding addressed only to other forces or other regions' units. Good practice is printed
+where it concerns the office's force, never answered.
 
 Pure: the directory's kinds and regions come in a Roster.
 """
@@ -24,16 +28,26 @@ if TYPE_CHECKING:
 
 # The addressees that make a finding the office's own to answer, whatever its force.
 _ANSWERED_BY_EVERY_OFFICE = frozenset(body.value for body in Body if body.answered_by_office)
+# Of those, the ones a force answers: a finding to PCCs alone is the office's, not its force's.
+_ANSWERED_BY_EVERY_FORCE = frozenset({Body.ALL_FORCES.value})
 
 
 @dataclass(frozen=True)
 class FindingRouting:
     """One office's findings of one report, each list in the report's order."""
 
-    answered: tuple[Finding, ...]  # the force drafts a response to each (a section, or a combined one)
+    answered: tuple[Finding, ...]  # the response answers each: by_force and by_office, in report order
     noted: tuple[Finding, ...]  # addressed to other bodies: listed for noting, not answered by the force
     practice: tuple[Finding, ...]  # innovative or promising practice concerning this force: printed only
     unseen: tuple[Finding, ...]  # addressed to other forces or other regions: never in this sign-off
+    # Of the answered, those addressed to PCCs and not to this force, all forces or its region's unit:
+    # the office drafts and approves the response to each; its force takes no part.
+    by_office: tuple[Finding, ...]
+
+    @property
+    def by_force(self) -> tuple[Finding, ...]:
+        """The answered findings the force answers (a section each, or a combined one): all but by_office."""
+        return tuple(f for f in self.answered if f not in self.by_office)
 
     @property
     def national(self) -> tuple[Finding, ...]:
@@ -51,7 +65,9 @@ def route_findings(inspection: Inspection, force: str, regional_units: Collectio
     """The findings of `inspection` as the office of `force` sees them; `regional_units`: the units whose
     region includes the force (Roster.regional_units_of)."""
     own = {force, *_ANSWERED_BY_EVERY_OFFICE, *regional_units}
+    forces_own = {force, *_ANSWERED_BY_EVERY_FORCE, *regional_units}
     answered: list[Finding] = []
+    by_office: list[Finding] = []
     noted: list[Finding] = []
     practice: list[Finding] = []
     unseen: list[Finding] = []
@@ -59,11 +75,13 @@ def route_findings(inspection: Inspection, force: str, regional_units: Collectio
         targets = addressees(finding, inspection)
         if own & set(targets):
             (practice if finding.kind.is_practice else answered).append(finding)
+            if not finding.kind.is_practice and not forces_own & set(targets):
+                by_office.append(finding)
         elif all(target in _BODY_WORDS for target in targets):
             (practice if finding.kind.is_practice else noted).append(finding)
         else:
             unseen.append(finding)
-    return FindingRouting(tuple(answered), tuple(noted), tuple(practice), tuple(unseen))
+    return FindingRouting(tuple(answered), tuple(noted), tuple(practice), tuple(unseen), tuple(by_office))
 
 
 def route_for(inspection: Inspection, force: str, roster: Roster) -> FindingRouting:
