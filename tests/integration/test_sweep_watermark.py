@@ -1,9 +1,11 @@
 """The sweep reads only the sign-offs whose notice watermark has passed, in batches, and migration 0009
-gives every stored sign-off a watermark from which nothing already due is missed."""
+gives every stored sign-off a watermark from which nothing already due is missed. A batch's sign-offs are
+written together (one UPDATE per set of changed columns, the audit events in one INSERT): what it
+writes is what each sign-off's own sweep would, and the stalled sweep reads exactly the idle ones."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -11,14 +13,20 @@ from sqlalchemy import select, update
 
 from signoff.adapters.config_files import load_model
 from signoff.adapters.database import alembic_config
-from signoff.adapters.orm import signoffs, stages
+from signoff.adapters.orm import audit_events, outbox, signoffs, stages
 from signoff.bootstrap import Application
+from signoff.domain.attention_rule import attention_limits
+from signoff.domain.deadline_notices import due_notices, watermark_after_sweep
+from signoff.domain.errors import ConcurrencyConflict
 from signoff.domain.inspection import Inspection
+from signoff.domain.notice_builder import NoticeBuilder
 from signoff.service.clock import FixedClock
 from signoff.service.commands import StartSignoff
 from signoff.service.handlers import send_due_notices as sweep_module
+from signoff.service.handlers.mark_stalled import mark_stalled
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.queries.audit_verify import verify_audit
 from signoff.settings import PROJECT_ROOT
 from tests.people import OWEN
 from tests.support.story import draft, start_reference
@@ -113,3 +121,131 @@ def test_the_migration_gives_each_active_signoff_its_earliest_unfinished_moment(
     finally:
         command.upgrade(config, "head")
     assert watermarks(app) == {signoff_id: min(min(row) for row in moments)}
+
+
+def versions(app: Application) -> dict[int, int]:
+    with app.engine.connect() as connection:
+        return {row.id: row.version for row in connection.execute(select(signoffs.c.id, signoffs.c.version))}
+
+
+def queued_keys(app: Application) -> set[str]:
+    with app.engine.connect() as connection:
+        return set(connection.execute(select(outbox.c.idempotency_key)).scalars())
+
+
+def expected_sweep(app: Application, now: datetime) -> tuple[set[str], dict[int, datetime | None]]:
+    """What the domain says a sweep at `now` queues and where it leaves each watermark, one sign-off at a
+    time and nothing written: the batches' bulk writes must come to the same."""
+    keys: set[str] = set()
+    moved: dict[int, datetime | None] = {}
+    with app.deps.new_unit_of_work() as uow:
+        builder = NoticeBuilder(app.deps.load_notification_rules(), uow.directory.roster(), app.deps.links)
+        for signoff_id in uow.signoffs.with_due_moments(now):
+            signoff = uow.signoffs.get(signoff_id)
+            keys |= {notice.key for notice in due_notices(signoff, builder, now)}
+            moved[signoff_id] = watermark_after_sweep(signoff, now)
+    return keys, moved
+
+
+def test_batches_of_due_and_not_due_signoffs_queue_what_each_would_alone(
+    app: Application, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = start_reports(app, 5)
+    for signoff_id in ids[:3]:  # three wait for the chief executive's approval, two for their drafter
+        draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    not_yet = datetime(2023, 12, 1, 9, 0, tzinfo=UTC)
+    with app.engine.begin() as connection:  # one whose watermark has not passed: it is not read
+        connection.execute(update(signoffs).where(signoffs.c.id == ids[1]).values(notices_due_from=not_yet))
+    monkeypatch.setattr(sweep_module, "BATCH_SIZE", 2)  # the due ones in batches, the last one short
+    for moment in (REMINDER_DUE, ESCALATED):
+        clock.set(moment)
+        keys, moved = expected_sweep(app, moment)
+        assert ids[1] not in moved
+        assert keys
+        marks, written, queued = watermarks(app), versions(app), queued_keys(app)
+        report = send_due_notices(app.deps)
+        assert report.problems == []
+        assert (report.signoffs_checked, report.queued) == (len(moved), len(keys - queued))
+        assert queued_keys(app) == queued | keys
+        after = watermarks(app)
+        assert {signoff_id: after[signoff_id] for signoff_id in moved} == moved
+        assert after[ids[1]] == not_yet
+        # A sign-off's row is written, under its version, when its watermark moved; otherwise not at all.
+        assert {i: v - written[i] for i, v in versions(app).items() if v != written[i]} == {
+            signoff_id: 1 for signoff_id, moment in moved.items() if moment != marks[signoff_id]
+        }
+
+
+def test_a_signoff_changed_meanwhile_is_not_overwritten(
+    app: Application, clock: FixedClock, database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no row locks: a second writer waits for the first at BEGIN IMMEDIATE")
+    signoff_id = start_reference(app)
+    before = watermarks(app)[signoff_id]
+    with app.deps.new_unit_of_work() as uow:
+        signoff = uow.signoffs.get(signoff_id)  # read without a lock, as a page reads it
+        with app.engine.begin() as connection:  # someone else's change commits meanwhile
+            connection.execute(
+                update(signoffs).where(signoffs.c.id == signoff_id).values(version=signoffs.c.version + 1)
+            )
+        signoff.notices_swept(ESCALATED)
+        assert signoff.notices_due_from != before
+        with pytest.raises(ConcurrencyConflict):
+            uow.commit()
+    assert watermarks(app)[signoff_id] == before
+
+
+def idle_now(app: Application, now: datetime) -> set[int]:
+    """The sign-offs the domain would mark stalled at `now`, each judged on its own and nothing written."""
+    idle_days = app.deps.load_pipeline().monitoring.idle_after_working_days
+    found: set[int] = set()
+    with app.deps.new_unit_of_work() as uow:
+        for signoff in uow.signoffs.page(states=["active"]):
+            assert signoff.id is not None
+            if signoff.mark_stalled(now, app.deps.calendar, idle_days):
+                found.add(signoff.id)
+    return found
+
+
+def test_the_stalled_sweep_reads_and_marks_exactly_the_signoffs_idle_for_five_working_days(
+    app: Application, clock: FixedClock
+) -> None:
+    ids = start_reports(app, 4)
+    for n, signoff_id in enumerate(ids[:3]):  # drafted a day apart; the last never drafted
+        clock.advance(timedelta(days=1))
+        draft(app, signoff_id, "report-summary", OWEN, f"Summary {n}.")
+    pipeline = app.deps.load_pipeline()
+    marked: set[int] = set()
+    events = dict.fromkeys(ids, 0)
+    for _ in range(2 * 12):  # every twelve hours over twelve days, a weekend included
+        clock.advance(timedelta(hours=12))
+        now = clock.now()
+        limits = attention_limits(
+            now,
+            app.deps.calendar,
+            pipeline.working_hours.timezone,
+            0,
+            pipeline.monitoring.idle_after_working_days,
+        )
+        expected = idle_now(app, now)
+        with app.deps.new_unit_of_work() as uow:
+            # Idle for five calendar days is not yet five working days: such a sign-off is not even read.
+            assert set(uow.signoffs.with_idle_work(limits.idle_before)) == expected
+        written = versions(app)
+        report = mark_stalled(app.deps)
+        assert report.problems == []
+        assert {int(mark.split()[0][1:]) for mark in report.marked} == expected
+        assert {i for i, v in versions(app).items() if v != written[i]} == expected
+        marked |= expected
+        for signoff_id in expected:
+            events[signoff_id] += 1
+    assert marked == set(ids)  # each of them, the undrafted one's drafting too, once
+    for signoff_id in ids:
+        report = verify_audit(signoff_id, app.deps)
+        assert report.intact, report.problems
+        with app.engine.connect() as connection:
+            actions = connection.execute(
+                select(audit_events.c.action).where(audit_events.c.signoff_id == signoff_id)
+            ).scalars()
+            assert sum(action.endswith("_stalled") for action in actions) == events[signoff_id] == 1

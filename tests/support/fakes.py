@@ -181,21 +181,21 @@ class FakeSignoffRepository:
                 found.append(signoff_id)
         return found
 
-    def with_idle_work(self, idle_since: datetime) -> list[int]:
+    def with_idle_work(self, idle_before: datetime) -> list[int]:
         found = []
         for signoff_id, s in self._active():
             for section in (section for stage in s.stages for section in stage.sections):
                 idle_request = any(
                     r.state is RequestState.PENDING
                     and r.activated_at is not None
-                    and r.activated_at <= idle_since
+                    and r.activated_at < idle_before
                     and r.stalled_at is None
                     for r in section.requests
                 )
                 idle_drafting = (
                     section.state in (SectionState.DRAFTING, SectionState.CHANGES_REQUESTED)
                     and section.last_activity_at is not None
-                    and section.last_activity_at <= idle_since
+                    and section.last_activity_at < idle_before
                     and section.stalled_at is None
                 )
                 if idle_request or idle_drafting:

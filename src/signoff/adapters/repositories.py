@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import get_history, set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from signoff.adapters.orm import (
     approval_requests,
@@ -30,10 +32,73 @@ class SqlSignoffRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
         self.seen: list[SignOff] = []
+        event.listen(session, "before_flush", self._update_changed_signoffs)
+
+    def _update_changed_signoffs(self, session: Session, *_: object) -> None:
+        """Write the changed rows of the sign-offs this unit of work read, one UPDATE per set of changed
+        columns, before the ORM's flush: it writes a versioned row one statement at a time, and a sweep's
+        batch changes fifty sign-offs (a round trip each, most of the sweep's time on PostgreSQL).
+
+        The same UPDATE as the ORM's: the changed columns and the version, only where the version is
+        still the one read (StaleDataError otherwise, as from the ORM); the values are then the rows'
+        committed state, so the flush that follows finds nothing more to write to them."""
+        changes: dict[tuple[str, ...], list[tuple[SignOff, int, dict[str, Any]]]] = {}
+        for signoff in self.seen:
+            state = inspect(signoff)
+            if not state.modified or not state.persistent or signoff in session.deleted:
+                continue
+            changed: dict[str, Any] = {}
+            for key in _SIGNOFF_COLUMNS.intersection(state.committed_state):
+                added = get_history(signoff, key).added
+                if added:
+                    changed[key] = added[0]
+            if changed:
+                version = int(state.dict["version"])
+                changes.setdefault(tuple(sorted(changed)), []).append((signoff, version, changed))
+        for keys, rows in changes.items():
+            statement = (
+                update(signoffs)
+                .where(signoffs.c.id == bindparam("b_id"), signoffs.c.version == bindparam("b_version"))
+                .values(
+                    {**{key: bindparam(f"v_{key}") for key in keys}, "version": bindparam("b_next_version")}
+                )
+            )
+            parameters = [
+                {
+                    **{f"v_{key}": value for key, value in changed.items()},
+                    "b_id": signoff.id,
+                    "b_version": version,
+                    "b_next_version": version + 1,
+                }
+                for signoff, version, changed in rows
+            ]
+            written = session.connection().execute(statement, parameters).rowcount
+            if written != len(rows):
+                raise StaleDataError(
+                    f"UPDATE statement on table 'signoffs' expected to update {len(rows)} row(s); "
+                    f"{written} were matched"
+                )
+            for signoff, version, changed in rows:
+                for key, value in changed.items():
+                    set_committed_value(signoff, key, value)
+                set_committed_value(signoff, "version", version + 1)
 
     def add(self, signoff: SignOff) -> None:
         self._session.add(signoff)
         self.seen.append(signoff)
+
+    def store_new_audit_events(self) -> None:
+        """Insert the events the sign-offs recorded since they were read, all in one statement: they are
+        never read back in the same transaction, so unlike the ORM (which on SQLite inserts a row at a
+        time to learn each id) nothing needs their ids."""
+        rows: list[dict[str, Any]] = []
+        for signoff in self.seen:
+            for recorded in signoff.new_audit_events:
+                recorded.signoff_id = signoff.id  # type: ignore[attr-defined]
+                rows.append({key: getattr(recorded, key) for key in _AUDIT_COLUMNS})
+            signoff.new_audit_events.clear()
+        if rows:
+            self._session.execute(insert(audit_events), rows)
 
     def get(self, signoff_id: int, *, for_update: bool = False) -> SignOff:
         query = select(SignOff).where(signoffs.c.id == signoff_id)
@@ -94,15 +159,16 @@ class SqlSignoffRepository:
         self.seen.extend(signoff for signoff in found if signoff not in self.seen)
         return found
 
-    def with_idle_work(self, idle_since: datetime) -> list[int]:
-        """Active sign-offs with drafting or a pending approval untouched since `idle_since`, not yet marked."""
+    def with_idle_work(self, idle_before: datetime) -> list[int]:
+        """Active sign-offs with drafting or a pending approval last moved before `idle_before`, not yet
+        marked."""
         idle_requests = (
             select(stages.c.signoff_id)
             .join(sections, sections.c.stage_id == stages.c.id)
             .join(approval_requests, approval_requests.c.section_id == sections.c.id)
             .where(
                 approval_requests.c.state == RequestState.PENDING.value,
-                approval_requests.c.activated_at <= idle_since,
+                approval_requests.c.activated_at < idle_before,
                 approval_requests.c.stalled_at.is_(None),
             )
         )
@@ -111,7 +177,7 @@ class SqlSignoffRepository:
             .join(sections, sections.c.stage_id == stages.c.id)
             .where(
                 sections.c.state.in_([SectionState.DRAFTING.value, SectionState.CHANGES_REQUESTED.value]),
-                sections.c.last_activity_at <= idle_since,
+                sections.c.last_activity_at < idle_before,
                 sections.c.stalled_at.is_(None),
             )
         )
@@ -147,6 +213,11 @@ class SqlSignoffRepository:
         )
         found = set(self._session.scalars(finished_stage)) | set(self._session.scalars(no_open_stage))
         return sorted(found)
+
+
+# The sign-off's own columns, as the mapping names them (the version is the UPDATE's to move).
+_SIGNOFF_COLUMNS = frozenset(column.key for column in signoffs.columns) - {"id", "version"}
+_AUDIT_COLUMNS = tuple(column.key for column in audit_events.columns if column.key != "id")
 
 
 class SqlDirectoryRepository:

@@ -61,11 +61,7 @@ class SqlUnitOfWork:
             self.session.flush()
             if self._before_commit is not None:
                 self._before_commit(self)
-            for signoff in self.signoffs.seen:
-                for event in signoff.new_audit_events:
-                    event.signoff_id = signoff.id  # type: ignore[attr-defined]
-                    self.session.add(event)
-                signoff.new_audit_events.clear()
+            self.signoffs.store_new_audit_events()
             self.session.commit()
         except (IntegrityError, StaleDataError) as error:
             self.session.rollback()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from signoff.domain.attention_rule import attention_limits
 from signoff.service.dependencies import Dependencies
 
 # As the notice sweep's: one transaction per batch of sign-offs, not per sign-off.
-BATCH_SIZE = 50
+BATCH_SIZE = 100
 
 
 @dataclass
@@ -20,11 +21,15 @@ class StalledReport:
 
 def mark_stalled(deps: Dependencies) -> StalledReport:
     now = deps.clock.now()
-    idle_days = deps.load_pipeline().monitoring.idle_after_working_days
+    pipeline = deps.load_pipeline()
+    idle_days = pipeline.monitoring.idle_after_working_days
     report = StalledReport()
+    # The attention rule's limit in working days, as the stalled list reads it: every stored sign-off's
+    # working hours share the pipeline's one time zone, so the query finds exactly the sign-offs the
+    # domain will mark (a limit in calendar days read, every sweep, those idle for fewer working days).
+    limits = attention_limits(now, deps.calendar, pipeline.working_hours.timezone, 0, idle_days)
     with deps.new_unit_of_work() as uow:
-        # Working days are never fewer than calendar days, so this finds every candidate (and a few more).
-        candidates = uow.signoffs.with_idle_work(now - timedelta(days=idle_days))
+        candidates = uow.signoffs.with_idle_work(limits.idle_before)
     for start in range(0, len(candidates), BATCH_SIZE):
         batch = candidates[start : start + BATCH_SIZE]
         try:
