@@ -1,9 +1,14 @@
-"""The composition root: settings, engine, clock, calendar and handlers' dependencies. Nothing runs at import."""
+"""The composition root: settings, engine, clock, calendar and handlers' dependencies. Nothing runs at import.
+
+What a command may not use (the SMTP client, the publication layout's model, the document renderer's
+templates and parser, the bank holidays) is imported when first used: a command loads only what it uses.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -15,11 +20,9 @@ from signoff.adapters.documents.rendering import DocumentRenderer
 from signoff.adapters.email_rendering import JinjaEmailRenderer, template_environment
 from signoff.adapters.orm import map_domain
 from signoff.adapters.pipeline_files import load_pipelines as load_pipelines_from
-from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
 from signoff.adapters.unit_of_work import SqlUnitOfWork
 from signoff.domain.deadlines import england_and_wales
 from signoff.domain.directory import DirectoryConfig
-from signoff.domain.document import PublicationConfig
 from signoff.domain.errors import MailServerUnavailable
 from signoff.domain.notifications import Links, NotificationRules
 from signoff.domain.pipeline import Pipeline, PipelineChoice
@@ -27,6 +30,10 @@ from signoff.service.clock import Clock, FixedClock, SystemClock
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import queue_notices_for_new_events
 from signoff.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from signoff.adapters.smtp_mailer import SmtpMailer
+    from signoff.domain.document import PublicationConfig
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,9 @@ class Application:
                 "no SMTP server is configured: set SIGNOFF_SMTP_HOST and SIGNOFF_SMTP_PORT "
                 "(for a local inbox, run `signoff mailsink` and point them at it)"
             )
+        # Imported here: only the commands and services that send mail need the SMTP client.
+        from signoff.adapters.smtp_mailer import SmtpMailer, SmtpSettings
+
         return SmtpMailer(
             SmtpSettings(
                 host=s.smtp_host,
@@ -81,6 +91,9 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> A
 
     @cache
     def load_publication_config() -> PublicationConfig:
+        # Imported here: only publishing and its previews read the layout, and its model is large.
+        from signoff.domain.document import PublicationConfig
+
         return load_model(settings.publication_file, PublicationConfig)
 
     links = Links(str(settings.base_url))

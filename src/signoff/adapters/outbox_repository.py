@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Insert, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from signoff.adapters.orm import outbox, people, signoffs
@@ -15,6 +14,20 @@ from signoff.domain.errors import NotFound
 from signoff.domain.notifications import DeliveryPolicy
 from signoff.domain.outbox import OutgoingEmail
 from signoff.domain.transitions import OUTBOX_TRANSITIONS, OutboxEvent, OutboxState
+
+
+def _insert_skipping_known_keys(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING, in the database's own dialect.
+
+    Imported here: the engine has already imported its own dialect, and importing PostgreSQL's as well cost
+    every command on SQLite (and SQLite's every one on PostgreSQL) time for nothing."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(outbox).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(outbox).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 class SqlOutboxRepository:
@@ -26,11 +39,7 @@ class SqlOutboxRepository:
         if not emails:
             return 0
         rows = [_row(email) for email in emails]
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(outbox).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(outbox.c.id)
-        )
+        statement = _insert_skipping_known_keys(self._session.get_bind().dialect.name).returning(outbox.c.id)
         # The rows go as parameters of one cached statement (SQLAlchemy batches them into multi-row
         # INSERTs): rows written into the statement would compile it anew each time, a millisecond per
         # decision. RETURNING lists only the rows inserted, so the count is right on both databases.

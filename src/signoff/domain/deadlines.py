@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from signoff.domain.errors import InvalidInput, PlanDoesNotFit
 from signoff.domain.pipeline import Pipeline, StageSpec, WorkingHours
@@ -70,9 +69,24 @@ class WorkingCalendar:
         )
 
 
+class _EnglandAndWalesBankHolidays:
+    """holidays' GB/ENG, loaded when a day is first asked about: importing holidays loads every country's
+    calendar (a tenth of a second), which a command that never counts working days need not pay."""
+
+    def __contains__(self, day: object) -> bool:
+        return day in self._days
+
+    @cached_property
+    def _days(self) -> Container[date]:
+        import holidays
+
+        days: Container[date] = holidays.country_holidays("GB", subdiv="ENG")
+        return days
+
+
 def england_and_wales() -> WorkingCalendar:
     """Bank holidays of England and Wales, GOV.UK's 'england-and-wales' division (holidays' GB/ENG)."""
-    return WorkingCalendar(holidays.country_holidays("GB", subdiv="ENG"))
+    return WorkingCalendar(_EnglandAndWalesBankHolidays())
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from signoff.domain.deadlines import WorkingCalendar
-from signoff.domain.document import PublicationConfig
-from signoff.domain.notifications import Links, NotificationRules
-from signoff.domain.pipeline import Pipeline, PipelineChoice
-from signoff.service.clock import Clock
-from signoff.service.ports import DocumentRenderer, EmailRenderer, PublicationStore, UnitOfWork
+if TYPE_CHECKING:
+    # Only named in the fields' annotations: a command imports the published document's model (and the
+    # rest) only if it uses it.
+    from signoff.domain.deadlines import WorkingCalendar
+    from signoff.domain.document import PublicationConfig
+    from signoff.domain.notifications import Links, NotificationRules
+    from signoff.domain.pipeline import Pipeline, PipelineChoice
+    from signoff.service.clock import Clock
+    from signoff.service.ports import DocumentRenderer, EmailRenderer, PublicationStore, UnitOfWork
 
 
 @dataclass(frozen=True)

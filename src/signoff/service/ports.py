@@ -9,19 +9,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from signoff.domain.access import OfficeScope
-from signoff.domain.audit import AuditEvent
-from signoff.domain.directory import DirectoryConfig, Participant, Roster
-from signoff.domain.document import Certificate, ResponseDocument
-from signoff.domain.model import Delegation, SignOff
-from signoff.domain.notifications import Attachment, DeliveryPolicy, NoticeEvent
-from signoff.domain.outbox import OutgoingEmail
-from signoff.domain.proposal import Proposal
-from signoff.domain.publication import PublishedFile, WrittenPublication
-from signoff.domain.report_reading import ListedReport, ReportReading
-
 if TYPE_CHECKING:
-    # Only named in signatures: the query module imports this one (through Dependencies).
+    # Only named in signatures: an adapter that imports this module for one of its row types, or a
+    # command that never publishes, does not load the published document's model and the rest (and the
+    # attention query module imports this one, through Dependencies).
+    from signoff.domain.access import OfficeScope
+    from signoff.domain.audit import AuditEvent
+    from signoff.domain.directory import DirectoryConfig, Participant, Roster
+    from signoff.domain.document import Certificate, ResponseDocument
+    from signoff.domain.model import Delegation, SignOff
+    from signoff.domain.notifications import Attachment, DeliveryPolicy, NoticeEvent
+    from signoff.domain.outbox import OutgoingEmail
+    from signoff.domain.proposal import Proposal
+    from signoff.domain.publication import PublishedFile, WrittenPublication
+    from signoff.domain.report_reading import ListedReport, ReportReading
     from signoff.service.queries.attention import AttentionFilter, Thresholds
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 _BLOCK_START = re.compile(r"^(\s*)([-+*=#>]|\d+[.)])")
@@ -27,6 +30,9 @@ def _safe_link(url: str) -> bool:
 
 @cache
 def _parser() -> MarkdownIt:
+    # Imported here: the renderer is built by every command, and only rendering a document needs the parser.
+    from markdown_it import MarkdownIt
+
     parser = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False})
     parser.enable(["emphasis", "list", "blockquote", "link", "newline", "escape"])
     parser.validateLink = _safe_link  # type: ignore[method-assign]

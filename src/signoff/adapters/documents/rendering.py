@@ -9,22 +9,19 @@ from __future__ import annotations
 import base64
 import mimetypes
 from datetime import date
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, TemplateError
 from markupsafe import Markup, escape
 
 from signoff.adapters.documents.markdown import to_html, to_markdown
 from signoff.adapters.email_rendering import template_environment
-from signoff.domain.document import (
-    ApprovedText,
-    Certificate,
-    ResponseDocument,
-    document_day,
-    document_moment,
-)
 from signoff.domain.errors import InvalidInput, TemplateProblem
+
+if TYPE_CHECKING:
+    from signoff.domain.document import ApprovedText, Certificate, ResponseDocument
 
 NOT_DRAFTED = "Not drafted yet."
 
@@ -50,11 +47,18 @@ def _source_of(text: ApprovedText | None) -> str:
 
 class DocumentRenderer:
     def __init__(self, templates_dir: Path, config_dir: Path) -> None:
+        self._templates_dir = templates_dir
         self._config_dir = config_dir
-        self._environment = self._with_filters(template_environment(templates_dir))
+
+    @cached_property
+    def _environment(self) -> Environment:
+        # Built when a document is first rendered: every command builds the renderer, few render.
+        return self._with_filters(template_environment(self._templates_dir))
 
     @staticmethod
     def _with_filters(environment: Environment) -> Environment:
+        from signoff.domain.document import document_day, document_moment
+
         environment.filters.update(
             markdown=to_html,
             markdown_source=lambda text: to_markdown(text).rstrip("\n"),
