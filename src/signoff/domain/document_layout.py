@@ -72,7 +72,7 @@ def fill_title(template: str, values: dict[str, str]) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 Heading = Annotated[str, Field(min_length=1, max_length=200)]

@@ -83,19 +83,19 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
 
 
 class FormalRecipient(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     name: SingleLine = Field(min_length=1, max_length=200)
     email: EmailStr
 
 
 class FormalCopies(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     hmicfrs: FormalRecipient
     home_secretary: FormalRecipient
 
 
 class DeliveryPolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     batch_size: int = Field(default=100, ge=1, le=5000)
     max_attempts: int = Field(default=8, ge=1, le=50)
     first_retry_seconds: int = Field(default=60, ge=1, le=86_400)
@@ -108,7 +108,7 @@ class DeliveryPolicy(BaseModel):
 
 
 class NotificationRules(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     formal_copies: FormalCopies
     events: dict[NoticeEvent, list[Audience]]
     delivery: DeliveryPolicy = DeliveryPolicy()

@@ -16,7 +16,7 @@ from signoff.domain.text_fields import MultiLine, SingleLine
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ListedReport(_Strict):

@@ -17,7 +17,7 @@ Note = Annotated[SingleLine, Field(max_length=2000)]
 
 
 class _Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 class StartSignoff(_Command):
