@@ -1,14 +1,18 @@
 """The composition root: settings, engine, clock, calendar and handlers' dependencies. Nothing runs at import.
 
-What a command may not use (the SMTP client, the publication layout's model, the document renderer's
-templates and parser, the bank holidays) is imported when first used: a command loads only what it uses.
+What a command may not use (the SMTP client, the email and document renderers' Jinja, the publication
+layout's model, the Markdown parser, the bank holidays) is imported when first used: a command loads only
+what it uses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import TYPE_CHECKING
+from datetime import datetime
+from functools import cache, cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -17,14 +21,13 @@ from signoff.adapters.config_files import load_model
 from signoff.adapters.database import create_database_engine
 from signoff.adapters.documents.publication_store import FolderPublicationStore
 from signoff.adapters.documents.rendering import DocumentRenderer
-from signoff.adapters.email_rendering import JinjaEmailRenderer, template_environment
 from signoff.adapters.orm import map_domain
 from signoff.adapters.pipeline_files import load_pipelines as load_pipelines_from
 from signoff.adapters.unit_of_work import SqlUnitOfWork
 from signoff.domain.deadlines import england_and_wales
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.errors import MailServerUnavailable
-from signoff.domain.notifications import Links, NotificationRules
+from signoff.domain.notifications import Attachment, Links, NoticeEvent, NotificationRules
 from signoff.domain.pipeline import Pipeline, PipelineChoice
 from signoff.service.clock import Clock, FixedClock, SystemClock
 from signoff.service.dependencies import Dependencies
@@ -32,6 +35,7 @@ from signoff.service.notify import queue_notices_for_new_events
 from signoff.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from signoff.adapters.email_rendering import JinjaEmailRenderer
     from signoff.adapters.smtp_mailer import SmtpMailer
     from signoff.domain.document import PublicationConfig
 
@@ -70,6 +74,33 @@ class Application:
         return load_model(self.settings.directory_file, DirectoryConfig)
 
 
+class EmailRendererOnFirstUse:
+    """The Jinja email renderer, imported and built when the first email is rendered: a change's emails
+    are queued unrendered and rendered by delivery, so most commands never render one."""
+
+    def __init__(self, templates_dir: Path, mail_from: str) -> None:
+        self._templates_dir = templates_dir
+        self._mail_from = mail_from
+
+    @cached_property
+    def _renderer(self) -> JinjaEmailRenderer:
+        from signoff.adapters.email_rendering import JinjaEmailRenderer, template_environment
+
+        return JinjaEmailRenderer(template_environment(self._templates_dir), self._mail_from)
+
+    def render(
+        self,
+        event: NoticeEvent,
+        context: dict[str, Any],
+        *,
+        to: str,
+        key: str,
+        now: datetime,
+        attachments: Sequence[Attachment] = (),
+    ) -> bytes:
+        return self._renderer.render(event, context, to=to, key=key, now=now, attachments=attachments)
+
+
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Application:
     settings = settings or load_settings()
     map_domain()
@@ -99,7 +130,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> A
     links = Links(str(settings.base_url))
     now = clock.now
 
-    renderer = JinjaEmailRenderer(template_environment(settings.templates_dir), settings.mail_from)
+    renderer = EmailRendererOnFirstUse(settings.templates_dir, settings.mail_from)
 
     def queue_emails(uow: SqlUnitOfWork) -> None:
         queue_notices_for_new_events(uow, load_notification_rules(), links, renderer, now())

@@ -1,9 +1,9 @@
 """A command that changes a sign-off loads only what it uses (issue #17: it must answer within a second).
 
-`signoff draft`, `decide` and `advance` ask Prefect for their run over REST, and write no document: so
-building the application and importing their commands must not load Prefect, the document renderer's
-Markdown parser, WeasyPrint, pypdf, the SMTP client, the published document's model, the other
-database's dialect, or every country's bank holidays. Checked in a fresh interpreter, by what it has
+`signoff draft`, `decide` and `advance` ask Prefect for their run over REST, queue their emails
+unrendered, and write no document: so building the application and importing their commands must not
+load Prefect, Jinja, the Markdown parser, WeasyPrint, pypdf, the SMTP client, the published document's
+model, the other database's dialect, or every country's bank holidays. Checked in a fresh interpreter, by what it has
 imported; how long that takes is measured in bench/cli_latency.py, not here.
 """
 
@@ -22,6 +22,7 @@ NOT_FOR_A_CHANGE = (
     "weasyprint",
     "pypdf",
     "markdown_it",
+    "jinja2",
     "aiosmtplib",
     "holidays",
     "httpx",

@@ -13,14 +13,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, TemplateError
 from markupsafe import Markup, escape
 
 from signoff.adapters.documents.markdown import to_html, to_markdown
-from signoff.adapters.email_rendering import template_environment
 from signoff.domain.errors import InvalidInput, TemplateProblem
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from signoff.domain.document import ApprovedText, Certificate, ResponseDocument
 
 NOT_DRAFTED = "Not drafted yet."
@@ -52,7 +52,10 @@ class DocumentRenderer:
 
     @cached_property
     def _environment(self) -> Environment:
-        # Built when a document is first rendered: every command builds the renderer, few render.
+        # Built (and Jinja imported) when a document is first rendered: every command builds the renderer,
+        # few render.
+        from signoff.adapters.email_rendering import template_environment
+
         return self._with_filters(template_environment(self._templates_dir))
 
     @staticmethod
@@ -123,6 +126,8 @@ class DocumentRenderer:
         return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
     def _render(self, name: str, **context: Any) -> str:
+        from jinja2 import TemplateError
+
         try:
             return self._environment.get_template(name).render(context)
         except TemplateError as error:
