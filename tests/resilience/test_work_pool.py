@@ -121,10 +121,11 @@ def test_the_work_pool_shape_loses_nothing_and_sweeps_on_the_minute_while_worker
             assert datetime.now(UTC) < settled + AUTOMATION_SLACK, f"left Pending or Running: {left}"
             time.sleep(1)
             left = asked_for_and_left(api)
-        wait_for_the_sweep_on_time_after(api, faults[-1])
-        checked_until = datetime.now(UTC)
+        recovered_at = wait_for_the_sweep_on_time_after(api, faults[-1])
+        # Each minute until then, the one that recovered included (it may be due only seconds ago).
+        checked_until = max(datetime.now(UTC) - ON_TIME, recovered_at + timedelta(seconds=1))
         assert_the_automation_ended_what_the_kills_left(api, faults)
-        assert_the_sweep_ran_every_minute(api, serving_since, checked_until - ON_TIME, faults)
+        assert_the_sweep_ran_every_minute(api, serving_since, checked_until, faults)
     finally:
         for worker in workers:
             if worker.process is not None:
@@ -250,8 +251,9 @@ def assert_the_automation_ended_what_the_kills_left(api: str, faults: list[Fault
     )
 
 
-def wait_for_the_sweep_on_time_after(api: str, last: Fault) -> None:
-    """Until a scheduled sweep due after the last fault has completed on time: the schedule recovered.
+def wait_for_the_sweep_on_time_after(api: str, last: Fault) -> datetime:
+    """The minute of the first scheduled sweep due after the last fault that completed on time, once there
+    is one: the schedule recovered.
 
     A sweep a SIGKILL took keeps the deployment's one slot until its lease runs out (the flow engine renews
     it for 5 minutes at a time), so with this test's sweep every minute the next minutes' sweeps are
@@ -259,7 +261,7 @@ def wait_for_the_sweep_on_time_after(api: str, last: Fault) -> None:
     The test may end before then, so it waits for the first sweep after the slot is free."""
     deadline = last.at + SLOT_LEASE + ON_TIME + timedelta(minutes=1)
 
-    def recovered() -> bool:
+    def recovered() -> datetime | None:
         for run in flow_runs(
             api,
             {
@@ -270,12 +272,13 @@ def wait_for_the_sweep_on_time_after(api: str, last: Fault) -> None:
         ):
             due, started = moment(run["expected_start_time"]), moment(run["start_time"])
             if run["auto_scheduled"] and due and started and started - due <= ON_TIME:
-                return True
-        return False
+                return due
+        return None
 
-    while not recovered():
+    while (due := recovered()) is None:
         assert datetime.now(UTC) < deadline, f"no sweep ran on time between {last.at} and {deadline}"
         time.sleep(5)
+    return due
 
 
 def picked_up_early() -> timedelta:
