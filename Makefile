@@ -68,7 +68,7 @@ check: $(INSTALLED)
 # worker). The one fault test that stops PostgreSQL itself runs after, on its own.
 test: lint system-packages
 	$(BIN)/mypy src flows tests/support tests/handlers
-	$(BIN)/pytest -v --durations=10 -n 2 --dist loadfile -m "not restarts_postgres"
+	$(BIN)/pytest -v --durations=30 -n 2 --dist loadfile --no-loadscope-reorder -m "not restarts_postgres"
 	$(BIN)/pytest -v --durations=5 -m restarts_postgres tests/resilience
 
 # Every benchmark, then the one report of them all: bench/results/REPORT.md.

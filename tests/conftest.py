@@ -58,10 +58,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep the PostgreSQL case of a database test only where it is marked both_databases; the rest are
-    reported as deselected (the count shows in the summary line)."""
-    if config.getoption(ALL_ON_BOTH):
-        return
+    """Keep the PostgreSQL case of a database test only where it is marked both_databases (the rest are
+    reported as deselected: the count shows in the summary line); then the longest files first."""
+    if not config.getoption(ALL_ON_BOTH):
+        _deselect_postgres_unless_both(config, items)
+    items.sort(key=_longest_first)
+
+
+def _longest_first(item: pytest.Item) -> int:
+    """Under pytest-xdist, workers take files in this order as they come free: the fault tests (a minute or
+    two each), then the end-to-end and browser ones, then the rest, so that no worker starts a two-minute
+    test while the other has nothing left to do. The sort is stable: within a rank, as collected."""
+    path = item.path.relative_to(PROJECT_ROOT / "tests").as_posix()
+    if path.startswith("resilience/"):
+        return 0
+    if path.startswith("e2e/") or "browser" in path:
+        return 1
+    return 2 if item.get_closest_marker("slow") else 3
+
+
+def _deselect_postgres_unless_both(config: pytest.Config, items: list[pytest.Item]) -> None:
     kept: list[pytest.Item] = []
     postgres_only_by_choice: list[pytest.Item] = []
     for item in items:
