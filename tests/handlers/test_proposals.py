@@ -76,7 +76,7 @@ def test_the_policy_officer_corrects_a_finding_and_starts_the_signoff(
         }
     )
     before = len(memory.emails())
-    signoff_id = start_from_proposal(proposal_id, corrected, OWEN, watch)
+    signoff_id = start_from_proposal(proposal_id, corrected, OWEN, watch).signoff_id
 
     stored = next(p for p in store.state.proposals if p.id == proposal_id)
     assert (stored.state, stored.signoff_id, stored.decided_by) == (ProposalState.STARTED, signoff_id, OWEN)

@@ -79,7 +79,7 @@ def test_a_stored_proposal_starts_once_and_then_cannot_be_dismissed(
     assert proposal.intake.finding("R-1").answers == "CoC-1"
     assert [g.grade.value for g in proposal.intake.grades] == ["requires_improvement", "adequate", "good"]
 
-    signoff_id = start_from_proposal(proposal.id, proposal.intake, OWEN, watch)
+    signoff_id = start_from_proposal(proposal.id, proposal.intake, OWEN, watch).signoff_id
     assert stored(watch, "cheshire-pcc")[address] is ProposalState.STARTED
     with app.deps.new_unit_of_work() as uow:
         assert uow.signoffs.get(signoff_id).pcc_org == "cheshire-pcc"

@@ -94,7 +94,7 @@ def test_starting_twice_double_click_or_two_tabs_gives_one_signoff(
     assert signoffs_by_office(app) == {"cheshire-pcc": 1}
 
 
-def test_a_report_already_started_by_hand_is_not_started_again(
+def test_a_report_already_started_by_hand_is_not_started_again_and_the_proposal_points_to_it(
     client: TestClient, app: Application, proposal: tuple[int, str]
 ) -> None:
     proposal_id, _ = proposal
@@ -111,10 +111,15 @@ def test_a_report_already_started_by_hand_is_not_started_again(
         StartSignoff(inspection=by_hand, started_by=OWEN, respond_for=["cheshire-pcc"]), app.deps
     )
     form = owens_form(client, app, proposal_id)
-    refused = client.post(f"/proposals/{proposal_id}", data={**form, "action": "start"})
-    assert refused.status_code == 422, refused.text
-    assert f"sign-off #{existing}" in refused.text
+    pressed = client.post(f"/proposals/{proposal_id}", data={**form, "action": "start"})
+    # Taken to the sign-off the office has, told so; the proposal points to it; no second one.
+    assert (pressed.status_code, pressed.headers["location"]) == (303, f"/signoffs/{existing}"), pressed.text
+    shown = client.get(pressed.headers["location"]).text
+    assert f"already had sign-off #{existing} for this report" in shown
     assert signoffs_by_office(app) == {"cheshire-pcc": 1}
+    with watch_dependencies(app).new_unit_of_work() as uow:
+        marked = uow.proposals.get(proposal_id)
+    assert (marked.state, marked.signoff_id) == (ProposalState.STARTED, existing)
 
 
 @pytest.mark.parametrize(

@@ -175,11 +175,16 @@ async def proposal_post(request: Request, proposal_id: Id, me: Me) -> Response:
             correct_proposal(proposal_id, intake, me.email, watch)
             request.session["flash"] = "Your corrections are saved. The sign-off has not started."
             return RedirectResponse(f"/proposals/{proposal_id}", status_code=303)
-        signoff_id = start_from_proposal(proposal_id, intake, me.email, watch)
+        started = start_from_proposal(proposal_id, intake, me.email, watch)
     except (InvalidInput, PlanDoesNotFit, InvalidTransition) as problem:
         return _page(request, view, values, {"title": problem.message}, 422)
-    request.session["flash"] = f"Sign-off #{signoff_id} started from the proposed report."
-    return RedirectResponse(f"/signoffs/{signoff_id}", status_code=303)
+    request.session["flash"] = (
+        f"Your office already had sign-off #{started.signoff_id} for this report: the proposal now "
+        "points to it, and no other was started."
+        if started.already
+        else f"Sign-off #{started.signoff_id} started from the proposed report."
+    )
+    return RedirectResponse(f"/signoffs/{started.signoff_id}", status_code=303)
 
 
 @router.post("/proposals/{proposal_id}/dismiss")

@@ -20,7 +20,7 @@ from signoff.domain.inspection import Inspection
 from signoff.domain.proposal import MAX_REASON, Proposal
 from signoff.domain.text_fields import SingleLine
 from signoff.service.commands import StartSignoff
-from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.start_signoff import signoff_for_report, start_signoff
 from signoff.service.handlers.watch_publications import WatchDependencies
 from signoff.service.ports import ProposalUnitOfWork
 
@@ -91,8 +91,19 @@ def correct_proposal(proposal_id: int, intake: Inspection, email: str, watch: Wa
         uow.commit()
 
 
-def start_from_proposal(proposal_id: int, intake: Inspection, email: str, watch: WatchDependencies) -> int:
-    """The new sign-off's id: the intake (as corrected) started for the proposal's office."""
+@dataclass(frozen=True)
+class ProposalStarted:
+    """The sign-off a proposal started; `already`: the office had it before this start (a start whose
+    process stopped before marking the proposal, or the same report started from the start form)."""
+
+    signoff_id: int
+    already: bool
+
+
+def start_from_proposal(
+    proposal_id: int, intake: Inspection, email: str, watch: WatchDependencies
+) -> ProposalStarted:
+    """The intake (as corrected) started for the proposal's office, and the proposal marked started."""
     with watch.new_unit_of_work() as uow:
         proposal = _visible(uow, proposal_id, email)
         if not proposal.open:
@@ -101,7 +112,7 @@ def start_from_proposal(proposal_id: int, intake: Inspection, email: str, watch:
     # A start whose process stopped before it marked the proposal left the sign-off and an open proposal;
     # so does a start of the same report from the start form. Starting again marks it, not a second one.
     with watch.new_unit_of_work() as uow:
-        started_already = uow.signoffs.find_started(proposal.office, checked.identity())
+        started_already = signoff_for_report(uow, proposal.office, checked)
     if started_already is not None:
         signoff_id = started_already
     else:
@@ -113,7 +124,7 @@ def start_from_proposal(proposal_id: int, intake: Inspection, email: str, watch:
         proposal.started(email, watch.deps.clock.now(), signoff_id, checked)
         uow.proposals.save(proposal)
         uow.commit()
-    return signoff_id
+    return ProposalStarted(signoff_id, already=started_already is not None)
 
 
 def dismiss_proposal(

@@ -113,22 +113,32 @@ def _late_start(signoff: SignOff) -> str | None:
 
 
 def _new_report_key(uow: UnitOfWork, office: str, inspection: Inspection) -> str:
-    """The report's key for this office, or InvalidInput naming the sign-off it already has.
+    """The report's key for this office, or InvalidInput naming the sign-off it already has."""
+    key, existing = _report_key(uow, office, inspection)
+    if existing is None:
+        return key
+    raise InvalidInput(
+        f"{office} already has sign-off #{existing} for this report ({inspection.report_url}); "
+        "open it instead of starting another"
+    )
+
+
+def signoff_for_report(uow: UnitOfWork, office: str, inspection: Inspection) -> int | None:
+    """The sign-off the office already has for this report, if any."""
+    return _report_key(uow, office, inspection)[1]
+
+
+def _report_key(uow: UnitOfWork, office: str, inspection: Inspection) -> tuple[str, int | None]:
+    """The report's key for this office, and the sign-off the office already has under it.
 
     A report is known by its address. Two reports at one address (none should share one) are told apart
     by their date and full title: a second report with both different is a new report."""
     key = inspection.identity()
     existing = uow.signoffs.find_started(office, key)
     if existing is None:
-        return key
+        return key, None
     earlier = uow.signoffs.get(existing)
     if earlier.published_on != inspection.published and earlier.title != inspection.title:
         fallback = inspection.identity_by_title()
-        again = uow.signoffs.find_started(office, fallback)
-        if again is None:
-            return fallback
-        existing = again
-    raise InvalidInput(
-        f"{office} already has sign-off #{existing} for this report ({inspection.report_url}); "
-        "open it instead of starting another"
-    )
+        return fallback, uow.signoffs.find_started(office, fallback)
+    return key, existing
