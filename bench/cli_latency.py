@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from approval_latency import application
-from figures import Figure, record
+from figures import Figure, machine_note, record
 
 from signoff.adapters.config_files import load_model
 from signoff.domain.inspection import Inspection
@@ -213,8 +213,8 @@ def main() -> None:
         "### A command that changes a sign-off, with a Prefect server\n\n"
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} (Python {platform.python_version()}); "
         f"load average {load_at_start:.1f} at the start and {os.getloadavg()[0]:.1f} at the end, on "
-        f"{os.cpu_count()} cores: the machine was shared with other work{NICE_NOTE}, so the fastest run and "
-        "the command's own CPU time say most about the command itself.\n\n"
+        f"{os.cpu_count()} cores{NICE_NOTE}: {machine_note(max(load_at_start, os.getloadavg()[0]))}; the "
+        "fastest run and the command's own CPU time say most about the command itself.\n\n"
         "| command | median s | fastest s | slowest s | its CPU s (median) | its CPU s (least) | its last line |\n"
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |\n"
         + "\n".join(rows)

@@ -47,3 +47,10 @@ def record(name: str, title: str, figures: list[Figure], details: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def machine_note(load_average: float, quiet_below: float = 1.5) -> str:
+    """What the load says of the wall times: a run on a machine doing little else, or one sharing it."""
+    if load_average < quiet_below:
+        return "the machine otherwise quiet"
+    return "the machine was shared with other work, so wall times are inflated"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from approval_latency import application, scratch_databases
-from figures import Figure, record
+from figures import Figure, machine_note, record
 from sqlalchemy import bindparam, func, select, update
 from stalled_page import analyse, copy_until, templates
 
@@ -224,8 +224,8 @@ def main() -> None:
         f"### The deadline sweep over {args.signoffs:,} open sign-offs\n\n"
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} (Python {platform.python_version()}); "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end, the benchmark at nice "
-        f"{os.nice(0)} and PostgreSQL's server at its own priority: the machine was shared "
-        "with other work, so wall times are inflated; 'its CPU' is the sweep process's own CPU time "
+        f"{os.nice(0)} and PostgreSQL's server at its own priority: {machine_note(os.getloadavg()[0])}; "
+        "'its CPU' is the sweep process's own CPU time "
         "(PostgreSQL's work is in its server, not counted there).\n\n"
         "| database | when | sweep s | its CPU s | notices s | stalled s | sign-offs read | emails queued | "
         "marked stalled | before the batch writes s | before the watermark s | "
