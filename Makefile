@@ -69,11 +69,12 @@ check: $(INSTALLED)
 	$(BIN)/mypy src flows tests/support tests/handlers
 	$(BIN)/pytest -q tests/unit tests/handlers
 
-# Everything, both databases, on two workers (each its own PostgreSQL database; a file's tests stay on one
+# Everything, both databases, on three workers on the two-core machine (most tests wait on processes and
+# servers more than they compute; each worker has its own PostgreSQL database; a file's tests stay on one
 # worker). The one fault test that stops PostgreSQL itself runs after, on its own.
 test: lint system-packages
 	$(BIN)/mypy src flows tests/support tests/handlers
-	$(BIN)/pytest -v --durations=30 -n 2 --dist loadfile --no-loadscope-reorder -m "not restarts_postgres"
+	$(BIN)/pytest -v --durations=30 -n 3 --dist loadfile --no-loadscope-reorder -m "not restarts_postgres"
 	$(BIN)/pytest -v --durations=5 -m restarts_postgres tests/resilience
 
 # Every benchmark, then the one report of them all: bench/results/REPORT.md.

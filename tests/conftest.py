@@ -13,7 +13,7 @@ PostgreSQL: SIGNOFF_TEST_POSTGRES_URL names a scratch database (.ci/run makes on
 suite makes its own on the local server. Where no server answers, the PostgreSQL half skips with
 the reason, unless SIGNOFF_TEST_REQUIRE_POSTGRES is set (as in CI), when it fails.
 
-Under pytest-xdist (`make test` runs two workers) each worker has a database of its own: with
+Under pytest-xdist (`make test` runs three workers) each worker has a database of its own: with
 SIGNOFF_TEST_POSTGRES_URL naming `signoff_ci`, worker gw0 makes and uses `signoff_ci_gw0` on the same
 server, and drops it at the end; without it, each worker makes its own scratch database as above.
 """
