@@ -9,8 +9,8 @@ from datetime import datetime
 from signoff.domain.attention_rule import attention_limits
 from signoff.service.dependencies import Dependencies
 
-# As the notice sweep's: one transaction per batch of sign-offs, not per sign-off.
-BATCH_SIZE = 100
+# The notice sweep's: one transaction per batch of sign-offs, not per sign-off.
+from signoff.service.handlers.send_due_notices import BATCH_SIZE
 
 
 @dataclass

@@ -108,10 +108,9 @@ def start_from_proposal(
         proposal = _visible(uow, proposal_id, email)
         if not proposal.open:
             raise InvalidInput(f"proposal #{proposal_id} is already {proposal.state.value}")
-    checked = _for_office(intake, proposal)
-    # A start whose process stopped before it marked the proposal left the sign-off and an open proposal;
-    # so does a start of the same report from the start form. Starting again marks it, not a second one.
-    with watch.new_unit_of_work() as uow:
+        checked = _for_office(intake, proposal)
+        # A start whose process stopped before it marked the proposal left the sign-off and an open
+        # proposal; so does a start of the same report from the start form. Starting again marks it.
         started_already = signoff_for_report(uow, proposal.office, checked)
     if started_already is not None:
         signoff_id = started_already
