@@ -288,11 +288,16 @@ class Worker:
 
 
 def start_prefect_server(
-    processes: Processes, port: int | None = None, *, database_url: str | None = None
+    processes: Processes,
+    port: int | None = None,
+    *,
+    database_url: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """A Prefect server among the processes (its log kept, killable with the rest); on SQLite under the
-    processes' root, or on the PostgreSQL database `database_url` names (see `empty_postgres`)."""
-    env = processes.env
+    processes' root, or on the PostgreSQL database `database_url` names (see `empty_postgres`); with
+    `settings` (Prefect's environment variables) besides."""
+    env = {**processes.env, **(settings or {})}
     if database_url:
         env = {**env, "PREFECT_API_DATABASE_CONNECTION_URL": database_url}
     return shared_start_prefect_server(

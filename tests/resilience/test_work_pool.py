@@ -5,15 +5,20 @@ signoff`, `signoff relay` and `signoff web`, while 20 sign-offs are driven throu
 twice, once while it runs a router run asked for as the web app asks after a change, and started again;
 worker B is stopped with SIGTERM, as `systemctl stop` does, and started again.
 Every sign-off is published, every decision kept, every email arrives; the sweep runs on the minute
-throughout, but while a sweep a fault took holds its one slot (until the slot's lease runs out, 5 minutes
+throughout, but while a sweep a fault took holds its one slot (until the slot's lease runs out, a minute
 at most), and runs on time again after the last fault; and within the automation's window of the last fault no flow run is left Pending or Running.
 
 What differs from production: a copy of prefect.yaml whose deadline sweep runs every minute (it ships on
-the quarter hour, tests/support/work_pool.py), so that a short test sees several of its runs; and the
-automation's window is one minute (`signoff prefect setup --stuck-minutes 1`; the default is 10)."""
+the quarter hour, tests/support/work_pool.py), so that a short test sees several of its runs; the
+automation's window is one minute (`signoff prefect setup --stuck-minutes 1`; the default is 10); and a
+deployment's slot is leased for a minute at a time, not Prefect's five (the server's initial lease, and
+the flow engine's renewals through tests/support/short_lease/ on the workers' PYTHONPATH), so that a
+sweep a SIGKILL took frees the slot within a minute or two: with the shipped quarter-hour sweep Prefect's
+five-minute lease runs out before the next one is due."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
@@ -35,6 +40,7 @@ from prefect.settings import (
 from flows.triggers import trigger_advance
 from signoff.adapters.mail_sink import free_port
 from signoff.entrypoints.cli.prefect_commands import STUCK
+from signoff.settings import PROJECT_ROOT
 from tests.resilience.harness import (
     BIN,
     Worker,
@@ -53,9 +59,12 @@ pytestmark = pytest.mark.slow
 STUCK_WINDOW = timedelta(minutes=1)
 # The automation acts at its next evaluation after the window ends, and its action takes a moment more.
 AUTOMATION_SLACK = timedelta(seconds=45)
-# A run a dead worker had taken keeps the deployment's one slot this long at most (Prefect's lease on it,
-# PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION), and a minute more to notice.
-SLOT_LEASE = timedelta(minutes=6)
+# A run a dead worker had taken keeps the deployment's one slot this long at most: the lease on it (a
+# minute here, see the module's docstring; the server reaps expired leases every 15 s), and a minute more.
+LEASE_SECONDS = 60
+SLOT_LEASE = timedelta(seconds=LEASE_SECONDS, minutes=1)
+SHORT_LEASE = PROJECT_ROOT / "tests" / "support" / "short_lease"
+
 # A scheduled run is on time if it started within this of its minute: a flow run's process takes seconds
 # to start on a shared two-core machine.
 ON_TIME = timedelta(seconds=40)
@@ -74,7 +83,11 @@ def prefect_api_url(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A Prefect server on a PostgreSQL database of its own, which this process's commands use too."""
     with empty_postgres("prefect_pool") as database:
         try:
-            _, api = start_prefect_server(rig.processes, database_url=database)
+            _, api = start_prefect_server(
+                rig.processes,
+                database_url=database,
+                settings={"PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION": str(LEASE_SECONDS)},
+            )
             monkeypatch.setenv("PREFECT_API_URL", api)
             with temporary_settings(updates={PREFECT_API_URL: api}):
                 yield api
@@ -94,7 +107,12 @@ def test_the_work_pool_shape_loses_nothing_and_sweeps_on_the_minute_while_worker
         "prefect-setup", [str(BIN / "signoff"), "prefect", "setup", "--stuck-minutes", "1"], env
     )
     deploy_to_work_pool(env, prefect_yaml_with_sweep_every(rig.root, "* * * * *"))
-    workers = [Worker(rig.processes, "worker-a", env), Worker(rig.processes, "worker-b", env)]
+    leased = {
+        **env,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(SHORT_LEASE), env.get("PYTHONPATH")])),
+        "SIGNOFF_TEST_SLOT_LEASE_SECONDS": str(LEASE_SECONDS),
+    }
+    workers = [Worker(rig.processes, "worker-a", leased), Worker(rig.processes, "worker-b", leased)]
     try:
         for worker in workers:
             worker.launch()
@@ -255,10 +273,10 @@ def wait_for_the_sweep_on_time_after(api: str, last: Fault) -> datetime:
     """The minute of the first scheduled sweep due after the last fault that completed on time, once there
     is one: the schedule recovered.
 
-    A sweep a SIGKILL took keeps the deployment's one slot until its lease runs out (the flow engine renews
-    it for 5 minutes at a time), so with this test's sweep every minute the next minutes' sweeps are
-    refused meanwhile; with the shipped quarter-hour schedule the slot is free again before the next one.
-    The test may end before then, so it waits for the first sweep after the slot is free."""
+    A sweep a SIGKILL took keeps the deployment's one slot until its lease runs out (a minute here, five in
+    production), so with this test's sweep every minute the next minutes' sweeps are refused meanwhile;
+    with the shipped quarter-hour schedule the slot is free again before the next one. The lifecycle may
+    end before then, so the test waits for the first sweep after the slot is free."""
     deadline = last.at + SLOT_LEASE + ON_TIME + timedelta(minutes=1)
 
     def recovered() -> datetime | None:
@@ -292,7 +310,7 @@ def assert_the_sweep_ran_every_minute(
     """Every minute's scheduled sweep from the workers' start ran and completed within ON_TIME of its
     minute, but for a sweep a fault took (in flight when a worker died or stopped: Crashed, or still held
     back) and those the sweep's one-at-a-time limit refused while such a sweep held the slot: until the
-    automation crashed it or the slot's lease ran out (Prefect's default, 5 minutes)."""
+    automation crashed it or the slot's lease ran out (SLOT_LEASE)."""
     runs = flow_runs(
         api,
         {"expected_start_time": {"after_": since.isoformat(), "before_": until.isoformat()}},
