@@ -66,16 +66,14 @@ system-packages:
 check: $(INSTALLED)
 	$(BIN)/ruff check src flows tests migrations bench
 	$(BIN)/ruff format --check src flows tests migrations bench
-	$(BIN)/mypy src flows tests/support tests/handlers
+	$(BIN)/mypy
 	$(BIN)/pytest -q tests/unit tests/handlers
 
 # Everything, both databases, on three workers on the two-core machine (most tests wait on processes and
-# servers more than they compute; each worker has its own PostgreSQL database; a file's tests stay on one
-# worker). The one fault test that stops PostgreSQL itself runs after, on its own.
+# servers more than they compute; each worker has its own PostgreSQL database, and the fault test that
+# stops PostgreSQL a cluster of its own; a file's tests stay on one worker). `lint` has type-checked it all.
 test: lint system-packages
-	$(BIN)/mypy src flows tests/support tests/handlers
-	$(BIN)/pytest -v --durations=30 -n 3 --dist loadfile --no-loadscope-reorder -m "not restarts_postgres"
-	$(BIN)/pytest -v --durations=5 -m restarts_postgres tests/resilience
+	$(BIN)/pytest -v --durations=30 -n 3 --dist loadfile --no-loadscope-reorder
 
 # Every benchmark, then the one report of them all: bench/results/REPORT.md.
 bench: $(INSTALLED)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from signoff.adapters.config_files import load_model
+from signoff.adapters.mail_sink import free_port
 from signoff.adapters.orm import decisions, outbox, publications
 from signoff.bootstrap import Application, bootstrap
 from signoff.domain.errors import SignoffError
@@ -47,7 +48,7 @@ from signoff.service.queries.signoff_read import signoff_detail
 from signoff.settings import PROJECT_ROOT, Settings
 from tests.people import OWEN
 from tests.smtp_server import SmtpServer
-from tests.support.prefect_server import postgres_server_url
+from tests.support.prefect_server import postgres_server_url, seed_prefect_home
 from tests.support.prefect_server import scratch_postgres as shared_scratch_postgres
 from tests.support.prefect_server import start_prefect_server as shared_start_prefect_server
 from tests.support.work_pool import POOL, process_tree
@@ -72,38 +73,72 @@ def report(line: str) -> None:
 # ----- a scratch PostgreSQL database -----
 
 
-def scratch_postgres() -> AbstractContextManager[str]:
-    """A migrated database of its own on the suite's PostgreSQL server, dropped afterwards."""
-    return shared_scratch_postgres("signoff_fault")
+def scratch_postgres(server: str | None = None) -> AbstractContextManager[str]:
+    """A migrated database of its own on the suite's PostgreSQL server (or `server`'s), dropped afterwards."""
+    return shared_scratch_postgres("signoff_fault", server)
 
 
-def postgres_cluster() -> str | None:
-    """The local cluster's version, when this machine can stop and start it (pg_ctlcluster, as root)."""
+def postgres_version() -> str | None:
+    """The local PostgreSQL's version, when this machine can make, stop and start clusters (Debian's
+    pg_createcluster and pg_ctlcluster, as root)."""
     clusters = Path("/etc/postgresql")
-    if os.geteuid() != 0 or shutil.which("pg_ctlcluster") is None or not clusters.is_dir():
+    tools = ("pg_createcluster", "pg_ctlcluster", "pg_dropcluster")
+    if os.geteuid() != 0 or not all(shutil.which(t) for t in tools) or not clusters.is_dir():
         return None
     versions = sorted(p.name for p in clusters.iterdir())
     return versions[0] if versions else None
 
 
-def restart_postgres(version: str, down_seconds: float) -> None:
-    """Stop the PostgreSQL server (every connection drops), wait, start it again."""
+@dataclass(frozen=True)
+class Cluster:
+    """A PostgreSQL cluster of a test's own: `url` names its `postgres` database."""
+
+    version: str
+    name: str
+    url: str
+
+
+@contextmanager
+def private_postgres_cluster(version: str) -> Iterator[Cluster]:
+    """A cluster of the test's own on a free loopback port, trusting local connections as the suite's
+    server does, dropped afterwards: a test that stops it touches no other test's database, so it can run
+    beside them."""
+    name = f"signoff_fault_{uuid.uuid4().hex[:8]}"
+    port = free_port()
     subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "stop", "--mode", "fast"],
+        ["pg_createcluster", version, name, "--port", str(port), "--", "--auth=trust"],
         check=True,
         capture_output=True,
     )
+    try:
+        cluster = Cluster(version, name, f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres")
+        _pg_ctlcluster(cluster, "start")
+        wait_until(
+            lambda: _postgres_answers(cluster.url), f"PostgreSQL cluster {name} to accept connections", 60
+        )
+        yield cluster
+    finally:
+        subprocess.run(["pg_dropcluster", "--stop", version, name], check=False, capture_output=True)
+
+
+def restart_postgres(cluster: Cluster, down_seconds: float) -> None:
+    """Stop the cluster (every connection drops), wait, start it again."""
+    _pg_ctlcluster(cluster, "stop", "--mode", "fast")
     time.sleep(down_seconds)
+    _pg_ctlcluster(cluster, "start")
+    wait_until(lambda: _postgres_answers(cluster.url), "PostgreSQL to accept connections again", 60)
+
+
+def _pg_ctlcluster(cluster: Cluster, action: str, *options: str) -> None:
     subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster.version, cluster.name, action, *options],
         check=True,
         capture_output=True,
     )
-    wait_until(_postgres_answers, "PostgreSQL to accept connections again", 60)
 
 
-def _postgres_answers() -> bool:
-    engine = create_engine(make_url(postgres_server_url()).set(database="postgres"))
+def _postgres_answers(url: str) -> bool:
+    engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -356,6 +391,8 @@ def config_for_faults(root: Path) -> Path:
 
 
 def process_env(root: Path, database_url: str, config: Path, smtp_port: int) -> dict[str, str]:
+    """The environment of the rig's processes; their Prefect home seeded with a migrated database (for
+    `signoff serve`'s ephemeral server)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SIGNOFF_", "PREFECT_"))}
     return {
         **base,
@@ -366,7 +403,7 @@ def process_env(root: Path, database_url: str, config: Path, smtp_port: int) -> 
         # up again. Their sweeps then find the 2023 sign-offs overdue and send those notices too.
         "SIGNOFF_SMTP_HOST": "127.0.0.1",
         "SIGNOFF_SMTP_PORT": str(smtp_port),
-        "PREFECT_HOME": str(root / "prefect"),
+        "PREFECT_HOME": str(seed_prefect_home(root / "prefect")),
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }

@@ -4,6 +4,7 @@ process sending to a real SMTP server, and the check every fault test ends with.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +43,17 @@ class Rig:
 
 @pytest.fixture
 def rig(tmp_path: Path, postgres_url: str) -> Iterator[Rig]:
+    with rig_on(tmp_path) as made:
+        yield made
+
+
+@contextmanager
+def rig_on(tmp_path: Path, server: str | None = None) -> Iterator[Rig]:
+    """The rig, its database on the suite's PostgreSQL server or on `server` (a URL of any database there)."""
     smtp = SmtpServer()
     smtp.start()
     config = config_for_faults(tmp_path)
-    with scratch_postgres() as database_url:
+    with scratch_postgres(server) as database_url:
         env = process_env(tmp_path, database_url, config, smtp.port)
         processes = Processes(tmp_path, env)
         app, clock = make_application(database_url, config, tmp_path)

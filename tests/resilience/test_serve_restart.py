@@ -19,6 +19,7 @@ from signoff.settings import PROJECT_ROOT
 from tests.people import OWEN
 from tests.resilience.harness import report
 from tests.smtp_server import SmtpServer
+from tests.support.prefect_server import seed_prefect_home
 from tests.support.story import EXPECTED, PUBLICATION_MORNING, SCENE_NAMES, SCENES, cli_arguments
 
 SIGNOFF = str(Path(sys.executable).with_name("signoff"))
@@ -44,7 +45,7 @@ class System:
             "SIGNOFF_DATABASE_URL": f"sqlite:///{root / 'signoff.db'}",
             "SIGNOFF_CONFIG_DIR": str(config),
             "SIGNOFF_FROZEN_TIME": "2023-11-10T09:30:00+00:00",
-            "PREFECT_HOME": str(root / "prefect"),
+            "PREFECT_HOME": str(seed_prefect_home(root / "prefect")),
             "DO_NOT_TRACK": "1",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         }

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from signoff.adapters.mail_sink import free_port
+from tests.support.prefect_server import seed_prefect_home
 
 SIGNOFF = str(Path(sys.executable).parent / "signoff")
 
@@ -29,7 +30,7 @@ def test_signoff_serve_serves_the_web_app_beside_the_flows(database_url: str, tm
         "SIGNOFF_DATABASE_URL": database_url,
         "SIGNOFF_VAR_DIR": str(tmp_path),
         "SIGNOFF_MAIL_DIR": str(tmp_path / "mail"),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(seed_prefect_home(tmp_path / "prefect")),
         "DO_NOT_TRACK": "1",
     }
     log_path = tmp_path / "serve.log"
