@@ -17,7 +17,7 @@ from signoff.domain.inspection import Inspection
 from signoff.service.commands import PublishSignoff, StartSignoff
 from signoff.service.handlers.publish import publish_result, publish_signoff
 from signoff.service.handlers.start_signoff import start_signoff
-from signoff.service.handlers.watch_publications import WatchReport, watch_publications
+from signoff.service.handlers.watch_publications import UNREADABLE_TOLD, WatchReport, watch_publications
 from signoff.service.log_context import about_signoff
 
 
@@ -216,7 +216,8 @@ def watch_publications_flow(listing: str | None = None) -> dict[str, Any] | Stat
         "listed": report.listed,
         "new": report.new,
         "proposed": [asdict(p) for p in report.proposed],
-        "unreadable": report.unreadable_reports,
+        "unreadable": report.unreadable_reports[:UNREADABLE_TOLD],
+        "unreadable_count": len(report.unreadable_reports),
         "sent": sent,
     }
     if report.listing_problem is not None:

@@ -41,6 +41,11 @@ class WatchDependencies:
     force_keys: Callable[[], frozenset[str]]  # the directory's forces (the rest it names are units)
 
 
+# A broken or hostile listing can name tens of thousands of reports that do not read: the log and the
+# run's account name this many of them one by one, then count the rest in one line.
+UNREADABLE_TOLD = 20
+
+
 @dataclass
 class ProposedReport:
     proposal_id: int
@@ -77,7 +82,12 @@ class WatchReport:
             for p in self.proposed
         ]
         lines += [f"concerns no watched office: {title}" for title in self.concerning_nobody]
-        lines += [f"could not read (tried again next run): {problem}" for problem in self.unreadable_reports]
+        lines += [
+            f"could not read (tried again next run): {problem}"
+            for problem in self.unreadable_reports[:UNREADABLE_TOLD]
+        ]
+        if (untold := len(self.unreadable_reports) - UNREADABLE_TOLD) > 0:
+            lines.append(f"{untold} more report(s) could not be read (each is tried again next run)")
         if not self.proposed:
             lines.append("nothing new to propose")
         return lines
@@ -109,8 +119,11 @@ def watch_publications(watch: WatchDependencies, listing_url: str | None = None)
             _propose(watch, config, offices, item, reading, report)
         except (PublicationUnreadable, InvalidInput) as problem:
             # Not marked as read: the next run tries it again, and says so again, until a person looks.
-            log.warning("could not read %s: %s", item.url, problem.message)
+            if len(report.unreadable_reports) < UNREADABLE_TOLD:
+                log.warning("could not read %s: %s", item.url, problem.message)
             report.unreadable_reports.append(problem.message)
+    if (untold := len(report.unreadable_reports) - UNREADABLE_TOLD) > 0:
+        log.warning("%d more report(s) could not be read (each is tried again next run)", untold)
     return report
 
 
