@@ -221,8 +221,13 @@ class Serve:
             [
                 str(BIN / "signoff"),
                 "serve",
+                # The relay inside sends each email within a moment of its commit (and takes up what a
+                # killed deliverer had leased once its lease runs out); the deliver-mail flow is the
+                # backstop, every 5 minutes in production, every 10 s here so that a run sees several
+                # (every 2 s, as before, ran flows that found nothing to send: test_faults and
+                # test_fault_prefect_restart took 90 s together, now 76 s, on the quiet machine).
                 "--deliver-seconds",
-                "2",
+                "10",
                 "--sweep-minutes",
                 "1",
                 "--web-port",
