@@ -8,7 +8,7 @@ from signoff.domain.errors import NotPermitted
 from signoff.service.commands import ExtendDueDate, Reassign, WithdrawSignoff
 from signoff.service.handlers.administer import extend_due_date, reassign_request, withdraw_signoff
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
-from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
+from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, start_reference
 
@@ -55,3 +55,26 @@ def test_the_administrator_reassigns_an_approval_and_someone_else_may_not(memory
     reassign_request(move.model_copy(update={"admin": HANNAH}), memory.deps)
     afi = section_detail(signoff_id, "finding-afi-1", memory.deps)
     assert afi.section.holders == [f"Claire Bannister <{CLAIRE}>"]
+
+
+def test_a_place_is_reassigned_only_within_its_organisation(memory: InMemoryApp) -> None:
+    """The office's administrator may move a request to another person of the same sign-off, but a place
+    is its organisation's: the force's approval of its own answer does not go to the office's policy
+    officer, nor the office's approval of its summary to the force's chief constable. Either is refused,
+    naming whose the place is, and nothing changes."""
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    to_the_force = Reassign(
+        signoff_id=signoff_id, section="report-summary", from_person=RACHEL, to_person=ANDREW, admin=HANNAH
+    )
+    memory.refused(
+        lambda: reassign_request(to_the_force, memory.deps), NotPermitted, ANDREW, "Office of the Police"
+    )
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    to_the_office = Reassign(
+        signoff_id=signoff_id, section="finding-afi-1", from_person=DANIEL, to_person=JOHN, admin=HANNAH
+    )
+    memory.refused(lambda: reassign_request(to_the_office, memory.deps), NotPermitted, JOHN, "Constabulary")
+    afi = section_detail(signoff_id, "finding-afi-1", memory.deps)
+    assert afi.section.holders == [f"Daniel Holt <{DANIEL}>"]

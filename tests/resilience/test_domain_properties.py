@@ -50,7 +50,8 @@ FORCE = "cheshire-constabulary"
 
 
 def _roster() -> Roster:
-    """config/directory.yaml with ids in file order, plus one person the directory has deactivated."""
+    """config/directory.yaml with ids in file order, plus one person the directory has deactivated and a
+    colleague of the office and of the force whom no pipeline names."""
     directory = load_model(CONFIG / "directory.yaml", DirectoryConfig)
     people = [
         Participant(
@@ -72,8 +73,25 @@ def _roster() -> Roster:
         roles=frozenset({"chief_executive", "pcc_admin"}),
         active=False,
     )
+    # A colleague in each organisation whom no pipeline names (no role): a place can be reassigned to them.
+    cover = (
+        Participant(
+            id=len(people) + 2,
+            email="nadia.cover@cheshire-pcc.example.org",
+            name="Nadia Cover",
+            organisation=PCC,
+            roles=frozenset(),
+        ),
+        Participant(
+            id=len(people) + 3,
+            email="tom.cover@cheshire.police.example.org",
+            name="Tom Cover",
+            organisation=FORCE,
+            roles=frozenset(),
+        ),
+    )
     return Roster(
-        (*people, gone),
+        (*people, gone, *cover),
         organisation_names={org.key: org.name for org in directory.organisations},
     )
 
@@ -407,12 +425,20 @@ class SignoffMachine(RuleBasedStateMachine):
             # Those who approved this round: giving them another place must be refused (one person,
             # one approval), which the invariants check.
             others += [r.approver_id for r in section.current_requests() if r.state is RequestState.APPROVED]
-        from_person = self.person(data, holders, "from_person")
-        # Sometimes someone already on the section (the author, a fellow approver), mostly anyone.
-        to_person = data.draw(_weighted([ROSTER.by_id(i) for i in others], list(CAST), 1), label="to_person")
+        # Mostly a holder of an open request, as the administrator's page offers them.
+        from_person = data.draw(
+            _weighted([ROSTER.by_id(i) for i in holders], list(CAST), 8), label="from_person"
+        )
+        # Sometimes someone already on the section (the author, a fellow approver), mostly someone of the
+        # place's organisation (the only people it may go to), now and then anyone.
+        on_section = [ROSTER.by_id(i) for i in others]
+        of_the_place = [p for p in CAST if p.organisation == from_person.organisation]
+        to_person = data.draw(
+            _weighted(of_the_place, [*on_section, *on_section, *CAST], 1), label="to_person"
+        )
         if gone == 0:
             to_person = replace(to_person, active=False)
-        admin = self.person(data, [HANNAH.id], "admin")
+        admin = data.draw(_weighted([HANNAH], list(CAST), 8), label="admin")
         now = self.tick(hours)
         self.attempt(
             "reassign",

@@ -179,6 +179,16 @@ def reassign_place(
             f"can be reassigned only to someone of {roster.organisation_name(pcc_org)} or "
             f"{roster.organisation_name(force_org)}"
         )
+    place_of = roster.by_id(from_person_id).organisation
+    if to_person.organisation != place_of:
+        # The place is its organisation's: the office's policy officer cannot take the force's approval of
+        # the force's own answer, nor a force's lead the commissioner's (a PCC-addressed finding included).
+        raise NotPermitted(
+            f"{to_person.email} is of {roster.organisation_name(to_person.organisation)}: "
+            f"{roster.describe(from_person_id)}'s place on section {section.key!r} is "
+            f"{roster.organisation_name(place_of)}'s, so it can be reassigned only to someone of "
+            f"{roster.organisation_name(place_of)}"
+        )
     if any(r.approver_id == to_person.id for r in section.open_requests()):
         raise InvalidInput(f"{to_person.email} already holds an approval request on section {section.key!r}")
     # One person is one approval: someone who has approved this round cannot fill another place in it.
