@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,8 +47,17 @@ def load_model(path: Path, model: type[Model]) -> Model:
     text = _read(path)
     if path.suffix.lower() == ".json":
         return validate(_parse_json(text, path), model, str(path))
-    root, data = _parse_yaml(text, path)
+    root, data = _parsed_yaml(text, path)
     return validate(data, model, str(path), lambda loc: _line_of(root, loc))
+
+
+@lru_cache(maxsize=16)
+def _parsed_yaml(text: str, path: Path) -> tuple[Any, Any]:
+    """`_parse_yaml`, once per file content: the configuration is read again for each request and each
+    handler (so that an edited file applies at once), and parsing the directory with its checks takes
+    some 40 ms where validating what it holds takes a few. The text is the key, so an edit is parsed
+    anew; a file that fails is not kept. Validation only reads what is kept."""
+    return _parse_yaml(text, path)
 
 
 def _parse_json(text: str, path: Path) -> Any:
