@@ -21,7 +21,9 @@ def watch_dependencies(app: Application) -> WatchDependencies:
 
     def new_reader(config: WatchConfig) -> PublicationReader:
         names = OrganisationNames.of(app.load_directory_config())
-        return FetchingReader(HttpFetcher(config.timeout_seconds, config.max_bytes), names)
+        return FetchingReader(
+            HttpFetcher(config.timeout_seconds, config.max_bytes), names, config.listing_pages
+        )
 
     def force_keys() -> frozenset[str]:
         directory = app.load_directory_config()

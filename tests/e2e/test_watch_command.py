@@ -52,6 +52,9 @@ def test_signoff_watch_proposes_each_report_to_the_offices_it_concerns_once(tmp_
             proposed.setdefault(office, set()).add(title.split(" (")[0])
     assert proposed == {office: {TITLES[name] for name in names} for office, names in EXPECTED.items()}
     assert "concerns no watched office: PEEL 2025: An inspection of Northshire Police" in first.stdout
+    # The listing's second page (its pagination's "Older publications"), read as config/watch.yaml says.
+    assert f"{fixtures}publications.html: 8 publication(s), 8 not read before" in first.stdout
+    assert "concerns no watched office: State of policing: the annual assessment" in first.stdout
 
     assert second.returncode == 0, second.stderr
     assert "0 not read before" in second.stdout

@@ -29,6 +29,8 @@ class FixtureFetcher:
     def fetch(self, url: str) -> FetchedPage:
         self.fetched.append(url)
         path = self.folder / url.removeprefix(self.base)
+        if url.endswith("/"):
+            path = path / "index.html"  # as a web server answers for a folder
         if not url.startswith(self.base) or not path.is_file():
             raise PublicationUnreadable(f"{url}: the server answered 404")
         return FetchedPage(

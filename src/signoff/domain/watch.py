@@ -57,6 +57,13 @@ class WatchConfig(_Strict):
         le=100,
         description="Consecutive failed reads of the listing before administrators hear.",
     )
+    listing_pages: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Pages of the listing read at most in a run, following each page's link to the next "
+        "(older) one: a watcher stopped for a while catches up on what went past the first page.",
+    )
     timeout_seconds: float = Field(default=20, gt=0, le=300)
     max_bytes: int = Field(
         default=30_000_000, ge=10_000, le=200_000_000, description="The largest page or PDF read."

@@ -1,4 +1,5 @@
-"""The inspectorate's publications listing, as an HTML page or an Atom or RSS feed: its items, newest first.
+"""The inspectorate's publications listing, as an HTML page or an Atom or RSS feed: its items, newest first,
+and the address of its next (older) page where it links one.
 
 An HTML page is parsed by selectolax; a feed by the standard library's XML parser behind defusedxml (a
 feed comes from the internet: no entity expansion, no external references). Either way a listing that
@@ -33,6 +34,35 @@ def read_listing(content: bytes, content_type: str, url: str) -> list[ListedRepo
     if not reports:
         raise InvalidInput(f"{url}: no publications found: the listing is empty or not one the reader knows")
     return reports
+
+
+def next_page(content: bytes, content_type: str, url: str) -> str | None:
+    """The address of the listing's next (older) page, where it links one: an HTML page's `rel="next"`
+    link or its pagination's "Next" or "Older" link; a feed's `<link rel="next">` (RFC 5005, Atom, or
+    atom:link in RSS). None when it links none, or the XML does not parse (read_listing says why)."""
+    kind = content_type.split(";")[0].strip().lower()
+    head = content.lstrip()[:200].lower()
+    if kind.endswith(("xml", "atom+xml", "rss+xml")) or head.startswith(b"<?xml") or b"<feed" in head:
+        try:
+            root = ElementTree.fromstring(content)
+        except Exception:  # malformed, or refused by defusedxml: read_listing names the problem
+            return None
+        channel = root.find("channel") if root.tag == "rss" else root
+        links = channel.findall(f"{ATOM}link") if channel is not None else []
+        found = next(
+            (link.get("href") for link in links if link.get("rel") == "next" and link.get("href")), None
+        )
+        return urljoin(url, found) if found else None
+    tree = LexborHTMLParser(content.decode("utf-8", errors="replace"))
+    for selector in ('link[rel~="next"][href]', 'a[rel~="next"][href]', "a.next[href]"):
+        node = tree.css_first(selector)
+        if node is not None:
+            return urljoin(url, str(node.attributes.get("href")))
+    for link in tree.css(".pagination a[href], nav[aria-label] a[href]"):
+        words = text_of(link).lower()
+        if words.startswith(("next", "older")):
+            return urljoin(url, str(link.attributes.get("href")))
+    return None
 
 
 def _page(html: str, url: str) -> list[ListedReport]:

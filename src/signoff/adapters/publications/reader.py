@@ -7,7 +7,7 @@ import logging
 from pydantic import ValidationError
 
 from signoff.adapters.publications.http_fetcher import same_site
-from signoff.adapters.publications.listing import read_listing
+from signoff.adapters.publications.listing import next_page, read_listing
 from signoff.adapters.publications.names import OrganisationNames
 from signoff.adapters.publications.pdf_text import pdf_text
 from signoff.adapters.publications.report_page import findings_from_pdf_text, read_report_page
@@ -19,11 +19,37 @@ log = logging.getLogger(__name__)
 
 
 class FetchingReader:
-    def __init__(self, fetcher: PageFetcher, names: OrganisationNames) -> None:
+    def __init__(self, fetcher: PageFetcher, names: OrganisationNames, listing_pages: int = 1) -> None:
         self._fetcher = fetcher
         self._names = names
+        self._listing_pages = listing_pages
 
     def listing(self, url: str) -> list[ListedReport]:
+        """The listing's reports, newest first, from its first page and up to `listing_pages` in all,
+        following each page's link to the next (older) one on the same site: a watcher that was stopped
+        for a while, or a week of many publications, catches up on what went past the first page.
+
+        The first page not read is PublicationUnreadable (the run reads nothing); a later one only ends
+        the reading there, with a warning: the next run reads it again."""
+        reports, following = self._listing_page(url)
+        read = {url}
+        while following is not None and len(read) < self._listing_pages:
+            if following in read or not same_site(url, following):
+                log.warning("the listing %s links %s as its next page: not read", url, following[:200])
+                break
+            read.add(following)
+            try:
+                more, following = self._listing_page(following)
+            except PublicationUnreadable as problem:
+                log.warning(
+                    "the listing's page %s could not be read (read again next run): %s", following, problem
+                )
+                break
+            known = {report.url for report in reports}
+            reports += [report for report in more if report.url not in known]
+        return reports
+
+    def _listing_page(self, url: str) -> tuple[list[ListedReport], str | None]:
         page = self._fetcher.fetch(url)
         try:
             listed = read_listing(page.content, page.content_type, page.url)
@@ -38,7 +64,8 @@ class FetchingReader:
         elsewhere = [report.url for report in listed if not same_site(page.url, report.url)]
         for address in elsewhere:
             log.warning("the listing %s names %s, on another site: not read", url, address[:200])
-        return [report for report in listed if same_site(page.url, report.url)]
+        following = next_page(page.content, page.content_type, page.url)
+        return [report for report in listed if same_site(page.url, report.url)], following
 
     def report(self, listed: ListedReport) -> ReportReading:
         page = self._fetcher.fetch(listed.url)
