@@ -5,13 +5,17 @@ force may draft or approve it. A finding addressed to the force and to PCCs stay
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from signoff.domain.errors import NotPermitted
 from signoff.domain.inspection import Finding, FindingKind
-from signoff.service.commands import StartSignoff
+from signoff.service.commands import DelegateApprovals, Reassign, StartSignoff
+from signoff.service.handlers.administer import reassign_request
+from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.signoff_read import signoff_detail
-from tests.people import ANDREW, DANIEL, JOHN, OWEN, PRIYA, RACHEL
+from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, reference_inspection
 
@@ -91,3 +95,44 @@ def test_the_policy_officer_drafts_the_offices_answer_and_the_force_liaison_neve
         memory.refused(approve_as_them, NotPermitted, "not an approver")
         assert tasks(memory, someone_of_the_force) == set()
     assert approve(memory, signoff_id, OFFICES_OWN, JOHN).section_state == "approved"
+
+
+def test_while_the_commissioner_is_away_his_office_answers_for_him_and_the_force_never_does(
+    memory: InMemoryApp,
+) -> None:
+    """Delegation and reassignment on the office's own answer: the commissioner's chief executive decides
+    on it for him while he is away (the decision says on whose behalf); a delegation to the force's chief
+    constable, or the administrator's reassigning his place to him, is refused and changes nothing."""
+    signoff_id = start_with_findings_to_pccs(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "The NWROCU was inspected.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    for key in ("finding-afi-1", SHARED, "constabulary-response"):
+        draft(memory, signoff_id, key, PRIYA, f"The force's action on {key}.")
+    for key, lead in (("finding-afi-1", DANIEL), (SHARED, DANIEL), ("constabulary-response", ANDREW)):
+        approve(memory, signoff_id, key, lead)
+    draft(memory, signoff_id, OFFICES_OWN, OWEN, "The commissioner will recommission the service.")
+
+    now = memory.clock.now()
+    away = DelegateApprovals(
+        from_person=JOHN,
+        to_person=RACHEL,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=7),
+        reason="Annual leave",
+        by=HANNAH,
+    )
+    to_the_force = away.model_copy(update={"to_person": ANDREW})
+    memory.refused(lambda: delegate_approvals(to_the_force, memory.deps), NotPermitted, ANDREW)
+    his_place_to_the_force = Reassign(
+        signoff_id=signoff_id, section=OFFICES_OWN, from_person=JOHN, to_person=ANDREW, admin=HANNAH
+    )
+    memory.refused(
+        lambda: reassign_request(his_place_to_the_force, memory.deps), NotPermitted, "Cheshire Constabulary"
+    )
+    memory.refused(lambda: approve(memory, signoff_id, OFFICES_OWN, ANDREW), NotPermitted)
+
+    delegate_approvals(away, memory.deps)
+    decided = approve(memory, signoff_id, OFFICES_OWN, RACHEL)
+    assert decided.section_state == "approved"
+    assert decided.on_behalf_of is not None
+    assert JOHN in decided.on_behalf_of
