@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import (
+    BytecodeCache,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -27,6 +28,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from signoff.adapters.compiled_templates import EMAILS
 from signoff.domain.errors import TemplateProblem
 from signoff.domain.notifications import Attachment, NoticeEvent
 
@@ -41,9 +43,11 @@ DEADLINE_EVENTS = frozenset(
 )
 
 
-def template_environment(templates_dir: Path) -> Environment:
+def template_environment(templates_dir: Path, compiled: BytecodeCache = EMAILS) -> Environment:
+    """The emails' Environment (and, with their own `compiled` cache, the documents')."""
     return Environment(
         loader=FileSystemLoader(templates_dir),
+        bytecode_cache=compiled,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -54,9 +54,10 @@ class DocumentRenderer:
     def _environment(self) -> Environment:
         # Built (and Jinja imported) when a document is first rendered: every command builds the renderer,
         # few render.
+        from signoff.adapters.compiled_templates import DOCUMENTS
         from signoff.adapters.email_rendering import template_environment
 
-        return self._with_filters(template_environment(self._templates_dir))
+        return self._with_filters(template_environment(self._templates_dir, DOCUMENTS))
 
     @staticmethod
     def _with_filters(environment: Environment) -> Environment:

@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from signoff.adapters.compiled_templates import WEB_PAGES
 from signoff.adapters.documents.markdown import to_html
 from signoff.domain.deadlines import format_day
 from signoff.domain.local_time import LOCAL_TIME
@@ -49,6 +50,7 @@ def section_html(text: str) -> Markup:
 def web_environment(templates_dir: Path) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(templates_dir),
+        bytecode_cache=WEB_PAGES,
         autoescape=select_autoescape(enabled_extensions=("html", "svg"), default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
