@@ -5,16 +5,18 @@ signoff`, `signoff relay` and `signoff web`, while 20 sign-offs are driven throu
 twice, once while it runs a router run asked for as the web app asks after a change, and started again;
 worker B is stopped with SIGTERM, as `systemctl stop` does, and started again.
 Every sign-off is published, every decision kept, every email arrives; the sweep runs on the minute
-throughout, but while a sweep a fault took holds its one slot (until the slot's lease runs out, a minute
-at most), and runs on time again after the last fault; and within the automation's window of the last fault no flow run is left Pending or Running.
+throughout, but while a sweep a fault took holds its one slot (until the slot's lease runs out, two minutes
+at most), and runs on time again after the last fault; and within the automation's window of the last
+fault no flow run is left Pending or Running.
 
 What differs from production: a copy of prefect.yaml whose deadline sweep runs every minute (it ships on
 the quarter hour, tests/support/work_pool.py), so that a short test sees several of its runs; the
 automation's window is one minute (`signoff prefect setup --stuck-minutes 1`; the default is 10); and a
-deployment's slot is leased for a minute at a time, not Prefect's five (the server's initial lease, and
-the flow engine's renewals through tests/support/short_lease/ on the workers' PYTHONPATH), so that a
-sweep a SIGKILL took frees the slot within a minute or two: with the shipped quarter-hour sweep Prefect's
-five-minute lease runs out before the next one is due."""
+deployment's slot is leased for a minute at a time, not Prefect's five (the flow engine's renewals,
+through tests/support/short_lease/ on the workers' PYTHONPATH; the server's first lease, until the run's
+process renews it, two minutes), so that a sweep a SIGKILL took frees the slot within two or three
+minutes: with the shipped quarter-hour sweep Prefect's five-minute lease runs out before the next one is
+due."""
 
 from __future__ import annotations
 
@@ -59,11 +61,15 @@ pytestmark = pytest.mark.slow
 STUCK_WINDOW = timedelta(minutes=1)
 # The automation acts at its next evaluation after the window ends, and its action takes a moment more.
 AUTOMATION_SLACK = timedelta(seconds=45)
-# A run a dead worker had taken keeps the deployment's one slot this long at most after the fault: the
-# lease renewed just before it (a minute here, see the module's docstring), the server's reaping of
-# expired leases (every 15 s), and 15 s for a loaded machine.
+# A flow run's engine renews its slot's lease for this long (a minute here, see the module's docstring).
 LEASE_SECONDS = 60
-SLOT_HELD_AFTER_FAULT = timedelta(seconds=LEASE_SECONDS + 15 + 15)
+# The lease a run gets when a worker takes it, until its process starts and renews: two minutes, so that a
+# run whose process takes long to start on the loaded machine does not lose its slot before it renews.
+FIRST_LEASE_SECONDS = 120
+# A run a dead worker had taken keeps the deployment's one slot this long at most after the fault: the
+# longer of the two leases, the server's reaping of expired leases (every 15 s), and 15 s for a loaded
+# machine.
+SLOT_HELD_AFTER_FAULT = timedelta(seconds=FIRST_LEASE_SECONDS + 15 + 15)
 SHORT_LEASE = PROJECT_ROOT / "tests" / "support" / "short_lease"
 
 # A scheduled run is on time if it started within this of its minute: a flow run's process takes seconds
@@ -87,7 +93,9 @@ def prefect_api_url(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             _, api = start_prefect_server(
                 rig.processes,
                 database_url=database,
-                settings={"PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION": str(LEASE_SECONDS)},
+                settings={
+                    "PREFECT_SERVER_CONCURRENCY_INITIAL_DEPLOYMENT_LEASE_DURATION": str(FIRST_LEASE_SECONDS)
+                },
             )
             monkeypatch.setenv("PREFECT_API_URL", api)
             with temporary_settings(updates={PREFECT_API_URL: api}):
