@@ -8,6 +8,7 @@ holds no publication at all is refused, naming the address, rather than read as 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
@@ -23,50 +24,48 @@ from signoff.domain.report_reading import ListedReport
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of the listing: its reports, and the address of its next (older) page if it links one."""
+
+    reports: list[ListedReport]
+    next_page: str | None
+
+
 def read_listing(content: bytes, content_type: str, url: str) -> list[ListedReport]:
     """The listing's reports; InvalidInput naming the address when it is not a listing this can read."""
+    return read_listing_page(content, content_type, url).reports
+
+
+def read_listing_page(content: bytes, content_type: str, url: str) -> ListingPage:
+    """The page's reports and its next page, from one parse of it; InvalidInput naming the address when it
+    is not a listing this can read.
+
+    The next page is an HTML page's `rel="next"` link or its pagination's "Next" or "Older" link; a
+    feed's `<link rel="next">` (RFC 5005, Atom, or atom:link in RSS)."""
     kind = content_type.split(";")[0].strip().lower()
     head = content.lstrip()[:200].lower()
     if kind.endswith(("xml", "atom+xml", "rss+xml")) or head.startswith(b"<?xml") or b"<feed" in head:
-        reports = _feed(content, url)
+        root = _feed_root(content, url)
+        page = ListingPage(_feed(root, url), _feed_next(root, url))
     else:
-        reports = _page(content.decode("utf-8", errors="replace"), url)
-    if not reports:
+        tree = LexborHTMLParser(content.decode("utf-8", errors="replace"))
+        page = ListingPage(_page(tree, url), _page_next(tree, url))
+    if not page.reports:
         raise InvalidInput(f"{url}: no publications found: the listing is empty or not one the reader knows")
-    return reports
+    return page
 
 
 def next_page(content: bytes, content_type: str, url: str) -> str | None:
-    """The address of the listing's next (older) page, where it links one: an HTML page's `rel="next"`
-    link or its pagination's "Next" or "Older" link; a feed's `<link rel="next">` (RFC 5005, Atom, or
-    atom:link in RSS). None when it links none, or the XML does not parse (read_listing says why)."""
-    kind = content_type.split(";")[0].strip().lower()
-    head = content.lstrip()[:200].lower()
-    if kind.endswith(("xml", "atom+xml", "rss+xml")) or head.startswith(b"<?xml") or b"<feed" in head:
-        try:
-            root = ElementTree.fromstring(content)
-        except Exception:  # malformed, or refused by defusedxml: read_listing names the problem
-            return None
-        channel = root.find("channel") if root.tag == "rss" else root
-        links = channel.findall(f"{ATOM}link") if channel is not None else []
-        found = next(
-            (link.get("href") for link in links if link.get("rel") == "next" and link.get("href")), None
-        )
-        return urljoin(url, found) if found else None
-    tree = LexborHTMLParser(content.decode("utf-8", errors="replace"))
-    for selector in ('link[rel~="next"][href]', 'a[rel~="next"][href]', "a.next[href]"):
-        node = tree.css_first(selector)
-        if node is not None:
-            return urljoin(url, str(node.attributes.get("href")))
-    for link in tree.css(".pagination a[href], nav[aria-label] a[href]"):
-        words = text_of(link).lower()
-        if words.startswith(("next", "older")):
-            return urljoin(url, str(link.attributes.get("href")))
-    return None
+    """The address of the listing's next (older) page, or None when it links none or is not a listing
+    (read_listing says why)."""
+    try:
+        return read_listing_page(content, content_type, url).next_page
+    except InvalidInput:
+        return None
 
 
-def _page(html: str, url: str) -> list[ListedReport]:
-    tree = LexborHTMLParser(html)
+def _page(tree: LexborHTMLParser, url: str) -> list[ListedReport]:
     reports: list[ListedReport] = []
     # A set, not a scan of the reports so far: a listing of a few megabytes holds tens of thousands of
     # cards, and a scan per card took minutes of CPU (hours at max_bytes) before the run read anything.
@@ -92,18 +91,40 @@ def _page(html: str, url: str) -> list[ListedReport]:
     return reports
 
 
-def _feed(content: bytes, url: str) -> list[ListedReport]:
+def _page_next(tree: LexborHTMLParser, url: str) -> str | None:
+    for selector in ('link[rel~="next"][href]', 'a[rel~="next"][href]', "a.next[href]"):
+        node = tree.css_first(selector)
+        if node is not None:
+            return urljoin(url, str(node.attributes.get("href")))
+    for link in tree.css(".pagination a[href], nav[aria-label] a[href]"):
+        if text_of(link).lower().startswith(("next", "older")):
+            return urljoin(url, str(link.attributes.get("href")))
+    return None
+
+
+def _feed_root(content: bytes, url: str) -> Element:
     try:
-        root = ElementTree.fromstring(content)
+        root: Element = ElementTree.fromstring(content)
     except ElementTree.ParseError as error:
         raise InvalidInput(f"{url}: the feed is not well-formed XML ({error})") from None
     except Exception as error:  # defusedxml's refusals: entities, external references
         raise InvalidInput(f"{url}: the feed was refused: {type(error).__name__}") from None
+    return root
+
+
+def _feed(root: Element, url: str) -> list[ListedReport]:
     if root.tag == f"{ATOM}feed":
         return [_atom_entry(entry, url) for entry in root.findall(f"{ATOM}entry") if _atom_link(entry)]
     if root.tag == "rss":
         return [_rss_item(item, url) for item in root.iter("item") if (item.findtext("link") or "").strip()]
     raise InvalidInput(f"{url}: the feed is neither Atom nor RSS (its root is <{root.tag}>)")
+
+
+def _feed_next(root: Element, url: str) -> str | None:
+    channel = root.find("channel") if root.tag == "rss" else root
+    links = channel.findall(f"{ATOM}link") if channel is not None else []
+    found = next((link.get("href") for link in links if link.get("rel") == "next" and link.get("href")), None)
+    return urljoin(url, found) if found else None
 
 
 def _atom_link(entry: Element) -> str | None:

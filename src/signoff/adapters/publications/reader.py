@@ -7,7 +7,7 @@ import logging
 from pydantic import ValidationError
 
 from signoff.adapters.publications.http_fetcher import same_site
-from signoff.adapters.publications.listing import next_page, read_listing
+from signoff.adapters.publications.listing import read_listing_page
 from signoff.adapters.publications.names import OrganisationNames
 from signoff.adapters.publications.pdf_text import pdf_text
 from signoff.adapters.publications.report_page import findings_from_pdf_text, read_report_page
@@ -52,7 +52,7 @@ class FetchingReader:
     def _listing_page(self, url: str) -> tuple[list[ListedReport], str | None]:
         page = self._fetcher.fetch(url)
         try:
-            listed = read_listing(page.content, page.content_type, page.url)
+            listing = read_listing_page(page.content, page.content_type, page.url)
         except InvalidInput as problem:
             raise PublicationUnreadable(problem.message) from None
         except ValidationError as error:
@@ -61,11 +61,10 @@ class FetchingReader:
             ) from None
         # A listing points only at the inspectorate's own reports: an item on another site (an internal
         # address, say) is never fetched.
-        elsewhere = [report.url for report in listed if not same_site(page.url, report.url)]
+        elsewhere = [report.url for report in listing.reports if not same_site(page.url, report.url)]
         for address in elsewhere:
             log.warning("the listing %s names %s, on another site: not read", url, address[:200])
-        following = next_page(page.content, page.content_type, page.url)
-        return [report for report in listed if same_site(page.url, report.url)], following
+        return [report for report in listing.reports if same_site(page.url, report.url)], listing.next_page
 
     def report(self, listed: ListedReport) -> ReportReading:
         page = self._fetcher.fetch(listed.url)
