@@ -74,21 +74,14 @@ def _roster() -> Roster:
         active=False,
     )
     # A colleague in each organisation whom no pipeline names (no role): a place can be reassigned to them.
-    cover = (
-        Participant(
-            id=len(people) + 2,
-            email="nadia.cover@cheshire-pcc.example.org",
-            name="Nadia Cover",
-            organisation=PCC,
-            roles=frozenset(),
-        ),
-        Participant(
-            id=len(people) + 3,
-            email="tom.cover@cheshire.police.example.org",
-            name="Tom Cover",
-            organisation=FORCE,
-            roles=frozenset(),
-        ),
+    cover = tuple(
+        Participant(id=len(people) + 2 + n, email=email, name=name, organisation=org, roles=frozenset())
+        for n, (email, name, org) in enumerate(
+            [
+                ("nadia.cover@cheshire-pcc.example.org", "Nadia Cover", PCC),
+                ("tom.cover@cheshire.police.example.org", "Tom Cover", FORCE),
+            ]
+        )
     )
     return Roster(
         (*people, gone, *cover),
