@@ -681,8 +681,11 @@ class CrossOfficeMachine(RuleBasedStateMachine):
                 headers=headers,
             ),
         )
-        if answer.status_code == 200 and key in OFFICE_SECTIONS and to_person.organisation == signoff.force:
-            signoff.force_in_office_sections.add(to_person.email)
+        # A place is its organisation's: an office's section never gains a force reader this way, and a
+        # force's approval never goes to the office.
+        assert answer.status_code != 200 or to_person.organisation == from_person.organisation, (
+            f"{key} of #{signoff.id}: {from_person.email}'s place went to {to_person.email}, of another organisation"
+        )
 
     @precondition(lambda self: self.signoffs)
     @rule(data=st.data())
