@@ -67,6 +67,15 @@ class WatchReport:
     failures: int = 0
     administrators_told: bool = False
 
+    def untold_unreadable(self) -> str | None:
+        """How many unreadable reports went unnamed (past the first UNREADABLE_TOLD), if any."""
+        untold = len(self.unreadable_reports) - UNREADABLE_TOLD
+        return (
+            f"{untold} more report(s) could not be read (each is tried again next run)"
+            if untold > 0
+            else None
+        )
+
     def lines(self) -> list[str]:
         """The run in words, for the CLI and the flow's log."""
         if self.listing_problem is not None:
@@ -86,8 +95,8 @@ class WatchReport:
             f"could not read (tried again next run): {problem}"
             for problem in self.unreadable_reports[:UNREADABLE_TOLD]
         ]
-        if (untold := len(self.unreadable_reports) - UNREADABLE_TOLD) > 0:
-            lines.append(f"{untold} more report(s) could not be read (each is tried again next run)")
+        if untold := self.untold_unreadable():
+            lines.append(untold)
         if not self.proposed:
             lines.append("nothing new to propose")
         return lines
@@ -122,8 +131,8 @@ def watch_publications(watch: WatchDependencies, listing_url: str | None = None)
             if len(report.unreadable_reports) < UNREADABLE_TOLD:
                 log.warning("could not read %s: %s", item.url, problem.message)
             report.unreadable_reports.append(problem.message)
-    if (untold := len(report.unreadable_reports) - UNREADABLE_TOLD) > 0:
-        log.warning("%d more report(s) could not be read (each is tried again next run)", untold)
+    if untold := report.untold_unreadable():
+        log.warning("%s", untold)
     return report
 
 
