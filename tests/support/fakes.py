@@ -559,6 +559,7 @@ def _task_row(h: _Holding, holder_id: int) -> TaskRow:
         signoff_id=h.signoff.id,
         signoff_title=h.signoff.title,
         pcc_org=h.signoff.pcc_org,
+        force_org=h.signoff.force_org,
         statutory_last_day=h.signoff.statutory_last_day,
         publish_by=h.signoff.publish_by,
         stage_title=h.stage.title,

@@ -117,10 +117,19 @@ def test_reading_a_signoff_whole_is_for_its_office_and_its_force_reads_its_own_s
 
 
 def test_a_named_person_reads_and_decides_their_section_and_a_delegate_for_them() -> None:
+    section = Target(office="a-pcc", force="a-force", named=frozenset({3}))
+    assert allowed(LEAD_A, A.DECIDE_SECTION, section, ROSTER)
+    assert allowed(LEAD_A, A.DRAFT_SECTION, section, ROSTER)
+    assert not allowed(OFFICER_A, A.DECIDE_SECTION, section, ROSTER)
+    assert allowed(OFFICER_A, A.DECIDE_SECTION, section, ROSTER, acting_for={3})
+
+
+@pytest.mark.parametrize("action", [A.READ_SECTION, A.DRAFT_SECTION, A.DECIDE_SECTION])
+def test_someone_named_who_is_no_longer_of_the_office_or_its_force_takes_no_part(action: Action) -> None:
+    # The directory moved Bo to force B after office A's section named him: the name alone gives nothing.
     section = Target(office="a-pcc", force="a-force", named=frozenset({5}))
-    assert allowed(LEAD_B, A.DECIDE_SECTION, section, ROSTER)
-    assert not allowed(LEAD_A, A.DECIDE_SECTION, section, ROSTER)
-    assert allowed(LEAD_A, A.DECIDE_SECTION, section, ROSTER, acting_for={5})
+    assert not allowed(LEAD_B, action, section, ROSTER)
+    assert not allowed(LEAD_B, action, section, ROSTER, acting_for={3})
 
 
 def test_people_an_administrator_sees_are_their_office_and_its_force() -> None:

@@ -169,10 +169,15 @@ def _in_scope(
         return target.office is not None and own in (target.office, target.force)
     if scope is Scope.OWN_FORCE_SECTIONS:
         return target.force is not None and own == target.force and target.force_takes_part
-    if scope in (Scope.NAMED, Scope.APPROVER):
+    if scope in (Scope.NAMED, Scope.APPROVER, Scope.DRAFTER):
+        # Named on a sign-off, but only while of its office or its force: someone the directory has since
+        # moved to another organisation keeps no part in it (as a delegation across organisations gives
+        # none), so one office never drafts, reads or approves another's response through a move.
+        if target.office is not None and own not in (target.office, target.force):
+            return False
+        if scope is Scope.DRAFTER:
+            return person.id in target.named
         return bool(({person.id} | acting_for) & target.named)
-    if scope is Scope.DRAFTER:
-        return person.id in target.named
     # OWN_OFFICE_PEOPLE: the person acted on belongs to the caller's office or to its force.
     force = roster.force_of_office(own)
     return force is not None and target.person is not None and target.person.organisation in (own, force)
@@ -234,12 +239,20 @@ def stands_in_for(
     A delegation across organisations is never honoured, even one stored before the rule existed:
     it would let one office (or force) decide another's response.
     """
+    return honoured_delegators(
+        person,
+        (d.from_person_id for d in delegations if d.to_person_id == person.id and d.active_at(now)),
+        roster,
+    )
+
+
+def honoured_delegators(person: Participant, delegator_ids: Iterable[int], roster: Roster) -> set[int]:
+    """Of the people whose live delegations name this person, those it lets them act for: active people of
+    the person's own organisation (the directory may have moved either since the delegation was made)."""
     found: set[int] = set()
-    for delegation in delegations:
-        if delegation.to_person_id != person.id or not delegation.active_at(now):
-            continue
+    for delegator_id in delegator_ids:
         try:
-            delegator = roster.by_id(delegation.from_person_id)
+            delegator = roster.by_id(delegator_id)
         except KeyError:
             continue
         if delegator.active and delegator.organisation == person.organisation:

@@ -180,7 +180,10 @@ def reassign_place(
             f"{roster.organisation_name(force_org)}"
         )
     place_of = roster.by_id(from_person_id).organisation
-    if to_person.organisation != place_of:
+    # A holder the directory has since moved out of the sign-off's office and force cannot say whose the
+    # place was (the place records no organisation of its own): either of the two may take it back, so that
+    # the section does not wait for ever on someone who is no longer part of it.
+    if place_of in organisations and to_person.organisation != place_of:
         # The place is its organisation's: the office's policy officer cannot take the force's approval of
         # the force's own answer, nor a force's lead the commissioner's (a PCC-addressed finding included).
         raise NotPermitted(

@@ -128,6 +128,7 @@ class TaskRow:
     signoff_id: int
     signoff_title: str
     pcc_org: str
+    force_org: str
     statutory_last_day: date
     publish_by: date
     stage_title: str

@@ -65,7 +65,9 @@ def directory_view(
                 active=d.active_at(now),
             )
             for d in sorted(uow.delegations.all(), key=lambda d: d.starts_at, reverse=True)
-            if {d.from_person_id, d.to_person_id} & shown_ids
+            # Both ends the administrator's people: a delegation made before the directory moved one of them
+            # to another organisation is not that organisation's to read (its reason included).
+            if {d.from_person_id, d.to_person_id} <= shown_ids
         ]
     organisations = {p.organisation for p in shown}
     return DirectoryView(

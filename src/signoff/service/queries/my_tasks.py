@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from signoff.domain.access import honoured_delegators
 from signoff.domain.deadlines import local_day
 from signoff.service.dependencies import Dependencies
 
@@ -35,8 +36,14 @@ def my_tasks(email: str, deps: Dependencies) -> list[TaskItem]:
     with deps.new_unit_of_work() as uow:
         me = uow.directory.person(email)
         roster = uow.directory.roster()
-        delegators = uow.tasks.active_delegators(me.id, now)
-        rows = uow.tasks.pending_approvals([me.id, *delegators])
+        # As a decision honours them: delegations from active people of my organisation, on sign-offs of
+        # my office or force (the directory may have moved me, or them, since).
+        delegators = honoured_delegators(me, uow.tasks.active_delegators(me.id, now), roster)
+        rows = [
+            row
+            for row in uow.tasks.pending_approvals([me.id, *sorted(delegators)])
+            if me.organisation in (row.pcc_org, row.force_org)
+        ]
         rows += [row for row in uow.tasks.open_drafting(me.organisation) if me.id in row.drafter_ids]
     items = [
         TaskItem(

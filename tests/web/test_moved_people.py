@@ -1,0 +1,165 @@
+"""People the directory moves to another organisation, or removes, while a sign-off names them.
+
+Reloading the directory updates a person in place (keyed by email): someone who leaves Cheshire's office
+for Cumbria's keeps their id, and so their places on Cheshire's sections. They keep no part in Cheshire's
+response: they neither read, draft nor approve it, their task list and people page show none of it, and
+Cheshire's administrator can give their place back to a Cheshire colleague. A delegation is honoured, and
+offered as a task, only while both ends are active people of one organisation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from signoff.bootstrap import Application
+from signoff.domain.directory import PersonConfig
+from signoff.service.commands import DelegateApprovals, Reassign
+from signoff.service.handlers.administer import reassign_request
+from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.load_directory import load_directory
+from signoff.service.queries.signoff_read import section_detail
+from tests.people import HANNAH, JOHN, OWEN, RACHEL
+from tests.support.story import draft, start_reference
+from tests.support.web import TestClient, csrf, sign_in
+
+ZOE = "zoe.example@cheshire-pcc.example.org"
+FIONA = "fiona.dixon@cumbria-pcc.example.org"  # Cumbria's office administrator
+SECRET = "CHESHIRE-ONLY summary text."
+
+
+def load_with_zoe(app: Application, organisation: str | None, roles: list[str]) -> None:
+    """The shipped directory with Zoe in `organisation` (None: Zoe left, so the reload deactivates her)."""
+    config = app.load_directory_config()
+    people = [p for p in config.people if p.email != ZOE]
+    if organisation is not None:
+        people.append(
+            PersonConfig(
+                email=ZOE, name="Zoe Example", title="Officer", organisation=organisation, roles=roles
+            )
+        )
+    load_directory(config.model_copy(update={"people": people}), app.deps.load_pipeline(), app.deps)
+
+
+def give_zoe_rachels_place(app: Application, signoff_id: int) -> None:
+    load_with_zoe(app, "cheshire-pcc", ["viewer"])
+    draft(app, signoff_id, "report-summary", OWEN, SECRET)
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id, section="report-summary", from_person=RACHEL, to_person=ZOE, admin=HANNAH
+        ),
+        app.deps,
+    )
+
+
+def test_someone_moved_to_another_office_neither_reads_nor_approves_the_old_offices_section(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    give_zoe_rachels_place(app, signoff_id)
+    load_with_zoe(app, "cumbria-pcc", ["pcc_admin"])  # Zoe now administers Cumbria's office
+    sign_in(client, app, ZOE)
+
+    assert client.get("/api/tasks").json() == []
+    assert client.get(f"/api/signoffs/{signoff_id}").status_code == 403
+    section = client.get(f"/api/signoffs/{signoff_id}/sections/report-summary")
+    assert section.status_code == 403
+    assert SECRET not in section.text
+    assert SECRET not in client.get(f"/signoffs/{signoff_id}/sections/report-summary").text
+    decided = client.post(
+        f"/api/signoffs/{signoff_id}/sections/report-summary/decisions",
+        json={"outcome": "approve"},
+        headers=csrf(client),
+    )
+    assert decided.status_code == 403, decided.text
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
+
+
+def test_the_office_gives_the_place_of_someone_who_moved_back_to_a_colleague(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    give_zoe_rachels_place(app, signoff_id)
+    load_with_zoe(app, "cumbria-pcc", ["pcc_admin"])
+    sign_in(client, app, HANNAH)
+    answer = client.post(
+        f"/api/signoffs/{signoff_id}/reassign",
+        json={"section": "report-summary", "from_person": ZOE, "to_person": RACHEL},
+        headers=csrf(client),
+    )
+    assert answer.status_code == 200, answer.text
+    sign_in(client, app, RACHEL)
+    assert [t["section_key"] for t in client.get("/api/tasks").json()] == ["report-summary"]
+    decided = client.post(
+        f"/api/signoffs/{signoff_id}/sections/report-summary/decisions",
+        json={"outcome": "approve"},
+        headers=csrf(client),
+    )
+    assert decided.status_code == 201, decided.text
+
+
+def test_a_drafter_moved_to_another_office_cannot_write_the_old_offices_text(
+    client: TestClient, app: Application
+) -> None:
+    load_with_zoe(app, "cheshire-pcc", ["policy_officer"])
+    signoff_id = start_reference(app)  # Zoe is one of its drafters
+    load_with_zoe(app, "cumbria-pcc", ["pcc_admin"])
+    sign_in(client, app, ZOE)
+    assert client.get("/api/tasks").json() == []
+    written = client.post(
+        f"/api/signoffs/{signoff_id}/sections/report-summary/revisions",
+        json={"body": "Written by Cumbria's administrator.", "note": ""},
+        headers=csrf(client),
+    )
+    assert written.status_code == 403, written.text
+    assert section_detail(signoff_id, "report-summary", app.deps).section.revision is None
+
+
+def test_a_delegate_who_moved_sees_no_task_and_no_delegation_of_the_old_office(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    load_with_zoe(app, "cheshire-pcc", ["viewer"])
+    now = app.deps.clock.now()
+    delegate_approvals(
+        DelegateApprovals(
+            from_person=RACHEL,
+            to_person=ZOE,
+            starts_at=now,
+            ends_at=now + timedelta(days=14),
+            reason="RACHEL-LEAVE-REASON",
+            by=RACHEL,
+        ),
+        app.deps,
+    )
+    draft(app, signoff_id, "report-summary", OWEN, SECRET)
+    sign_in(client, app, ZOE)
+    assert [t["on_behalf_of"] for t in client.get("/api/tasks").json()] == ["Rachel Ashworth"]
+
+    load_with_zoe(app, "cumbria-pcc", ["pcc_admin"])
+    sign_in(client, app, ZOE)
+    assert client.get("/api/tasks").json() == []
+    assert "Rachel" not in client.get("/tasks").text
+    for cumbria_admin in (ZOE, FIONA):
+        sign_in(client, app, cumbria_admin)
+        people = client.get("/admin/people").text
+        assert "RACHEL-LEAVE-REASON" not in people
+        assert "rachel.ashworth@" not in people
+
+
+def test_a_delegation_from_someone_who_left_offers_no_task(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    give_zoe_rachels_place(app, signoff_id)
+    now = app.deps.clock.now()
+    delegate_approvals(
+        DelegateApprovals(
+            from_person=ZOE,
+            to_person=JOHN,
+            starts_at=now,
+            ends_at=now + timedelta(days=14),
+            reason="leave",
+            by=ZOE,
+        ),
+        app.deps,
+    )
+    sign_in(client, app, JOHN)
+    assert [t["on_behalf_of"] for t in client.get("/api/tasks").json()] == ["Zoe Example"]
+    load_with_zoe(app, None, [])  # Zoe leaves: the reload deactivates her
+    sign_in(client, app, JOHN)
+    assert client.get("/api/tasks").json() == []
