@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from signoff.domain.errors import InvalidInput, NotPermitted
+from signoff.domain.inspection import Inspection
 from signoff.service.commands import StartSignoff
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.signoff_read import signoff_detail
@@ -31,3 +32,42 @@ def test_someone_of_the_force_may_not_start_one(memory: InMemoryApp) -> None:
 def test_the_same_report_is_not_started_twice(memory: InMemoryApp) -> None:
     signoff_id = start_reference(memory)
     memory.refused(lambda: start_reference(memory), InvalidInput, f"already has sign-off #{signoff_id}")
+
+
+def test_two_findings_whose_keys_clash_in_different_stages_are_refused_naming_both(
+    memory: InMemoryApp,
+) -> None:
+    # "R-1" to the force (its constabulary response) and "R.1" to PCCs (the commissioner's): both would be
+    # section `finding-r-1`, and every page, link and command finds a section by its key.
+    inspection = Inspection.model_validate(
+        {
+            "title": "PEEL: Cheshire",
+            "published": "2023-11-10",
+            "type": "peel",
+            "report_url": "https://hmicfrs.justiceinspectorates.gov.uk/clashing-refs",
+            "forces_covered": ["cheshire-constabulary"],
+            "respond_for": ["cheshire-pcc"],
+            "force_specific": {"answer": "yes"},
+            "force_quoted": "no",
+            "recommendations": {"national": False, "local": True},
+            "findings": [
+                {"ref": "R-1", "kind": "recommendation", "text": "The force should do A."},
+                {
+                    "ref": "R.1",
+                    "kind": "recommendation",
+                    "text": "PCCs should do B.",
+                    "addressed_to": ["pccs"],
+                },
+            ],
+        }
+    )
+    command = StartSignoff(inspection=inspection, started_by=OWEN)
+    memory.refused(
+        lambda: start_signoff(command, memory.deps),
+        InvalidInput,
+        "finding-r-1",
+        "Recommendation R-1",
+        "Recommendation R.1",
+        "distinct",
+    )
+    assert memory.emails() == []

@@ -96,6 +96,7 @@ def plan_stages(
                 sections=sections,
             )
         )
+    _refuse_clashing_keys(stages)
     days_late = max(0, (first_day - deadline.last_day).days)
     return StagePlan(stages, late_start_warning(fitted, first_day, deadline, days_late), days_late)
 
@@ -232,13 +233,20 @@ def _plan_sections(specs: Sequence[SectionSpec], routing: FindingRouting, intake
             sections.append(
                 _section(spec, section_key_for(finding), finding.printed_ref, finding, len(sections), intake)
             )
-    keys = [s.key for s in sections]
-    clashes = sorted({k for k in keys if keys.count(k) > 1})
-    if clashes:
-        raise InvalidInput(
-            f"findings give clashing section keys: {', '.join(clashes)}; make their refs distinct"
-        )
     return sections
+
+
+def _refuse_clashing_keys(stages: list[Stage]) -> None:
+    """A section key names one section of the whole sign-off (pages, links and commands find it by key):
+    refs such as "R-1" for the force and "R.1" for the office would both be `finding-r-1`, in two stages."""
+    found: dict[str, list[str]] = {}
+    for stage in stages:
+        for section in stage.sections:
+            found.setdefault(section.key, []).append(f"{section.title!r} ({stage.title})")
+    clashes = {key: titles for key, titles in found.items() if len(titles) > 1}
+    if clashes:
+        described = "; ".join(f"{key}: {', '.join(titles)}" for key, titles in sorted(clashes.items()))
+        raise InvalidInput(f"findings give clashing section keys ({described}); make their refs distinct")
 
 
 def _section(
