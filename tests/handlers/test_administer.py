@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from signoff.adapters.config_files import load_model
 from signoff.domain.errors import NotPermitted
-from signoff.service.commands import ExtendDueDate, Reassign, WithdrawSignoff
+from signoff.domain.inspection import Inspection
+from signoff.service.commands import ExtendDueDate, Reassign, StartSignoff, WithdrawSignoff
 from signoff.service.handlers.administer import extend_due_date, reassign_request, withdraw_signoff
+from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
+from signoff.settings import PROJECT_ROOT
 from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, start_reference
+
+CUMBRIA_OFFICER = "matthew.armstrong@cumbria-pcc.example.org"
+LANCASHIRE_ADMIN = "laura.sumner@lancashire-pcc.example.org"
 
 
 def test_the_administrator_withdraws_a_signoff_with_a_reason(memory: InMemoryApp) -> None:
@@ -78,3 +85,30 @@ def test_a_place_is_reassigned_only_within_its_organisation(memory: InMemoryApp)
     memory.refused(lambda: reassign_request(to_the_office, memory.deps), NotPermitted, JOHN, "Constabulary")
     afi = section_detail(signoff_id, "finding-afi-1", memory.deps)
     assert afi.section.holders == [f"Daniel Holt <{DANIEL}>"]
+
+
+def test_another_offices_withdrawal_reaches_only_the_people_of_that_office_and_its_force(
+    memory: InMemoryApp,
+) -> None:
+    # Cumbria's policy officer starts the regional report for the four offices; Lancashire withdraws its
+    # own. Its reason is Lancashire's: the starter, of Cumbria, takes no part in Lancashire's response.
+    memory.clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
+    ids = start_signoff(StartSignoff(inspection=regional, started_by=CUMBRIA_OFFICER), memory.deps)
+    lancashire = next(s.id for s in memory.store.state.signoffs if s.pcc_org == "lancashire-pcc")
+    assert lancashire in ids
+    withdraw_signoff(
+        WithdrawSignoff(signoff_id=lancashire, reason="Lancashire's own reason", admin=LANCASHIRE_ADMIN),
+        memory.deps,
+    )
+    told = {
+        e.recipient_email
+        for e in memory.store.state.outbox
+        if e.signoff_id == lancashire and str(e.event) == "withdrawn"
+    }
+    assert told, "nobody heard of the withdrawal"
+    assert CUMBRIA_OFFICER not in told
+    assert all(
+        email.split("@")[1] in ("lancashire-pcc.example.org", "lancashire.police.example.org")
+        for email in told
+    ), told

@@ -455,7 +455,10 @@ class NoticeBuilder:
                 ids.extend(section.drafter_ids)
                 ids.extend(p for step in section.approval_steps for p in step.approver_ids)
                 ids.extend(r.approver_id for r in section.requests)
-        return self._people(ids)
+        # Only people of its office and its force: whoever started a regional report for several offices
+        # is not a part of another office's response (its withdrawal reason, its corrections), nor is
+        # someone the directory has since moved to another organisation.
+        return [p for p in self._people(ids) if p.organisation in (signoff.pcc_org, signoff.force_org)]
 
     def _people(self, ids: Iterable[int]) -> list[Participant]:
         seen: dict[int, Participant] = {}
