@@ -246,17 +246,20 @@ class _Findings:
 
 
 def _grades(signoff: SignOff, roster: Roster) -> tuple[tuple[GradeRow, ...], bool]:
-    grades = signoff.inspection.grades
-    by_organisation = any(g.organisation and g.organisation != signoff.force_org for g in grades)
+    inspection = signoff.inspection
+    # A grade that names nobody is the report's one force's (a multi-force report must name one; a
+    # sign-off stored before that rule falls back to its own force): not the force of whichever office
+    # responds, which another force's PEEL answered by a second office would make its own.
+    report_force = inspection.forces_covered[0] if len(inspection.forces_covered) == 1 else signoff.force_org
+    graded = [(g, g.organisation or report_force) for g in inspection.grades]
+    by_organisation = any(organisation != signoff.force_org for _, organisation in graded)
     rows = tuple(
         GradeRow(
-            organisation=roster.organisation_name(g.organisation or signoff.force_org)
-            if by_organisation
-            else "",
+            organisation=roster.organisation_name(organisation) if by_organisation else "",
             area=g.area,
             grade=g.grade.label,
         )
-        for g in grades
+        for g, organisation in graded
     )
     return rows, by_organisation
 

@@ -100,6 +100,16 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
     addressee that is neither a word of Body nor a force or regional unit of the directory; and a grade
     given to an organisation that is not one either."""
     multi_force = len(inspection.forces_covered) > 1
+    for key in inspection.forces_covered:
+        # Findings that name nobody are the covered forces': an office's key or a misspelt force would
+        # leave every such finding unanswered, and the published response without them.
+        kind = roster.organisation_kind(key)
+        if kind not in (OrganisationKind.FORCE, OrganisationKind.REGIONAL_UNIT):
+            what = "not in the directory" if kind is None else _KIND_WORDS.get(kind, kind.value)
+            raise InvalidInput(
+                f"forces_covered names {key!r}, which is {what}; name the forces (or regional units) of "
+                "the directory that the report inspects"
+            )
     for finding in inspection.findings:
         if not finding.addressed_to and multi_force:
             raise InvalidInput(
@@ -116,6 +126,11 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
                     f"regional unit of the directory, or one of: {', '.join(sorted(_BODY_WORDS))}"
                 )
     for number, grade in enumerate(inspection.grades, start=1):
+        if grade.organisation is None and multi_force:
+            raise InvalidInput(
+                f"grade {number} ({grade.area}): organisation is missing; this report covers "
+                f"{len(inspection.forces_covered)} forces, so say which force or regional unit it grades"
+            )
         kind = roster.organisation_kind(grade.organisation) if grade.organisation else None
         if grade.organisation and kind not in (OrganisationKind.FORCE, OrganisationKind.REGIONAL_UNIT):
             raise InvalidInput(

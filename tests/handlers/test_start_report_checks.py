@@ -1,0 +1,83 @@
+"""What a report file must say before a sign-off starts, beyond its own schema: the forces it covers are
+forces (or regional units) of the directory, and a report of several forces says which one each grade is
+for. Refused with the problem named, nothing started; and a grade that names nobody is the report's own
+force's, whichever office answers it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from signoff.adapters.config_files import load_model
+from signoff.domain.document import build_document
+from signoff.domain.errors import InvalidInput
+from signoff.domain.inspection import Inspection
+from signoff.service.commands import StartSignoff
+from signoff.service.handlers.start_signoff import start_signoff
+from signoff.settings import PROJECT_ROOT
+from tests.people import OWEN
+from tests.support.app import InMemoryApp, publication_config
+
+EXAMPLES = PROJECT_ROOT / "examples"
+
+
+def example(name: str, **changes: Any) -> Inspection:
+    inspection = load_model(EXAMPLES / name, Inspection)
+    return Inspection.model_validate({**inspection.model_dump(mode="json"), **changes})
+
+
+def start(memory: InMemoryApp, inspection: Inspection, by: str = OWEN) -> list[int]:
+    day = inspection.published
+    memory.clock.set(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+    return start_signoff(StartSignoff(inspection=inspection, started_by=by), memory.deps)
+
+
+@pytest.mark.parametrize(
+    ("covered", "named"),
+    [
+        ("cheshire-pcc", "a PCC office (address its force instead)"),
+        ("atlantis-police", "not in the directory"),
+    ],
+)
+def test_a_covered_force_that_is_not_a_force_of_the_directory_is_refused(
+    memory: InMemoryApp, covered: str, named: str
+) -> None:
+    # Left as they were, the PEEL's six findings (which name nobody) would all go unanswered.
+    inspection = example("peel-2025-example.yaml", forces_covered=[covered])
+    memory.refused(lambda: start(memory, inspection), InvalidInput, "forces_covered", repr(covered), named)
+
+
+def test_a_grade_of_a_report_of_several_forces_must_say_whose_it_is(memory: InMemoryApp) -> None:
+    regional = example("regional-soc-2025-example.yaml")
+    grades = [g.model_dump(mode="json") for g in regional.grades]
+    grades[1].pop("organisation")
+    inspection = example("regional-soc-2025-example.yaml", grades=grades)
+    memory.refused(
+        lambda: start(memory, inspection, "matthew.armstrong@cumbria-pcc.example.org"),
+        InvalidInput,
+        "grade 2",
+        "organisation is missing",
+        "4 forces",
+    )
+
+
+def test_a_grade_that_names_nobody_is_the_report_forces_in_another_offices_response(
+    memory: InMemoryApp,
+) -> None:
+    # Lancashire's PEEL, answered by Cheshire's office too: its grades are Lancashire's, labelled so.
+    inspection = example("peel-2025-graded-example.yaml", respond_for=["cheshire-pcc", "lancashire-pcc"])
+    ids = start(memory, inspection)
+    documents = {}
+    for signoff_id in ids:
+        with memory.deps.new_unit_of_work() as uow:
+            signoff = uow.signoffs.get(signoff_id)
+            document = build_document(signoff, uow.directory.roster(), publication_config(), preview=True)
+        documents[signoff.pcc_org] = next(part for part in document.parts if part.kind == "grades")
+    cheshire, lancashire = documents["cheshire-pcc"], documents["lancashire-pcc"]
+    assert cheshire.grades_by_organisation
+    assert {row.organisation for row in cheshire.grades} == {"Lancashire Constabulary"}
+    # In Lancashire's own response they are its own: no organisation column.
+    assert not lancashire.grades_by_organisation
+    assert [row.grade for row in cheshire.grades] == [row.grade for row in lancashire.grades]
