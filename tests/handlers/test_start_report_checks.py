@@ -81,3 +81,16 @@ def test_a_grade_that_names_nobody_is_the_report_forces_in_another_offices_respo
     # In Lancashire's own response they are its own: no organisation column.
     assert not lancashire.grades_by_organisation
     assert [row.grade for row in cheshire.grades] == [row.grade for row in lancashire.grades]
+
+
+def test_an_office_to_respond_that_the_directory_does_not_know_is_refused_naming_it(
+    memory: InMemoryApp,
+) -> None:
+    inspection = example("regional-soc-2025-example.yaml", respond_for=["cumbria-pcc", "atlantis-pcc"])
+    memory.refused(
+        lambda: start(memory, inspection, "matthew.armstrong@cumbria-pcc.example.org"),
+        InvalidInput,
+        "respond_for",
+        "'atlantis-pcc'",
+        "not an organisation of the directory",
+    )

@@ -65,6 +65,13 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
                 f"among the offices named to respond ({', '.join(offices)}); an office starts its own sign-off"
             )
         check_addressees(inspection, roster)
+        unknown = [office for office in offices if roster.organisation_kind(office) is None]
+        if unknown:
+            # The file's (or the form's) mistake, kept on the form to fix: not a page that is not there.
+            raise InvalidInput(
+                f"respond_for names {', '.join(repr(o) for o in unknown)}, which is not an organisation of "
+                "the directory; name the PCC offices that respond"
+            )
         forces = {office: uow.directory.organisation_force(office) for office in offices}
         created: list[SignOff] = []
         for office, force in forces.items():
