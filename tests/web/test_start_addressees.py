@@ -3,6 +3,8 @@ concern it answers and the inspectorates; bad values are refused on the field, n
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
 
 from httpx import Response
@@ -169,3 +171,43 @@ def test_the_api_starts_a_report_with_addressees_and_refuses_a_bad_one_naming_it
     assert started.status_code == 201, started.text
     assert len(started.json()["signoff_ids"]) == 4
     assert started.json()["warnings"] == []
+
+
+def upload_problem(client: TestClient, app: Application, content: bytes) -> tuple[int, str]:
+    """Upload a report file as Cumbria's policy officer: the answer's status and the form's problem, as
+    text."""
+    sign_in(client, app, CUMBRIA_POLICY_OFFICER)
+    page = client.get("/signoffs/new")
+    answer = client.post(
+        "/signoffs/new",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": ("nw.yaml", content, "application/yaml")},
+    )
+    found = re.search(r"There is a problem(.*?)</ul>", answer.text, re.S)
+    problem = (
+        html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()) if found else ""
+    )
+    return answer.status_code, problem
+
+
+def test_an_uploaded_file_that_is_not_utf8_is_refused_in_plain_words(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    content = REGIONAL.read_text().replace("Fictional", "Fictional caf\u00e9").encode("latin-1")
+    assert upload_problem(client, app, content) == (
+        422,
+        "nw.yaml is not UTF-8 text: save it as UTF-8 (most editors offer it) and upload it again.",
+    )
+
+
+def test_two_findings_with_one_ref_are_refused_naming_the_ref_not_a_line(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    content = REGIONAL.read_text().replace("ref: AFI-2", "ref: r-1", 1)
+    assert "ref: r-1" in content
+    assert upload_problem(client, app, content.encode()) == (
+        422,
+        "nw.yaml: finding reference 'r-1' is used twice.",
+    )

@@ -267,7 +267,13 @@ def file_problem_in_words(message: str, path: str, name: str) -> str:
         return f"{where} is not valid {kind}: check its indentation, colons, quotes and brackets."
     if rest.startswith("expected a mapping"):
         return f"{name} must list the fields of the inspection (title, published, findings, ...), and it does not."
+    if rest == "not UTF-8 text":
+        return f"{name} is not UTF-8 text: save it as UTF-8 (most editors offer it) and upload it again."
     key, _, problem = rest.partition(": ")
+    if not problem:  # a message of the file's own, with no field to name
+        return f"{where}: {rest}."
+    if key == "(top level)":  # the file as a whole (two findings with one ref, say): no line to point at
+        return f"{name}: {problem.removeprefix('Value error, ')}."
     return f"{where}: {_field_in_words(key)} {_problem_in_words(problem)}."
 
 
