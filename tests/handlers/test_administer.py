@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from signoff.adapters.config_files import load_model
-from signoff.domain.errors import NotPermitted
+from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.inspection import Inspection
 from signoff.service.commands import ExtendDueDate, Reassign, StartSignoff, WithdrawSignoff
 from signoff.service.handlers.administer import extend_due_date, reassign_request, withdraw_signoff
@@ -112,3 +112,19 @@ def test_another_offices_withdrawal_reaches_only_the_people_of_that_office_and_i
         email.split("@")[1] in ("lancashire-pcc.example.org", "lancashire.police.example.org")
         for email in told
     ), told
+
+
+def test_a_stage_is_not_planned_more_than_a_year_past_the_statutory_day(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    command = ExtendDueDate(
+        signoff_id=signoff_id,
+        stage="report_summary",
+        new_due_on=date(9999, 12, 31),
+        admin=HANNAH,
+        allow_past_statutory=True,
+    )
+    memory.refused(
+        lambda: extend_due_date(command, memory.deps),
+        InvalidInput,
+        "more than a year after the statutory last day",
+    )

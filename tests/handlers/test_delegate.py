@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from signoff.domain.errors import NotPermitted
+from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.service.commands import DelegateApprovals
 from signoff.service.handlers.delegate import delegate_approvals
 from tests.people import ANDREW, DANIEL, OWEN, PRIYA, SARAH
@@ -43,3 +43,14 @@ def test_approvals_are_delegated_only_within_the_organisation(memory: InMemoryAp
         lambda: delegate_approvals(leave(memory, to=OWEN), memory.deps), NotPermitted, "only to someone of"
     )
     assert memory.emails() == []
+
+
+def test_a_delegation_of_more_than_a_year_is_refused_naming_its_end(memory: InMemoryApp) -> None:
+    now = memory.clock.now()
+    command = leave(memory, to=SARAH).model_copy(update={"ends_at": now.replace(year=9999)})
+    memory.refused(
+        lambda: delegate_approvals(command, memory.deps), InvalidInput, "at most 366 days", "9999-"
+    )
+    assert delegate_approvals(
+        leave(memory, to=SARAH).model_copy(update={"ends_at": now + timedelta(days=366)}), memory.deps
+    )

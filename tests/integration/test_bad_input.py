@@ -82,7 +82,7 @@ def test_an_unknown_office_starts_nothing_not_even_for_the_known_ones(app: Appli
     command = StartSignoff(
         inspection=reference(), started_by=OWEN, respond_for=["cheshire-pcc", "atlantis-pcc"]
     )
-    refused(app, lambda: start_signoff(command, app.deps), NotFound, "atlantis-pcc")
+    refused(app, lambda: start_signoff(command, app.deps), InvalidInput, "atlantis-pcc")
 
 
 # What is already stored decides it.

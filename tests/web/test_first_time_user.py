@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
-from tests.people import DANIEL, HANNAH, OWEN, PRIYA, RACHEL
+from tests.people import DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.publication.reference import ready_to_publish
 from tests.support.story import approve, draft
 from tests.support.web import TestClient, csrf_of, sign_in, start_form_fields
@@ -252,3 +252,42 @@ def test_the_administration_page_chooses_people_and_dates_the_govuk_way(
         words
     )
     assert DANIEL not in words.split("Signed in as")[0]
+
+
+def test_a_date_centuries_away_is_refused_on_its_field_and_nothing_changes(
+    client: TestClient, app: Application, clock: FixedClock, signoff_id: int
+) -> None:
+    # 31 12 9999 once overflowed (the day after it is no date) into a server error.
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(app, signoff_id, "report-summary", RACHEL)
+    draft(app, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    clock.advance(timedelta(days=21))
+    sign_in(client, app, HANNAH)
+    page = client.get("/admin").text
+    item = re.search(r'name="item" value="([^"]+)"', page)
+    assert item
+    data = {"csrf_token": csrf_of(page), "item": html.unescape(item.group(1)), "back": "/admin"}
+    before = text_of(client.get("/admin/people").text)
+    far = {"day": "31", "month": "12", "year": "9999"}
+    for action, field in (("delegate", "until"), ("extend", "new_due_on")):
+        answer = client.post(
+            "/admin/actions",
+            data={**data, "action": action, "to_person": JOHN, **{f"{field}-{k}": v for k, v in far.items()}},
+        )
+        assert answer.status_code < 500
+        after = client.get("/admin").text
+        assert "Enter a date between 2000 and 2099" in after, action
+        assert f'id="{field}-error"' in after
+    assert text_of(client.get("/admin/people").text) == before  # no delegation made
+
+    sign_in(client, app, RACHEL)
+    tasks = client.get("/tasks").text
+    fields = {
+        "to_person": JOHN,
+        "reason": "leave",
+        "back": "/tasks",
+        **{f"until-{k}": v for k, v in far.items()},
+    }
+    answer = client.post("/delegations", data={**fields, "csrf_token": csrf_of(tasks)})
+    assert answer.status_code < 500
+    assert "Enter a date between 2000 and 2099" in client.get("/tasks").text

@@ -7,7 +7,7 @@ aggregate that changes them is in signoff.py; every state change goes through `f
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from signoff.domain.approval import ApprovalStep
@@ -39,6 +39,10 @@ class Outcome(StrEnum):
     REQUEST_CHANGES = "request_changes"
 
 
+# The longest a delegation may last.
+MAX_DELEGATION = timedelta(days=366)
+
+
 class Delegation:
     """`from_person` lets `to_person` decide for them between two moments."""
 
@@ -59,6 +63,12 @@ class Delegation:
             raise InvalidInput("a person cannot delegate to themselves")
         if ends_at <= starts_at:
             raise InvalidInput("a delegation must end after it starts")
+        if ends_at - max(starts_at, created_at) > MAX_DELEGATION:
+            # Cover for leave, not a standing transfer of someone's approvals (a mistyped year, say).
+            raise InvalidInput(
+                f"a delegation lasts at most {MAX_DELEGATION.days} days from when it is made or starts; "
+                f"this one ends on {ends_at.date().isoformat()}"
+            )
         self.id = None
         self.from_person_id = from_person_id
         self.to_person_id = to_person_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from signoff.domain.access import STRATEGIC_LEAD_ROLE
@@ -121,6 +121,10 @@ def late_start_warning(
     )
 
 
+# How far past the statutory last day a stage may be planned, confirmed: a late response is still due.
+LATEST_PAST_STATUTORY = timedelta(days=365)
+
+
 def extend_stage(
     signoff: SignOff,
     stage: Stage,
@@ -138,6 +142,11 @@ def extend_stage(
     if new_due_on <= stage.due_on:
         raise InvalidInput(
             f"the new due date {format_day(new_due_on)} is not later than the current one, {format_day(stage.due_on)}"
+        )
+    if new_due_on > signoff.statutory_last_day + LATEST_PAST_STATUTORY:
+        raise InvalidInput(
+            f"{format_day(new_due_on)} is more than a year after the statutory last day, "
+            f"{format_day(signoff.statutory_last_day)}; plan the stage sooner"
         )
     if not calendar.is_working_day(new_due_on):
         raise InvalidInput(f"{format_day(new_due_on)} is not a working day in England and Wales")

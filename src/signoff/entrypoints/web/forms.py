@@ -81,6 +81,12 @@ class DateField:
     values: dict[str, str]  # what was typed, by field name, to show again
 
 
+# The years a date typed into a form may have.
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2099
+_YEARS = f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}"
+
+
 def read_date(form: FormData, name: str, missing: str) -> DateField:
     """The date of the fields `name`-day, -month and -year (or, from an older form or a script, one
     `name` field in ISO form); `missing` is the message when nothing was entered."""
@@ -90,6 +96,8 @@ def read_date(form: FormData, name: str, missing: str) -> DateField:
             found = date.fromisoformat(form.get(name).strip())
         except ValueError:
             return DateField(None, "Enter a real date", {name: form.get(name)})
+        if not EARLIEST_YEAR <= found.year <= LATEST_YEAR:
+            return DateField(None, _YEARS, {name: form.get(name)})
         return DateField(found, None, _parts_of(name, found))
     values = {f"{name}-{part}": typed[part] for part in PARTS}
     if not any(typed.values()):
@@ -105,6 +113,9 @@ def read_date(form: FormData, name: str, missing: str) -> DateField:
         found = date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
     except ValueError:
         return DateField(None, "Enter a real date", values)
+    if not EARLIEST_YEAR <= found.year <= LATEST_YEAR:
+        # Nothing here is dated so far off, and a day after 9999-12-31 is no date at all.
+        return DateField(None, _YEARS, values)
     return DateField(found, None, values)
 
 
