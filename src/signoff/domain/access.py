@@ -143,6 +143,13 @@ class SignoffLike(Protocol):
     force_org: str
 
 
+def office_as_told_to(person: Participant, signoff: SignoffLike) -> str:
+    """How a refusal names a sign-off's office to this person: by its key to the people of the office and
+    its force, as "its office" to anyone else, so that trying sign-off numbers does not tell another office
+    whose each one is."""
+    return signoff.pcc_org if person.organisation in (signoff.pcc_org, signoff.force_org) else "its office"
+
+
 def signoff_target(
     signoff: SignoffLike,
     *,

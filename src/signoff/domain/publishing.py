@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from signoff.domain.access import PUBLISHER_ROLES, Action, allowed, signoff_target
+from signoff.domain.access import PUBLISHER_ROLES, Action, allowed, office_as_told_to, signoff_target
 from signoff.domain.audit_binding import mark_changed
 from signoff.domain.deadlines import local_day
 from signoff.domain.directory import Participant, Roster
@@ -32,9 +32,10 @@ def require_publisher(signoff: SignOff, person_id: int, roster: Roster) -> Parti
     """The PCC office publishes its own response: its administrators, officers or Commissioner."""
     person = roster.by_id(person_id)
     if not allowed(person, Action.PUBLISH, signoff_target(signoff), roster):
+        office = office_as_told_to(person, signoff)
         raise NotPermitted(
-            f"{roster.describe(person_id)} may not publish {signoff.pcc_org}'s response "
-            f"(publishers: {', '.join(sorted(PUBLISHER_ROLES))} of {signoff.pcc_org})"
+            f"{roster.describe(person_id)} may not publish {office}'s response "
+            f"(publishers: {', '.join(sorted(PUBLISHER_ROLES))} of {office})"
         )
     return person
 

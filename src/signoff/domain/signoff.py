@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from signoff.domain.access import Action, allowed, signoff_target
+from signoff.domain.access import Action, allowed, office_as_told_to, signoff_target
 from signoff.domain.approval import refuse_a_second_place, request_to_decide, steps_without_author
 from signoff.domain.audit import AuditEvent, genesis_hash
 from signoff.domain.audit_binding import BINDINGS, pending_bindings
@@ -487,8 +487,10 @@ class SignOff:
         return max(self.publications, key=lambda p: p.version, default=None)
 
     def _require_admin(self, person_id: int, roster: Roster, action: Action) -> None:
-        if not allowed(roster.by_id(person_id), action, signoff_target(self), roster):
-            raise NotPermitted(f"{roster.describe(person_id)} is not an administrator of {self.pcc_org}")
+        person = roster.by_id(person_id)
+        if not allowed(person, action, signoff_target(self), roster):
+            office = office_as_told_to(person, self)
+            raise NotPermitted(f"{roster.describe(person_id)} is not an administrator of {office}")
 
     def _require_active(self) -> None:
         if self.state is not SignoffState.ACTIVE:

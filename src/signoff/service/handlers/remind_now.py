@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signoff.domain.access import Action, allowed, signoff_target
+from signoff.domain.access import Action, allowed, office_as_told_to, signoff_target
 from signoff.domain.errors import NotFound, NotPermitted
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import NoticeEvent
@@ -22,7 +22,9 @@ def remind_now(
         roster = uow.directory.roster()
         signoff = uow.signoffs.get(signoff_id)
         if not allowed(admin, Action.REMIND, signoff_target(signoff), roster):
-            raise NotPermitted(f"{admin.email} is not an administrator of {signoff.pcc_org}")
+            raise NotPermitted(
+                f"{admin.email} is not an administrator of {office_as_told_to(admin, signoff)}"
+            )
         holding = next(
             (h for h in signoff.holdings() if h.section.key == section_key and h.person_id == holder.id),
             None,
