@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from signoff.domain.errors import InvalidInput, NotPermitted
-from signoff.service.commands import DelegateApprovals
-from signoff.service.handlers.delegate import delegate_approvals
-from tests.people import ANDREW, DANIEL, OWEN, PRIYA, SARAH
+import pytest
+
+from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
+from signoff.domain.model import Outcome
+from signoff.service.commands import Decide, DelegateApprovals, EndDelegation
+from signoff.service.handlers.decide import decide
+from signoff.service.handlers.delegate import delegate_approvals, end_delegation
+from signoff.service.handlers.send_due_notices import send_due_notices
+from tests.people import ANDREW, DANIEL, HANNAH, OWEN, PRIYA, SARAH
 from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, start_reference
+
+FIONA = "fiona.dixon@cumbria-pcc.example.org"  # Cumbria's office administrator
 
 
 def leave(memory: InMemoryApp, *, to: str, by: str = ANDREW) -> DelegateApprovals:
@@ -54,3 +61,53 @@ def test_a_delegation_of_more_than_a_year_is_refused_naming_its_end(memory: InMe
     assert delegate_approvals(
         leave(memory, to=SARAH).model_copy(update={"ends_at": now + timedelta(days=366)}), memory.deps
     )
+
+
+def test_a_delegation_ended_early_stops_at_once_and_both_people_hear(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", "rachel.ashworth@cheshire-pcc.example.org")
+    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    draft(memory, signoff_id, "constabulary-response", PRIYA, "We act.")
+    approve(memory, signoff_id, "finding-afi-1", DANIEL)
+    delegation_id = delegate_approvals(leave(memory, to=SARAH), memory.deps)
+    memory.clock.advance(timedelta(days=2))
+
+    end_delegation(EndDelegation(delegation_id=delegation_id, by=ANDREW), memory.deps)
+    assert {("delegation_ended", ANDREW), ("delegation_ended", SARAH)} <= set(memory.emails())
+    decision = Decide(
+        signoff_id=signoff_id, section="constabulary-response", actor=SARAH, outcome=Outcome.APPROVE
+    )
+    memory.refused(lambda: decide(decision, memory.deps), NotPermitted, SARAH)
+    # Ending it again changes nothing and says why; the sweep does not tell them a second time.
+    again = EndDelegation(delegation_id=delegation_id, by=ANDREW)
+    memory.refused(lambda: end_delegation(again, memory.deps), InvalidInput, "already ended")
+    told = len(memory.emails())
+    memory.clock.advance(timedelta(hours=1))
+    send_due_notices(memory.deps)
+    assert [e for e in memory.emails()[told:] if e[0] == "delegation_ended"] == []
+
+
+@pytest.mark.parametrize(
+    ("by", "may"),
+    [
+        (ANDREW, True),  # who gave it
+        (SARAH, True),  # who was to cover: they may say they cannot
+        (HANNAH, True),  # the office's administrator (Andrew is of its force)
+        (FIONA, False),  # another office's administrator
+        (DANIEL, False),  # a colleague of theirs with no part in it
+    ],
+)
+def test_who_may_end_a_delegation(memory: InMemoryApp, by: str, may: bool) -> None:
+    delegation_id = delegate_approvals(leave(memory, to=SARAH), memory.deps)
+    command = EndDelegation(delegation_id=delegation_id, by=by)
+    if may:
+        end_delegation(command, memory.deps)
+        assert ("delegation_ended", ANDREW) in memory.emails()
+    else:
+        memory.refused(lambda: end_delegation(command, memory.deps), NotPermitted, by)
+
+
+def test_ending_a_delegation_that_does_not_exist_is_refused_naming_it(memory: InMemoryApp) -> None:
+    command = EndDelegation(delegation_id=99, by=ANDREW)
+    memory.refused(lambda: end_delegation(command, memory.deps), NotFound, "no delegation #99")

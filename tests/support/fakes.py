@@ -293,6 +293,12 @@ class FakeDelegationRepository:
     def add(self, delegation: Delegation) -> None:
         self._state.delegations.append(delegation)
 
+    def get(self, delegation_id: int) -> Delegation:
+        found = next((d for d in self._state.delegations if d.id == delegation_id), None)
+        if found is None:
+            raise NotFound(f"there is no delegation #{delegation_id}")
+        return found
+
     def for_delegate(self, person_id: int) -> list[Delegation]:
         return [d for d in self._state.delegations if d.to_person_id == person_id]
 

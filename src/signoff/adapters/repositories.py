@@ -348,6 +348,12 @@ class SqlDelegationRepository:
     def add(self, delegation: Delegation) -> None:
         self._session.add(delegation)
 
+    def get(self, delegation_id: int) -> Delegation:
+        found = self._session.get(Delegation, delegation_id, with_for_update=True)
+        if found is None:
+            raise NotFound(f"there is no delegation #{delegation_id}")
+        return found
+
     def for_delegate(self, person_id: int) -> list[Delegation]:
         query = select(Delegation).where(delegations.c.to_person_id == person_id)
         return list(self._session.scalars(query))

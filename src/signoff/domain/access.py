@@ -267,6 +267,19 @@ def honoured_delegators(person: Participant, delegator_ids: Iterable[int], roste
     return found
 
 
+def check_ending_delegation(
+    by: Participant, from_person: Participant, to_person: Participant, roster: Roster
+) -> None:
+    """Who may end a delegation early: whoever may make it (the person for themselves, their office's
+    administrator), and the delegate, who may say they cannot cover after all."""
+    if by.id == to_person.id and by.active:
+        return
+    if by.id == from_person.id:
+        require(by, Action.DELEGATE_OWN, Target(person=from_person), roster)
+    else:
+        require(by, Action.DELEGATE_FOR_OTHERS, Target(person=from_person), roster)
+
+
 def check_delegation(
     by: Participant, from_person: Participant, to_person: Participant, roster: Roster
 ) -> None:

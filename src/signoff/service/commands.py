@@ -64,6 +64,11 @@ class WithdrawSignoff(_Command):
     admin: EmailStr
 
 
+class EndDelegation(_Command):
+    delegation_id: int = Field(ge=1)
+    by: EmailStr
+
+
 class DelegateApprovals(_Command):
     from_person: EmailStr
     to_person: EmailStr

@@ -19,9 +19,15 @@ from signoff.entrypoints.cli.common import (
     print_json,
     reports_errors,
 )
-from signoff.service.commands import DelegateApprovals, ExtendDueDate, Reassign, WithdrawSignoff
+from signoff.service.commands import (
+    DelegateApprovals,
+    EndDelegation,
+    ExtendDueDate,
+    Reassign,
+    WithdrawSignoff,
+)
 from signoff.service.handlers.administer import extend_due_date, reassign_request, withdraw_signoff
-from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.delegate import delegate_approvals, end_delegation
 from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.stalled import stalled
 
@@ -137,6 +143,17 @@ def delegate(
         app.deps,
     )
     typer.echo(f"delegation #{delegation_id}: {to_person} may decide for {from_person} until {until}")
+    after_change(None)
+
+
+@reports_errors
+def end_delegation_command(
+    delegation_id: int = typer.Argument(..., help="The delegation's number (`delegate` printed it)."),
+    actor: str = AS_OPTION,
+) -> None:
+    """End a delegation before its last day (back from leave sooner); both people are told."""
+    end_delegation(EndDelegation(delegation_id=delegation_id, by=actor), application().deps)
+    typer.echo(f"delegation #{delegation_id} ended")
     after_change(None)
 
 

@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "extend": (CLI + "admin_commands", "extend"),
     "withdraw": (CLI + "admin_commands", "withdraw"),
     "delegate": (CLI + "admin_commands", "delegate"),
+    "end-delegation": (CLI + "admin_commands", "end_delegation_command"),
     "publish": (CLI + "publish_commands", "publish"),
     "render": (CLI + "publish_commands", "render"),
     "serve": (CLI + "serve_command", "serve"),

@@ -19,6 +19,7 @@ from signoff.entrypoints.web.security import CSRF_HEADER, check_csrf, csrf_token
 from signoff.service.commands import (
     Decide,
     DelegateApprovals,
+    EndDelegation,
     ExtendDueDate,
     Reassign,
     StartSignoff,
@@ -28,7 +29,7 @@ from signoff.service.commands import (
 from signoff.service.handlers.admin_mail import FailedEmail, failed_emails, retry_failed_email
 from signoff.service.handlers.administer import extend_due_date, reassign_request, withdraw_signoff
 from signoff.service.handlers.decide import decide
-from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.delegate import delegate_approvals, end_delegation
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.handlers.sign_in import RequestSignIn, request_sign_in_link
 from signoff.service.handlers.start_signoff import start_signoffs
@@ -248,6 +249,12 @@ def delegate(request: Request, me: Me, body: DelegationBody) -> Created:
         web(request).deps,
     )
     return Created(id=delegation_id)
+
+
+@router.post("/delegations/{delegation_id}/end", response_model=Done, dependencies=[Csrf])
+def end_a_delegation(request: Request, delegation_id: Id, me: Me) -> Done:
+    end_delegation(EndDelegation(delegation_id=delegation_id, by=me.email), web(request).deps)
+    return Done()
 
 
 @router.post("/signoffs/{signoff_id}/reassign", response_model=Done, dependencies=[Csrf])

@@ -18,12 +18,13 @@ from signoff.entrypoints.web.formatting import LONDON, day
 from signoff.entrypoints.web.forms import field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.entrypoints.web.timeline import timeline
-from signoff.service.commands import Decide, DelegateApprovals, SubmitRevision
+from signoff.service.commands import Decide, DelegateApprovals, EndDelegation, SubmitRevision
 from signoff.service.handlers.decide import decide
-from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.delegate import delegate_approvals, end_delegation
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.delegate_choices import delegate_choices
 from signoff.service.queries.directory_view import person_name
+from signoff.service.queries.my_delegations import my_delegations
 from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.published_file import published_file
 from signoff.service.queries.section_page import SectionPage, section_page
@@ -241,6 +242,19 @@ async def delegate(request: Request, me: Me) -> Response:
     return RedirectResponse(back, status_code=303)
 
 
+@router.post("/delegations/{delegation_id}/end")
+async def end_a_delegation(request: Request, delegation_id: Id, me: Me) -> Response:
+    """End a delegation early, from the delegation form (either person) or the People page (their
+    office's administrator)."""
+    form = await read_form(request)
+    check_csrf(request, form.get("csrf_token"))
+    back = form.get("back")
+    back = back if back.startswith("/signoffs/") or back in ("/tasks", "/admin/people") else "/tasks"
+    end_delegation(EndDelegation(delegation_id=delegation_id, by=me.email), web(request).deps)
+    flash(request, f"Delegation #{delegation_id} has ended.")
+    return RedirectResponse(back, status_code=303)
+
+
 @router.get("/signoffs/{signoff_id}/published/{version}/{file_name}")
 def published(request: Request, signoff_id: Id, version: Id, file_name: str, me: Me) -> Response:
     found = published_file(signoff_id, version, file_name, me.email, web(request).deps)
@@ -254,4 +268,9 @@ def delegation_feedback(request: Request) -> dict[str, Any]:
     one posted from another page, shown once."""
     found = request.session.pop("delegation_errors", None)
     feedback = found if isinstance(found, dict) else {"errors": {}, "values": {}}
-    return {**feedback, "people": delegate_choices(signed_in(request).email, web(request).deps)}
+    email = signed_in(request).email
+    return {
+        **feedback,
+        "people": delegate_choices(email, web(request).deps),
+        "mine": my_delegations(email, web(request).deps),
+    }

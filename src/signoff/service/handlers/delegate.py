@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from signoff.domain.access import check_delegation
+from signoff.domain.access import check_delegation, check_ending_delegation
 from signoff.domain.model import Delegation
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import NoticeEvent
-from signoff.service.commands import DelegateApprovals
+from signoff.service.commands import DelegateApprovals, EndDelegation
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import queue
 
@@ -47,3 +47,32 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
         uow.commit()
         assert delegation.id is not None  # noqa: S101 - set by the flush in commit
         return delegation.id
+
+
+def end_delegation(command: EndDelegation, deps: Dependencies) -> None:
+    """End a delegation before its last day; both people hear, as when one runs out."""
+    now = deps.clock.now()
+    with deps.new_unit_of_work() as uow:
+        by = uow.directory.person(command.by)
+        delegation = uow.delegations.get(command.delegation_id)
+        roster = uow.directory.roster()
+        from_person = roster.by_id(delegation.from_person_id)
+        to_person = roster.by_id(delegation.to_person_id)
+        check_ending_delegation(by, from_person, to_person, roster)
+        delegation.end_early(now)
+        builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links)
+        queue(
+            uow,
+            builder.for_delegation(
+                NoticeEvent.DELEGATION_ENDED,
+                command.delegation_id,
+                from_person,
+                to_person,
+                delegation.starts_at,
+                delegation.ends_at,
+                delegation.reason,
+            ),
+            deps.renderer,
+            now,
+        )
+        uow.commit()

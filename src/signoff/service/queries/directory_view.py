@@ -29,6 +29,7 @@ class DelegationLine(BaseModel):
     ends_at: datetime
     reason: str
     active: bool
+    ended: bool  # ran out or ended early: nothing left to end
 
 
 class DirectoryView(BaseModel):
@@ -63,6 +64,7 @@ def directory_view(
                 ends_at=d.ends_at,
                 reason=d.reason,
                 active=d.active_at(now),
+                ended=d.revoked_at is not None or d.ends_at <= now,
             )
             for d in sorted(uow.delegations.all(), key=lambda d: d.starts_at, reverse=True)
             # Both ends the administrator's people: a delegation made before the directory moved one of them
