@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from markdown_it import MarkdownIt
 
-from signoff.adapters.documents.markdown import to_html, to_markdown
+from signoff.adapters.documents.markdown import literal_markdown, to_html, to_markdown
 
 
 def test_the_subset_renders_paragraphs_bullets_emphasis_quotes_and_links() -> None:
@@ -50,3 +52,36 @@ def test_the_markdown_output_renders_back_to_the_same_html_and_nothing_more() ->
     permissive = MarkdownIt("commonmark").render(markdown)
     assert "<b>" not in permissive
     assert 'href="javascript' not in permissive
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Intro paragraph\n~~~\nThis paragraph <b>stays</b> text.\n~~~\n\nEnd.",
+        "Before\n```\nnot code\n```\nafter",
+        "1\\. not a list, as typed",
+        "a ~~struck~~ word",
+    ],
+)
+def test_a_fence_or_a_number_in_a_section_stays_text_in_a_commonmark_editor(typed: str) -> None:
+    # What a website editor renders from response.md: the paragraphs the HTML has, no code block.
+    permissive = MarkdownIt("commonmark").render(to_markdown(typed))
+    assert "<pre>" not in permissive
+    assert "<code>" not in permissive
+    assert "<ol" not in permissive
+    assert "\\" not in permissive  # no escape left showing
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        "HMICFRS inspection: [official link](https://evil.example/x)",
+        "1. [Read the full story](https://evil.example/phish) and *act now*",
+        "# Not a heading > nor a quote",
+        "~~~ not a fence",
+        "- not a list & <b>not bold</b> | nor a table",
+    ],
+)
+def test_a_plain_field_is_exactly_its_text_in_markdown(plain: str) -> None:
+    permissive = MarkdownIt("commonmark").render(literal_markdown(plain))
+    assert permissive == f"<p>{html.escape(plain, quote=False)}</p>\n"

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
-_BLOCK_START = re.compile(r"^(\s*)([-+*=#>]|\d+[.)])")
-_SPECIAL = re.compile(r"([\\`*_\[\]<>!|&])")
+# What starts a block at the start of a line: a list, a quote, a heading, a fence (``` is escaped anywhere).
+_BLOCK_START = re.compile(r"^(\s*)([-+*=#>~])")
+_NUMBERED = re.compile(r"^(\s*\d+)([.)])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>!|&~])")
 
 
 def _safe_link(url: str) -> bool:
@@ -106,12 +108,23 @@ def _inline(children: list[Token]) -> str:
         elif child.type == "link_close":
             href = hrefs.pop().replace("(", "%28").replace(")", "%29").replace(" ", "%20")
             out.append(f"]({href})")
-    # A line of the text that would start a list, a quote or a heading is escaped where it starts.
-    return "\n".join(_BLOCK_START.sub(r"\1\\\2", line) for line in "".join(out).split("\n"))
+    return "\n".join(_unblocked(line) for line in "".join(out).split("\n"))
+
+
+def _unblocked(line: str) -> str:
+    """A line of text that would start a list, a quote, a heading or a fence, escaped where it starts (a
+    number's full stop, since a backslash before a digit is no escape)."""
+    return _NUMBERED.sub(r"\1\\\2", _BLOCK_START.sub(r"\1\\\2", line))
 
 
 def _escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
+
+
+def literal_markdown(text: str) -> str:
+    """Plain text (a title, a finding as the inspectorate wrote it) as Markdown that renders to exactly
+    that text on one line: nothing in it is read as emphasis, a link or a block."""
+    return _unblocked(_escape(" ".join(str(text).split())))
 
 
 def _tidy(lines: list[str]) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from signoff.adapters.documents.markdown import to_html, to_markdown
+from signoff.adapters.documents.markdown import literal_markdown, to_html, to_markdown
 from signoff.domain.errors import InvalidInput, TemplateProblem
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ NOT_DRAFTED = "Not drafted yet."
 
 def _md_text(text: str) -> str:
     """A plain field in Markdown: one line, nothing in it read as Markdown or HTML."""
-    return to_markdown(" ".join(str(text).split())).strip()
+    return literal_markdown(text)
 
 
 def _quoted(text: str) -> str:
