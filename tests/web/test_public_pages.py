@@ -213,6 +213,12 @@ def test_anyone_checks_a_certificate_and_a_tampered_one_does_not_match(
     status, page = check(client, "certificate.json", json.dumps(facts).encode())
     assert f"No response numbered {signoff_id + 1} is published here." in page
 
+    # A number no sign-off can have (it once reached the database and failed there).
+    facts["signoff_id"] = 10**30
+    status, page = check(client, "certificate.json", json.dumps(facts).encode())
+    assert status == 422
+    assert "The file is not a certificate this site issued" in page
+
     status, page = check(client, "certificate.json", b"{not json")
     assert status == 422
     assert '<a href="#certificate">Certificate: The file is not a certificate this site issued' in page

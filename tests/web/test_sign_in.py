@@ -189,3 +189,26 @@ def test_signing_out_ends_the_session(client: TestClient, app: Application) -> N
     page = client.get("/tasks")
     assert client.post("/sign-out", data={"csrf_token": csrf_of(page.text)}).status_code == 303
     assert client.get("/tasks").status_code == 303
+
+
+def test_a_link_to_a_page_with_other_letters_in_its_path_signs_in_and_comes_back_to_it(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    # A section key is ASCII, but a link may be mistyped or pasted with other letters: the sign-in form
+    # must still send a link (it refused its own `next` as a problem on no field of the form).
+    first = client.get(f"/signoffs/{signoff_id}/sections/r\u00e9sum\u00e9?tab=1&x=2")
+    assert first.status_code == 303
+    form = client.get(first.headers["location"])
+    next_path = form.text.split('name="next" value="')[1].split('"')[0]
+    assert next_path == f"/signoffs/{signoff_id}/sections/r%C3%A9sum%C3%A9?tab=1&amp;x=2"
+    answer = client.post(
+        "/sign-in",
+        data={"email": OWEN, "next": next_path.replace("&amp;", "&"), "csrf_token": csrf_of(form.text)},
+    )
+    assert answer.status_code == 200
+    assert "Check your email" in answer.text
+    path = last_sign_in_url(app, OWEN).removeprefix(BASE)
+    confirm = client.get(path)
+    signed_in = client.post(path, data={"csrf_token": csrf_of(confirm.text)})
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == f"/signoffs/{signoff_id}/sections/r%C3%A9sum%C3%A9?tab=1&x=2"

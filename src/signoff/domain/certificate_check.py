@@ -57,8 +57,8 @@ class CertifiedAudit(_Strict):
 class CertificateFacts(_Strict):
     """What a certificate's data claims."""
 
-    signoff_id: int
-    version: int = Field(ge=1)
+    signoff_id: int = Field(ge=1, le=2_147_483_647)  # as the pages' ids: a number the database can hold
+    version: int = Field(ge=1, le=2_147_483_647)
     issued_at: datetime
     audit: CertifiedAudit
     sections: list[CertifiedSectionFacts]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -143,8 +144,10 @@ def create_web_app(application: Application, *, deliver_mail: bool = False) -> F
         if _is_api(request):
             return JSONResponse({"detail": error.message}, status_code=status)
         if status == 401:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/sign-in?next={auth.safe_next(target)}", status_code=303)
+            # The path as it was sent (percent-encoded), so that one with other letters comes back too.
+            path = quote(request.url.path, safe="/_.-")
+            target = path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/sign-in?next={quote(auth.safe_next(target))}", status_code=303)
         return render(
             request,
             "error.html",

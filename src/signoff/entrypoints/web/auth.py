@@ -30,7 +30,9 @@ def safe_next(value: object) -> str:
         and not value.startswith(("//", "/\\"))
         and len(value) <= 500
         and not value.startswith("/sign-in")
-        and all(c.isalnum() or c in "/_.-?=&%" for c in value)
+        # ASCII only, as the sign-in request's own check (NextPath) takes it: a page's path with other
+        # letters comes back percent-encoded, and one that does not falls back to the task list.
+        and all((c.isascii() and c.isalnum()) or c in "/_.-?=&%" for c in value)
     ):
         return value
     return DEFAULT_NEXT
