@@ -111,3 +111,29 @@ def test_who_may_end_a_delegation(memory: InMemoryApp, by: str, may: bool) -> No
 def test_ending_a_delegation_that_does_not_exist_is_refused_naming_it(memory: InMemoryApp) -> None:
     command = EndDelegation(delegation_id=99, by=ANDREW)
     memory.refused(lambda: end_delegation(command, memory.deps), NotFound, "no delegation #99")
+
+
+def test_the_same_delegation_asked_for_twice_is_made_and_told_once(memory: InMemoryApp) -> None:
+    first = delegate_approvals(leave(memory, to=SARAH), memory.deps)
+    told = memory.emails()
+    again = leave(memory, to=SARAH)
+    memory.refused(
+        lambda: delegate_approvals(again, memory.deps), InvalidInput, SARAH, "already decides", f"#{first}"
+    )
+    assert memory.emails() == told
+    # Once it has ended, a new one may be made.
+    end_delegation(EndDelegation(delegation_id=first, by=ANDREW), memory.deps)
+    assert delegate_approvals(leave(memory, to=SARAH), memory.deps) != first
+
+
+@pytest.mark.parametrize("year", [1, 9999])
+def test_a_delegation_starting_centuries_away_is_refused_naming_the_day(
+    memory: InMemoryApp, year: int
+) -> None:
+    starts = memory.clock.now().replace(year=year)
+    command = leave(memory, to=SARAH).model_copy(
+        update={"starts_at": starts, "ends_at": starts + timedelta(hours=1)}
+    )
+    memory.refused(
+        lambda: delegate_approvals(command, memory.deps), InvalidInput, "starts within", f"{year:04d}-"
+    )

@@ -63,6 +63,13 @@ class Delegation:
             raise InvalidInput("a person cannot delegate to themselves")
         if ends_at <= starts_at:
             raise InvalidInput("a delegation must end after it starts")
+        if abs(starts_at - created_at) > MAX_DELEGATION:
+            # Set up for a leave within the year, before or during it; year 1 or 9999 is a mistake (and no
+            # moment the database can store).
+            raise InvalidInput(
+                f"a delegation starts within {MAX_DELEGATION.days} days of when it is made; "
+                f"this one starts on {starts_at.date().isoformat()}"
+            )
         if ends_at - max(starts_at, created_at) > MAX_DELEGATION:
             # Cover for leave, not a standing transfer of someone's approvals (a mistyped year, say).
             raise InvalidInput(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from signoff.domain.access import check_delegation, check_ending_delegation
+from signoff.domain.errors import InvalidInput
+from signoff.domain.local_time import local_moment
 from signoff.domain.model import Delegation
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import NoticeEvent
@@ -17,6 +19,21 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
         from_person = uow.directory.person(command.from_person)
         to_person = uow.directory.person(command.to_person)
         check_delegation(by, from_person, to_person, uow.directory.roster())
+        now = deps.clock.now()
+        for existing in uow.delegations.for_delegate(to_person.id):
+            # A second click, or the same cover asked for twice: one delegation, told once.
+            if (
+                existing.from_person_id == from_person.id
+                and existing.revoked_at is None
+                and existing.ends_at > now
+                and existing.starts_at < command.ends_at
+                and command.starts_at < existing.ends_at
+            ):
+                raise InvalidInput(
+                    f"{to_person.email} already decides for {from_person.email} from "
+                    f"{local_moment(existing.starts_at)} to {local_moment(existing.ends_at)} (delegation "
+                    f"#{existing.id}); end that one first to change it"
+                )
         delegation = Delegation(
             from_person_id=from_person.id,
             to_person_id=to_person.id,
