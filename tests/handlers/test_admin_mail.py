@@ -34,5 +34,8 @@ def test_the_administrator_sees_the_failure_and_puts_it_back(memory: InMemoryApp
 def test_another_office_neither_sees_nor_retries_it(memory: InMemoryApp) -> None:
     email_id = failed_to_owen(memory)
     assert failed_emails(CUMBRIA_ADMIN, memory.deps) == []
-    memory.refused(lambda: retry_failed_email(email_id, CUMBRIA_ADMIN, memory.deps), NotFound)
+    theirs = memory.refused(lambda: retry_failed_email(email_id, CUMBRIA_ADMIN, memory.deps), NotFound)
     memory.refused(lambda: failed_emails(PRIYA, memory.deps), NotPermitted)
+    # Another office's email is answered as one that does not exist: its existence tells nothing.
+    unknown = memory.refused(lambda: retry_failed_email(99_999, CUMBRIA_ADMIN, memory.deps), NotFound)
+    assert theirs.message.replace(str(email_id), "N") == unknown.message.replace("99999", "N")

@@ -87,6 +87,12 @@ def test_a_correction_is_validated_as_the_start_form_is_and_the_signoff_starts(
     assert refused.status_code == 422
     assert "Enter the title of the report" in refused.text
     assert state_of(app, proposal_id) is ProposalState.PROPOSED
+    # Neither of the page's buttons (a tampered or scripted post): nothing starts, which cannot be undone.
+    for action in ("bogus", ""):
+        refused = client.post(f"/proposals/{proposal_id}", data={**form, "action": action})
+        assert refused.status_code == 422
+        assert "neither &#39;start&#39; nor &#39;save&#39;" in refused.text
+        assert state_of(app, proposal_id) is ProposalState.PROPOSED
 
     assert (form["findings-1-answers"], form["findings-2-answers"]) == ("CoC-1", "CoC-1")
     assert form["findings-1-addressed_to"] == "cheshire-constabulary"

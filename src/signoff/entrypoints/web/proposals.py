@@ -167,11 +167,16 @@ async def proposal_post(request: Request, proposal_id: Id, me: Me) -> Response:
     check_csrf(request, form.get("csrf_token"))
     watch = _watch(request)
     view = proposal_view(proposal_id, me.email, watch)
+    action = form.get("action")
+    if action not in ("start", "save"):
+        # Only the page's two buttons: anything else must not fall through to starting, which cannot be
+        # undone.
+        raise InvalidInput(f"action: {action!r} is neither 'start' nor 'save'")
     intake, errors, values = _intake_from_form(form, view)
     if intake is None:
         return _page(request, view, values, errors, 422)
     try:
-        if form.get("action") == "save":
+        if action == "save":
             correct_proposal(proposal_id, intake, me.email, watch)
             request.session["flash"] = "Your corrections are saved. The sign-off has not started."
             return RedirectResponse(f"/proposals/{proposal_id}", status_code=303)
