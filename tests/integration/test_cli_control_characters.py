@@ -145,3 +145,33 @@ def test_an_inspection_file_with_a_nul_in_a_string_is_refused_naming_the_line_an
         f"error: {path}: findings[0].text (AFI-1): must not contain control characters "
         "(found U+0000 at position 7)"
     )
+
+
+@pytest.mark.parametrize("typed", ["[/]", "[red]x", "[bold]"])
+def test_what_is_typed_is_printed_as_typed_never_as_markup(
+    app: Application, signoff: int, typed: str
+) -> None:
+    # Rich once read these as its own markup: "[/]" crashed the command, "[red]x" was told as "x".
+    line = refused(app, "decide", str(signoff), typed, "--as", RACHEL, "--approve")
+    assert f"no section {typed!r}" in line
+
+
+def test_a_folder_given_as_the_sections_text_is_refused_naming_it(
+    app: Application, signoff: int, tmp_path: Path
+) -> None:
+    before = row_counts(app)
+    result = CliRunner().invoke(
+        cli_app, ["draft", str(signoff), "report-summary", "--as", OWEN, "--file", str(tmp_path)]
+    )
+    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+    assert "Is a directory" in " ".join(result.stderr.replace("│", " ").split())
+    assert row_counts(app) == before
+
+
+@pytest.mark.parametrize("command", [["show"], ["end-delegation", "--as", OWEN], ["audit", "log"]])
+def test_an_id_no_column_can_hold_is_refused_as_a_usage_error(
+    app: Application, signoff: int, command: list[str]
+) -> None:
+    result = CliRunner().invoke(cli_app, [*command, "99999999999999999999"])
+    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+    assert "2147483647" in " ".join(result.stderr.replace("│", " ").split())

@@ -11,6 +11,7 @@ from signoff.adapters.documents.certificate_file import read_certificate
 from signoff.entrypoints.cli.common import (
     AS_OPTION,
     JSON_OPTION,
+    MAX_ID,
     after_change,
     application,
     console,
@@ -61,7 +62,7 @@ def stalled_command(
 
 @reports_errors
 def reassign(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     section_key: str = typer.Argument(..., metavar="SECTION"),
     from_person: str = typer.Option(..., "--from", help="Who holds the request now."),
     to_person: str = typer.Option(..., "--to", help="Who should hold it."),
@@ -84,7 +85,7 @@ def reassign(
 
 @reports_errors
 def extend(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     stage: str = typer.Argument(...),
     new_due: str = typer.Argument(..., metavar="YYYY-MM-DD"),
     actor: str = AS_OPTION,
@@ -109,7 +110,7 @@ def extend(
 
 @reports_errors
 def withdraw(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     reason: str = typer.Option(..., help="Why: recorded in the audit trail."),
     actor: str = AS_OPTION,
 ) -> None:
@@ -148,7 +149,9 @@ def delegate(
 
 @reports_errors
 def end_delegation_command(
-    delegation_id: int = typer.Argument(..., help="The delegation's number (`delegate` printed it)."),
+    delegation_id: int = typer.Argument(
+        ..., min=1, max=MAX_ID, help="The delegation's number (`delegate` printed it)."
+    ),
     actor: str = AS_OPTION,
 ) -> None:
     """End a delegation before its last day (back from leave sooner); both people are told."""
@@ -160,7 +163,7 @@ def end_delegation_command(
 @audit_app.command("verify")
 @reports_errors
 def audit_verify(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     certificate: Path | None = typer.Option(
         None,
         "--certificate",
@@ -206,7 +209,7 @@ def audit_verify(
 
 @audit_app.command("log")
 @reports_errors
-def audit_log(signoff_id: int = typer.Argument(..., min=1), as_json: bool = JSON_OPTION) -> None:
+def audit_log(signoff_id: int = typer.Argument(..., min=1, max=MAX_ID), as_json: bool = JSON_OPTION) -> None:
     """The audit trail, oldest first."""
     app = application()
     with app.deps.new_unit_of_work() as uow:

@@ -11,6 +11,7 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from signoff.bootstrap import Application, bootstrap
@@ -26,6 +27,9 @@ AS_OPTION = typer.Option(
     ..., "--as", envvar="SIGNOFF_AS", help="Your email address, as in the directory (or set SIGNOFF_AS)."
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of a table.")
+# The largest id a sign-off, an email or a delegation can have (as the web's paths): a bigger number is a
+# mistake, and no integer column holds it.
+MAX_ID = 2_147_483_647
 
 
 class _State:
@@ -53,14 +57,15 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except SignoffError as error:
-            errors.print(f"[bold red]error:[/] {error.message}", highlight=False, markup=True, soft_wrap=True)
+            # What the person typed is in the message: printed as text, never read as Rich's markup.
+            errors.print(f"[bold red]error:[/] {escape(error.message)}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         except ValidationError as error:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {str(e['msg']).removeprefix('Value error, ')}"
                 for e in error.errors()
             )
-            errors.print(f"[bold red]error:[/] {problems}", highlight=False, soft_wrap=True)
+            errors.print(f"[bold red]error:[/] {escape(problems)}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         except (OperationalError, ProgrammingError) as error:
             text = str(error.orig).lower()
@@ -68,7 +73,10 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
                 errors.print("[bold red]error:[/] the database is not set up: run `signoff db upgrade` first")
                 raise typer.Exit(1) from None
             if "could not connect" in text or "connection" in text or "unable to open" in text:
-                errors.print(f"[bold red]error:[/] cannot reach the database: {error.orig}", highlight=False)
+                errors.print(
+                    f"[bold red]error:[/] cannot reach the database: {escape(str(error.orig))}",
+                    highlight=False,
+                )
                 raise typer.Exit(1) from None
             raise
 

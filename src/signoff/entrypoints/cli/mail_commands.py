@@ -13,7 +13,14 @@ from rich.table import Table
 from signoff.adapters.mail_sink import read_folder, start_mail_sink
 from signoff.domain.errors import InvalidInput
 from signoff.domain.notifications import NoticeEvent
-from signoff.entrypoints.cli.common import JSON_OPTION, application, console, print_json, reports_errors
+from signoff.entrypoints.cli.common import (
+    JSON_OPTION,
+    MAX_ID,
+    application,
+    console,
+    print_json,
+    reports_errors,
+)
 from signoff.service.handlers.deliver_mail import deliver_mail
 from signoff.service.handlers.retry_email import retry_email
 from signoff.service.handlers.send_due_notices import send_due_notices
@@ -83,7 +90,7 @@ def mail_send() -> None:
 
 @mail_app.command("retry")
 @reports_errors
-def mail_retry(email_id: int = typer.Argument(..., min=1)) -> None:
+def mail_retry(email_id: int = typer.Argument(..., min=1, max=MAX_ID)) -> None:
     """Put a failed email back in the queue."""
     retry_email(email_id, application().deps)
     typer.echo(f"email #{email_id} is queued again")

@@ -11,6 +11,7 @@ import typer
 from signoff.entrypoints.cli.common import (
     AS_OPTION,
     JSON_OPTION,
+    MAX_ID,
     application,
     console,
     print_json,
@@ -23,7 +24,7 @@ from signoff.service.queries.render_document import DocumentFormat, preview_file
 
 @reports_errors
 def publish(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     by: str = AS_OPTION,
     note: str = typer.Option(
         "", "--note", help="For a correction (publishing again): what was corrected. Required then."
@@ -99,7 +100,7 @@ def publish(
 
 @reports_errors
 def render(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     document_format: str = typer.Option("html", "--format", help="html, pdf or md."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file (default: standard output)."

@@ -18,6 +18,7 @@ from signoff.domain.text_fields import first_control_character, line_and_column
 from signoff.entrypoints.cli.common import (
     AS_OPTION,
     JSON_OPTION,
+    MAX_ID,
     after_change,
     application,
     console,
@@ -82,7 +83,7 @@ def list_command(
 
 
 @reports_errors
-def show(signoff_id: int = typer.Argument(..., min=1), as_json: bool = JSON_OPTION) -> None:
+def show(signoff_id: int = typer.Argument(..., min=1, max=MAX_ID), as_json: bool = JSON_OPTION) -> None:
     """A sign-off's plan: its stages, sections, who holds what, and the due dates."""
     from signoff.service.queries.signoff_read import signoff_detail
 
@@ -141,7 +142,7 @@ def print_plan(detail: SignoffDetail) -> None:
 
 @reports_errors
 def section(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     section_key: str = typer.Argument(..., metavar="SECTION"),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -184,7 +185,7 @@ def section(
 
 @reports_errors
 def draft(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     section_key: str = typer.Argument(..., metavar="SECTION"),
     actor: str = AS_OPTION,
     file: Path = typer.Option(..., "--file", help="The section's text (UTF-8, Markdown)."),
@@ -198,6 +199,8 @@ def draft(
         raise typer.BadParameter(f"{file}: no such file", param_hint="--file") from None
     except UnicodeDecodeError:
         raise typer.BadParameter(f"{file}: not UTF-8 text", param_hint="--file") from None
+    except OSError as error:  # a folder, or a file this user may not read
+        raise typer.BadParameter(f"{file}: cannot read: {error.strerror}", param_hint="--file") from None
     refuse_control_characters(body, file)
     number = submit_revision(
         SubmitRevision(signoff_id=signoff_id, section=section_key, author=actor, body=body, note=note),
@@ -221,7 +224,7 @@ def refuse_control_characters(body: str, file: Path) -> None:
 
 @reports_errors
 def decide_command(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     section_key: str = typer.Argument(..., metavar="SECTION"),
     actor: str = AS_OPTION,
     approve: bool = typer.Option(False, "--approve", help="Approve the current revision."),
@@ -247,7 +250,7 @@ def decide_command(
 
 @reports_errors
 def advance(
-    signoff_id: int = typer.Argument(..., min=1),
+    signoff_id: int = typer.Argument(..., min=1, max=MAX_ID),
     force: bool = typer.Option(
         False, "--force", help="Start a new router run even if this state of the sign-off already had one."
     ),
