@@ -94,3 +94,10 @@ def test_an_office_to_respond_that_the_directory_does_not_know_is_refused_naming
         "'atlantis-pcc'",
         "not an organisation of the directory",
     )
+
+
+def test_an_empty_list_of_offices_to_respond_is_refused_not_taken_as_the_reports(memory: InMemoryApp) -> None:
+    inspection = example("peel-2025-example.yaml")
+    command = StartSignoff(inspection=inspection, started_by=OWEN, respond_for=[])
+    memory.clock.set(datetime(2025, 3, 14, 9, tzinfo=UTC))
+    memory.refused(lambda: start_signoff(command, memory.deps), InvalidInput, "respond_for is empty")

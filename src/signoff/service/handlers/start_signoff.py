@@ -47,6 +47,9 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
     # A report dated in the future is refused; one whose 56 days have passed is started, late.
     check_publication_date(inspection.published, local_day(now, pipeline.working_hours))
     deadline = statutory_deadline(inspection.published, deps.calendar)
+    if command.respond_for is not None and not command.respond_for:
+        # Said, but empty: not the same as leaving it to the report's own list.
+        raise InvalidInput("respond_for is empty: name the PCC offices that respond, or leave it out")
     offices = command.respond_for or inspection.respond_for
     if len(set(offices)) != len(offices):
         raise InvalidInput("the same PCC office is named twice")
