@@ -103,9 +103,7 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
     for key in inspection.forces_covered:
         # Findings that name nobody are the covered forces': an office's key or a misspelt force would
         # leave every such finding unanswered, and the published response without them.
-        kind = roster.organisation_kind(key)
-        if kind not in (OrganisationKind.FORCE, OrganisationKind.REGIONAL_UNIT):
-            what = "not in the directory" if kind is None else _KIND_WORDS.get(kind, kind.value)
+        if (what := _not_a_force(key, roster)) is not None:
             raise InvalidInput(
                 f"forces_covered names {key!r}, which is {what}; name the forces (or regional units) of "
                 "the directory that the report inspects"
@@ -118,9 +116,7 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
                 "(a force or regional unit of the directory, all-forces, pccs, or another body)"
             )
         for key in finding.organisations:
-            kind = roster.organisation_kind(key)
-            if kind not in (OrganisationKind.FORCE, OrganisationKind.REGIONAL_UNIT):
-                what = "not in the directory" if kind is None else _KIND_WORDS.get(kind, kind.value)
+            if (what := _not_a_force(key, roster)) is not None:
                 raise InvalidInput(
                     f"finding {finding.ref}: addressed_to names {key!r}, which is {what}; name a force or "
                     f"regional unit of the directory, or one of: {', '.join(sorted(_BODY_WORDS))}"
@@ -131,12 +127,19 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
                 f"grade {number} ({grade.area}): organisation is missing; this report covers "
                 f"{len(inspection.forces_covered)} forces, so say which force or regional unit it grades"
             )
-        kind = roster.organisation_kind(grade.organisation) if grade.organisation else None
-        if grade.organisation and kind not in (OrganisationKind.FORCE, OrganisationKind.REGIONAL_UNIT):
+        if grade.organisation and _not_a_force(grade.organisation, roster) is not None:
             raise InvalidInput(
                 f"grade {number} ({grade.area}): organisation {grade.organisation!r} is not a force or "
                 "regional unit of the directory"
             )
+
+
+def _not_a_force(key: str, roster: Roster) -> str | None:
+    """What the key is, in words, unless it is a force or a regional unit of the directory."""
+    kind = roster.organisation_kind(key)
+    if kind in (OrganisationKind.FORCE, OrganisationKind.REGIONAL_UNIT):
+        return None
+    return "not in the directory" if kind is None else _KIND_WORDS.get(kind, kind.value)
 
 
 _BODY_WORDS = frozenset(body.value for body in Body)
