@@ -30,9 +30,10 @@ from signoff.entrypoints.reference_story import (
     play,
 )
 from signoff.service.clock import FixedClock
-from signoff.service.commands import Decide, StartSignoff, SubmitRevision
+from signoff.service.commands import Decide, DelegateApprovals, StartSignoff, SubmitRevision
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.decide import DecisionRecorded, decide
+from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.settings import PROJECT_ROOT
@@ -77,6 +78,24 @@ def draft(app: HasDeps, signoff_id: int, section: str, author: str, body: str) -
 def approve(app: HasDeps, signoff_id: int, section: str, actor: str) -> DecisionRecorded:
     return decide(
         Decide(signoff_id=signoff_id, section=section, actor=actor, outcome=Outcome.APPROVE), app.deps
+    )
+
+
+def delegate(
+    app: HasDeps, from_person: str, to_person: str, *, days: int = 14, reason: str = "annual leave"
+) -> int:
+    """`from_person` lets `to_person` decide for them from now, for `days` days; the delegation's id."""
+    now = app.deps.clock.now()
+    return delegate_approvals(
+        DelegateApprovals(
+            from_person=from_person,
+            to_person=to_person,
+            starts_at=now,
+            ends_at=now + timedelta(days=days),
+            reason=reason,
+            by=from_person,
+        ),
+        app.deps,
     )
 
 

@@ -5,30 +5,17 @@ administrator is refused, and the delegation stands."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from signoff.bootstrap import Application
-from signoff.service.commands import DelegateApprovals
-from signoff.service.handlers.delegate import delegate_approvals
 from tests.people import HANNAH, JOHN, RACHEL
+from tests.support.story import delegate
 from tests.support.web import TestClient, csrf, csrf_of, sign_in
 
 FIONA = "fiona.dixon@cumbria-pcc.example.org"  # Cumbria's office administrator
 
 
 def rachel_on_leave(app: Application) -> int:
-    now = app.deps.clock.now()
-    return delegate_approvals(
-        DelegateApprovals(
-            from_person=RACHEL,
-            to_person=JOHN,
-            starts_at=now,
-            ends_at=now + timedelta(days=14),
-            reason="annual leave",
-            by=RACHEL,
-        ),
-        app.deps,
-    )
+    return delegate(app, RACHEL, JOHN)
 
 
 def text_of(page: str) -> str:

@@ -8,17 +8,14 @@ offered as a task, only while both ends are active people of one organisation.""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from signoff.bootstrap import Application
 from signoff.domain.directory import PersonConfig
-from signoff.service.commands import DelegateApprovals, Reassign
+from signoff.service.commands import Reassign
 from signoff.service.handlers.administer import reassign_request
-from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.load_directory import load_directory
 from signoff.service.queries.signoff_read import section_detail
 from tests.people import HANNAH, JOHN, OWEN, RACHEL
-from tests.support.story import draft, start_reference
+from tests.support.story import delegate, draft, start_reference
 from tests.support.web import TestClient, csrf, sign_in
 
 ZOE = "zoe.example@cheshire-pcc.example.org"
@@ -115,18 +112,7 @@ def test_a_delegate_who_moved_sees_no_task_and_no_delegation_of_the_old_office(
     client: TestClient, app: Application, signoff_id: int
 ) -> None:
     load_with_zoe(app, "cheshire-pcc", ["viewer"])
-    now = app.deps.clock.now()
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=RACHEL,
-            to_person=ZOE,
-            starts_at=now,
-            ends_at=now + timedelta(days=14),
-            reason="RACHEL-LEAVE-REASON",
-            by=RACHEL,
-        ),
-        app.deps,
-    )
+    delegate(app, RACHEL, ZOE, reason="RACHEL-LEAVE-REASON")
     draft(app, signoff_id, "report-summary", OWEN, SECRET)
     sign_in(client, app, ZOE)
     assert [t["on_behalf_of"] for t in client.get("/api/tasks").json()] == ["Rachel Ashworth"]
@@ -146,18 +132,7 @@ def test_a_delegation_from_someone_who_left_offers_no_task(
     client: TestClient, app: Application, signoff_id: int
 ) -> None:
     give_zoe_rachels_place(app, signoff_id)
-    now = app.deps.clock.now()
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=ZOE,
-            to_person=JOHN,
-            starts_at=now,
-            ends_at=now + timedelta(days=14),
-            reason="leave",
-            by=ZOE,
-        ),
-        app.deps,
-    )
+    delegate(app, ZOE, JOHN)
     sign_in(client, app, JOHN)
     assert [t["on_behalf_of"] for t in client.get("/api/tasks").json()] == ["Zoe Example"]
     load_with_zoe(app, None, [])  # Zoe leaves: the reload deactivates her
