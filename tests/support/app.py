@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from signoff.adapters.config_files import load_model
+from signoff.domain.certificate_check import CertificateClaims
 from signoff.domain.deadlines import england_and_wales
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.document import Certificate, PublicationConfig, ResponseDocument
@@ -162,6 +163,13 @@ class MemoryPublicationStore:
             return None
         intact = hashlib.sha256(manifest).hexdigest() == manifest_sha256
         return ListedFile(path=folder / MANIFEST, media_type="application/json", intact=intact)
+
+    def published_certificate(
+        self,
+        folder: Path,  # noqa: ARG002 - the port's signature
+        manifest_sha256: str,  # noqa: ARG002
+    ) -> CertificateClaims | None:
+        return None  # the fake renderer's certificate holds no data to read back
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ the Atom feed, and the certificate check with its limit per client."""
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -14,15 +15,22 @@ from sqlalchemy import select
 
 from signoff.adapters.orm import publications
 from signoff.bootstrap import Application
+from signoff.entrypoints.cli import common
+from signoff.entrypoints.cli.main import app as cli_app
 from signoff.entrypoints.web.public import CERTIFICATE_LIMIT
 from signoff.entrypoints.web.rate_limit import SlidingWindowLimit
 from signoff.service.clock import FixedClock
 from signoff.service.commands import PublishSignoff, WithdrawSignoff
 from signoff.service.handlers.administer import withdraw_signoff
+from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.publish import publish_signoff
 from tests.people import HANNAH, OWEN
 from tests.publication.reference import ready_to_publish
 from tests.support.web import TestClient, csrf_of
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from typer.testing import CliRunner
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FILES = (
@@ -267,3 +275,38 @@ def test_public_pages_need_no_sign_in_and_keep_the_security_headers(client: Test
     assert answer.status_code == 200
     assert answer.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
+def test_a_genuine_certificate_still_matches_after_the_directory_corrects_a_name(
+    client: TestClient, app: Application, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Names are shown as published: a routine correction of the directory (a person's name, the office's)
+    # must not make a genuine certificate look forged to the public, nor to the office's own check.
+    published_with_correction(app, clock)
+    folder = folder_of(app, 1)
+    genuine = (folder / "certificate.html").read_bytes()
+    config = app.load_directory_config()
+    renamed = config.model_copy(
+        update={
+            "people": [
+                p.model_copy(update={"name": "Rachel Ashworth-Jones"}) if p.email.startswith("rachel.") else p
+                for p in config.people
+            ],
+            "organisations": [
+                o.model_copy(update={"name": o.name + " (renamed)"}) if o.key == "cheshire-pcc" else o
+                for o in config.organisations
+            ],
+        }
+    )
+    load_directory(renamed, app.deps.load_pipeline(), app.deps)
+    status, page = check(client, "certificate.html", genuine)
+    assert (status, "The certificate matches the record" in page) == (200, True), page
+    monkeypatch.setattr(common._State, "application", app)
+    office = CliRunner().invoke(
+        cli_app, ["audit", "verify", "1", "--certificate", str(folder / "certificate.html")]
+    )
+    assert office.exit_code == 0, office.output
+    # What the page shows is still checked: a name that was never published does not match.
+    forged = genuine.decode().replace("Rachel Ashworth", "Rachel Ashworth-Jones").encode()
+    status, page = check(client, "certificate.html", forged)
+    assert "The certificate does not match the record" in page

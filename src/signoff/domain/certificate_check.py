@@ -9,6 +9,7 @@ more and no fewer; the audit head the publication certified; and the names, time
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -266,3 +267,31 @@ def _compare(seen: dict[str, list[str]], wanted: dict[str, str], where: str) -> 
     for name in sorted(set(seen) - set(wanted)):
         problems.append(f"{where} a {name.replace('_', ' ')} the certificate does not hold")
     return problems
+
+
+def roster_as_published(roster: Roster, signoff: SignOff, published: CertificateClaims | None) -> Roster:
+    """The roster with the names the version's certificate showed when it was published (the office's,
+    each author's and approver's): a name the directory has corrected since is checked against what was
+    published, so that a genuine certificate still matches. `published`: the certificate.html kept with
+    the version, as its manifest recorded it; without it, today's names."""
+    if published is None or published.visible is None:
+        return roster
+    visible = published.visible
+    sections = {section.key: section for stage in signoff.stages for section in stage.sections}
+    names: dict[int, str] = {}
+    for facts, shown in zip(published.facts.sections, visible.sections, strict=False):
+        section = sections.get(facts.key)
+        author = shown.facts.get("author")
+        if section is not None and section.current_revision is not None and author:
+            names[section.current_revision.author_id] = author[0]
+        for approval, row in zip(facts.approvals, shown.approvals, strict=False):
+            for email, fact in ((approval.approver, "approver"), (approval.on_behalf_of, "on_behalf_of")):
+                person = roster.find_email(email) if email else None
+                if person is not None and (name := row.facts.get(fact)):
+                    names[person.id] = name[0]
+    office = visible.facts.get("office")
+    return replace(
+        roster,
+        participants=tuple(replace(p, name=names.get(p.id, p.name)) for p in roster.participants),
+        organisation_names={**roster.organisation_names, **({signoff.pcc_org: office[0]} if office else {})},
+    )

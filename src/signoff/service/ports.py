@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     # attention query module imports this one, through Dependencies).
     from signoff.domain.access import OfficeScope
     from signoff.domain.audit import AuditEvent
+    from signoff.domain.certificate_check import CertificateClaims
     from signoff.domain.directory import DirectoryConfig, Participant, Roster
     from signoff.domain.document import Certificate, ResponseDocument
     from signoff.domain.model import Delegation, SignOff
@@ -261,6 +262,11 @@ class PublicationStore(Protocol):
 
     def manifest_file(self, folder: Path, manifest_sha256: str) -> ListedFile | None:
         """The folder's manifest itself, checked against the SHA-256 the database recorded; None if absent."""
+        ...
+
+    def published_certificate(self, folder: Path, manifest_sha256: str) -> CertificateClaims | None:
+        """The version's certificate.html as it was published, read (the manifest and the file both as
+        recorded); None when it is missing, altered or unreadable."""
         ...
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from signoff.adapters.documents.certificate_file import parse_certificate
 from signoff.adapters.documents.publication_folder import (
     MANIFEST,
     listed_files,
@@ -13,7 +14,10 @@ from signoff.adapters.documents.publication_folder import (
     sha256,
     write_publication,
 )
+from signoff.domain.certificate_check import CertificateClaims
+from signoff.domain.errors import InvalidInput
 from signoff.domain.publication import PublishedFile, WrittenPublication
+from signoff.service.documents import CERTIFICATE_HTML
 from signoff.service.ports import ListedFile
 
 
@@ -52,3 +56,17 @@ class FolderPublicationStore:
         except OSError:
             return None
         return ListedFile(path=path, media_type="application/json", intact=sha256(data) == manifest_sha256)
+
+    def published_certificate(self, folder: Path, manifest_sha256: str) -> CertificateClaims | None:
+        manifest = self.manifest_file(folder, manifest_sha256)
+        found = (
+            self.listed_file(folder, CERTIFICATE_HTML) if manifest is not None and manifest.intact else None
+        )
+        if found is None or not found.intact:
+            return None
+        try:
+            return parse_certificate(
+                found.path.read_text(encoding="utf-8"), html=True, source=CERTIFICATE_HTML
+            )
+        except (InvalidInput, OSError, UnicodeDecodeError):
+            return None

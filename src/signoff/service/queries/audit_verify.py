@@ -6,11 +6,15 @@ publications), so a hand edit to any of them is named with its table, row and si
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel
 
 from signoff.domain.audit import chain_problems
 from signoff.domain.audit_binding import binding_problems
-from signoff.domain.certificate_check import CertificateClaims, certificate_problems
+from signoff.domain.certificate_check import CertificateClaims, certificate_problems, roster_as_published
+from signoff.domain.directory import Roster
+from signoff.domain.model import SignOff
 from signoff.service.dependencies import Dependencies
 
 
@@ -41,7 +45,8 @@ def verify_audit(
         rows = binding_problems(signoff, events)
         problems += rows.problems
         if certificate is not None:
-            problems += certificate_problems(certificate, signoff, events, uow.directory.roster())
+            roster = names_as_published(signoff, certificate.facts.version, uow.directory.roster(), deps)
+            problems += certificate_problems(certificate, signoff, events, roster)
         return AuditReport(
             signoff_id=signoff_id,
             events=len(events),
@@ -51,3 +56,12 @@ def verify_audit(
             unproved=rows.unproved,
             certificate_checked=certificate is not None,
         )
+
+
+def names_as_published(signoff: SignOff, version: int, roster: Roster, deps: Dependencies) -> Roster:
+    """The roster with the names the version's certificate was published with (see roster_as_published)."""
+    publication = next((p for p in signoff.publications if p.version == version), None)
+    if publication is None:
+        return roster
+    published = deps.publications.published_certificate(Path(publication.folder), publication.manifest_sha256)
+    return roster_as_published(roster, signoff, published)

@@ -15,7 +15,7 @@ from signoff.domain.errors import NotFound
 from signoff.domain.public_certificate_check import UNEXPLAINED, public_findings
 from signoff.domain.transitions import SignoffState
 from signoff.service.dependencies import Dependencies
-from signoff.service.queries.audit_verify import verify_audit
+from signoff.service.queries.audit_verify import names_as_published, verify_audit
 
 
 class CertificateVerdict(BaseModel):
@@ -44,9 +44,8 @@ def check_certificate_publicly(claims: CertificateClaims, deps: Dependencies) ->
                 matches=False,
                 findings=[f"No response numbered {facts.signoff_id} is published here."],
             )
-        findings = public_findings(
-            claims, signoff, uow.signoffs.audit_events(facts.signoff_id), uow.directory.roster()
-        )
+        roster = names_as_published(signoff, facts.version, uow.directory.roster(), deps)
+        findings = public_findings(claims, signoff, uow.signoffs.audit_events(facts.signoff_id), roster)
         title = signoff.title
     report = verify_audit(facts.signoff_id, deps, claims)
     if report.intact:
