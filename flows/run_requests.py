@@ -14,12 +14,18 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 TIMEOUT_S = 10.0
+# A busy server answers these for a moment (Prefect's own client retries them too); every call here is
+# safe to repeat (a read, or a run asked for with its idempotency key). Waits before each retry, seconds.
+RETRIED_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_WAITS_S = (0.5, 1.0, 2.0)
+LONGEST_RETRY_AFTER_S = 5.0
 FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 
 
@@ -106,7 +112,19 @@ class RunRequests:
         return found
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        """The answer's JSON; None for 404 (no such deployment or run)."""
+        """The answer's JSON; None for 404 (no such deployment or run). A busy server's answer (503, say)
+        is asked again after RETRY_WAITS_S, or the Retry-After it gives (up to LONGEST_RETRY_AFTER_S)."""
+        for wait in RETRY_WAITS_S:
+            try:
+                return self._call_once(method, path, body)
+            except _Busy as busy:
+                time.sleep(min(busy.retry_after, LONGEST_RETRY_AFTER_S) if busy.retry_after else wait)
+        try:
+            return self._call_once(method, path, body)
+        except _Busy as busy:
+            raise PrefectUnreachable(busy.message) from busy
+
+    def _call_once(self, method: str, path: str, body: Any) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(  # noqa: S310 - the operator's own Prefect server, http(s) only
             self._base + path,
@@ -122,11 +140,28 @@ class RunRequests:
         except urllib.error.HTTPError as error:
             if error.code == 404:
                 return None
-            raise PrefectUnreachable(
-                f"HTTP {error.code} from {method} {path}: {error.read()[:200].decode(errors='replace')}"
-            ) from error
+            message = f"HTTP {error.code} from {method} {path}: {error.read()[:200].decode(errors='replace')}"
+            if error.code in RETRIED_STATUSES:
+                raise _Busy(message, _seconds(error.headers.get("Retry-After"))) from error
+            raise PrefectUnreachable(message) from error
         except (OSError, ValueError) as error:
             raise PrefectUnreachable(f"{type(error).__name__}: {error}") from error
+
+
+class _Busy(Exception):
+    """An answer worth asking again in a moment."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    try:
+        return max(0.0, float(retry_after)) if retry_after else None
+    except ValueError:  # an HTTP date: the usual waits will do
+        return None
 
 
 def _auth() -> dict[str, str]:
