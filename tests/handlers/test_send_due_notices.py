@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any
 
+from signoff.domain.directory import DirectoryConfig
+from signoff.domain.local_time import LOCAL_TIME
+from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_read import signoff_detail
 from tests.people import OWEN, RACHEL
-from tests.support.app import InMemoryApp
+from tests.support.app import InMemoryApp, directory_config, pipeline
 from tests.support.story import draft, start_reference
 
 
@@ -31,3 +36,70 @@ def test_on_the_first_morning_nothing_is_due(memory: InMemoryApp) -> None:
     report = send_due_notices(memory.deps)
     assert (report.queued, report.problems) == (0, [])
     assert memory.fingerprint() == before
+
+
+HELEN = "helen.graham@cumbria-pcc.example.org"  # Cumbria's office's chief executive
+CHESHIRE_ADMIN = "hannah.whitfield@cheshire-pcc.example.org"
+
+
+def reload_with(memory: InMemoryApp, change: Callable[[dict[str, Any]], None]) -> None:
+    """The shipped directory, changed by `change` (its data as the file has it), loaded again."""
+    data = directory_config().model_dump(mode="json")
+    change(data)
+    load_directory(DirectoryConfig.model_validate(data), pipeline(), memory.deps)
+
+
+def person(data: dict[str, Any], email: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(p for p in data["people"] if p["email"] == email)
+    return found
+
+
+def past_escalation(memory: InMemoryApp, signoff_id: int) -> list[tuple[str, str]]:
+    """The deadline emails of a sweep three days after the first stage's due day, when it has escalated."""
+    due_on = signoff_detail(signoff_id, memory.deps).stages[0].due_on
+    memory.clock.set(datetime.combine(due_on + timedelta(days=3), time(10), tzinfo=LOCAL_TIME))
+    told = len(memory.emails())
+    send_due_notices(memory.deps)
+    return [e for e in memory.emails()[told:] if e[0] in ("reminder", "overdue", "escalation")]
+
+
+def test_a_holder_removed_from_the_directory_is_not_chased_and_the_office_hears(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+
+    def rachel_leaves(data: dict[str, Any]) -> None:
+        data["people"].remove(person(data, RACHEL))
+        for someone in data["people"]:
+            if someone.get("escalation_contact") == RACHEL:
+                someone["escalation_contact"] = None
+
+    reload_with(memory, rachel_leaves)
+    sent = past_escalation(memory, signoff_id)
+    assert not [e for e in sent if e[1] == RACHEL], sent
+    assert ("escalation", CHESHIRE_ADMIN) in sent  # who reassigns her place
+
+
+def test_a_holder_moved_to_another_office_is_not_chased_nor_is_its_escalation_contact(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)  # Owen drafts the summary
+
+    def owen_moves(data: dict[str, Any]) -> None:
+        person(data, OWEN).update(organisation="cumbria-pcc", escalation_contact=HELEN)
+
+    reload_with(memory, owen_moves)
+    sent = past_escalation(memory, signoff_id)
+    assert not [e for e in sent if e[1] in (OWEN, HELEN)], sent
+    assert ("escalation", CHESHIRE_ADMIN) in sent
+
+
+def test_an_escalation_contact_of_another_office_is_passed_over_for_the_offices_administrators(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    reload_with(memory, lambda data: person(data, RACHEL).update(escalation_contact=HELEN))
+    sent = past_escalation(memory, signoff_id)
+    assert ("overdue", RACHEL) in sent
+    assert not [e for e in sent if e[1] == HELEN], sent
+    assert ("escalation", CHESHIRE_ADMIN) in sent

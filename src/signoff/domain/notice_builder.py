@@ -303,12 +303,17 @@ class NoticeBuilder:
         }
         audiences = self.rules.events[event]
         recipients: list[tuple[Participant, Audience]] = []
-        if Audience.HOLDER in audiences:
+        # Only people of the sign-off's office and force, still active: a holder the directory has removed
+        # or moved to another organisation is not chased (the office's administrators reassign the place),
+        # and no other office's escalation contact hears of this office's work.
+        part_of = (signoff.pcc_org, signoff.force_org)
+        holder_takes_part = holder.active and holder.organisation in part_of
+        if Audience.HOLDER in audiences and holder_takes_part:
             recipients.append((holder, Audience.HOLDER))
         if Audience.ESCALATION_CONTACT in audiences:
-            contact = self.roster.escalation_contact_of(holder.id)
-            # With no escalation contact, the office's administrators hear of it instead.
-            if contact:
+            contact = self.roster.escalation_contact_of(holder.id) if holder_takes_part else None
+            # With no escalation contact of its own, the office's administrators hear of it instead.
+            if contact and contact.organisation in part_of:
                 recipients.append((contact, Audience.ESCALATION_CONTACT))
             else:
                 recipients.extend(
@@ -352,9 +357,11 @@ class NoticeBuilder:
             "tasks_url": self.links.tasks(),
         }
         audiences = self.rules.events[event]
-        recipients = ([(delegator, Audience.DELEGATOR)] if Audience.DELEGATOR in audiences else []) + (
-            [(delegate, Audience.DELEGATE)] if Audience.DELEGATE in audiences else []
-        )
+        recipients = [
+            (person, audience)
+            for person, audience in ((delegator, Audience.DELEGATOR), (delegate, Audience.DELEGATE))
+            if audience in audiences and person.active  # someone removed from the directory hears nothing
+        ]
         return [
             self._notice(
                 event,
