@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+# The certificate of completion's page, one of each version's files: what the certificate check reads back.
+CERTIFICATE_HTML = "certificate.html"
+
 
 class Publication:
     """One version of the published response. A correction is a new version; older ones are kept."""

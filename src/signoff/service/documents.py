@@ -6,13 +6,12 @@ import json
 from datetime import date
 
 from signoff.domain.document import Certificate, ResponseDocument
-from signoff.domain.publication import PublishedFile
+from signoff.domain.publication import CERTIFICATE_HTML, PublishedFile
 from signoff.service.ports import DocumentRenderer
 
 RESPONSE_HTML = "response.html"
 RESPONSE_PDF = "response.pdf"
 RESPONSE_MD = "response.md"
-CERTIFICATE_HTML = "certificate.html"
 CERTIFICATE_PDF = "certificate.pdf"
 CERTIFICATE_JSON = "certificate.json"
 

@@ -4,9 +4,8 @@ SIGNOFF_PUBLISHED_DIR), written, removed and read through their manifests."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from signoff.adapters.documents.certificate_file import parse_certificate
 from signoff.adapters.documents.publication_folder import (
     MANIFEST,
     listed_files,
@@ -14,11 +13,12 @@ from signoff.adapters.documents.publication_folder import (
     sha256,
     write_publication,
 )
-from signoff.domain.certificate_check import CertificateClaims
 from signoff.domain.errors import InvalidInput
-from signoff.domain.publication import PublishedFile, WrittenPublication
-from signoff.service.documents import CERTIFICATE_HTML
+from signoff.domain.publication import CERTIFICATE_HTML, PublishedFile, WrittenPublication
 from signoff.service.ports import ListedFile
+
+if TYPE_CHECKING:
+    from signoff.domain.certificate_check import CertificateClaims
 
 
 class FolderPublicationStore:
@@ -64,6 +64,9 @@ class FolderPublicationStore:
         )
         if found is None or not found.intact:
             return None
+        # Here, not at the top: every command builds the store, and only a certificate check reads one.
+        from signoff.adapters.documents.certificate_file import parse_certificate
+
         try:
             return parse_certificate(
                 found.path.read_text(encoding="utf-8"), html=True, source=CERTIFICATE_HTML
