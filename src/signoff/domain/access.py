@@ -143,6 +143,12 @@ class SignoffLike(Protocol):
     force_org: str
 
 
+def takes_part(person: Participant, signoff: SignoffLike) -> bool:
+    """Active, and of the sign-off's office or force: nobody else hears of its work (the starter of a
+    regional report for several offices, someone the directory moved away, another office's contact)."""
+    return person.active and person.organisation in (signoff.pcc_org, signoff.force_org)
+
+
 def office_as_told_to(person: Participant, signoff: SignoffLike) -> str:
     """How a refusal names a sign-off's office to this person: by its key to the people of the office and
     its force, as "its office" to anyone else, so that trying sign-off numbers does not tell another office

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from signoff.domain.access import takes_part
 from signoff.domain.audit import AuditEvent
 from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
@@ -303,17 +304,13 @@ class NoticeBuilder:
         }
         audiences = self.rules.events[event]
         recipients: list[tuple[Participant, Audience]] = []
-        # Only people of the sign-off's office and force, still active: a holder the directory has removed
-        # or moved to another organisation is not chased (the office's administrators reassign the place),
-        # and no other office's escalation contact hears of this office's work.
-        part_of = (signoff.pcc_org, signoff.force_org)
-        holder_takes_part = holder.active and holder.organisation in part_of
-        if Audience.HOLDER in audiences and holder_takes_part:
+        # A holder removed or moved away is not chased (the office's administrators reassign the place).
+        if Audience.HOLDER in audiences and takes_part(holder, signoff):
             recipients.append((holder, Audience.HOLDER))
         if Audience.ESCALATION_CONTACT in audiences:
-            contact = self.roster.escalation_contact_of(holder.id) if holder_takes_part else None
+            contact = self.roster.escalation_contact_of(holder.id) if takes_part(holder, signoff) else None
             # With no escalation contact of its own, the office's administrators hear of it instead.
-            if contact and contact.organisation in part_of:
+            if contact and takes_part(contact, signoff):
                 recipients.append((contact, Audience.ESCALATION_CONTACT))
             else:
                 recipients.extend(
@@ -462,10 +459,7 @@ class NoticeBuilder:
                 ids.extend(section.drafter_ids)
                 ids.extend(p for step in section.approval_steps for p in step.approver_ids)
                 ids.extend(r.approver_id for r in section.requests)
-        # Only people of its office and its force: whoever started a regional report for several offices
-        # is not a part of another office's response (its withdrawal reason, its corrections), nor is
-        # someone the directory has since moved to another organisation.
-        return [p for p in self._people(ids) if p.organisation in (signoff.pcc_org, signoff.force_org)]
+        return [p for p in self._people(ids) if takes_part(p, signoff)]
 
     def _people(self, ids: Iterable[int]) -> list[Participant]:
         seen: dict[int, Participant] = {}
