@@ -3,6 +3,8 @@ singly and in bulk, failed emails, the directory and the on-time figures; admini
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -98,6 +100,46 @@ def test_remind_now_sends_the_holder_a_reminder(
         )
     assert reminders == [DANIEL]
     assert "reminder sent" in client.get("/admin").text
+    # A second click in the same minute sends nothing, and the trail records nothing more.
+    client.post("/admin/actions", data={"csrf_token": csrf_of(page.text), "single": value})
+    assert "already reminded this minute" in client.get("/admin").text
+    trail = client.get(f"/signoffs/{signoff_id}").text
+    assert trail.count("Reminder sent") == 1
+
+
+def banner_lines(client: TestClient) -> list[str]:
+    page = client.get("/admin").text
+    found = re.search(r'<div class="banner" role="status"><ul>(.*?)</ul></div>', page, re.S)
+    return [html.unescape(line) for line in re.findall(r"<li>(.*?)</li>", found.group(1))] if found else []
+
+
+def test_bulk_delegate_makes_one_delegation_per_holder_and_refuses_drafting_rows(
+    client: TestClient, app: Application, clock: FixedClock, signoff_id: int
+) -> None:
+    stalled_force_stage(app, clock, signoff_id)
+    sign_in(client, app, HANNAH)
+    page = client.get("/admin")
+    approval = f"{signoff_id}|finding-afi-1|{DANIEL}|approve|constabulary_response"
+    drafting = f"{signoff_id}|constabulary-response|{PRIYA}|draft|constabulary_response"
+    until = {"until-day": "20", "until-month": "12", "until-year": "2023"}
+    client.post(
+        "/admin/actions",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "item": [approval, approval, drafting],  # the same row twice: a double selection
+            "action": "delegate",
+            "to_person": CLAIRE,
+            **until,
+        },
+    )
+    first, second, third = banner_lines(client)
+    assert first.endswith("Claire Bannister decides for them until Wednesday 20 December 2023")
+    assert second == first
+    assert third.endswith(
+        "not done: only approvals can be delegated; drafting stays with the section's drafters"
+    )
+    people = client.get("/admin/people").text
+    assert people.count("annual leave") + people.count("delegated by an administrator") == 1
 
 
 def test_bulk_extend_moves_each_stage_once_and_reports_what_failed(

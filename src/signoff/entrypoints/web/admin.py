@@ -128,6 +128,8 @@ async def act(request: Request, me: Me) -> Response:
     words = _Words(me.email, deps)
     outcomes: list[str] = []
     done_stages: set[tuple[int, str]] = set()
+    # One delegation covers every approval its holder has: each of their rows is told of the one made.
+    delegated: dict[str, str] = {}
     for item in items:
         label = words.row(item)
         try:
@@ -154,6 +156,13 @@ async def act(request: Request, me: Me) -> Response:
                 outcomes.append(f"{label}: reassigned to {words.person(form.get('to_person'))}")
             elif action == "delegate":
                 assert until.value is not None  # noqa: S101 - checked above
+                if item["kind"] != "approve":
+                    raise InvalidInput(
+                        "only approvals can be delegated; drafting stays with the section's drafters"
+                    )
+                if item["holder"] in delegated:
+                    outcomes.append(f"{label}: {delegated[item['holder']]}")
+                    continue
                 delegate_approvals(
                     DelegateApprovals(
                         from_person=item["holder"],
@@ -165,9 +174,10 @@ async def act(request: Request, me: Me) -> Response:
                     ),
                     deps,
                 )
-                outcomes.append(
-                    f"{label}: {words.person(form.get('to_person'))} decides for them until {day(until.value)}"
+                delegated[item["holder"]] = (
+                    f"{words.person(form.get('to_person'))} decides for them until {day(until.value)}"
                 )
+                outcomes.append(f"{label}: {delegated[item['holder']]}")
             elif (item["signoff_id"], item["stage"]) not in done_stages:
                 done_stages.add((item["signoff_id"], item["stage"]))
                 extend_due_date(

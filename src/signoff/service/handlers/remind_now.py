@@ -42,6 +42,9 @@ def remind_now(
             if n.recipient.email == holder.email
         ]
         queued = queue(uow, notices, deps.renderer, now)
-        signoff.record(now, AuditAction.REMINDER_SENT, section_key, actor_id=admin.id, holder_id=holder.id)
+        if queued:  # the trail says what was sent: a second click in the minute sends, and records, nothing
+            signoff.record(
+                now, AuditAction.REMINDER_SENT, section_key, actor_id=admin.id, holder_id=holder.id
+            )
         uow.commit()
         return queued
