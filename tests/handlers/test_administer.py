@@ -128,3 +128,26 @@ def test_a_stage_is_not_planned_more_than_a_year_past_the_statutory_day(memory: 
         InvalidInput,
         "more than a year after the statutory last day",
     )
+
+
+def test_a_stage_is_not_extended_past_the_next_one_which_would_open_overdue(memory: InMemoryApp) -> None:
+    # The reference plan: the summary due 24 November, the constabulary response 8 December.
+    signoff_id = start_reference(memory)
+
+    def extend(stage: str, day: date) -> None:
+        extend_due_date(
+            ExtendDueDate(signoff_id=signoff_id, stage=stage, new_due_on=day, admin=HANNAH), memory.deps
+        )
+
+    memory.refused(
+        lambda: extend("report_summary", date(2023, 12, 11)),
+        InvalidInput,
+        "Constabulary response stage's due date, Friday 8 December 2023",
+        "extend the later stages first",
+    )
+    extend("constabulary_response", date(2023, 12, 15))
+    extend("report_summary", date(2023, 12, 11))
+    assert [s.due_on for s in signoff_detail(signoff_id, memory.deps).stages][:2] == [
+        date(2023, 12, 11),
+        date(2023, 12, 15),
+    ]

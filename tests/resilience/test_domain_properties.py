@@ -748,11 +748,29 @@ def test_a_stage_is_never_due_past_the_statutory_day_unless_confirmed() -> None:
     last = signoff.statutory_last_day
     later = CALENDAR.add_working_days(last, 1)
     before = snapshot(signoff)
+    # The last approval stage: an earlier one may not pass the stages after it (they would open overdue).
     with pytest.raises(SignoffError, match="statutory last day"):
-        signoff.extend("report_summary", later, HANNAH.id, ROSTER, CALENDAR, SCENARIOS[0].start)
+        signoff.extend("commissioner_response", later, HANNAH.id, ROSTER, CALENDAR, SCENARIOS[0].start)
+    assert snapshot(signoff) == before
+    with pytest.raises(SignoffError, match="Constabulary response stage's due date"):
+        signoff.extend(
+            "report_summary",
+            later,
+            HANNAH.id,
+            ROSTER,
+            CALENDAR,
+            SCENARIOS[0].start,
+            allow_past_statutory=True,
+        )
     assert snapshot(signoff) == before
     stage = signoff.extend(
-        "report_summary", later, HANNAH.id, ROSTER, CALENDAR, SCENARIOS[0].start, allow_past_statutory=True
+        "commissioner_response",
+        later,
+        HANNAH.id,
+        ROSTER,
+        CALENDAR,
+        SCENARIOS[0].start,
+        allow_past_statutory=True,
     )
     assert stage.due_on == later > last
     assert signoff.statutory_last_day == last

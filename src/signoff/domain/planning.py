@@ -155,6 +155,19 @@ def extend_stage(
             f"{format_day(new_due_on)} is after the statutory last day, {format_day(signoff.statutory_last_day)}; "
             "the statutory date cannot be extended (confirm explicitly to plan a late stage)"
         )
+    following = [
+        s
+        for s in signoff.stages
+        if s.position > stage.position and s.kind is StageKind.APPROVAL and s.due_on < new_due_on
+    ]
+    if following:
+        # A later approval stage would open already overdue, and escalate at once: the plan runs in order.
+        # (Publication waits on the last approval whenever it comes; past the statutory day, confirmed.)
+        later = min(following, key=lambda s: s.position)
+        raise InvalidInput(
+            f"{format_day(new_due_on)} is after the {later.title} stage's due date, {format_day(later.due_on)}; "
+            "extend the later stages first, so that each stage is due after the one before it"
+        )
     previous = stage.due_on
     moments = stage_moments(
         new_due_on,
