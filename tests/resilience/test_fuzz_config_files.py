@@ -407,27 +407,29 @@ def laughs(depth: int, width: int = 10, at: str = "title") -> str:
 def test_an_alias_bomb_is_refused_quickly(loader: Loader, depth: int, scratch: Path) -> None:
     field = next(iter(loader.model.model_fields))
     path = write(scratch, "laughs.yaml", laughs(depth, at=field))
-    started = time.monotonic()
+    # This process's CPU time: what reading the file costs, not how busy the shared machine is (an
+    # exponential expansion would take minutes of it; the bound is generous).
+    started = time.process_time()
     message = refusal(path, loader.model)
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert f"expands to more than {MAX_VALUES} values through its aliases" in message
 
 
 @given(depth=st.integers(min_value=1, max_value=40), width=st.integers(min_value=1, max_value=12))
 @FUZZ
 def test_any_alias_pyramid_is_read_or_refused_quickly(depth: int, width: int, scratch: Path) -> None:
-    started = time.monotonic()
+    started = time.process_time()
     load_or_refuse(write(scratch, "pyramid.yaml", laughs(depth, width, at="forces_covered")), Inspection)
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_a_merge_key_bomb_is_read_or_refused_quickly(scratch: Path) -> None:
     lines = ["m0: &m0 {a: 1, b: 2}"]
     for level in range(1, 12):
         lines.append(f"m{level}: &m{level} {{<<: [{', '.join([f'*m{level - 1}'] * 10)}]}}")
-    started = time.monotonic()
+    started = time.process_time()
     refusal(write(scratch, "merges.yaml", "\n".join(lines) + "\n"), Inspection)
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_an_alias_that_contains_itself_is_refused(scratch: Path) -> None:
@@ -545,9 +547,9 @@ def test_invalid_utf8_and_binary_are_refused(scratch: Path) -> None:
 
 def test_a_file_of_a_million_tiny_values_is_refused_quickly(scratch: Path) -> None:
     path = write(scratch, "million.yaml", "people: [" + ",".join(["1"] * 999_000) + "]\n")
-    started = time.monotonic()
+    started = time.process_time()
     message = refusal(path, DirectoryConfig)
-    assert time.monotonic() - started < 2.0
+    assert time.process_time() - started < 2.0
     assert f"has more than {MAX_VALUES} values" in message
 
 
@@ -586,9 +588,9 @@ def test_thousands_of_problems_are_summarised_not_all_listed(scratch: Path) -> N
 def test_a_publication_title_may_use_only_its_plain_placeholders(title: str, scratch: Path) -> None:
     data = yaml.safe_load(CONFIG.joinpath("publication.yaml").read_text(encoding="utf-8"))
     data["title"] = title
-    started = time.monotonic()
+    started = time.process_time()
     message = refusal(write(scratch, "publication.yaml", yaml.safe_dump(data)), PublicationConfig)
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert "title: may use only these placeholders: {area}, {office}" in message
 
 
