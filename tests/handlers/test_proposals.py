@@ -3,9 +3,12 @@ handler's checks, the drafters' emails), or dismisses it with a reason; another 
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 
 from signoff.domain.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted
+from signoff.domain.local_time import LOCAL_TIME
 from signoff.domain.transitions import ProposalState
 from signoff.service.handlers.proposals import (
     DismissProposal,
@@ -157,3 +160,15 @@ def test_someone_of_the_office_without_the_role_is_refused(
     with pytest.raises(NotPermitted, match="check a proposed report"):
         proposal_view(proposal_id, JOHN, watch)
     assert open_proposals(JOHN, watch) == []
+
+
+def test_the_days_left_count_from_the_day_in_england_not_in_utc() -> None:
+    memory = in_memory_app(now=NOW)
+    watch, store = watch_in_memory(memory, fixture_reader(), CONFIG, FORCES)
+    watch_publications(watch, LISTING)
+    proposal_id = cheshire_peel(store)
+    # 00:30 on Friday 24 October 2025 in summer time: still the 23rd in UTC.
+    memory.clock.set(datetime(2025, 10, 24, 0, 30, tzinfo=LOCAL_TIME))
+    view = proposal_view(proposal_id, OWEN, watch)
+    assert view.today == date(2025, 10, 24)
+    assert view.deadline.last_day == date(2025, 12, 7)

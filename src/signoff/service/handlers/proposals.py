@@ -13,7 +13,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from signoff.domain.access import Action, Target, allowed, require
-from signoff.domain.deadlines import StatutoryDeadline, statutory_deadline
+from signoff.domain.deadlines import StatutoryDeadline, local_day, statutory_deadline
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.errors import InvalidInput, NotFound
 from signoff.domain.inspection import Inspection
@@ -68,7 +68,9 @@ def proposal_view(proposal_id: int, email: str, watch: WatchDependencies) -> Pro
         proposal=proposal,
         office_name=office_name,
         deadline=statutory_deadline(proposal.intake.published, deps.calendar),
-        today=deps.clock.now().date(),
+        # The day in England and Wales, as every deadline here is counted (not UTC's: off by one in the
+        # small hours of summer time).
+        today=local_day(deps.clock.now(), deps.load_pipeline().working_hours),
     )
 
 
