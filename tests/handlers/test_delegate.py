@@ -31,13 +31,19 @@ def leave(memory: InMemoryApp, *, to: str, by: str = ANDREW) -> DelegateApproval
     )
 
 
-def test_the_deputy_decides_on_the_chief_constables_behalf(memory: InMemoryApp) -> None:
+def waiting_for_the_chief_constable(memory: InMemoryApp) -> int:
+    """The reference sign-off with the constabulary response drafted, waiting for Andrew's approval."""
     signoff_id = start_reference(memory)
     draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
     approve(memory, signoff_id, "report-summary", "rachel.ashworth@cheshire-pcc.example.org")
     draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
     draft(memory, signoff_id, "constabulary-response", PRIYA, "We act.")
     approve(memory, signoff_id, "finding-afi-1", DANIEL)
+    return signoff_id
+
+
+def test_the_deputy_decides_on_the_chief_constables_behalf(memory: InMemoryApp) -> None:
+    signoff_id = waiting_for_the_chief_constable(memory)
 
     assert delegate_approvals(leave(memory, to=SARAH), memory.deps) > 0
     assert {("delegation_started", ANDREW), ("delegation_started", SARAH)} <= set(memory.emails())
@@ -64,12 +70,7 @@ def test_a_delegation_of_more_than_a_year_is_refused_naming_its_end(memory: InMe
 
 
 def test_a_delegation_ended_early_stops_at_once_and_both_people_hear(memory: InMemoryApp) -> None:
-    signoff_id = start_reference(memory)
-    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
-    approve(memory, signoff_id, "report-summary", "rachel.ashworth@cheshire-pcc.example.org")
-    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
-    draft(memory, signoff_id, "constabulary-response", PRIYA, "We act.")
-    approve(memory, signoff_id, "finding-afi-1", DANIEL)
+    signoff_id = waiting_for_the_chief_constable(memory)
     delegation_id = delegate_approvals(leave(memory, to=SARAH), memory.deps)
     memory.clock.advance(timedelta(days=2))
 
