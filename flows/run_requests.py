@@ -63,7 +63,8 @@ def ui_url() -> str | None:
 class RunRequests:
     """A command's few requests to the server."""
 
-    def __init__(self, api: str | None = None) -> None:
+    def __init__(self, api: str | None = None, retry_waits: tuple[float, ...] = RETRY_WAITS_S) -> None:
+        self._retry_waits = retry_waits
         base = api or api_url()
         if not base:
             raise PrefectUnreachable("PREFECT_API_URL is not set")
@@ -114,7 +115,7 @@ class RunRequests:
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         """The answer's JSON; None for 404 (no such deployment or run). A busy server's answer (503, say)
         is asked again after RETRY_WAITS_S, or the Retry-After it gives (up to LONGEST_RETRY_AFTER_S)."""
-        for wait in RETRY_WAITS_S:
+        for wait in self._retry_waits:
             try:
                 return self._call_once(method, path, body)
             except _Busy as busy:

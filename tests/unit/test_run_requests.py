@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from flows import run_requests
 from flows.run_requests import PrefectUnreachable, RunRequests
 
 RUN = {"id": "r-1", "name": "advance-signoff-1", "state": {"type": "SCHEDULED", "name": "Scheduled"}}
@@ -28,8 +27,7 @@ class FakePrefect:
 
 
 @pytest.fixture
-def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakePrefect]]:
-    monkeypatch.setattr(run_requests, "RETRY_WAITS_S", (0.01, 0.01, 0.01))
+def serve() -> Iterator[type[FakePrefect]]:
     started: list[ThreadingHTTPServer] = []
 
     class Serving(FakePrefect):
@@ -65,7 +63,11 @@ def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakePrefect]]:
 
 
 def start(api: str) -> str:
-    return RunRequests(api).start("d-1", {"signoff_id": 1}, idempotency_key="k", tags=[]).name
+    return (
+        RunRequests(api, retry_waits=(0.01, 0.01, 0.01))
+        .start("d-1", {"signoff_id": 1}, idempotency_key="k", tags=[])
+        .name
+    )
 
 
 def test_a_busy_server_is_asked_again_and_the_run_starts(serve: type[FakePrefect]) -> None:
