@@ -466,7 +466,9 @@ class SignoffMachine(RuleBasedStateMachine):
         # Not someone who holds a place on it already, has approved it this round, or wrote its text.
         author = section.current_revision.author_id if section.current_revision else None
         ruled_out = {r.approver_id for r in section.open_requests()} | {author}
-        ruled_out |= {r.approver_id for r in section.current_requests() if r.state is RequestState.APPROVED}
+        for approved in (r for r in section.current_requests() if r.state is RequestState.APPROVED):
+            ruled_out.add(approved.approver_id)  # and whoever approved it, for them by a delegation
+            ruled_out.add(approved.decision.decided_by_id if approved.decision else None)
         colleagues = [
             p for p in CAST if p.organisation == holder.organisation and p.active and p.id not in ruled_out
         ]

@@ -576,6 +576,9 @@ def _task_row(h: _Holding, holder_id: int) -> TaskRow:
         holder_id=holder_id,
         drafter_ids=list(h.section.drafter_ids),
         due_at=h.due_at,
+        author_id=h.section.current_revision.author_id
+        if h.kind == "approve" and h.section.current_revision
+        else None,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import literal, or_, select
 from sqlalchemy.orm import Session
 
-from signoff.adapters.orm import approval_requests, delegations, sections, signoffs, stages
+from signoff.adapters.orm import approval_requests, delegations, revisions, sections, signoffs, stages
 from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
 from signoff.service.ports import TaskRow
 
@@ -22,8 +22,20 @@ class SqlTaskRepository:
         self._session = session
 
     def pending_approvals(self, approver_ids: Sequence[int]) -> list[TaskRow]:
+        # Who wrote the text each request is for (a delegate who wrote it may not decide it).
+        author = (
+            select(revisions.c.author_id)
+            .where(
+                revisions.c.section_id == approval_requests.c.section_id,
+                revisions.c.content_hash == approval_requests.c.revision_hash,
+            )
+            .order_by(revisions.c.number.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
         query = (
             _task_columns(literal("approve"), approval_requests.c.approver_id, approval_requests.c.due_at)
+            .add_columns(author.label("author_id"))
             .select_from(
                 approval_requests.join(sections, approval_requests.c.section_id == sections.c.id)
                 .join(stages, sections.c.stage_id == stages.c.id)
@@ -98,5 +110,6 @@ def _task_row(row: Any) -> TaskRow:
         kind=str(row.kind),
         holder_id=int(row.holder_id),
         drafter_ids=list(row.drafter_ids),
+        author_id=getattr(row, "author_id", None),
         due_at=row.due_at,
     )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from signoff.domain.access import stands_in_for
 from signoff.domain.directory import Roster
-from signoff.domain.errors import AlreadyDecided, InvalidTransition, NotPermitted
+from signoff.domain.errors import AlreadyDecided, InvalidTransition, NotPermitted, SignoffError
 from signoff.domain.transitions import RequestState, SectionState
 from signoff.domain.vocabulary import JsonValue
 
@@ -204,3 +204,33 @@ def refuse_a_second_place(
                 )
                 + "; one person's approval cannot fill two places"
             )
+
+
+@dataclass(frozen=True)
+class OpenDecision:
+    """What a person may decide on a section now: the request, for whom, and whether approving it (not only
+    asking for changes) would be accepted."""
+
+    request: ApprovalRequest
+    on_behalf_of: int | None
+    may_approve: bool
+
+
+def open_decision(
+    section: Section, actor_id: int, delegations: Iterable[Delegation], roster: Roster, now: datetime
+) -> OpenDecision | None:
+    """The decision `decide` would take from this person now, by the same rules (the author of the text,
+    even through a delegation, decides nothing; one person is one approval); None when it would take none.
+    Pages offer exactly this, so that no form is offered to be refused."""
+    try:
+        request, on_behalf_of = request_to_decide(section, actor_id, delegations, roster, now)
+    except SignoffError:
+        return None
+    revision = section.current_revision
+    if revision is None or revision.author_id in (actor_id, on_behalf_of):
+        return None
+    try:
+        refuse_a_second_place(section, request, actor_id, on_behalf_of, roster)
+    except NotPermitted:
+        return OpenDecision(request, on_behalf_of, may_approve=False)
+    return OpenDecision(request, on_behalf_of, may_approve=True)

@@ -196,8 +196,10 @@ def reassign_place(
         raise InvalidInput(f"{to_person.email} already holds an approval request on section {section.key!r}")
     # One person is one approval: someone who has approved this round cannot fill another place in it.
     if any(
-        r.approver_id == to_person.id and r.state is RequestState.APPROVED for r in section.current_requests()
-    ):
+        r.state is RequestState.APPROVED
+        and to_person.id in (r.approver_id, r.decision.decided_by_id if r.decision else None)
+        for r in section.current_requests()
+    ):  # as themselves, or for someone through a delegation
         raise InvalidInput(
             f"{to_person.email} has already approved section {section.key!r} in this round; "
             "their approval cannot count twice"

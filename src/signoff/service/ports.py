@@ -141,6 +141,7 @@ class TaskRow:
     holder_id: int
     drafter_ids: Sequence[int]
     due_at: datetime
+    author_id: int | None = None  # of the text an approval is for; None for drafting
 
 
 class TaskRepository(Protocol):

@@ -42,7 +42,8 @@ def my_tasks(email: str, deps: Dependencies) -> list[TaskItem]:
         rows = [
             row
             for row in uow.tasks.pending_approvals([me.id, *sorted(delegators)])
-            if me.organisation in (row.pcc_org, row.force_org)
+            # Not an approval of my own text, which a delegation does not let me give either.
+            if me.organisation in (row.pcc_org, row.force_org) and row.author_id != me.id
         ]
         rows += [row for row in uow.tasks.open_drafting(me.organisation) if me.id in row.drafter_ids]
     items = [

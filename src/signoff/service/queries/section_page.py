@@ -10,9 +10,10 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from signoff.domain.access import stands_in_for
+from signoff.domain.approval import open_decision
 from signoff.domain.errors import NotPermitted
 from signoff.domain.textdiff import unified_diff
-from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
+from signoff.domain.transitions import SectionState, SignoffState, StageState
 from signoff.service.dependencies import Dependencies
 from signoff.service.queries.section_view import RequestView, by_name, section_view
 from signoff.service.queries.section_visibility import visible_section_keys
@@ -83,6 +84,8 @@ class SectionPage(BaseModel):
     decisions: list[DecisionLine]
     can_draft: bool
     can_decide: bool
+    # False when only a request for changes would be accepted (an approval would fill a second place).
+    can_approve: bool
     deciding_for: str | None
     changes_for_me: list[str]
     my_open_requests: bool
@@ -95,7 +98,8 @@ def section_page(signoff_id: int, section_key: str, email: str, deps: Dependenci
         roster = uow.directory.roster()
         signoff = uow.signoffs.get(signoff_id)
         stage, section = signoff.section(section_key)
-        delegators = stands_in_for(person, uow.delegations.for_delegate(person.id), roster, now)
+        delegations = uow.delegations.for_delegate(person.id)
+        delegators = stands_in_for(person, delegations, roster, now)
         if section.key not in visible_section_keys(person, signoff, roster, delegators):
             raise NotPermitted(
                 f"{person.email} may not see section {section.key!r} of sign-off #{signoff_id}"
@@ -105,10 +109,8 @@ def section_page(signoff_id: int, section_key: str, email: str, deps: Dependenci
         finding = signoff.inspection.finding(section.finding_ref) if section.finding_ref else None
         current = section.current_revision
         active = signoff.state is SignoffState.ACTIVE and stage.state is StageState.OPEN
-        pending = [r for r in section.current_requests() if r.state is RequestState.PENDING]
-        mine = next((r for r in pending if r.approver_id == person.id), None)
-        behalf = next((r for r in pending if r.approver_id in delegators), None) if mine is None else None
-        deciding = mine or behalf
+        # What `decide` would take from this person, by its own rules: no form offered only to be refused.
+        deciding = open_decision(section, person.id, delegations, roster, now) if active else None
         revisions = sorted(section.revisions, key=lambda r: r.number)
         by_hash = {r.content_hash: r.number for r in revisions}
         # What changed since this person last decided (approved, or asked for changes) on the text.
@@ -172,8 +174,9 @@ def section_page(signoff_id: int, section_key: str, email: str, deps: Dependenci
                 if r.decision is not None
             ],
             can_draft=active and person.id in section.drafter_ids and section.state in DRAFTABLE,
-            can_decide=active and deciding is not None,
-            deciding_for=name(behalf.approver_id) if behalf is not None else None,
+            can_decide=deciding is not None,
+            can_approve=deciding is not None and deciding.may_approve,
+            deciding_for=name(deciding.on_behalf_of) if deciding and deciding.on_behalf_of else None,
             changes_for_me=section.diff_since(last_decided) if deciding is not None else [],
             my_open_requests=any(r.approver_id == person.id and r.is_open for r in section.requests),
         )
