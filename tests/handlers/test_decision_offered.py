@@ -6,44 +6,21 @@ approve again; and a place is not reassigned to someone who approved this round 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from signoff.domain.errors import InvalidInput, NotPermitted
-from signoff.domain.pipeline import Pipeline
 from signoff.service.commands import Reassign
 from signoff.service.handlers.administer import reassign_request
 from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.section_page import section_page
 from tests.people import HANNAH, JOHN, OWEN, RACHEL
-from tests.support.app import InMemoryApp, pipeline
+from tests.support.app import InMemoryApp, stricter_pipeline
 from tests.support.story import approve, delegate, draft, request_changes, start_reference
 
 
 def with_stricter_summary_stage(memory: InMemoryApp) -> InMemoryApp:
-    """The shipped pipeline, its summary approved by Rachel then John in sequence, and a second section,
+    """The stricter pipeline: the summary approved by Rachel then John in sequence, and a second section,
     'context', approved by two of Rachel, John and Hannah."""
-    data: dict[str, Any] = pipeline().model_dump(mode="json", exclude_none=True)
-    summary_stage = data["stages"][0]
-    summary_stage["sections"][0]["approval"] = {
-        "approvers": [{"role": "chief_executive", "of": "pcc"}, {"role": "commissioner", "of": "pcc"}],
-        "order": "sequence",
-    }
-    summary_stage["sections"].append(
-        {
-            "key": "context",
-            "title": "Context",
-            "drafter": {"role": "policy_officer", "of": "pcc"},
-            "approval": {
-                "approvers": [
-                    {"role": "chief_executive", "of": "pcc"},
-                    {"role": "commissioner", "of": "pcc"},
-                    {"role": "pcc_admin", "of": "pcc"},
-                ],
-                "require": 2,
-            },
-        }
-    )
-    stricter = Pipeline.model_validate(data)
+    stricter = stricter_pipeline()
     memory.deps = replace(memory.deps, load_pipeline=lambda: stricter)
     return memory
 

@@ -39,6 +39,7 @@ from signoff.domain.pipeline import Pipeline
 from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
 from signoff.settings import PROJECT_ROOT
 from tests.resilience.harness import report
+from tests.support.app import stricter_pipeline
 
 CALENDAR = england_and_wales()
 LONDON = ZoneInfo("Europe/London")
@@ -99,36 +100,6 @@ HANNAH = next(p for p in CAST if p.email.startswith("hannah."))
 SHIPPED_PIPELINE = load_model(CONFIG / "pipeline.yaml", Pipeline)
 
 
-def _stricter_pipeline() -> Pipeline:
-    """The shipped pipeline with harder quorum rules: a sequence, two of three, and an author-approver."""
-    data = SHIPPED_PIPELINE.model_dump(mode="json", exclude_none=True)
-    summary_stage = data["stages"][0]
-    summary_stage["sections"][0]["approval"] = {
-        "approvers": [{"role": "chief_executive", "of": "pcc"}, {"role": "commissioner", "of": "pcc"}],
-        "order": "sequence",
-    }
-    summary_stage["sections"].append(
-        {
-            "key": "context",
-            "title": "Context",
-            "drafter": {"role": "policy_officer", "of": "pcc"},
-            "approval": {
-                "approvers": [
-                    {"role": "chief_executive", "of": "pcc"},
-                    {"role": "commissioner", "of": "pcc"},
-                    {"role": "pcc_admin", "of": "pcc"},
-                ],
-                "require": 2,
-            },
-        }
-    )
-    # The drafter is also named as an approver: the author is left out of their own round.
-    data["stages"][2]["sections"][0]["approval"] = {
-        "approvers": [{"role": "commissioner", "of": "pcc"}, {"role": "policy_officer", "of": "pcc"}],
-    }
-    return Pipeline.model_validate(data)
-
-
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -150,7 +121,7 @@ SCENARIOS = (
     Scenario(
         "stricter",
         load_model(REFERENCE, Inspection),
-        _stricter_pipeline(),
+        stricter_pipeline(),
         datetime(2023, 11, 10, 9, 30, tzinfo=LONDON),
     ),
 )

@@ -53,6 +53,36 @@ def pipeline() -> Pipeline:
     return load_model(CONFIG / "pipeline.yaml", Pipeline)
 
 
+def stricter_pipeline() -> Pipeline:
+    """The shipped pipeline with harder quorum rules: a sequence, two of three, and an author-approver."""
+    data: dict[str, Any] = pipeline().model_dump(mode="json", exclude_none=True)
+    summary_stage = data["stages"][0]
+    summary_stage["sections"][0]["approval"] = {
+        "approvers": [{"role": "chief_executive", "of": "pcc"}, {"role": "commissioner", "of": "pcc"}],
+        "order": "sequence",
+    }
+    summary_stage["sections"].append(
+        {
+            "key": "context",
+            "title": "Context",
+            "drafter": {"role": "policy_officer", "of": "pcc"},
+            "approval": {
+                "approvers": [
+                    {"role": "chief_executive", "of": "pcc"},
+                    {"role": "commissioner", "of": "pcc"},
+                    {"role": "pcc_admin", "of": "pcc"},
+                ],
+                "require": 2,
+            },
+        }
+    )
+    # The drafter is also named as an approver: the author is left out of their own round.
+    data["stages"][2]["sections"][0]["approval"] = {
+        "approvers": [{"role": "commissioner", "of": "pcc"}, {"role": "policy_officer", "of": "pcc"}],
+    }
+    return Pipeline.model_validate(data)
+
+
 @cache
 def notification_rules() -> NotificationRules:
     return load_model(CONFIG / "notifications.yaml", NotificationRules)
