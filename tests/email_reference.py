@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from signoff.adapters.email_rendering import DEADLINE_EVENTS, _calendar_cancel, _calendar_entry, _render
+from signoff.adapters.email_rendering import _calendar_cancel, _calendar_entry, _render, gives_calendar_entry
 from signoff.domain.notifications import Attachment, NoticeEvent
 
 
@@ -45,11 +45,7 @@ def reference_wire(
     message["X-Signoff-Event"] = event.value
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    if (
-        event in DEADLINE_EVENTS
-        and context.get("due_date")
-        and (event is not NoticeEvent.APPROVAL_INVALIDATED or context.get("asked_again"))
-    ):
+    if gives_calendar_entry(event, context):
         message.make_mixed()
         message.add_attachment(
             _calendar_entry(event, context, to, subject, now),

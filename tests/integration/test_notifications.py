@@ -274,6 +274,39 @@ def test_a_delegation_that_ends_is_announced_once(app: Application, clock: Fixed
     assert mail[("delegation_ended", ANDREW)] == mail[("delegation_ended", SARAH)] == 1
 
 
+def test_the_delegate_of_an_approver_away_gets_the_request_and_the_reminder(
+    app: Application, clock: FixedClock
+) -> None:
+    signoff_id = start_reference(app)
+    delegate_approvals(
+        DelegateApprovals(
+            from_person=RACHEL,
+            to_person=JOHN,
+            starts_at=clock.now(),
+            ends_at=clock.now() + timedelta(days=30),
+            reason="annual leave",
+            by=RACHEL,
+        ),
+        app.deps,
+    )
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    clock.set(datetime(2023, 11, 22, 9, 5, tzinfo=UTC))  # two working days before the summary is due
+    assert send_due_notices(app.deps).queued == 2
+    mail = queued(app)
+    assert mail[("approval_requested", RACHEL)] == mail[("approval_requested", JOHN)] == 1
+    assert mail[("reminder", RACHEL)] == mail[("reminder", JOHN)] == 1
+
+    with running_smtp_server() as server:
+        deliver_mail(app.deps, mailer_for(app, server), app.settings.mail_from)
+    for event in ("approval_requested", "reminder"):
+        [message] = [m for m in server.inbox.to(JOHN) if m["X-Signoff-Event"] == event]
+        assert "for Rachel Ashworth" in str(message["Subject"])
+        text = message.get_body(preferencelist=("plain",))
+        assert text is not None
+        assert "Rachel Ashworth has delegated their approvals to you" in text.get_content()
+        assert [part.get_content_type() for part in message.iter_attachments()] == []
+
+
 def mailer_for(app: Application, server: SmtpServer) -> SmtpMailer:
     return SmtpMailer(SmtpSettings(host="127.0.0.1", port=server.port, timeout=5))
 

@@ -308,6 +308,9 @@ class FakeDelegationRepository:
     def ended_between(self, start: datetime, end: datetime) -> list[Delegation]:
         return [d for d in self._state.delegations if start < d.ends_at <= end]
 
+    def live_at(self, now: datetime) -> list[Delegation]:
+        return [d for d in self._state.delegations if d.active_at(now)]
+
 
 class FakeOutboxRepository:
     def __init__(self, state: StoredState) -> None:

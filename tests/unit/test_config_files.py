@@ -317,7 +317,8 @@ def test_an_invalid_email_address_in_the_directory_names_the_person(tmp_path: Pa
 
 def test_the_shipped_notification_rules_load() -> None:
     rules = load_model(CONFIG / "notifications.yaml", NotificationRules)
-    assert rules.events[NoticeEvent.APPROVAL_REQUESTED] == [Audience.APPROVER]
+    assert rules.events[NoticeEvent.APPROVAL_REQUESTED] == [Audience.APPROVER, Audience.DELEGATE]
+    assert rules.events[NoticeEvent.REMINDER] == [Audience.HOLDER, Audience.DELEGATE]
     assert rules.delivery.max_attempts >= 1
 
 

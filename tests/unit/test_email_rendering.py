@@ -199,6 +199,25 @@ def test_the_wording_follows_the_capacity_the_recipient_hears_in() -> None:
     assert "may decide your approval requests" in str(delegator["Subject"])
 
 
+@pytest.mark.parametrize(
+    "event", [NoticeEvent.APPROVAL_REQUESTED, NoticeEvent.REMINDER, NoticeEvent.OVERDUE], ids=str
+)
+def test_a_delegate_is_asked_to_approve_for_the_person_away_and_gets_no_calendar_entry(
+    event: NoticeEvent,
+) -> None:
+    to_delegate = render(event, audience="delegate")
+    to_holder = render(event, audience="approver" if event is NoticeEvent.APPROVAL_REQUESTED else "holder")
+    assert "for Daniel Holt" in str(to_delegate["Subject"])
+    assert "for Daniel Holt" not in str(to_holder["Subject"])
+    for kind in ("plain", "html"):
+        body = to_delegate.get_body(preferencelist=(kind,))
+        assert body is not None
+        assert "Daniel Holt has delegated their approvals to you" in body.get_content(), kind
+    assert list(to_delegate.iter_attachments()) == []
+    if event is not NoticeEvent.OVERDUE:  # the holder's deadline emails do carry one
+        assert [a.get_content_type() for a in to_holder.iter_attachments()] == ["text/calendar"]
+
+
 def visible(wire: bytes) -> dict[str, object]:
     """What a recipient's mail program shows of a message."""
     message = parse(wire)

@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import re
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from email import policy, quoprimime
 from email.header import Header
@@ -41,6 +41,17 @@ DEADLINE_EVENTS = frozenset(
         NoticeEvent.REMINDER,
     }
 )
+
+
+def gives_calendar_entry(event: NoticeEvent, context: Mapping[str, Any]) -> bool:
+    """Whether the email carries a calendar entry for its due date: a deadline email to the person who
+    holds the work. Not to a delegate: they cover for a while, and the entry would outlive the delegation."""
+    return (
+        event in DEADLINE_EVENTS
+        and bool(context.get("due_date"))
+        and (event is not NoticeEvent.APPROVAL_INVALIDATED or bool(context.get("asked_again")))
+        and context.get("audience") != "delegate"
+    )
 
 
 def template_environment(templates_dir: Path, compiled: BytecodeCache = EMAILS) -> Environment:
@@ -142,11 +153,7 @@ def render_email(
         ],
     )
     files: list[bytes] = []
-    if (
-        event in DEADLINE_EVENTS
-        and context.get("due_date")
-        and (event is not NoticeEvent.APPROVAL_INVALIDATED or context.get("asked_again"))
-    ):
+    if gives_calendar_entry(event, context):
         entry = _calendar_entry(event, context, to, subject, now)
         files.append(_CALENDAR_HEADERS + _base64(entry))
     elif context.get("calendar_cancel"):

@@ -364,3 +364,9 @@ class SqlDelegationRepository:
 
     def all(self) -> list[Delegation]:
         return list(self._session.scalars(select(Delegation).order_by(delegations.c.id)))
+
+    def live_at(self, now: datetime) -> list[Delegation]:
+        query = select(Delegation).where(
+            delegations.c.starts_at <= now, delegations.c.ends_at > now, delegations.c.revoked_at.is_(None)
+        )
+        return list(self._session.scalars(query))

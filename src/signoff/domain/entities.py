@@ -223,6 +223,12 @@ class Section:
     def current_revision(self) -> Revision | None:
         return max(self.revisions, key=lambda r: r.number) if self.revisions else None
 
+    @property
+    def author_id(self) -> int | None:
+        """Who wrote the current text: nobody approves their own, for themselves or for another."""
+        revision = self.current_revision
+        return revision.author_id if revision else None
+
     def current_requests(self) -> list[ApprovalRequest]:
         return [r for r in self.requests if r.round == self.round and r.round > 0]
 

@@ -13,11 +13,12 @@ from datetime import datetime
 
 from signoff.domain.access import takes_part
 from signoff.domain.audit import AuditEvent
+from signoff.domain.cover import NO_COVER, Cover
 from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.local_time import local_moment
 from signoff.domain.model import Holding, Section, SignOff
-from signoff.domain.notice_contexts import NoticeContexts, calendar_items
+from signoff.domain.notice_contexts import NoticeContexts, calendar_items, why_told
 from signoff.domain.notifications import (
     Attachment,
     Audience,
@@ -30,7 +31,7 @@ from signoff.domain.notifications import (
 from signoff.domain.on_hold import hold_lifted, holds_begun
 from signoff.domain.publication import Publication
 from signoff.domain.transitions import RequestState
-from signoff.domain.vocabulary import AuditAction, JsonValue, NoticeContext, StageKind
+from signoff.domain.vocabulary import AuditAction, HoldingKind, JsonValue, NoticeContext, StageKind
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,14 @@ class Happened:
 class NoticeBuilder:
     """Turns what happened to one sign-off into the notices the rules ask for."""
 
-    def __init__(self, rules: NotificationRules, roster: Roster, links: Links) -> None:
+    def __init__(
+        self, rules: NotificationRules, roster: Roster, links: Links, cover: Cover = NO_COVER
+    ) -> None:
+        """`cover`: the delegations live now, whose delegates hear of the approvals they may give."""
         self.rules = rules
         self.roster = roster
         self.links = links
+        self.cover = cover
         self.contexts = NoticeContexts(roster, links)
 
     # ----- from the audit trail -----
@@ -116,8 +121,13 @@ class NoticeBuilder:
             NoticeEvent.APPROVAL_REQUESTED,
             signoff,
             event,
-            self.contexts.approval(signoff, section, approver, resumed=resumed),
+            {
+                **self.contexts.approval(signoff, section, approver, resumed=resumed),
+                "holder_name": approver.name,
+            },
+            holder=approver,
             approver=[approver],
+            delegate=self.cover.delegates(approver, signoff, self.roster, section.author_id),
         )
 
     def _approval_invalidated(self, happened: Happened) -> list[Notice]:
@@ -307,6 +317,12 @@ class NoticeBuilder:
         # A holder removed or moved away is not chased (the office's administrators reassign the place).
         if Audience.HOLDER in audiences and takes_part(holder, signoff):
             recipients.append((holder, Audience.HOLDER))
+        if Audience.DELEGATE in audiences and holding.kind is HoldingKind.APPROVE:
+            # Delegation covers approvals only: whoever decides for the holder is chased with them.
+            recipients.extend(
+                (delegate, Audience.DELEGATE)
+                for delegate in self.cover.delegates(holder, signoff, self.roster, holding.section.author_id)
+            )
         if Audience.ESCALATION_CONTACT in audiences:
             contact = self.roster.escalation_contact_of(holder.id) if takes_part(holder, signoff) else None
             # With no escalation contact of its own, the office's administrators hear of it instead.
@@ -327,7 +343,7 @@ class NoticeBuilder:
                 person,
                 f"{due_key}:{event.value}:{holder.id}",
                 context,
-                self._why(event, signoff, person, holder),
+                why_told(event, self._office(signoff), person, holder, audience),
                 audience,
             )
             for person, audience in recipients
@@ -383,8 +399,10 @@ class NoticeBuilder:
         audit: AuditEvent,
         context: NoticeContext,
         personalise: Callable[[Participant], NoticeContext] | None = None,
+        holder: Participant | None = None,
         **named: list[Participant],
     ) -> list[Notice]:
+        """`holder`: whom a delegate among the recipients covers for."""
         recipients: list[tuple[Participant, Audience]] = []
         for audience in self.rules.events[event]:
             if audience.value in named:
@@ -404,7 +422,7 @@ class NoticeBuilder:
                 person,
                 f"signoff:{signoff.id}:audit:{audit.seq}",
                 personalise(person) if personalise and person.id in personal else context,
-                self._why(event, signoff, person),
+                why_told(event, self._office(signoff), person, holder, audience),
                 audience,
             )
             for person, audience in recipients
@@ -430,27 +448,8 @@ class NoticeBuilder:
             context={**context, "recipient_name": person.name, "why": why, "audience": audience.value},
         )
 
-    def _why(
-        self, event: NoticeEvent, signoff: SignOff, person: Participant, holder: Participant | None = None
-    ) -> str:
-        office = self.roster.organisation_name(signoff.pcc_org)
-        if event is NoticeEvent.ESCALATION and holder is not None:
-            return f"{holder.name} names you as their escalation contact, or you administer sign-offs for {office}"
-        if event in (
-            NoticeEvent.APPROVAL_REQUESTED,
-            NoticeEvent.APPROVAL_INVALIDATED,
-            NoticeEvent.APPROVAL_ON_HOLD,
-        ):
-            return f"you are an approver of this section in {office}'s response"
-        if event in (
-            NoticeEvent.DRAFTING_ASSIGNED,
-            NoticeEvent.CHANGES_REQUESTED,
-            NoticeEvent.SECTION_APPROVED,
-        ):
-            return f"you draft this part of {office}'s response"
-        if event in (NoticeEvent.REMINDER, NoticeEvent.OVERDUE) and person is holder:
-            return "this is waiting for you"
-        return f"you take part in {office}'s response, or administer it"
+    def _office(self, signoff: SignOff) -> str:
+        return self.roster.organisation_name(signoff.pcc_org)
 
     def _participants(self, signoff: SignOff) -> list[Participant]:
         ids: list[int] = [signoff.started_by_id]

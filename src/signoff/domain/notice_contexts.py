@@ -9,7 +9,7 @@ from __future__ import annotations
 from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.model import Section, SignOff, Stage
-from signoff.domain.notifications import Links
+from signoff.domain.notifications import Audience, Links, NoticeEvent
 from signoff.domain.vocabulary import JsonValue, NoticeContext
 
 
@@ -125,3 +125,34 @@ def calendar_items(signoff: SignOff, person: int | None) -> list[JsonValue]:
             if any(r.approver_id == person for r in section.requests):
                 items.append({"kind": "approve", "item": section.key, "due_date": stage.due_on.isoformat()})
     return items
+
+
+def why_told(
+    event: NoticeEvent,
+    office: str,
+    person: Participant,
+    holder: Participant | None = None,
+    audience: Audience | None = None,
+) -> str:
+    """The email's last line: why this person hears of it (`office`: the office's name)."""
+    if audience is Audience.DELEGATE and holder is not None:
+        return f"{holder.name} has delegated their approvals to you while they are away"
+    if event is NoticeEvent.ESCALATION and holder is not None:
+        return (
+            f"{holder.name} names you as their escalation contact, or you administer sign-offs for {office}"
+        )
+    if event in (
+        NoticeEvent.APPROVAL_REQUESTED,
+        NoticeEvent.APPROVAL_INVALIDATED,
+        NoticeEvent.APPROVAL_ON_HOLD,
+    ):
+        return f"you are an approver of this section in {office}'s response"
+    if event in (
+        NoticeEvent.DRAFTING_ASSIGNED,
+        NoticeEvent.CHANGES_REQUESTED,
+        NoticeEvent.SECTION_APPROVED,
+    ):
+        return f"you draft this part of {office}'s response"
+    if event in (NoticeEvent.REMINDER, NoticeEvent.OVERDUE) and person is holder:
+        return "this is waiting for you"
+    return f"you take part in {office}'s response, or administer it"

@@ -56,9 +56,10 @@ class Audience(StrEnum):
 
 
 # Which audiences make sense for which event; the configuration may choose among them.
+# `delegate` on an approval's emails: whoever a live delegation lets decide for the approver (domain/cover.py).
 ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.DRAFTING_ASSIGNED: frozenset({Audience.DRAFTERS, Audience.PCC_ADMINS}),
-    NoticeEvent.APPROVAL_REQUESTED: frozenset({Audience.APPROVER}),
+    NoticeEvent.APPROVAL_REQUESTED: frozenset({Audience.APPROVER, Audience.DELEGATE}),
     NoticeEvent.CHANGES_REQUESTED: frozenset({Audience.DRAFTERS, Audience.AUTHOR, Audience.PCC_ADMINS}),
     NoticeEvent.APPROVAL_INVALIDATED: frozenset({Audience.APPROVER}),
     NoticeEvent.APPROVAL_ON_HOLD: frozenset({Audience.APPROVER}),
@@ -66,8 +67,8 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.SECTION_APPROVED: frozenset({Audience.DRAFTERS, Audience.AUTHOR}),
     NoticeEvent.STAGE_COMPLETED: frozenset({Audience.PCC_ADMINS, Audience.PARTICIPANTS}),
     NoticeEvent.READY_TO_PUBLISH: frozenset({Audience.PCC_ADMINS, Audience.PARTICIPANTS}),
-    NoticeEvent.REMINDER: frozenset({Audience.HOLDER}),
-    NoticeEvent.OVERDUE: frozenset({Audience.HOLDER, Audience.PCC_ADMINS}),
+    NoticeEvent.REMINDER: frozenset({Audience.HOLDER, Audience.DELEGATE}),
+    NoticeEvent.OVERDUE: frozenset({Audience.HOLDER, Audience.DELEGATE, Audience.PCC_ADMINS}),
     NoticeEvent.ESCALATION: frozenset({Audience.ESCALATION_CONTACT, Audience.PCC_ADMINS}),
     NoticeEvent.DELEGATION_STARTED: frozenset({Audience.DELEGATOR, Audience.DELEGATE}),
     NoticeEvent.DELEGATION_ENDED: frozenset({Audience.DELEGATOR, Audience.DELEGATE}),

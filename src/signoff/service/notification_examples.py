@@ -83,7 +83,8 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
             },
         ],
     },
-    NoticeEvent.APPROVAL_REQUESTED: _APPROVAL,
+    # holder_name: whose approval it is (a delegate approves for them).
+    NoticeEvent.APPROVAL_REQUESTED: {**_APPROVAL, "holder_name": "Daniel Holt"},
     NoticeEvent.CHANGES_REQUESTED: {
         **_SECTION,
         "due": "Friday 8 December 2023",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from signoff.domain.cover import Cover
 from signoff.domain.errors import TemplateProblem
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import Links, Notice, NotificationRules
@@ -52,7 +53,7 @@ def queue_notices_for_new_events(
     changed = [s for s in uow.signoffs.seen if s.new_audit_events]
     if not changed:
         return 0
-    builder = NoticeBuilder(rules, uow.directory.roster(), links)
+    builder = NoticeBuilder(rules, uow.directory.roster(), links, Cover.at(uow.delegations.live_at(now), now))
     notices = [
         notice for signoff in changed for notice in builder.for_events(signoff, signoff.new_audit_events)
     ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from signoff.domain.access import Action, allowed, office_as_told_to, signoff_target
+from signoff.domain.cover import Cover
 from signoff.domain.errors import NotFound, NotPermitted
 from signoff.domain.notice_builder import NoticeBuilder
-from signoff.domain.notifications import NoticeEvent
+from signoff.domain.notifications import Audience, NoticeEvent
 from signoff.domain.vocabulary import AuditAction
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import queue
@@ -14,7 +15,8 @@ from signoff.service.notify import queue
 def remind_now(
     signoff_id: int, section_key: str, holder_email: str, admin_email: str, deps: Dependencies
 ) -> int:
-    """How many emails were queued (the holder's reminder; none if one was already sent this minute)."""
+    """How many emails were queued (the holder's reminder, and their delegate's while a delegation of theirs
+    is live; none if one was already sent this minute)."""
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
         admin = uow.directory.person(admin_email)
@@ -33,13 +35,15 @@ def remind_now(
             raise NotFound(
                 f"{holder.email} holds nothing on section {section_key!r} of sign-off #{signoff_id}"
             )
-        builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links)
+        cover = Cover.at(uow.delegations.live_at(now), now)
+        builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links, cover)
         # Keyed by the minute: a double click sends one reminder, a reminder tomorrow is a new one.
         due_key = f"signoff:{signoff_id}:manual-reminder:{section_key}:{now:%Y%m%dT%H%M}"
         notices = [
             n
             for n in builder.for_holding(signoff, holding, NoticeEvent.REMINDER, due_key)
-            if n.recipient.email == holder.email
+            # The holder, and whoever decides for them while they are away; not their escalation contact.
+            if n.recipient.email == holder.email or n.context["audience"] == Audience.DELEGATE.value
         ]
         queued = queue(uow, notices, deps.renderer, now)
         if queued:  # the trail says what was sent: a second click in the minute sends, and records, nothing

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from signoff.domain.cover import Cover
 from signoff.domain.deadline_notices import due_notices
 from signoff.domain.errors import SignoffError
 from signoff.domain.notice_builder import NoticeBuilder
@@ -97,7 +98,10 @@ def _for_batch(
             # Those another sweep or a decision holds now are left out; the next sweep comes back to them.
             signoffs = uow.signoffs.get_many_unless_locked(signoff_ids)
             builder = NoticeBuilder(
-                rules or deps.load_notification_rules(), uow.directory.roster(), deps.links
+                rules or deps.load_notification_rules(),
+                uow.directory.roster(),
+                deps.links,
+                Cover.at(uow.delegations.live_at(now), now),
             )
             due: list[Notice] = []
             for signoff in signoffs:

@@ -1,0 +1,132 @@
+"""While a delegation is live, the delegate hears of the approvals they may give: the request, the reminder and
+the overdue notice go to them as well as to the person away. Not the drafting, not after the delegation ends,
+not to a delegate the decision would not honour (the author of the text, a person removed)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from signoff.domain.local_time import LOCAL_TIME
+from signoff.service.commands import EndDelegation
+from signoff.service.handlers.delegate import end_delegation
+from signoff.service.handlers.remind_now import remind_now
+from signoff.service.handlers.send_due_notices import send_due_notices
+from signoff.service.queries.signoff_read import signoff_detail
+from tests.handlers.test_send_due_notices import person, reload_with
+from tests.people import HANNAH, JOHN, OWEN, RACHEL
+from tests.support.app import InMemoryApp
+from tests.support.story import approve, delegate, draft, start_reference
+
+DEADLINE_EMAILS = ("approval_requested", "reminder", "overdue", "escalation")
+
+
+def deadline_emails_from(memory: InMemoryApp, start: int) -> list[tuple[str, str, str]]:
+    """(event, recipient, audience) of the deadline emails queued since the outbox held `start`."""
+    return [
+        (str(e.event), e.recipient_email, str(e.context["audience"]))
+        for e in memory.store.state.outbox[start:]
+        if str(e.event) in DEADLINE_EMAILS
+    ]
+
+
+def sweep_on(memory: InMemoryApp, signoff_id: int, days_after_due: int) -> list[tuple[str, str, str]]:
+    """The deadline emails of a sweep at 10:00 on the first stage's due day, moved by `days_after_due`."""
+    due_on = signoff_detail(signoff_id, memory.deps).stages[0].due_on
+    memory.clock.set(datetime.combine(due_on + timedelta(days=days_after_due), time(10), tzinfo=LOCAL_TIME))
+    start = len(memory.store.state.outbox)
+    send_due_notices(memory.deps)
+    return deadline_emails_from(memory, start)
+
+
+def test_the_delegate_is_asked_reminded_and_chased_for_the_person_away(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, JOHN, days=120)
+    start = len(memory.store.state.outbox)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    asked = deadline_emails_from(memory, start)
+    assert ("approval_requested", RACHEL, "approver") in asked
+    assert ("approval_requested", JOHN, "delegate") in asked
+    [to_john] = [e for e in memory.store.state.outbox[start:] if e.recipient_email == JOHN]
+    assert to_john.context["holder_name"] == "Rachel Ashworth"
+    assert "Rachel Ashworth has delegated their approvals to you" in str(to_john.context["why"])
+
+    reminded = sweep_on(memory, signoff_id, 0)
+    assert ("reminder", RACHEL, "holder") in reminded
+    assert ("reminder", JOHN, "delegate") in reminded
+    chased = sweep_on(memory, signoff_id, 1)
+    assert ("overdue", RACHEL, "holder") in chased
+    assert ("overdue", JOHN, "delegate") in chased
+
+    # The delegate approves for her: nothing waits for either of them any more.
+    approve(memory, signoff_id, "report-summary", JOHN)
+    assert not [e for e in sweep_on(memory, signoff_id, 5) if e[1] in (RACHEL, JOHN)]
+
+
+def test_after_the_delegation_ends_only_the_holder_is_chased(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    delegation_id = delegate(memory, RACHEL, JOHN, days=120)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    end_delegation(EndDelegation(delegation_id=delegation_id, by=RACHEL), memory.deps)
+    reminded = sweep_on(memory, signoff_id, 0)
+    assert ("reminder", RACHEL, "holder") in reminded
+    assert not [e for e in reminded if e[1] == JOHN], reminded
+
+
+def test_a_delegation_that_ran_out_chases_only_the_holder(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, JOHN, days=2)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    chased = sweep_on(memory, signoff_id, 1)
+    assert ("overdue", RACHEL, "holder") in chased
+    assert not [e for e in chased if e[1] == JOHN], chased
+
+
+def test_the_author_covering_for_the_approver_is_not_asked_to_approve_their_own_text(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, OWEN, days=120)
+    start = len(memory.store.state.outbox)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    sweep_on(memory, signoff_id, 1)
+    told = deadline_emails_from(memory, start)
+    assert ("overdue", RACHEL, "holder") in told
+    assert not [e for e in told if e[1] == OWEN], told
+
+
+def test_a_drafter_away_is_chased_alone_as_delegation_covers_approvals_only(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    delegate(memory, OWEN, HANNAH, days=120)
+    told = sweep_on(memory, signoff_id, 1)
+    assert ("overdue", OWEN, "holder") in told
+    assert not [e for e in told if e[2] == "delegate"], told
+
+
+def test_a_delegate_removed_from_the_directory_hears_nothing(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, JOHN, days=120)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+
+    def john_leaves(data: dict[str, Any]) -> None:
+        data["people"].remove(person(data, JOHN))
+        for someone in data["people"]:
+            if someone.get("escalation_contact") == JOHN:
+                someone["escalation_contact"] = None
+
+    reload_with(memory, john_leaves)
+    told = sweep_on(memory, signoff_id, 0)
+    assert ("reminder", RACHEL, "holder") in told
+    assert not [e for e in told if e[1] == JOHN], told
+
+
+def test_the_administrators_reminder_reaches_the_delegate_too(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, JOHN, days=120)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    start = len(memory.store.state.outbox)
+    assert remind_now(signoff_id, "report-summary", RACHEL, HANNAH, memory.deps) == 2
+    assert deadline_emails_from(memory, start) == [
+        ("reminder", RACHEL, "holder"),
+        ("reminder", JOHN, "delegate"),
+    ]
