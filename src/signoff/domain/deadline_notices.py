@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from signoff.domain.notifications import Notice, NoticeEvent
+from signoff.domain.publication_notices import publication_due_notices
 from signoff.domain.transitions import SignoffState, StageState
 from signoff.domain.vocabulary import AuditAction
 
@@ -38,8 +39,9 @@ def due_notices(signoff: SignOff, builder: NoticeBuilder, now: datetime) -> list
     """Every deadline notice due at `now` to the people the sign-off waits for: a reminder between the
     open stage's reminder and due moments, an overdue notice from its due moment, an escalation from its
     escalation moment. Each carries its idempotency key (the stage's due day, the section's round, the
-    holder), so queueing the same notice twice stores it once."""
-    notices: list[Notice] = []
+    holder), so queueing the same notice twice stores it once. A sign-off ready to publish holds nobody: its
+    publication stage's notices go to the office (domain/publication_notices.py)."""
+    notices: list[Notice] = publication_due_notices(signoff, builder, now)
     for holding in signoff.holdings():
         stage = holding.stage
         due_key = (
@@ -62,9 +64,10 @@ def notice_moments(stage: Stage) -> tuple[datetime, datetime, datetime]:
 
 def watermark_after_sweep(signoff: SignOff, now: datetime) -> datetime | None:
     """The first moment after `now` at which the open stage has a notice to fall due; None when the
-    sign-off is not active, has no open stage, or all its open stage's moments have passed."""
+    sign-off is neither active nor ready to publish (its publication stage is then the open one), has no
+    open stage, or all its open stage's moments have passed."""
     stage = signoff.current_stage()
-    if signoff.state is not SignoffState.ACTIVE or stage is None:
+    if signoff.state not in (SignoffState.ACTIVE, SignoffState.READY_TO_PUBLISH) or stage is None:
         return None
     later = [moment for moment in notice_moments(stage) if moment > now]
     return min(later) if later else None

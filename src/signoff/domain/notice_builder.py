@@ -337,7 +337,7 @@ class NoticeBuilder:
                 (admin, Audience.PCC_ADMINS) for admin in self.roster.admins_of(signoff.pcc_org)
             )
         return _unique(
-            self._notice(
+            self.notice(
                 event,
                 signoff.id,
                 person,
@@ -376,7 +376,7 @@ class NoticeBuilder:
             if audience in audiences and person.active  # someone removed from the directory hears nothing
         ]
         return [
-            self._notice(
+            self.notice(
                 event,
                 None,
                 person,
@@ -416,7 +416,7 @@ class NoticeBuilder:
             recipients.extend((person, audience) for person in people)
         personal = {p.id for p in named.get(Audience.DRAFTERS.value, [])} if personalise else set()
         return _unique(
-            self._notice(
+            self.notice(
                 event,
                 signoff.id,
                 person,
@@ -429,7 +429,7 @@ class NoticeBuilder:
             if person.active
         )
 
-    def _notice(
+    def notice(
         self,
         event: NoticeEvent,
         signoff_id: int | None,

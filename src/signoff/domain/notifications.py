@@ -29,6 +29,7 @@ class NoticeEvent(StrEnum):
     REMINDER = "reminder"
     OVERDUE = "overdue"
     ESCALATION = "escalation"
+    PUBLICATION_DUE = "publication_due"
     DELEGATION_STARTED = "delegation_started"
     DELEGATION_ENDED = "delegation_ended"
     WITHDRAWN = "withdrawn"
@@ -70,6 +71,10 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.REMINDER: frozenset({Audience.HOLDER, Audience.DELEGATE}),
     NoticeEvent.OVERDUE: frozenset({Audience.HOLDER, Audience.DELEGATE, Audience.PCC_ADMINS}),
     NoticeEvent.ESCALATION: frozenset({Audience.ESCALATION_CONTACT, Audience.PCC_ADMINS}),
+    # Approved and not yet published: a reminder, then overdue, then the administrators' escalation contacts.
+    NoticeEvent.PUBLICATION_DUE: frozenset(
+        {Audience.PCC_ADMINS, Audience.POLICY_OFFICERS, Audience.ESCALATION_CONTACT}
+    ),
     NoticeEvent.DELEGATION_STARTED: frozenset({Audience.DELEGATOR, Audience.DELEGATE}),
     NoticeEvent.DELEGATION_ENDED: frozenset({Audience.DELEGATOR, Audience.DELEGATE}),
     NoticeEvent.WITHDRAWN: frozenset({Audience.PARTICIPANTS, Audience.PCC_ADMINS}),

@@ -117,6 +117,13 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
         "next_stage_title": "Commissioner's response",
     },
     NoticeEvent.READY_TO_PUBLISH: {**_SIGNOFF, "publish_url": "http://127.0.0.1:8000/signoffs/1/publish"},
+    NoticeEvent.PUBLICATION_DUE: {
+        **_SIGNOFF,
+        "publish_url": "http://127.0.0.1:8000/signoffs/1/publish",
+        "due": "Friday 8 December 2023",
+        "due_date": "2023-12-08",
+        "phase": "reminder",
+    },
     NoticeEvent.REMINDER: _HOLDING,
     NoticeEvent.OVERDUE: _HOLDING,
     NoticeEvent.ESCALATION: _HOLDING,

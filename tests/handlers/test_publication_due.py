@@ -1,0 +1,58 @@
+"""A response approved and not yet published is chased: the office's administrators and policy officers are
+reminded before the publication stage's due day and told when it has passed; from the escalation moment the
+administrators' escalation contact hears too. Each once, and nothing after publishing; another office hears
+nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from signoff.domain.local_time import LOCAL_TIME
+from signoff.service.commands import PublishSignoff
+from signoff.service.handlers.publish import publish_signoff
+from signoff.service.handlers.send_due_notices import send_due_notices
+from signoff.service.queries.signoff_read import signoff_detail
+from tests.people import HANNAH, OWEN, RACHEL
+from tests.support.app import InMemoryApp
+from tests.support.story import drive_reference
+
+PUBLISHING = "publication_due"
+
+
+def publication_due_on(memory: InMemoryApp, signoff_id: int) -> datetime:
+    stage = next(s for s in signoff_detail(signoff_id, memory.deps).stages if s.key == "publication")
+    return datetime.combine(stage.due_on, time(10), tzinfo=LOCAL_TIME)
+
+
+def sweep_at(memory: InMemoryApp, moment: datetime) -> list[tuple[str, str]]:
+    """(recipient, phase) of the publication emails a sweep at `moment` queues."""
+    memory.clock.set(moment)
+    start = len(memory.store.state.outbox)
+    send_due_notices(memory.deps)
+    return [
+        (e.recipient_email, str(e.context["phase"]))
+        for e in memory.store.state.outbox[start:]
+        if str(e.event) == PUBLISHING
+    ]
+
+
+def test_an_approved_response_is_chased_until_it_is_published(memory: InMemoryApp) -> None:
+    signoff_id = drive_reference(memory, memory.clock)
+    due = publication_due_on(memory, signoff_id)
+    # Ready to publish weeks before the day: nothing yet.
+    assert sweep_at(memory, due - timedelta(days=14)) == []
+    # Two working days before: the administrator and the policy officer, once.
+    reminded = sweep_at(memory, due - timedelta(days=1))
+    assert (HANNAH, "reminder") in reminded
+    assert (OWEN, "reminder") in reminded
+    assert all(phase == "reminder" for _, phase in reminded)
+    assert sweep_at(memory, due - timedelta(hours=20)) == []
+    # The day passed: overdue to them; the administrator's escalation contact (the chief executive) too.
+    chased = sweep_at(memory, due + timedelta(days=1))
+    assert {(HANNAH, "overdue"), (OWEN, "overdue"), (RACHEL, "escalation")} <= set(chased)
+    assert sweep_at(memory, due + timedelta(days=2)) == []
+    # Every recipient is of the office: another office's people and the force hear nothing.
+    assert all(email.endswith("@cheshire-pcc.example.org") for email, _ in reminded + chased)
+
+    publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), memory.deps)
+    assert sweep_at(memory, due + timedelta(days=5)) == []
