@@ -111,6 +111,25 @@ def test_a_deadline_email_carries_a_calendar_entry_for_its_due_date() -> None:
     assert str(entry.get("url")) == example_context(NoticeEvent.APPROVAL_REQUESTED)["section_url"]
 
 
+def test_a_new_due_date_moves_the_approvers_calendar_entry_rather_than_adding_one() -> None:
+    def entry(message: EmailMessage) -> Any:
+        [attachment] = list(message.iter_attachments())
+        [found] = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+        return found
+
+    asked = entry(render(NoticeEvent.APPROVAL_REQUESTED))
+    moved_message = render(
+        NoticeEvent.DUE_DATE_EXTENDED, audience="holder", due="Friday 15 December 2023", due_date="2023-12-15"
+    )
+    moved = entry(moved_message)
+    assert str(moved["uid"]) == str(asked["uid"])
+    assert moved.decoded("dtstart") == date(2023, 12, 15)
+    assert "New due date" in str(moved_message["Subject"])
+    text = moved_message.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert "has moved from Friday 1 December 2023 to Friday 15 December 2023" in text.get_content()
+
+
 # The formal copy will carry the published PDF, attached by the publication step.
 # The reassigned approver's email cancels their calendar entry (tested below).
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ DEADLINE_EVENTS = frozenset(
         NoticeEvent.APPROVAL_REQUESTED,
         NoticeEvent.APPROVAL_INVALIDATED,
         NoticeEvent.REMINDER,
+        NoticeEvent.DUE_DATE_EXTENDED,
     }
 )
 
@@ -352,7 +353,8 @@ def calendar_item(event: NoticeEvent, context: dict[str, Any]) -> tuple[str, str
     asked again updates the entry in the person's calendar instead of adding a second one.
     """
     approving = event in (NoticeEvent.APPROVAL_REQUESTED, NoticeEvent.APPROVAL_INVALIDATED) or (
-        event is NoticeEvent.REMINDER and context.get("waiting_to") == "approve"
+        event in (NoticeEvent.REMINDER, NoticeEvent.DUE_DATE_EXTENDED)
+        and context.get("waiting_to") == "approve"
     )
     if approving:
         return "approve", str(context["section_key"])

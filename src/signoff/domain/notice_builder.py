@@ -16,6 +16,7 @@ from signoff.domain.audit import AuditEvent
 from signoff.domain.cover import NO_COVER, Cover
 from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
+from signoff.domain.extension_notices import due_date_extended
 from signoff.domain.local_time import local_moment
 from signoff.domain.model import Holding, Section, SignOff
 from signoff.domain.notice_contexts import NoticeContexts, calendar_items, why_told
@@ -488,6 +489,7 @@ FROM_AUDIT: dict[str, tuple[Callable[[NoticeBuilder, Happened], list[Notice]], .
     AuditAction.STAGE_COMPLETED: (NoticeBuilder._stage_completed,),
     AuditAction.READY_TO_PUBLISH: (NoticeBuilder._ready_to_publish,),
     AuditAction.SIGNOFF_WITHDRAWN: (NoticeBuilder._withdrawn,),
+    AuditAction.DUE_DATE_EXTENDED: (due_date_extended,),
 }
 
 

@@ -153,6 +153,9 @@ def why_told(
         NoticeEvent.SECTION_APPROVED,
     ):
         return f"you draft this part of {office}'s response"
-    if event in (NoticeEvent.REMINDER, NoticeEvent.OVERDUE) and person is holder:
+    if (
+        event in (NoticeEvent.REMINDER, NoticeEvent.OVERDUE, NoticeEvent.DUE_DATE_EXTENDED)
+        and person is holder
+    ):
         return "this is waiting for you"
     return f"you take part in {office}'s response, or administer it"

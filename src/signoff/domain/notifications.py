@@ -29,6 +29,7 @@ class NoticeEvent(StrEnum):
     REMINDER = "reminder"
     OVERDUE = "overdue"
     ESCALATION = "escalation"
+    DUE_DATE_EXTENDED = "due_date_extended"
     PUBLICATION_DUE = "publication_due"
     DELEGATION_STARTED = "delegation_started"
     DELEGATION_ENDED = "delegation_ended"
@@ -71,6 +72,7 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.REMINDER: frozenset({Audience.HOLDER, Audience.DELEGATE}),
     NoticeEvent.OVERDUE: frozenset({Audience.HOLDER, Audience.DELEGATE, Audience.PCC_ADMINS}),
     NoticeEvent.ESCALATION: frozenset({Audience.ESCALATION_CONTACT, Audience.PCC_ADMINS}),
+    NoticeEvent.DUE_DATE_EXTENDED: frozenset({Audience.HOLDER, Audience.DELEGATE}),
     # Approved and not yet published: a reminder, then overdue, then the administrators' escalation contacts.
     NoticeEvent.PUBLICATION_DUE: frozenset(
         {Audience.PCC_ADMINS, Audience.POLICY_OFFICERS, Audience.ESCALATION_CONTACT}

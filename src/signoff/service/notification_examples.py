@@ -117,6 +117,7 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
         "next_stage_title": "Commissioner's response",
     },
     NoticeEvent.READY_TO_PUBLISH: {**_SIGNOFF, "publish_url": "http://127.0.0.1:8000/signoffs/1/publish"},
+    NoticeEvent.DUE_DATE_EXTENDED: {**_HOLDING, "previous_due": "Friday 1 December 2023"},
     NoticeEvent.PUBLICATION_DUE: {
         **_SIGNOFF,
         "publish_url": "http://127.0.0.1:8000/signoffs/1/publish",
