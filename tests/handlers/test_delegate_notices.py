@@ -4,6 +4,7 @@ not to a delegate the decision would not honour (the author of the text, a perso
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_read import signoff_detail
 from tests.handlers.test_send_due_notices import person, reload_with
 from tests.people import HANNAH, JOHN, OWEN, RACHEL
-from tests.support.app import InMemoryApp
+from tests.support.app import InMemoryApp, stricter_pipeline
 from tests.support.story import approve, delegate, draft, start_reference
 
 DEADLINE_EMAILS = ("approval_requested", "reminder", "overdue", "escalation")
@@ -130,3 +131,24 @@ def test_the_administrators_reminder_reaches_the_delegate_too(memory: InMemoryAp
         ("reminder", RACHEL, "holder"),
         ("reminder", JOHN, "delegate"),
     ]
+
+
+def test_a_delegate_with_a_place_of_their_own_in_the_round_is_not_asked_to_fill_a_second(
+    memory: InMemoryApp,
+) -> None:
+    # 'context' needs two of Rachel, John and Hannah; John is away and Rachel covers for him. Her own
+    # approval is her one approval in the round, so she is never asked to give his as well.
+    stricter = stricter_pipeline()
+    memory.deps = replace(memory.deps, load_pipeline=lambda: stricter)
+    signoff_id = start_reference(memory)
+    delegate(memory, JOHN, RACHEL, days=120)
+    start = len(memory.store.state.outbox)
+    draft(memory, signoff_id, "context", OWEN, "Context.")
+    asked = deadline_emails_from(memory, start)
+    assert ("approval_requested", JOHN, "approver") in asked
+    assert ("approval_requested", RACHEL, "approver") in asked
+    assert not [e for e in asked if e[2] == "delegate"], asked
+    approve(memory, signoff_id, "context", RACHEL)
+    chased = sweep_on(memory, signoff_id, 1)
+    assert ("overdue", JOHN, "holder") in chased
+    assert not [e for e in chased if e[2] == "delegate"], chased

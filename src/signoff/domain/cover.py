@@ -15,6 +15,7 @@ from datetime import datetime
 
 from signoff.domain.access import DelegationLike, SignoffLike, honoured_delegators, takes_part
 from signoff.domain.directory import Participant, Roster
+from signoff.domain.entities import Section
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,23 @@ class Cover:
         return cls({holder: tuple(sorted(set(ids))) for holder, ids in found.items()})
 
     def delegates(
-        self, holder: Participant, signoff: SignoffLike, roster: Roster, author_id: int | None = None
+        self, holder: Participant, signoff: SignoffLike, roster: Roster, section: Section
     ) -> list[Participant]:
-        """The people deciding for `holder` in this sign-off now, in the order of their ids; not the
-        author of the text to approve (`author_id`), who may not approve their own."""
+        """The people who may approve `section` for `holder` now, in the order of their ids. Not the author
+        of its text, who may not approve their own; not someone with a place of their own in its round, or
+        who has approved in it: one person is one approval in a round (domain/approval.py)."""
         if not takes_part(holder, signoff):
             return []  # a holder moved or removed is not chased; the office's administrators reassign
         found: list[Participant] = []
+        requests = section.current_requests()
+        cannot_approve = {section.author_id} | {r.approver_id for r in requests}
+        cannot_approve |= {r.decision.decided_by_id for r in requests if r.decision is not None}
         for delegate_id in self.delegates_of.get(holder.id, ()):
             try:
                 delegate = roster.by_id(delegate_id)
             except KeyError:
                 continue
-            if delegate.id == author_id or not delegate.active:
+            if delegate.id in cannot_approve or not delegate.active:
                 continue
             if honoured_delegators(delegate, [holder.id], roster):
                 found.append(delegate)

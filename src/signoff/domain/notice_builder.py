@@ -128,7 +128,7 @@ class NoticeBuilder:
             },
             holder=approver,
             approver=[approver],
-            delegate=self.cover.delegates(approver, signoff, self.roster, section.author_id),
+            delegate=self.cover.delegates(approver, signoff, self.roster, section),
         )
 
     def _approval_invalidated(self, happened: Happened) -> list[Notice]:
@@ -322,7 +322,7 @@ class NoticeBuilder:
             # Delegation covers approvals only: whoever decides for the holder is chased with them.
             recipients.extend(
                 (delegate, Audience.DELEGATE)
-                for delegate in self.cover.delegates(holder, signoff, self.roster, holding.section.author_id)
+                for delegate in self.cover.delegates(holder, signoff, self.roster, holding.section)
             )
         if Audience.ESCALATION_CONTACT in audiences:
             contact = self.roster.escalation_contact_of(holder.id) if takes_part(holder, signoff) else None
