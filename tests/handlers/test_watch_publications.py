@@ -202,10 +202,12 @@ def test_a_report_that_cannot_be_read_is_tried_again_at_the_next_run(memory: InM
 
 def test_an_office_the_directory_does_not_hold_is_refused_naming_the_key(memory: InMemoryApp) -> None:
     config = CONFIG.model_copy(update={"offices": {"atlantis-pcc": OfficeWatch()}})
-    watch, store = watch_in_memory(memory, fixture_reader(), config, FORCES, ProposalStore())
+    fetcher = FixtureFetcher()
+    watch, store = watch_in_memory(memory, fixture_reader(fetcher), config, FORCES, ProposalStore())
     with pytest.raises(InvalidInput, match="'atlantis-pcc' is not a PCC office"):
         watch_publications(watch, LISTING)
-    assert store.state.proposals == []
+    # Refused before anything is fetched or recorded: the listing's health (its run of failures) stands.
+    assert (store.state.proposals, store.state.listings, fetcher.fetched) == ([], {}, [])
 
 
 class TamperedPage(FixtureFetcher):

@@ -105,6 +105,9 @@ class WatchReport:
 def watch_publications(watch: WatchDependencies, listing_url: str | None = None) -> WatchReport:
     config = watch.load_config()
     url = listing_url or str(config.listing)
+    # An office the directory does not hold is refused before anything is fetched or recorded.
+    with watch.new_unit_of_work() as uow:
+        offices = _watched_offices(config, uow.directory.roster())
     reader = watch.new_reader(config)
     report = WatchReport(listing=url)
     now = watch.deps.clock.now()
@@ -115,10 +118,8 @@ def watch_publications(watch: WatchDependencies, listing_url: str | None = None)
         return report
     with watch.new_unit_of_work() as uow:
         uow.proposals.listing_read(url, now)
-        roster = uow.directory.roster()
         seen = uow.proposals.seen([item.url for item in listed])
         uow.commit()
-    offices = _watched_offices(config, roster)
     report.listed = len(listed)
     fresh = [item for item in listed if item.url not in seen]
     report.new = len(fresh)
