@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from signoff.domain.errors import NotFound
 from signoff.service.handlers.sign_in import (
@@ -14,6 +15,7 @@ from signoff.service.handlers.sign_in import (
     use_sign_in_link,
 )
 from signoff.service.handlers.web_sessions import SessionPolicy, resume_session
+from tests.handlers.test_send_due_notices import person, reload_with
 from tests.people import OWEN
 from tests.support.app import BASE_URL, InMemoryApp
 
@@ -50,3 +52,18 @@ def test_an_unknown_address_gets_no_email_and_the_rate_limit_holds(memory: InMem
     memory.refused(
         lambda: request_sign_in_link(stranger, memory.deps, LINKS), TooManyRequests, "wait 15 minutes"
     )
+
+
+def test_a_link_of_someone_removed_from_the_directory_is_dead_before_its_button(memory: InMemoryApp) -> None:
+    request_sign_in_link(
+        RequestSignIn(email=OWEN, client="127.0.0.1", next_path="/tasks"), memory.deps, LINKS
+    )
+    token = link_token(memory)
+
+    def owen_leaves(data: dict[str, Any]) -> None:
+        data["people"].remove(person(data, OWEN))
+
+    reload_with(memory, owen_leaves)
+    # The confirm page says the link is dead (410) rather than offering a button that then refuses.
+    assert not sign_in_link_usable(token, memory.deps)
+    memory.refused(lambda: use_sign_in_link(token, memory.deps, SESSIONS), NotFound, "used or has expired")

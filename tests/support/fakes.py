@@ -494,12 +494,13 @@ class FakeSignInRepository:
     ) -> None:
         self._state.sign_in_links[token_hash] = _Link(person_id, next_path, created_at, expires_at)
 
-    def usable(self, token_hash: str, now: datetime) -> bool:
+    def person_of_usable(self, token_hash: str, now: datetime) -> int | None:
         link = self._state.sign_in_links.get(token_hash)
-        return link is not None and link.used_at is None and link.expires_at > now
+        usable = link is not None and link.used_at is None and link.expires_at > now
+        return link.person_id if usable and link is not None else None
 
     def consume(self, token_hash: str, now: datetime) -> tuple[int, str] | None:
-        if not self.usable(token_hash, now):
+        if self.person_of_usable(token_hash, now) is None:
             return None
         link = self._state.sign_in_links[token_hash]
         link.used_at = now

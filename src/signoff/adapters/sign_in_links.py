@@ -45,9 +45,10 @@ class SqlSignInRepository:
             )
         )
 
-    def usable(self, token_hash: str, now: datetime) -> bool:
-        query = select(sign_in_links.c.id).where(_usable(token_hash, now))
-        return self._session.execute(query).first() is not None
+    def person_of_usable(self, token_hash: str, now: datetime) -> int | None:
+        query = select(sign_in_links.c.person_id).where(_usable(token_hash, now))
+        row = self._session.execute(query).first()
+        return int(row.person_id) if row is not None else None
 
     def consume(self, token_hash: str, now: datetime) -> tuple[int, str] | None:
         # One guarded UPDATE: of two requests racing with the same link, exactly one gets the row back.

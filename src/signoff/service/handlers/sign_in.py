@@ -95,8 +95,16 @@ def request_sign_in_link(command: RequestSignIn, deps: Dependencies, policy: Sig
 
 
 def sign_in_link_usable(token: str, deps: Dependencies) -> bool:
+    """Whether the link would sign someone in: unused, unexpired, and its person still active (someone
+    removed from the directory is told at once that the link is dead, not after pressing the button)."""
     with deps.new_unit_of_work() as uow:
-        return uow.sign_in.usable(token_hash(token), deps.clock.now())
+        person_id = uow.sign_in.person_of_usable(token_hash(token), deps.clock.now())
+        if person_id is None:
+            return False
+        try:
+            return uow.directory.roster().by_id(person_id).active
+        except KeyError:
+            return False
 
 
 def use_sign_in_link(token: str, deps: Dependencies, sessions: SessionPolicy) -> SignedIn:
