@@ -9,7 +9,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from signoff.domain.local_time import LOCAL_TIME
-from signoff.service.commands import EndDelegation
+from signoff.service.commands import EndDelegation, Reassign
+from signoff.service.handlers.administer import reassign_request
 from signoff.service.handlers.delegate import end_delegation
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.handlers.send_due_notices import send_due_notices
@@ -152,3 +153,70 @@ def test_a_delegate_with_a_place_of_their_own_in_the_round_is_not_asked_to_fill_
     chased = sweep_on(memory, signoff_id, 1)
     assert ("overdue", JOHN, "holder") in chased
     assert not [e for e in chased if e[2] == "delegate"], chased
+
+
+def test_the_delegate_hears_when_the_person_away_is_asked_again_after_an_edit(memory: InMemoryApp) -> None:
+    memory.deps = replace(memory.deps, load_pipeline=stricter_pipeline)
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)  # step 1 of Rachel then John
+    delegate(memory, RACHEL, HANNAH, days=120)
+    start = len(memory.store.state.outbox)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary, edited.")
+    told = [
+        (str(e.event), e.recipient_email, str(e.context["audience"]))
+        for e in memory.store.state.outbox[start:]
+    ]
+    assert ("approval_invalidated", RACHEL, "approver") in told  # asked again, with what changed
+    assert ("approval_requested", HANNAH, "delegate") in told
+    assert not [e for e in told if e[0] == "approval_requested" and e[1] == RACHEL], told
+    assert approve(memory, signoff_id, "report-summary", HANNAH).on_behalf_of is not None
+
+
+PAT = "pat.deputy@cheshire-pcc.example.org"
+
+
+def test_one_delegate_covering_two_approvers_of_a_round_is_asked_for_the_one_approval_they_can_give(
+    memory: InMemoryApp,
+) -> None:
+    memory.deps = replace(memory.deps, load_pipeline=stricter_pipeline)
+    signoff_id = start_reference(memory)
+
+    def add_pat(data: dict[str, Any]) -> None:
+        data["people"].append(
+            {
+                "name": "Pat Deputy",
+                "email": PAT,
+                "title": "Deputy",
+                "organisation": "cheshire-pcc",
+                "roles": [],
+            }
+        )
+
+    reload_with(memory, add_pat)
+    delegate(memory, JOHN, PAT, days=120)
+    delegate(memory, HANNAH, PAT, days=120)
+    start = len(memory.store.state.outbox)
+    draft(memory, signoff_id, "context", OWEN, "Context.")
+    to_pat = [e.context["holder_name"] for e in memory.store.state.outbox[start:] if e.recipient_email == PAT]
+    assert len(to_pat) == 1, to_pat
+    approve(memory, signoff_id, "context", PAT)
+    # Pat's one approval is given: the overdue notices chase John or Hannah, not Pat.
+    assert not [e for e in sweep_on(memory, signoff_id, 1) if e[1] == PAT]
+
+
+def test_a_delegate_whose_own_place_was_reassigned_away_is_chased_for_the_person_away(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id, section="report-summary", from_person=RACHEL, to_person=JOHN, admin=HANNAH
+        ),
+        memory.deps,
+    )
+    delegate(memory, JOHN, RACHEL, days=120)
+    chased = sweep_on(memory, signoff_id, 1)
+    assert ("overdue", JOHN, "holder") in chased
+    assert ("overdue", RACHEL, "delegate") in chased

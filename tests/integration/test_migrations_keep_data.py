@@ -4,15 +4,19 @@ foreign keys enforced that cascades)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from alembic import command
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from signoff.adapters.database import alembic_config
-from signoff.adapters.orm import approval_requests, audit_events, decisions, stages
+from signoff.adapters.orm import approval_requests, audit_events, decisions, outbox, signoffs, stages
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
+from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.audit_verify import verify_audit
+from tests.people import HANNAH
 from tests.support.story import drive_reference
 
 # What a migration does to stored rows is the subject: both databases.
@@ -39,3 +43,30 @@ def test_a_downgrade_and_upgrade_keep_every_decision_and_audit_event(
     command.upgrade(config, "head")
     assert counts(app) == before
     assert verify_audit(signoff_id, app.deps).intact
+
+
+def test_a_response_ready_before_publication_was_chased_is_chased_after_the_upgrade(
+    app: Application, clock: FixedClock, database_url: str
+) -> None:
+    signoff_id = drive_reference(app, clock)
+    # As the older code left it: swept once while ready to publish, its watermark cleared.
+    with app.engine.begin() as connection:
+        connection.execute(update(signoffs).values(notices_due_from=None))
+    config = alembic_config(database_url)
+    command.downgrade(config, "0010")
+    command.upgrade(config, "head")
+    with app.engine.connect() as connection:
+        publication = connection.execute(
+            select(stages.c.remind_at, stages.c.due_at).where(
+                stages.c.signoff_id == signoff_id, stages.c.kind == "publication"
+            )
+        ).one()
+        watermark = connection.execute(select(signoffs.c.notices_due_from)).scalar_one()
+    assert watermark == publication.remind_at
+    clock.set(publication.due_at + timedelta(days=1))
+    send_due_notices(app.deps)
+    with app.engine.connect() as connection:
+        told = connection.execute(
+            select(outbox.c.recipient_email).where(outbox.c.event == "publication_due")
+        ).scalars()
+        assert HANNAH in set(told)

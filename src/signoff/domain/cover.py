@@ -2,20 +2,25 @@
 
 A person on leave who delegated their approvals is still the holder of their requests; their delegate
 decides for them (access.stands_in_for). So the emails that ask for or chase an approval (approval
-requested, reminder, overdue) go to the delegate too, or nobody who can act would hear of them until an
-escalation. A delegate is told only where the decision would honour them: both people active and of one
-organisation, the holder taking part in the sign-off.
+requested, asked again after an edit, reminder, overdue, a moved due date) go to the delegate too, or nobody
+who can act would hear of them until an escalation. A delegate is told exactly when a decision would let
+them approve for that holder now (approval.open_decision, the rule the pages offer by): not the author of
+the text, not someone whose one approval in the round is spent or would go to another place first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from signoff.domain.access import DelegationLike, SignoffLike, honoured_delegators, takes_part
+from signoff.domain.access import SignoffLike, takes_part
+from signoff.domain.approval import open_decision
 from signoff.domain.directory import Participant, Roster
-from signoff.domain.entities import Section
+from signoff.domain.entities import Delegation, Section
+
+# The moment of the empty cover (no delegation is live at any moment).
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -23,35 +28,33 @@ class Cover:
     """The delegations live at one moment: for each delegator, the people who may decide for them."""
 
     delegates_of: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    live: tuple[Delegation, ...] = ()
+    now: datetime = NEVER
 
     @classmethod
-    def at(cls, delegations: Iterable[DelegationLike], now: datetime) -> Cover:
-        found: dict[int, list[int]] = {}
-        for delegation in delegations:
-            if delegation.active_at(now):
-                found.setdefault(delegation.from_person_id, []).append(delegation.to_person_id)
-        return cls({holder: tuple(sorted(set(ids))) for holder, ids in found.items()})
+    def at(cls, delegations: Iterable[Delegation], now: datetime) -> Cover:
+        live = tuple(d for d in delegations if d.active_at(now))
+        found: dict[int, set[int]] = {}
+        for delegation in live:
+            found.setdefault(delegation.from_person_id, set()).add(delegation.to_person_id)
+        return cls({holder: tuple(sorted(ids)) for holder, ids in found.items()}, live, now)
 
     def delegates(
         self, holder: Participant, signoff: SignoffLike, roster: Roster, section: Section
     ) -> list[Participant]:
-        """The people who may approve `section` for `holder` now, in the order of their ids. Not the author
-        of its text, who may not approve their own; not someone with a place of their own in its round, or
-        who has approved in it: one person is one approval in a round (domain/approval.py)."""
+        """The people who may approve `section` for `holder` now, in the order of their ids."""
         if not takes_part(holder, signoff):
             return []  # a holder moved or removed is not chased; the office's administrators reassign
         found: list[Participant] = []
-        requests = section.current_requests()
-        cannot_approve = {section.author_id} | {r.approver_id for r in requests}
-        cannot_approve |= {r.decision.decided_by_id for r in requests if r.decision is not None}
         for delegate_id in self.delegates_of.get(holder.id, ()):
             try:
                 delegate = roster.by_id(delegate_id)
             except KeyError:
                 continue
-            if delegate.id in cannot_approve or not delegate.active:
+            if not delegate.active:
                 continue
-            if honoured_delegators(delegate, [holder.id], roster):
+            offered = open_decision(section, delegate.id, self.live, roster, self.now)
+            if offered is not None and offered.may_approve and offered.on_behalf_of == holder.id:
                 found.append(delegate)
         return found
 

@@ -84,8 +84,6 @@ class NoticeBuilder:
         }
         for event in events:
             asked_again = (event.subject, event.details.get("approver_id")) in reasked
-            if event.action == AuditAction.APPROVAL_REQUESTED and asked_again:
-                continue  # the invalidation notice already asks them again, with what changed
             happened = Happened(signoff, event, asked_again, section_edited=event.subject in edited)
             for build in FROM_AUDIT.get(event.action, ()):
                 notices.extend(build(self, happened))
@@ -127,7 +125,8 @@ class NoticeBuilder:
                 "holder_name": approver.name,
             },
             holder=approver,
-            approver=[approver],
+            # Asked again after an edit: the invalidation notice asks the approver, with what changed.
+            approver=[] if happened.asked_again else [approver],
             delegate=self.cover.delegates(approver, signoff, self.roster, section),
         )
 

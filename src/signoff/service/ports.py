@@ -120,6 +120,7 @@ class SignInRepository(Protocol):
     def person_of_usable(self, token_hash: str, now: datetime) -> int | None:
         """Whom the link signs in, while it is unused and unexpired; None otherwise."""
         ...
+
     def consume(self, token_hash: str, now: datetime) -> tuple[int, str] | None:
         """The link's person and next path, marking it used; None when it is unknown, used or expired.
         Of two uses racing, exactly one gets it."""
