@@ -5,15 +5,19 @@ nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from signoff.domain.local_time import LOCAL_TIME
+from signoff.domain.notifications import Audience, NoticeEvent
 from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_read import signoff_detail
+from tests.handlers.test_send_due_notices import reload_with
 from tests.people import HANNAH, OWEN, RACHEL
-from tests.support.app import InMemoryApp
+from tests.support.app import InMemoryApp, notification_rules
 from tests.support.story import drive_reference
 
 PUBLISHING = "publication_due"
@@ -56,3 +60,23 @@ def test_an_approved_response_is_chased_until_it_is_published(memory: InMemoryAp
 
     publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), memory.deps)
     assert sweep_at(memory, due + timedelta(days=5)) == []
+
+
+def test_with_no_escalation_contact_the_administrators_hear_as_with_any_escalation(
+    memory: InMemoryApp,
+) -> None:
+    rules = notification_rules()
+    only_contacts = rules.model_copy(
+        update={"events": {**rules.events, NoticeEvent.PUBLICATION_DUE: [Audience.ESCALATION_CONTACT]}}
+    )
+    memory.deps = replace(memory.deps, load_notification_rules=lambda: only_contacts)
+    signoff_id = drive_reference(memory, memory.clock)
+
+    def nobody_names_a_contact(data: dict[str, Any]) -> None:
+        for someone in data["people"]:
+            someone["escalation_contact"] = None
+
+    reload_with(memory, nobody_names_a_contact)
+    due = publication_due_on(memory, signoff_id)
+    assert sweep_at(memory, due - timedelta(days=1)) == []  # reminders are not asked for
+    assert sweep_at(memory, due + timedelta(days=1)) == [(HANNAH, "overdue")]

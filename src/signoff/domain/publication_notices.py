@@ -59,7 +59,10 @@ def publication_due_notices(signoff: SignOff, builder: NoticeBuilder, now: datet
                 (p, Audience.POLICY_OFFICERS, phase) for p in roster.holders(POLICY_OFFICER_ROLE, office)
             ]
     if stage.escalate_at <= now and Audience.ESCALATION_CONTACT in audiences:
-        recipients += [(p, Audience.ESCALATION_CONTACT, "escalation") for p in _contacts(builder, signoff)]
+        contacts = [p for p in _contacts(builder, signoff) if takes_part(p, signoff)]
+        recipients += [(p, Audience.ESCALATION_CONTACT, "escalation") for p in contacts]
+        if not contacts:  # as with a holder's escalation: with no contact, the administrators hear
+            recipients += [(p, Audience.PCC_ADMINS, "overdue") for p in roster.admins_of(office)]
     context = {
         **builder.contexts.ready_to_publish(signoff),
         "due": format_day(stage.due_on),
