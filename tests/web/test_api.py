@@ -227,3 +227,43 @@ def test_a_filter_that_is_not_a_key_is_a_422_naming_it(client: TestClient, admin
     answer = client.get("/api/admin/attention", params={"organisation": "\x00"})
     assert answer.status_code == 422
     assert "organisation" in answer.text
+
+
+FIONA = "fiona.dixon@cumbria-pcc.example.org"  # Cumbria's office's administrator
+
+
+def test_people_and_figures_through_the_api_are_the_administrators_own(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, OWEN)
+    assert client.get("/api/admin/people").status_code == 403  # a policy officer is no administrator
+    assert client.get("/api/admin/figures").status_code == 403
+    sign_in(client, app, HANNAH)
+    delegated = client.post(
+        "/api/delegations",
+        json={
+            "from_person": RACHEL,
+            "to_person": OWEN,
+            "starts_at": "2023-11-10T10:00:00+00:00",
+            "ends_at": "2023-11-20T17:00:00+00:00",
+            "reason": "leave",
+        },
+        headers=csrf(client),
+    )
+    assert delegated.status_code == 201
+    people = client.get("/api/admin/people").json()
+    offices = {person["organisation_key"] for person in people["people"]}
+    assert offices == {"cheshire-pcc", "cheshire-constabulary"}
+    assert [d["reason"] for d in people["delegations"]] == ["leave"]
+    figures = client.get("/api/admin/figures").json()
+    assert figures  # the started sign-off's stages have due dates
+    assert {row["office"] for row in figures} == {"Office of the Police and Crime Commissioner for Cheshire"}
+
+    sign_in(client, app, FIONA)
+    people = client.get("/api/admin/people").json()
+    assert {person["organisation_key"] for person in people["people"]} == {
+        "cumbria-pcc",
+        "cumbria-constabulary",
+    }
+    assert people["delegations"] == []  # Cheshire's delegation is not Cumbria's to see
+    assert not [row for row in client.get("/api/admin/figures").json() if "Cheshire" in row["office"]]

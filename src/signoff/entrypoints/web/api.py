@@ -35,7 +35,16 @@ from signoff.service.handlers.sign_in import RequestSignIn, request_sign_in_link
 from signoff.service.handlers.start_signoff import start_signoffs
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.handlers.web_sessions import EndSessions, end_sessions
-from signoff.service.queries.attention import AttentionFilter, AttentionPage, Flag, Sort, attention
+from signoff.service.queries.attention import (
+    AttentionFilter,
+    AttentionPage,
+    Flag,
+    OnTimeFigure,
+    Sort,
+    attention,
+    on_time_figures,
+)
+from signoff.service.queries.directory_view import DirectoryView, directory_view
 from signoff.service.queries.my_tasks import TaskItem, my_tasks
 from signoff.service.queries.section_page import SectionPage, section_page
 from signoff.service.queries.signoff_page import SignoffPage, signoff_page
@@ -327,6 +336,20 @@ def stalled(
         per_page=per_page,
     )
     return attention(me.email, filters, context.deps)
+
+
+@router.get("/admin/figures", response_model=list[OnTimeFigure])
+def figures(request: Request, me: Me) -> list[OnTimeFigure]:
+    """The on-time figures of the administrator's own office, per stage (the page /admin/figures draws)."""
+    return on_time_figures(me.email, web(request).deps)
+
+
+@router.get("/admin/people", response_model=DirectoryView)
+def people(request: Request, me: Me) -> DirectoryView:
+    """The people of the administrator's office and of its force, and the delegations among them."""
+    context = web(request)
+    roles = dict(context.application.load_directory_config().roles)
+    return directory_view(me.email, context.deps, roles)
 
 
 @router.get("/admin/emails/failed", response_model=list[FailedEmail])
