@@ -25,7 +25,7 @@ from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.notification_examples import EXAMPLE_CONTEXTS, RECIPIENT
 from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARAH
 from tests.smtp_server import SmtpServer, running_smtp_server
-from tests.support.story import EXPECTED, approve, draft, drive_reference, start_reference
+from tests.support.story import EXPECTED, approve, delegate, draft, drive_reference, start_reference
 
 # The outbox's rows, its leases and the sweep's row locks (SKIP LOCKED on PostgreSQL).
 # Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
@@ -278,17 +278,7 @@ def test_the_delegate_of_an_approver_away_gets_the_request_and_the_reminder(
     app: Application, clock: FixedClock
 ) -> None:
     signoff_id = start_reference(app)
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=RACHEL,
-            to_person=JOHN,
-            starts_at=clock.now(),
-            ends_at=clock.now() + timedelta(days=30),
-            reason="annual leave",
-            by=RACHEL,
-        ),
-        app.deps,
-    )
+    delegate(app, RACHEL, JOHN, days=30)
     draft(app, signoff_id, "report-summary", OWEN, "Summary.")
     clock.set(datetime(2023, 11, 22, 9, 5, tzinfo=UTC))  # two working days before the summary is due
     assert send_due_notices(app.deps).queued == 2

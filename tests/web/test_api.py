@@ -136,6 +136,16 @@ def test_no_input_makes_the_api_fail(web_app: FastAPI, administrator: SignedIn) 
     assert failures == []
 
 
+# Rachel's approvals to Owen while she is away, as the API takes a delegation.
+RACHEL_ON_LEAVE = {
+    "from_person": RACHEL,
+    "to_person": OWEN,
+    "starts_at": "2023-11-10T10:00:00+00:00",
+    "ends_at": "2023-11-20T17:00:00+00:00",
+    "reason": "leave",
+}
+
+
 def test_the_administrators_actions_through_the_api(
     client: TestClient, app: Application, signoff_id: int
 ) -> None:
@@ -185,13 +195,7 @@ def test_the_administrators_actions_through_the_api(
     ]
     delegation = client.post(
         "/api/delegations",
-        json={
-            "from_person": RACHEL,
-            "to_person": OWEN,
-            "starts_at": "2023-11-10T10:00:00+00:00",
-            "ends_at": "2023-11-20T17:00:00+00:00",
-            "reason": "leave",
-        },
+        json=RACHEL_ON_LEAVE,
         headers=headers,
     )
     assert delegation.status_code == 201
@@ -241,13 +245,7 @@ def test_people_and_figures_through_the_api_are_the_administrators_own(
     sign_in(client, app, HANNAH)
     delegated = client.post(
         "/api/delegations",
-        json={
-            "from_person": RACHEL,
-            "to_person": OWEN,
-            "starts_at": "2023-11-10T10:00:00+00:00",
-            "ends_at": "2023-11-20T17:00:00+00:00",
-            "reason": "leave",
-        },
+        json=RACHEL_ON_LEAVE,
         headers=csrf(client),
     )
     assert delegated.status_code == 201
