@@ -14,6 +14,7 @@ from signoff.domain.notifications import Audience, NoticeEvent
 from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.send_due_notices import send_due_notices
+from signoff.service.queries.attention import AttentionFilter, attention
 from signoff.service.queries.signoff_read import signoff_detail
 from tests.handlers.test_send_due_notices import reload_with
 from tests.people import HANNAH, OWEN, RACHEL
@@ -80,3 +81,13 @@ def test_with_no_escalation_contact_the_administrators_hear_as_with_any_escalati
     due = publication_due_on(memory, signoff_id)
     assert sweep_at(memory, due - timedelta(days=1)) == []  # reminders are not asked for
     assert sweep_at(memory, due + timedelta(days=1)) == [(HANNAH, "overdue")]
+
+
+def test_the_administration_page_lists_it_until_it_is_published(memory: InMemoryApp) -> None:
+    signoff_id = drive_reference(memory, memory.clock)
+    memory.clock.set(publication_due_on(memory, signoff_id) + timedelta(days=1))
+    [ready] = attention(HANNAH, AttentionFilter(), memory.deps).ready
+    assert (ready.signoff_id, "overdue" in ready.flags) == (signoff_id, True)
+    assert attention("fiona.dixon@cumbria-pcc.example.org", AttentionFilter(), memory.deps).ready == []
+    publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), memory.deps)
+    assert attention(HANNAH, AttentionFilter(), memory.deps).ready == []

@@ -30,6 +30,7 @@ from signoff.domain.model import Delegation, Section, SignOff, Stage
 from signoff.domain.notifications import DeliveryPolicy
 from signoff.domain.outbox import OutgoingEmail
 from signoff.domain.transitions import OutboxState, RequestState, SectionState, SignoffState, StageState
+from signoff.domain.vocabulary import StageKind
 from signoff.service.ports import (
     AttentionRepository,
     AttentionRow,
@@ -37,6 +38,7 @@ from signoff.service.ports import (
     DirectoryRepository,
     OnTimeRow,
     OutboxRepository,
+    ReadyRow,
     SignInRepository,
     SignoffRepository,
     StoredSession,
@@ -686,6 +688,16 @@ class FakeAttentionRepository:
             OnTimeRow(org, key, title, int(on), int(late), int(overdue))
             for (org, key), (title, on, late, overdue) in rows.items()
         ]
+
+    def ready_to_publish(self, office: str) -> list[ReadyRow]:
+        found = [
+            ReadyRow(s.id or 0, s.title, stage.due_at, stage.opened_at, s.statutory_last_day, s.publish_by)
+            for s in self._state.signoffs
+            if s.pcc_org == office and s.state is SignoffState.READY_TO_PUBLISH
+            for stage in s.stages
+            if stage.kind is StageKind.PUBLICATION
+        ]
+        return sorted(found, key=lambda r: (r.due_at, r.signoff_id))
 
 
 # ----- the unit of work -----

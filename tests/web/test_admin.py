@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from signoff.adapters.orm import outbox
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
+from signoff.service.commands import PublishSignoff
+from signoff.service.handlers.publish import publish_signoff
 from signoff.service.queries.attention import AttentionFilter, attention
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
 from signoff.service.queries.stalled import stalled
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
-from tests.support.story import approve, draft
+from tests.support.story import approve, draft, drive_reference
 from tests.support.web import TestClient, csrf_of, sign_in
 
 FLAG_NAMES = {
@@ -219,3 +222,28 @@ def test_the_administration_page_is_paginated(
     assert api["page"] == 2
     assert len(api["items"]) == 1
     assert api["total"] >= 2
+
+
+@pytest.mark.both_databases  # a query of its own: the office's sign-offs ready to publish
+def test_an_approved_response_waiting_to_be_published_is_listed_for_its_office_only(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    signoff_id = drive_reference(app, clock)
+    sign_in(client, app, HANNAH)
+    page = client.get("/admin").text
+    assert "Approved, waiting to be published" in page
+    assert f'href="/signoffs/{signoff_id}/publish"' in page
+    publish_by = signoff_detail(signoff_id, app.deps).publish_by
+    # Days before the publish-by day it is due soon and the statutory deadline at risk; after, overdue.
+    clock.set(datetime.combine(publish_by - timedelta(days=1), time(10), tzinfo=UTC))
+    [ready] = attention(HANNAH, AttentionFilter(), app.deps).ready
+    assert (ready.signoff_id, set(ready.flags)) == (signoff_id, {"due_soon", "at_risk"})
+    clock.set(datetime.combine(publish_by + timedelta(days=1), time(10), tzinfo=UTC))
+    sign_in(client, app, HANNAH)  # a new day, a new session
+    [ready] = client.get("/api/admin/attention").json()["ready"]
+    assert "overdue" in ready["flags"]
+    # Another office's administrator does not see it.
+    assert attention("fiona.dixon@cumbria-pcc.example.org", AttentionFilter(), app.deps).ready == []
+    publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), app.deps)
+    assert attention(HANNAH, AttentionFilter(), app.deps).ready == []
+    assert "Approved, waiting to be published" not in client.get("/admin").text

@@ -14,7 +14,7 @@ from signoff.adapters.orm import approval_requests, people, sections, signoffs, 
 from signoff.adapters.tasks import DRAFTING
 from signoff.domain.attention_rule import AttentionFlag
 from signoff.domain.transitions import RequestState, SignoffState, StageState
-from signoff.service.ports import AttentionRow, OnTimeRow
+from signoff.service.ports import AttentionRow, OnTimeRow, ReadyRow
 from signoff.service.queries.attention import AttentionFilter, Thresholds
 
 
@@ -172,6 +172,26 @@ class SqlAttentionRepository:
             OnTimeRow(str(org), str(key), str(title), int(on or 0), int(late or 0), int(overdue or 0))
             for org, key, title, on, late, overdue in self._session.execute(query)
         ]
+
+    def ready_to_publish(self, office: str) -> list[ReadyRow]:
+        query = (
+            select(
+                signoffs.c.id,
+                signoffs.c.title,
+                stages.c.due_at,
+                stages.c.opened_at,
+                signoffs.c.statutory_last_day,
+                signoffs.c.publish_by,
+            )
+            .join(stages, stages.c.signoff_id == signoffs.c.id)
+            .where(
+                signoffs.c.pcc_org == office,
+                signoffs.c.state == SignoffState.READY_TO_PUBLISH.value,
+                stages.c.kind == "publication",
+            )
+            .order_by(stages.c.due_at, signoffs.c.id)
+        )
+        return [ReadyRow(*row) for row in self._session.execute(query)]
 
 
 def _holdings(office: str) -> Any:

@@ -187,6 +187,18 @@ class OnTimeRow:
     open_overdue: int
 
 
+@dataclass(frozen=True)
+class ReadyRow:
+    """An office's sign-off with every approval in, not yet published: its publication stage's due moment."""
+
+    signoff_id: int
+    signoff_title: str
+    due_at: datetime
+    ready_since: datetime | None
+    statutory_last_day: date
+    publish_by: date
+
+
 class AttentionRepository(Protocol):
     """The administration page's rows: what is stalled or at risk, and stages' on-time figures."""
 
@@ -197,6 +209,9 @@ class AttentionRepository(Protocol):
         ...
 
     def on_time(self, now: datetime) -> list[OnTimeRow]: ...
+    def ready_to_publish(self, office: str) -> list[ReadyRow]:
+        """The office's sign-offs ready to publish, the soonest due first."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -20,7 +20,7 @@ from signoff.domain.directory import Participant
 from signoff.domain.inspection import Key
 from signoff.domain.pipeline import StageKey
 from signoff.service.dependencies import Dependencies
-from signoff.service.ports import AttentionRow
+from signoff.service.ports import AttentionRow, ReadyRow
 
 Flag = Literal["overdue", "due_soon", "idle", "at_risk"]
 Sort = Literal["due", "statutory", "idle", "signoff", "holder"]
@@ -66,9 +66,24 @@ class AttentionItem(BaseModel):
     flags: list[str]
 
 
+class ReadyItem(BaseModel):
+    """A sign-off with every approval in, waiting for its office to publish it by its publication stage's
+    due day: flagged due soon, overdue, or with the statutory deadline at risk, by the one rule."""
+
+    signoff_id: int
+    signoff_title: str
+    due_at: datetime
+    ready_since: datetime | None
+    statutory_last_day: date
+    publish_by: date
+    flags: list[str]
+
+
 class AttentionPage(BaseModel):
     office: str
     items: list[AttentionItem]
+    # Not filtered or paged with the items: an office has few, and each needs someone to publish it.
+    ready: list[ReadyItem] = []
     total: int
     page: int
     per_page: int
@@ -123,6 +138,7 @@ def attention(
         roster = uow.directory.roster()
         require(admin, Action.SEE_ATTENTION, Target.office_of(admin, roster), roster)
         rows, total = uow.attention.page(admin.organisation, limits, filters)
+        ready = uow.attention.ready_to_publish(admin.organisation)
         # The filters' choices: the office and its force; the pipeline's stages.
         organisations = [admin.organisation, uow.directory.organisation_force(admin.organisation)]
     return AttentionPage(
@@ -147,6 +163,13 @@ def attention(
                 flags=flags_of(row, limits),
             )
             for row in rows
+        ],
+        ready=[
+            ReadyItem(
+                **{name: getattr(row, name) for name in ReadyRow.__dataclass_fields__},
+                flags=[f.value for f in attention_flags(row.due_at, None, row.publish_by, limits)],
+            )
+            for row in ready
         ],
         total=total,
         page=filters.page,
