@@ -11,6 +11,7 @@ from typing import Any
 
 from signoff.domain.local_time import LOCAL_TIME
 from signoff.domain.notifications import Audience, NoticeEvent
+from signoff.domain.pipeline import Pipeline
 from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.send_due_notices import send_due_notices
@@ -18,8 +19,8 @@ from signoff.service.queries.attention import AttentionFilter, attention
 from signoff.service.queries.signoff_read import signoff_detail
 from tests.handlers.test_send_due_notices import reload_with
 from tests.people import HANNAH, OWEN, RACHEL
-from tests.support.app import InMemoryApp, notification_rules
-from tests.support.story import drive_reference
+from tests.support.app import InMemoryApp, notification_rules, pipeline
+from tests.support.story import draft, drive_reference, start_reference
 
 PUBLISHING = "publication_due"
 
@@ -91,3 +92,33 @@ def test_the_administration_page_lists_it_until_it_is_published(memory: InMemory
     assert attention("fiona.dixon@cumbria-pcc.example.org", AttentionFilter(), memory.deps).ready == []
     publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), memory.deps)
     assert attention(HANNAH, AttentionFilter(), memory.deps).ready == []
+
+
+def test_on_the_due_days_morning_it_is_not_yet_overdue_nor_escalated(memory: InMemoryApp) -> None:
+    # The publication stage escalates after no working days: its escalation moment is the due day's
+    # morning, but the response is not late until the day's due time.
+    signoff_id = drive_reference(memory, memory.clock)
+    due = publication_due_on(memory, signoff_id)  # 10:00 on the due day
+    on_the_morning = sweep_at(memory, due)
+    assert (HANNAH, "reminder") in on_the_morning
+    assert {phase for _, phase in on_the_morning} == {"reminder"}
+    assert (RACHEL, "escalation") in sweep_at(memory, due + timedelta(hours=8))
+
+
+def test_a_holders_escalation_waits_for_the_due_moment_too(memory: InMemoryApp) -> None:
+    data = pipeline().model_dump(mode="json", exclude_none=True)
+    data["stages"][0]["escalate_after_working_days"] = 0
+    same_day = Pipeline.model_validate(data)
+    memory.deps = replace(memory.deps, load_pipeline=lambda: same_day)
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    due_on = signoff_detail(signoff_id, memory.deps).stages[0].due_on
+
+    def sweep(hour: int) -> list[str]:
+        memory.clock.set(datetime.combine(due_on, time(hour), tzinfo=LOCAL_TIME))
+        start = len(memory.store.state.outbox)
+        send_due_notices(memory.deps)
+        return [str(e.event) for e in memory.store.state.outbox[start:]]
+
+    assert "escalation" not in sweep(10)
+    assert "escalation" in sweep(18)

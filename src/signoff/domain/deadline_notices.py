@@ -52,7 +52,9 @@ def due_notices(signoff: SignOff, builder: NoticeBuilder, now: datetime) -> list
             notices += builder.for_holding(signoff, holding, NoticeEvent.REMINDER, due_key)
         if stage.due_at <= now:
             notices += builder.for_holding(signoff, holding, NoticeEvent.OVERDUE, due_key)
-        if stage.escalate_at <= now:
+        # Never before the due moment: with no working days after it (escalate_after_working_days: 0) the
+        # escalation moment is the due day's morning, and the work is not late until its evening.
+        if stage.escalate_at <= now and stage.due_at <= now:
             notices += builder.for_holding(signoff, holding, NoticeEvent.ESCALATION, due_key)
     return notices
 

@@ -58,7 +58,8 @@ def publication_due_notices(signoff: SignOff, builder: NoticeBuilder, now: datet
             recipients += [
                 (p, Audience.POLICY_OFFICERS, phase) for p in roster.holders(POLICY_OFFICER_ROLE, office)
             ]
-    if stage.escalate_at <= now and Audience.ESCALATION_CONTACT in audiences:
+    # Not before the due moment: with escalate_after_working_days 0 the escalation moment is that day's morning.
+    if stage.escalate_at <= now and stage.due_at <= now and Audience.ESCALATION_CONTACT in audiences:
         contacts = [p for p in _contacts(builder, signoff) if takes_part(p, signoff)]
         recipients += [(p, Audience.ESCALATION_CONTACT, "escalation") for p in contacts]
         if not contacts:  # as with a holder's escalation: with no contact, the administrators hear
