@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -12,9 +13,11 @@ from signoff.service.commands import Decide, DelegateApprovals, EndDelegation
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals, end_delegation
 from signoff.service.handlers.send_due_notices import send_due_notices
-from tests.people import ANDREW, DANIEL, HANNAH, OWEN, PRIYA, SARAH
+from signoff.service.queries.directory_view import directory_view
+from tests.handlers.test_send_due_notices import person, reload_with
+from tests.people import ANDREW, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL, SARAH
 from tests.support.app import InMemoryApp
-from tests.support.story import approve, draft, start_reference
+from tests.support.story import approve, delegate, draft, start_reference
 
 FIONA = "fiona.dixon@cumbria-pcc.example.org"  # Cumbria's office administrator
 
@@ -138,3 +141,41 @@ def test_a_delegation_starting_centuries_away_is_refused_naming_the_day(
     memory.refused(
         lambda: delegate_approvals(command, memory.deps), InvalidInput, "starts within", f"{year:04d}-"
     )
+
+
+def test_someone_moved_to_another_organisation_leaves_their_delegations_behind(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    delegate(memory, RACHEL, JOHN, days=30)
+
+    def john_moves(data: dict[str, Any]) -> None:
+        john = person(data, JOHN)
+        john["organisation"] = "cumbria-pcc"
+        john["escalation_contact"] = None
+
+    reload_with(memory, john_moves)
+    # Ended now: John, of Cumbria's office, no longer decides Cheshire's approvals for Rachel...
+    [delegation] = memory.store.state.delegations
+    assert delegation.revoked_at == memory.clock.now()
+    memory.refused(lambda: approve(memory, signoff_id, "report-summary", JOHN), NotPermitted)
+    # ...and both are told, as when a delegation runs out.
+    memory.clock.advance(timedelta(minutes=15))
+    send_due_notices(memory.deps)
+    told = [email for event, email in memory.emails() if event == "delegation_ended"]
+    assert sorted(told) == sorted([RACHEL, JOHN])
+
+
+def test_a_delegation_is_not_read_by_the_organisation_its_people_moved_to(memory: InMemoryApp) -> None:
+    delegate(memory, RACHEL, OWEN, days=10, reason="Cheshire's business: medical leave")
+
+    def both_move(data: dict[str, Any]) -> None:
+        for email in (RACHEL, OWEN):
+            person(data, email)["organisation"] = "cumbria-pcc"
+        for someone in data["people"]:
+            if someone.get("escalation_contact") in (RACHEL, OWEN):
+                someone["escalation_contact"] = None
+
+    reload_with(memory, both_move)
+    seen_by_cumbria = directory_view(FIONA, memory.deps)
+    assert {RACHEL, OWEN} <= {p.email for p in seen_by_cumbria.people}
+    assert seen_by_cumbria.delegations == []  # made in Cheshire: not Cumbria's to read

@@ -11,7 +11,15 @@ from alembic import command
 from sqlalchemy import func, select, update
 
 from signoff.adapters.database import alembic_config
-from signoff.adapters.orm import approval_requests, audit_events, decisions, outbox, signoffs, stages
+from signoff.adapters.orm import (
+    approval_requests,
+    audit_events,
+    decisions,
+    delegations,
+    outbox,
+    signoffs,
+    stages,
+)
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
 from signoff.service.handlers.send_due_notices import send_due_notices
@@ -70,3 +78,15 @@ def test_a_response_ready_before_publication_was_chased_is_chased_after_the_upgr
             select(outbox.c.recipient_email).where(outbox.c.event == "publication_due")
         ).scalars()
         assert HANNAH in set(told)
+
+
+def test_delegations_made_before_they_recorded_their_organisation_get_the_delegators(
+    app: Application, clock: FixedClock, database_url: str
+) -> None:
+    drive_reference(app, clock)  # the chief constable's approvals delegated to the deputy
+    config = alembic_config(database_url)
+    command.downgrade(config, "0011")
+    command.upgrade(config, "head")
+    with app.engine.connect() as connection:
+        recorded = connection.execute(select(delegations.c.organisation)).scalars().all()
+    assert recorded == ["cheshire-constabulary"]

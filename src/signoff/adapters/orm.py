@@ -227,6 +227,9 @@ delegations = Table(
     Column("created_by_id", Integer, ForeignKey("people.id"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    # The organisation the delegation was made in (the delegator's, then): its administrators' to read,
+    # whatever the directory later says of either person.
+    Column("organisation", String(64)),
 )
 
 outbox = Table(

@@ -58,7 +58,9 @@ class Delegation:
         reason: str,
         created_by_id: int,
         created_at: datetime,
+        organisation: str | None = None,
     ) -> None:
+        """`organisation`: the one it is made in (the delegator's); its administrators read it."""
         if from_person_id == to_person_id:
             raise InvalidInput("a person cannot delegate to themselves")
         if ends_at <= starts_at:
@@ -84,6 +86,7 @@ class Delegation:
         self.reason = reason
         self.created_by_id = created_by_id
         self.created_at = created_at
+        self.organisation = organisation
         self.revoked_at: datetime | None = None
 
     def active_at(self, now: datetime) -> bool:

@@ -42,6 +42,7 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
             reason=command.reason,
             created_by_id=by.id,
             created_at=deps.clock.now(),
+            organisation=from_person.organisation,
         )
         uow.delegations.add(delegation)
         uow.flush()

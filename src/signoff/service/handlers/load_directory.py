@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.errors import InvalidInput
 from signoff.domain.pipeline import Pipeline
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.web_sessions import end_sessions_of_inactive
+from signoff.service.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,29 @@ def load_directory(config: DirectoryConfig, pipeline: Pipeline, deps: Dependenci
     problems = [problem for each in pipelines for problem in each.problems_with(config)]
     if problems:
         raise InvalidInput("the pipeline names what the directory lacks:\n" + "\n".join(problems))
+    now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
+        was_of = {p.id: p.organisation for p in uow.directory.roster().participants}
         added, updated, deactivated = uow.directory.sync(config)
+        moved = {
+            p.id
+            for p in uow.directory.roster().participants
+            if was_of.get(p.id, p.organisation) != p.organisation
+        }
         # In the same transaction: someone taken out of the directory is signed out everywhere at once,
         # and stays so if they are put back.
-        ended = end_sessions_of_inactive(uow, deps.clock.now())
+        ended = end_sessions_of_inactive(uow, now)
+        _end_delegations_of(uow, moved, now)
         uow.commit()
         return DirectoryLoaded(added, updated, deactivated, ended)
+
+
+def _end_delegations_of(uow: UnitOfWork, moved: set[int], now: datetime) -> None:
+    """Someone moved to another organisation leaves their delegations, given or taken, behind: each was made
+    for the old one's work. They end now, and the sweep tells both people as when one runs out."""
+    if not moved:
+        return
+    for delegation in uow.delegations.all():
+        involved = {delegation.from_person_id, delegation.to_person_id} & moved
+        if involved and delegation.revoked_at is None and delegation.ends_at > now:
+            delegation.end_early(now)

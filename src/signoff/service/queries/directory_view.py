@@ -55,6 +55,7 @@ def directory_view(
             p for p in roster.participants if allowed(admin, Action.SEE_PEOPLE, Target(person=p), roster)
         ]
         shown_ids = {p.id for p in shown}
+        shown_organisations = {p.organisation for p in shown}
         delegations = [
             DelegationLine(
                 id=d.id or 0,
@@ -67,9 +68,10 @@ def directory_view(
                 ended=d.revoked_at is not None or d.ends_at <= now,
             )
             for d in sorted(uow.delegations.all(), key=lambda d: d.starts_at, reverse=True)
-            # Both ends the administrator's people: a delegation made before the directory moved one of them
-            # to another organisation is not that organisation's to read (its reason included).
-            if {d.from_person_id, d.to_person_id} <= shown_ids
+            # Made in one of the administrator's organisations, and both ends their people now: a delegation
+            # made before the directory moved either person, or both, to another organisation is not that
+            # organisation's to read (its reason included).
+            if {d.from_person_id, d.to_person_id} <= shown_ids and d.organisation in shown_organisations
         ]
     organisations = {p.organisation for p in shown}
     return DirectoryView(
