@@ -3,7 +3,12 @@
 - `signoff.email.refused`: the mail server would not take an email this time (it is tried again);
 - `signoff.email.failed`: an email failed for good (an administrator must look: `signoff mail retry`);
 - `signoff.smtp.unreachable`: the mail server could not be reached; the emails wait in the outbox;
-- `signoff.publication.done`: a response was published.
+- `signoff.publication.done`: a response was published;
+- `signoff.signoff.overdue`: a sign-off is past an internal due date (a stage's, the publication stage's
+  included): emitted by the deadline sweep when it first tells someone so;
+- `signoff.signoff.at-risk`: the sweep told someone of a sign-off whose statutory deadline is at risk (its
+  publish-by day within the attention rule's working days, or past): at each new reminder, overdue notice
+  or escalation, so an automation hears as it grows more urgent, never at every quarter hour.
 
 Each names the sign-off it concerns as a related resource (`signoff.signoff.ID`), never a section's text or
 an email's body. Emitted from a flow run, Prefect relates them to the run too.
@@ -32,6 +37,20 @@ def _signoff(signoff_id: int | None) -> list[dict[str, str]]:
             "prefect.resource.name": f"sign-off #{signoff_id}",
         }
     ]
+
+
+def emit_deadline_events(overdue: list[int], at_risk: list[int]) -> None:
+    """The deadline sweep's events (see the module's list); `due_notices`' report gives the ids."""
+    for name, ids in (("signoff.signoff.overdue", overdue), ("signoff.signoff.at-risk", at_risk)):
+        for signoff_id in ids:
+            emit_event(
+                name,
+                resource={
+                    "prefect.resource.id": f"signoff.signoff.{signoff_id}",
+                    "prefect.resource.name": f"sign-off #{signoff_id}",
+                },
+                payload={"signoff_id": signoff_id},
+            )
 
 
 def emit_delivery_events(report: DeliveryReport) -> None:

@@ -10,7 +10,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.states import Failed
 
 from flows import steps
-from flows.events import emit_delivery_events, emit_publication_done
+from flows.events import emit_deadline_events, emit_delivery_events, emit_publication_done
 from flows.runtime import application
 from signoff.domain.errors import SignoffError
 from signoff.domain.inspection import Inspection
@@ -118,6 +118,7 @@ def deadline_sweep_flow() -> dict[str, Any]:
     logger = get_run_logger()
     app = application()
     notices = due_notices_task()
+    emit_deadline_events(list(notices.get("overdue") or []), list(notices.get("at_risk") or []))
     stalled = mark_stalled_task()
     healed: list[int] = []
     problems: list[str] = list(notices.get("problems") or []) + list(stalled["problems"])

@@ -1,24 +1,25 @@
 """What Prefect sees of mail that does not go: events for each refused and failed email and for an
 unreachable mail server, a deliver-mail run that ends Failed when the server cannot be reached, and the
-counts on every run."""
+counts on every run; and of deadlines: a sign-off overdue, or with its statutory deadline at risk."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from prefect.events import Event
 from prefect.events.clients import AssertingEventsClient
 from prefect.events.worker import EventsWorker
 
-from flows.signoff_flows import deliver_mail_flow, publish_signoff_flow
+from flows.signoff_flows import deadline_sweep_flow, deliver_mail_flow, publish_signoff_flow
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
+from signoff.service.queries.signoff_read import signoff_detail
 from tests.people import HANNAH, OWEN, RACHEL
 from tests.publication.reference import ready_to_publish
 from tests.smtp_server import SmtpServer
-from tests.support.story import draft, start_reference
+from tests.support.story import draft, drive_reference, start_reference
 
 
 class Recorded:
@@ -105,3 +106,21 @@ def test_the_relay_tells_prefect_of_an_outage_once_and_again_only_after_a_while(
     relay_events(down)  # down again: a new outage, told at once
     unreachable = [e for e in events.signoff() if e.event == "signoff.smtp.unreachable"]
     assert len(unreachable) == 3
+
+
+def test_the_sweep_tells_prefect_of_an_overdue_sign_off_and_a_statutory_deadline_at_risk_once(
+    smtp: tuple[SmtpServer, Application], events: Recorded, clock: FixedClock
+) -> None:
+    _, app = smtp
+    signoff_id = drive_reference(app, clock)  # every approval in, not yet published
+    publish_by = signoff_detail(signoff_id, app.deps).publish_by
+    clock.set(datetime.combine(publish_by + timedelta(days=1), time(12), tzinfo=UTC))
+    deadline_sweep_flow()
+    deadline_sweep_flow()  # nothing new to tell: no second event
+    told = sorted(
+        (e.event, e.resource.id) for e in events.signoff() if e.event.startswith("signoff.signoff.")
+    )
+    assert told == [
+        ("signoff.signoff.at-risk", f"signoff.signoff.{signoff_id}"),
+        ("signoff.signoff.overdue", f"signoff.signoff.{signoff_id}"),
+    ]

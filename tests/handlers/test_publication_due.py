@@ -122,3 +122,27 @@ def test_a_holders_escalation_waits_for_the_due_moment_too(memory: InMemoryApp) 
 
     assert "escalation" not in sweep(10)
     assert "escalation" in sweep(18)
+
+
+def test_the_sweep_reports_overdue_and_at_risk_sign_offs_when_it_first_tells_someone(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    due_on = signoff_detail(signoff_id, memory.deps).stages[0].due_on
+    memory.clock.set(datetime.combine(due_on + timedelta(days=1), time(10), tzinfo=LOCAL_TIME))
+    first = send_due_notices(memory.deps)
+    assert (first.overdue, first.at_risk) == ([signoff_id], [])  # the statutory day is weeks away
+    again = send_due_notices(memory.deps)
+    assert (again.overdue, again.at_risk) == ([], [])  # told once
+
+
+def test_an_approved_response_nearing_its_publish_by_day_is_reported_at_risk(memory: InMemoryApp) -> None:
+    signoff_id = drive_reference(memory, memory.clock)
+    due = publication_due_on(memory, signoff_id)
+    memory.clock.set(due - timedelta(days=1))
+    reminded = send_due_notices(memory.deps)
+    assert (reminded.overdue, reminded.at_risk) == ([], [signoff_id])
+    memory.clock.set(due + timedelta(days=1))
+    late = send_due_notices(memory.deps)
+    assert (late.overdue, late.at_risk) == ([signoff_id], [signoff_id])

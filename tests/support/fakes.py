@@ -319,15 +319,18 @@ class FakeOutboxRepository:
         self._state = state
 
     def add(self, emails: Sequence[OutgoingEmail]) -> int:
+        return len(self.add_new(emails))
+
+    def add_new(self, emails: Sequence[OutgoingEmail]) -> set[str]:
         keys = {e.idempotency_key for e in self._state.outbox}
-        added = 0
+        added: set[str] = set()
         for email in emails:
             if email.idempotency_key in keys:
                 continue
             email.id = self._state.next_id()
             self._state.outbox.append(email)
             keys.add(email.idempotency_key)
-            added += 1
+            added.add(email.idempotency_key)
         return added
 
     def any_due(self, now: datetime) -> bool:

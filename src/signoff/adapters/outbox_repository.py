@@ -36,14 +36,19 @@ class SqlOutboxRepository:
 
     def add(self, emails: Sequence[OutgoingEmail]) -> int:
         """Queue the emails; one whose key is already queued (or sent) is skipped. Returns how many were new."""
+        return len(self.add_new(emails))
+
+    def add_new(self, emails: Sequence[OutgoingEmail]) -> set[str]:
+        """Queue the emails as `add` does; the keys of those that were new."""
         if not emails:
-            return 0
+            return set()
         rows = [_row(email) for email in emails]
-        statement = _insert_skipping_known_keys(self._session.get_bind().dialect.name).returning(outbox.c.id)
+        dialect = self._session.get_bind().dialect.name
+        statement = _insert_skipping_known_keys(dialect).returning(outbox.c.idempotency_key)
         # The rows go as parameters of one cached statement (SQLAlchemy batches them into multi-row
         # INSERTs): rows written into the statement would compile it anew each time, a millisecond per
-        # decision. RETURNING lists only the rows inserted, so the count is right on both databases.
-        return len(self._session.execute(statement, rows).all())
+        # decision. RETURNING lists only the rows inserted, so the keys are right on both databases.
+        return {str(key) for key in self._session.execute(statement, rows).scalars()}
 
     def any_due(self, now: datetime) -> bool:
         """Whether delivery now would find anything to render or send: cheap enough to ask twice a second."""

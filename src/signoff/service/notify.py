@@ -26,7 +26,13 @@ def render_for_wire(renderer: EmailRenderer, notice: Notice, now: datetime) -> b
 
 
 def queue(uow: UnitOfWork, notices: Sequence[Notice], renderer: EmailRenderer, now: datetime) -> int:
-    """Add the notices to the outbox, in the transaction of the change that caused them.
+    """`queue_new`, counted."""
+    return len(queue_new(uow, notices, renderer, now))
+
+
+def queue_new(uow: UnitOfWork, notices: Sequence[Notice], renderer: EmailRenderer, now: datetime) -> set[str]:
+    """Add the notices to the outbox, in the transaction of the change that caused them; the keys of those
+    that were new (a notice queued before is skipped).
 
     They are rendered just after it commits (handlers.render_queued, which every delivery runs first):
     rendering is most of the cost of a decision, and a transaction should not hold its locks for it. An
@@ -43,7 +49,7 @@ def queue(uow: UnitOfWork, notices: Sequence[Notice], renderer: EmailRenderer, n
             emails.append(OutgoingEmail(notice, now, render_for_wire(renderer, notice, now)))
         except TemplateProblem as problem:
             emails.append(OutgoingEmail(notice, now, None, problem.message))
-    return uow.outbox.add(emails)
+    return uow.outbox.add_new(emails)
 
 
 def queue_notices_for_new_events(

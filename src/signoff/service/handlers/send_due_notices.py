@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from signoff.domain.attention_rule import attention_limits
 from signoff.domain.cover import Cover
 from signoff.domain.deadline_notices import due_notices
 from signoff.domain.errors import SignoffError
@@ -20,7 +21,7 @@ from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import Notice, NoticeEvent, NotificationRules
 from signoff.service.dependencies import Dependencies
 from signoff.service.log_context import about_signoff
-from signoff.service.notify import queue
+from signoff.service.notify import queue, queue_new
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,19 @@ class DueNoticesReport:
     queued: int = 0
     signoffs_checked: int = 0
     problems: list[str] | None = None
+    # The sign-offs this sweep first told someone are past their internal due date (an overdue notice newly
+    # queued), and those it told anything while their statutory deadline is at risk (the one attention
+    # rule): what the flow reports to Prefect as events, each at the moment signoff tells people.
+    overdue: list[int] = field(default_factory=list)
+    at_risk: list[int] = field(default_factory=list)
 
 
 @dataclass
 class _BatchResult:
     queued: int = 0
     problems: list[str] = field(default_factory=list)
+    overdue: set[int] = field(default_factory=set)
+    at_risk: set[int] = field(default_factory=set)
 
 
 def send_due_notices(deps: Dependencies) -> DueNoticesReport:
@@ -53,21 +61,29 @@ def send_due_notices(deps: Dependencies) -> DueNoticesReport:
     with deps.new_unit_of_work() as uow:
         candidates = uow.signoffs.with_due_moments(now)
     rules = deps.load_notification_rules() if candidates else None
+    at_risk_on = _at_risk_on_or_before(deps, now) if candidates else date.min
+    overdue: set[int] = set()
+    at_risk: set[int] = set()
     for start in range(0, len(candidates), BATCH_SIZE):
         batch = candidates[start : start + BATCH_SIZE]
         try:
-            result = _for_batch(batch, deps, rules, now)
+            result = _for_batch(batch, deps, rules, now, at_risk_on)
         except Exception:  # whatever broke the batch, each sign-off is tried alone
             log.warning("a batch of %s sign-offs could not be committed; trying each alone", len(batch))
             result = _BatchResult()
             for signoff_id in batch:
-                one = _for_batch((signoff_id,), deps, rules, now, alone=True)
+                one = _for_batch((signoff_id,), deps, rules, now, at_risk_on, alone=True)
                 result.queued += one.queued
                 result.problems += one.problems
+                result.overdue |= one.overdue
+                result.at_risk |= one.at_risk
         report.queued += result.queued
         problems += result.problems
+        overdue |= result.overdue
+        at_risk |= result.at_risk
         report.signoffs_checked += len(batch)
     report.problems = problems
+    report.overdue, report.at_risk = sorted(overdue), sorted(at_risk)
     report.queued += _delegation_endings(deps)
     if report.queued or report.problems:
         log.info(
@@ -84,6 +100,7 @@ def _for_batch(
     deps: Dependencies,
     rules: NotificationRules | None,
     now: datetime,
+    at_risk_on: date,
     *,
     alone: bool = False,
 ) -> _BatchResult:
@@ -104,6 +121,7 @@ def _for_batch(
                 Cover.at(uow.delegations.live_at(now), now),
             )
             due: list[Notice] = []
+            publish_by = {signoff.id: signoff.publish_by for signoff in signoffs}
             for signoff in signoffs:
                 try:
                     with about_signoff(signoff.id):
@@ -123,8 +141,16 @@ def _for_batch(
                     )
                 due += found
             # One insert for the batch; a notice already queued (its key taken) is skipped.
-            result.queued = queue(uow, due, deps.renderer, now)
+            new = queue_new(uow, due, deps.renderer, now)
             uow.commit()
+            result.queued = len(new)
+            for notice in due:
+                if notice.key not in new or notice.signoff_id is None:
+                    continue
+                if _tells_overdue(notice):
+                    result.overdue.add(notice.signoff_id)
+                if publish_by[notice.signoff_id] <= at_risk_on:
+                    result.at_risk.add(notice.signoff_id)
     except SignoffError as error:
         if not alone:
             raise
@@ -134,6 +160,27 @@ def _for_batch(
             raise
         return _BatchResult(problems=[_could_not_check(signoff_ids[0], error)])
     return result
+
+
+def _tells_overdue(notice: Notice) -> bool:
+    """An overdue notice to whoever holds the work, or the publication stage's, past their due moment."""
+    return notice.event is NoticeEvent.OVERDUE or (
+        notice.event is NoticeEvent.PUBLICATION_DUE and notice.context.get("phase") == "overdue"
+    )
+
+
+def _at_risk_on_or_before(deps: Dependencies, now: datetime) -> date:
+    """The day on or before which a publish-by day puts the statutory deadline at risk (attention_rule)."""
+    pipeline = deps.load_pipeline()
+    monitoring = pipeline.monitoring
+    limits = attention_limits(
+        now,
+        deps.calendar,
+        pipeline.working_hours.timezone,
+        monitoring.due_soon_working_days,
+        monitoring.idle_after_working_days,
+    )
+    return limits.at_risk_on_or_before
 
 
 def _could_not_check(signoff_id: int | None, error: Exception) -> str:
