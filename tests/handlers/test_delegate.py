@@ -179,3 +179,64 @@ def test_a_delegation_is_not_read_by_the_organisation_its_people_moved_to(memory
     seen_by_cumbria = directory_view(FIONA, memory.deps)
     assert {RACHEL, OWEN} <= {p.email for p in seen_by_cumbria.people}
     assert seen_by_cumbria.delegations == []  # made in Cheshire: not Cumbria's to read
+
+
+def test_the_office_still_sees_the_cover_it_arranged_after_a_move_ends_it(memory: InMemoryApp) -> None:
+    delegate(memory, RACHEL, JOHN, days=30, reason="medical leave")
+
+    def john_moves(data: dict[str, Any]) -> None:
+        person(data, JOHN)["organisation"] = "cumbria-pcc"
+        for someone in data["people"]:
+            if someone.get("escalation_contact") == JOHN:
+                someone["escalation_contact"] = None
+
+    reload_with(memory, john_moves)
+    [line] = directory_view(HANNAH, memory.deps).delegations
+    assert (line.reason, line.active, line.ended) == ("medical leave", False, True)
+    assert directory_view(FIONA, memory.deps).delegations == []  # John's new office does not read it
+
+
+def test_a_delegation_not_yet_begun_is_called_off_by_a_move_never_ending_before_it_begins(
+    memory: InMemoryApp,
+) -> None:
+    now = memory.clock.now()
+    delegate_approvals(
+        DelegateApprovals(
+            from_person=RACHEL,
+            to_person=JOHN,
+            starts_at=now + timedelta(days=5),
+            ends_at=now + timedelta(days=10),
+            reason="leave next week",
+            by=RACHEL,
+        ),
+        memory.deps,
+    )
+
+    def john_moves(data: dict[str, Any]) -> None:
+        person(data, JOHN)["organisation"] = "cumbria-pcc"
+        for someone in data["people"]:
+            if someone.get("escalation_contact") == JOHN:
+                someone["escalation_contact"] = None
+
+    reload_with(memory, john_moves)
+    [delegation] = memory.store.state.delegations
+    assert delegation.starts_at == delegation.ends_at == now
+    memory.clock.advance(timedelta(minutes=15))
+    send_due_notices(memory.deps)
+    assert sorted(e for ev, e in memory.emails() if ev == "delegation_ended") == sorted([RACHEL, JOHN])
+
+
+def test_someone_removed_and_put_back_does_not_get_their_old_delegations_back(memory: InMemoryApp) -> None:
+    delegate(memory, RACHEL, JOHN, days=30)
+
+    def john_leaves(data: dict[str, Any]) -> None:
+        data["people"].remove(person(data, JOHN))
+        for someone in data["people"]:
+            if someone.get("escalation_contact") == JOHN:
+                someone["escalation_contact"] = None
+
+    reload_with(memory, john_leaves)
+    memory.clock.advance(timedelta(days=1))
+    reload_with(memory, lambda _data: None)  # John is back, in the same office
+    [delegation] = memory.store.state.delegations
+    assert not delegation.active_at(memory.clock.now())

@@ -98,6 +98,9 @@ class Delegation:
         if self.revoked_at is not None or self.ends_at <= now:
             raise InvalidInput(f"delegation #{self.id} has already ended")
         self.revoked_at = now
+        # One that had not begun is called off: it begins and ends now, so that it never ends before it
+        # begins (the emails and People page say from and until).
+        self.starts_at = min(self.starts_at, now)
         self.ends_at = now
 
 

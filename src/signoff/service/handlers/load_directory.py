@@ -31,12 +31,14 @@ def load_directory(config: DirectoryConfig, pipeline: Pipeline, deps: Dependenci
         raise InvalidInput("the pipeline names what the directory lacks:\n" + "\n".join(problems))
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
-        was_of = {p.id: p.organisation for p in uow.directory.roster().participants}
+        before = {p.id: p for p in uow.directory.roster().participants}
         added, updated, deactivated = uow.directory.sync(config)
+        # Moved to another organisation, or taken out of the directory (put back later, they start afresh).
         moved = {
             p.id
             for p in uow.directory.roster().participants
-            if was_of.get(p.id, p.organisation) != p.organisation
+            if p.id in before
+            and (before[p.id].organisation != p.organisation or (before[p.id].active and not p.active))
         }
         # In the same transaction: someone taken out of the directory is signed out everywhere at once,
         # and stays so if they are put back.
@@ -47,8 +49,9 @@ def load_directory(config: DirectoryConfig, pipeline: Pipeline, deps: Dependenci
 
 
 def _end_delegations_of(uow: UnitOfWork, moved: set[int], now: datetime) -> None:
-    """Someone moved to another organisation leaves their delegations, given or taken, behind: each was made
-    for the old one's work. They end now, and the sweep tells both people as when one runs out."""
+    """Someone moved to another organisation, or removed, leaves their delegations, given or taken, behind:
+    each was made for the old one's work. They end now, and the sweep tells both people as when one runs
+    out (someone removed hears nothing: the announcement goes to active people only)."""
     if not moved:
         return
     for delegation in uow.delegations.all():

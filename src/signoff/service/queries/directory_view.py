@@ -54,7 +54,6 @@ def directory_view(
         shown = [
             p for p in roster.participants if allowed(admin, Action.SEE_PEOPLE, Target(person=p), roster)
         ]
-        shown_ids = {p.id for p in shown}
         shown_organisations = {p.organisation for p in shown}
         delegations = [
             DelegationLine(
@@ -68,10 +67,10 @@ def directory_view(
                 ended=d.revoked_at is not None or d.ends_at <= now,
             )
             for d in sorted(uow.delegations.all(), key=lambda d: d.starts_at, reverse=True)
-            # Made in one of the administrator's organisations, and both ends their people now: a delegation
-            # made before the directory moved either person, or both, to another organisation is not that
-            # organisation's to read (its reason included).
-            if {d.from_person_id, d.to_person_id} <= shown_ids and d.organisation in shown_organisations
+            # Made in one of the administrator's organisations, whatever the directory has since said of its
+            # people: the office still sees the cover it arranged (and that a move ended it), and the
+            # organisation a person moved to does not read it (its reason included).
+            if d.organisation in shown_organisations
         ]
     organisations = {p.organisation for p in shown}
     return DirectoryView(
