@@ -12,6 +12,7 @@ from prefect.states import Failed
 from flows import steps
 from flows.events import emit_deadline_events, emit_delivery_events, emit_publication_done
 from flows.runtime import application
+from flows.task_policy import ADVANCE_S, DELIVER_S, PUBLISH_S, SWEEP_S, WATCH_S, retried
 from signoff.domain.errors import SignoffError
 from signoff.domain.inspection import Inspection
 from signoff.service.commands import PublishSignoff, StartSignoff
@@ -21,7 +22,7 @@ from signoff.service.handlers.watch_publications import UNREADABLE_TOLD, WatchRe
 from signoff.service.log_context import about_signoff
 
 
-@task(name="advance", task_run_name="advance sign-off {signoff_id}")
+@task(name="advance", task_run_name="advance sign-off {signoff_id}", **retried(ADVANCE_S))
 def advance_task(signoff_id: int) -> list[str]:
     return steps.advance(application(), signoff_id)
 
@@ -32,7 +33,7 @@ def section_task(section_key: str, row: dict[str, str]) -> dict[str, str]:  # no
     return row
 
 
-@task(name="deliver-mail")
+@task(name="deliver-mail", **retried(DELIVER_S))
 def deliver_task() -> dict[str, Any]:
     """Send what is due, and tell Prefect of every email refused or failed and of an unreachable server."""
     report = steps.deliver_report(application())
@@ -42,12 +43,12 @@ def deliver_task() -> dict[str, Any]:
     return {**asdict(report), "unreachable": report.problem is not None}
 
 
-@task(name="queue-due-notices")
+@task(name="queue-due-notices", **retried(SWEEP_S))
 def due_notices_task() -> dict[str, Any]:
     return steps.queue_due_notices(application())
 
 
-@task(name="mark-stalled")
+@task(name="mark-stalled", **retried(SWEEP_S))
 def mark_stalled_task() -> dict[str, Any]:
     return steps.mark_stalled_work(application())
 
@@ -143,7 +144,7 @@ def deadline_sweep_flow() -> dict[str, Any]:
     }
 
 
-@task(name="publish", task_run_name="publish sign-off {signoff_id}")
+@task(name="publish", task_run_name="publish sign-off {signoff_id}", **retried(PUBLISH_S))
 def publish_task(signoff_id: int, by: str, note: str) -> dict[str, Any]:
     return publish_result(
         publish_signoff(PublishSignoff(signoff_id=signoff_id, by=by, note=note), application().deps)
@@ -183,7 +184,7 @@ def deliver_mail_flow() -> dict[str, Any] | State[dict[str, Any]]:
     return result
 
 
-@task(name="watch-publications", task_run_name="read {listing}")
+@task(name="watch-publications", task_run_name="read {listing}", **retried(WATCH_S))
 def watch_task(listing: str | None) -> WatchReport:
     from signoff.watching import watch_dependencies  # the watcher's wiring, loaded only where it runs
 
