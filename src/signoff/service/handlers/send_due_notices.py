@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from signoff.domain.attention_rule import attention_limits
 from signoff.domain.cover import Cover
 from signoff.domain.deadline_notices import due_notices
 from signoff.domain.errors import SignoffError
@@ -61,7 +60,7 @@ def send_due_notices(deps: Dependencies) -> DueNoticesReport:
     with deps.new_unit_of_work() as uow:
         candidates = uow.signoffs.with_due_moments(now)
     rules = deps.load_notification_rules() if candidates else None
-    at_risk_on = _at_risk_on_or_before(deps, now) if candidates else date.min
+    at_risk_on = deps.attention_limits().at_risk_on_or_before if candidates else date.min
     overdue: set[int] = set()
     at_risk: set[int] = set()
     for start in range(0, len(candidates), BATCH_SIZE):
@@ -167,20 +166,6 @@ def _tells_overdue(notice: Notice) -> bool:
     return notice.event is NoticeEvent.OVERDUE or (
         notice.event is NoticeEvent.PUBLICATION_DUE and notice.context.get("phase") == "overdue"
     )
-
-
-def _at_risk_on_or_before(deps: Dependencies, now: datetime) -> date:
-    """The day on or before which a publish-by day puts the statutory deadline at risk (attention_rule)."""
-    pipeline = deps.load_pipeline()
-    monitoring = pipeline.monitoring
-    limits = attention_limits(
-        now,
-        deps.calendar,
-        pipeline.working_hours.timezone,
-        monitoring.due_soon_working_days,
-        monitoring.idle_after_working_days,
-    )
-    return limits.at_risk_on_or_before
 
 
 def _could_not_check(signoff_id: int | None, error: Exception) -> str:

@@ -14,8 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from signoff.domain.access import Action, Target, require
-from signoff.domain.attention_rule import AttentionLimits, attention_flags, attention_limits
-from signoff.domain.deadlines import WorkingCalendar
+from signoff.domain.attention_rule import AttentionLimits, attention_flags
 from signoff.domain.directory import Participant
 from signoff.domain.inspection import Key
 from signoff.domain.pipeline import StageKey
@@ -111,10 +110,6 @@ def admin_of(email: str, deps: Dependencies) -> Participant:
     return person
 
 
-def thresholds(now: datetime, calendar: WorkingCalendar, zone: str, due_soon: int, idle: int) -> Thresholds:
-    return attention_limits(now, calendar, zone, due_soon, idle)
-
-
 def flags_of(row: AttentionRow, limits: Thresholds) -> list[str]:
     return [flag.value for flag in attention_flags(row.due_at, row.since, row.publish_by, limits)]
 
@@ -125,14 +120,7 @@ def attention(
     deps: Dependencies,
 ) -> AttentionPage:
     pipeline = deps.load_pipeline()
-    monitoring = pipeline.monitoring
-    limits = thresholds(
-        deps.clock.now(),
-        deps.calendar,
-        pipeline.working_hours.timezone,
-        monitoring.due_soon_working_days,
-        monitoring.idle_after_working_days,
-    )
+    limits = deps.attention_limits()
     with deps.new_unit_of_work() as uow:
         admin = uow.directory.person(admin_email)
         roster = uow.directory.roster()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from signoff.domain.attention_rule import AttentionFlag, attention_flags, attention_limits
+from signoff.domain.attention_rule import AttentionFlag, attention_flags
 from signoff.domain.transitions import SignoffState
 from signoff.service.dependencies import Dependencies
 
@@ -37,16 +37,7 @@ LABELS: dict[AttentionFlag, str] = {
 
 
 def stalled(deps: Dependencies, *, include_on_track: bool = False) -> list[StalledItem]:
-    now = deps.clock.now()
-    pipeline = deps.load_pipeline()
-    monitoring = pipeline.monitoring
-    limits = attention_limits(
-        now,
-        deps.calendar,
-        pipeline.working_hours.timezone,
-        monitoring.due_soon_working_days,
-        monitoring.idle_after_working_days,
-    )
+    limits = deps.attention_limits()
     items: list[StalledItem] = []
     with deps.new_unit_of_work() as uow:
         roster = uow.directory.roster()
