@@ -17,16 +17,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from signoff.domain.directory import ADMIN_ROLE, Participant, Roster
+from signoff.domain.directory import ADMIN_ROLE, POLICY_OFFICER_ROLE, Participant, Roster
 from signoff.domain.errors import NotPermitted
 
 # A grant to every signed-in, active person (their scope still limits it).
 ANYONE = "anyone"
 
 # The PCC office's people who may publish its response.
-PUBLISHER_ROLES = frozenset({ADMIN_ROLE, "policy_officer", "chief_executive", "commissioner"})
+PUBLISHER_ROLES = frozenset({ADMIN_ROLE, POLICY_OFFICER_ROLE, "chief_executive", "commissioner"})
 # The PCC office's people who may start a sign-off for it.
-STARTER_ROLES = frozenset({ADMIN_ROLE, "policy_officer"})
+STARTER_ROLES = frozenset({ADMIN_ROLE, POLICY_OFFICER_ROLE})
 # The role a finding's lead must hold in the force the finding is addressed to.
 STRATEGIC_LEAD_ROLE = "strategic_lead"
 

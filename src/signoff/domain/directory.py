@@ -15,6 +15,8 @@ RoleName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 
 # The role that may reassign, extend and withdraw within its own PCC office.
 ADMIN_ROLE = "pcc_admin"
+# The PCC office's policy officers: they start sign-offs, publish, and hear of proposed reports.
+POLICY_OFFICER_ROLE = "policy_officer"
 
 
 class OrganisationKind(StrEnum):

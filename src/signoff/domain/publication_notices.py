@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from signoff.domain.access import takes_part
 from signoff.domain.deadlines import format_day
-from signoff.domain.directory import Participant
+from signoff.domain.directory import POLICY_OFFICER_ROLE, Participant
 from signoff.domain.notifications import Audience, Notice, NoticeEvent
 from signoff.domain.transitions import SignoffState, StageState
 from signoff.domain.vocabulary import StageKind
@@ -32,9 +32,6 @@ from signoff.domain.vocabulary import StageKind
 if TYPE_CHECKING:
     from signoff.domain.notice_builder import NoticeBuilder
     from signoff.domain.signoff import SignOff
-
-# Roles of the PCC office whose people publish (domain/access.py's PUBLISHER_ROLES include them).
-POLICY_OFFICER_ROLE = "policy_officer"
 
 
 def publication_due_notices(signoff: SignOff, builder: NoticeBuilder, now: datetime) -> list[Notice]:
@@ -71,9 +68,11 @@ def publication_due_notices(signoff: SignOff, builder: NoticeBuilder, now: datet
     }
     office_name = roster.organisation_name(office)
     notices: list[Notice] = []
+    told: set[int] = set()  # one email a person: someone both administrator and policy officer, as the first
     for person, audience, told_as in recipients:
-        if not takes_part(person, signoff):
+        if person.id in told or not takes_part(person, signoff):
             continue
+        told.add(person.id)
         notices.append(
             builder.notice(
                 NoticeEvent.PUBLICATION_DUE,
@@ -85,7 +84,7 @@ def publication_due_notices(signoff: SignOff, builder: NoticeBuilder, now: datet
                 audience,
             )
         )
-    return _unique(notices)
+    return notices
 
 
 def _contacts(builder: NoticeBuilder, signoff: SignOff) -> Iterable[Participant]:
@@ -104,11 +103,3 @@ def _why(audience: Audience, office: str) -> str:
     if audience is Audience.POLICY_OFFICERS:
         return f"you are a policy officer of {office}, who may publish its response"
     return f"you administer sign-offs for {office}"
-
-
-def _unique(notices: Iterable[Notice]) -> list[Notice]:
-    """One email a person: someone both administrator and policy officer hears as the first."""
-    seen: dict[str, Notice] = {}
-    for notice in notices:
-        seen.setdefault(notice.recipient.email, notice)
-    return list(seen.values())

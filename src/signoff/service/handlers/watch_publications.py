@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from signoff.domain.deadlines import format_day, statutory_deadline
-from signoff.domain.directory import Participant, Roster
+from signoff.domain.directory import POLICY_OFFICER_ROLE, Participant, Roster
 from signoff.domain.errors import InvalidInput
 from signoff.domain.notifications import Audience, Notice, NoticeEvent, Recipient
 from signoff.domain.proposal import Proposal
@@ -27,7 +27,6 @@ from signoff.service.notify import queue
 from signoff.service.ports import ProposalUnitOfWork, PublicationReader
 
 log = logging.getLogger(__name__)
-POLICY_OFFICER_ROLE = "policy_officer"
 
 
 @dataclass(frozen=True)
