@@ -3,16 +3,20 @@ bug fails the run at once, with its message."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from prefect import flow
 from prefect.states import Failed
 from sqlalchemy.exc import OperationalError
 
-from flows import steps
+from flows.runtime import acting_on
 from flows.signoff_flows import advance_task
 from flows.task_policy import transient
 from signoff.bootstrap import Application
 from signoff.domain.errors import NotFound
+from signoff.service.ports import UnitOfWork
+from tests.support.story import start_reference
 
 
 def connection_lost() -> OperationalError:
@@ -34,32 +38,26 @@ def test_only_what_may_pass_is_retried(error: Exception, retried: bool) -> None:
 
 
 @flow
-def advance_seven() -> list[str]:
-    return advance_task(7)
+def advance_task_alone(signoff_id: int) -> list[str]:
+    return advance_task(signoff_id)
 
 
-def test_a_database_away_for_a_moment_is_retried_and_a_refusal_fails_at_once(
-    flows_app: Application,  # the flows act on its database and clock
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    calls: list[int] = []
+def test_a_database_away_for_a_moment_is_retried_and_a_refusal_fails_at_once(flows_app: Application) -> None:
+    signoff_id = start_reference(flows_app)
+    opened: list[int] = []
 
-    def away_once(_app: Application, signoff_id: int) -> list[str]:
-        calls.append(signoff_id)
-        if len(calls) == 1:
+    def away_once() -> UnitOfWork:
+        opened.append(1)
+        if len(opened) == 1:
             raise connection_lost()
-        return ["nothing to do"]
+        return flows_app.deps.new_unit_of_work()
 
-    monkeypatch.setattr(steps, "advance", away_once)
-    assert advance_seven() == ["nothing to do"]
-    assert calls == [7, 7]
+    flaky = replace(flows_app, deps=replace(flows_app.deps, new_unit_of_work=away_once))
+    with acting_on(flaky):
+        assert advance_task_alone(signoff_id) == []  # the sign-off had nothing more to do
+    assert len(opened) >= 2  # the first attempt met the database away; the retry went through
 
-    def refused(_app: Application, signoff_id: int) -> list[str]:
-        calls.append(signoff_id)
-        raise NotFound(f"no sign-off #{signoff_id}")
-
-    calls.clear()
-    monkeypatch.setattr(steps, "advance", refused)
-    with pytest.raises(NotFound, match="no sign-off #7"):
-        advance_seven()
-    assert calls == [7]
+    opened.clear()
+    with acting_on(flaky), pytest.raises(NotFound, match="999"):
+        advance_task_alone(999)  # no such sign-off: a refusal, not retried
+    assert len(opened) == 2  # away once (retried), then the refusal, which is not tried a third time
