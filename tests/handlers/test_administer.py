@@ -14,7 +14,7 @@ from signoff.service.queries.signoff_read import section_detail, signoff_detail
 from signoff.settings import PROJECT_ROOT
 from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
-from tests.support.story import approve, draft, start_reference
+from tests.support.story import approve, draft, request_changes, start_reference
 
 CUMBRIA_OFFICER = "matthew.armstrong@cumbria-pcc.example.org"
 LANCASHIRE_ADMIN = "laura.sumner@lancashire-pcc.example.org"
@@ -62,6 +62,32 @@ def test_the_administrator_reassigns_an_approval_and_someone_else_may_not(memory
     reassign_request(move.model_copy(update={"admin": HANNAH}), memory.deps)
     afi = section_detail(signoff_id, "finding-afi-1", memory.deps)
     assert afi.section.holders == [f"Claire Bannister <{CLAIRE}>"]
+
+
+def test_a_reassigned_place_stays_reassigned_after_the_text_is_edited(memory: InMemoryApp) -> None:
+    """Daniel's approval of the force's answer goes to Claire; Claire asks for changes and Priya edits. The
+    new text is Claire's to approve, not Daniel's again: the administrator reassigns a place once."""
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id, section="finding-afi-1", from_person=DANIEL, to_person=CLAIRE, admin=HANNAH
+        ),
+        memory.deps,
+    )
+    request_changes(memory, signoff_id, "finding-afi-1", CLAIRE, "Name the training.")
+    asked_before = len(memory.emails())
+    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training for every investigator.")
+
+    afi = section_detail(signoff_id, "finding-afi-1", memory.deps)
+    assert afi.section.holders == [f"Claire Bannister <{CLAIRE}>"]
+    asked = [who for event, who in memory.emails()[asked_before:] if event == "approval_requested"]
+    assert asked == [CLAIRE]
+    memory.refused(lambda: approve(memory, signoff_id, "finding-afi-1", DANIEL), NotPermitted)
+    approve(memory, signoff_id, "finding-afi-1", CLAIRE)
+    assert section_detail(signoff_id, "finding-afi-1", memory.deps).section.state == "approved"
 
 
 def test_a_place_is_reassigned_only_within_its_organisation(memory: InMemoryApp) -> None:

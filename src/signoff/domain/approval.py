@@ -49,7 +49,7 @@ class ApprovalStep:
     """One of a section's sequential approval steps: who approves, and how many of them must."""
 
     require: Require
-    # As planned when the sign-off started.
+    # As planned when the sign-off started, reassignments applied: each new round starts from them.
     approver_ids: tuple[int, ...]
     # This round's: the author of the text left out, reassignments applied.
     round_approver_ids: tuple[int, ...]
@@ -64,6 +64,16 @@ class ApprovalStep:
 
     def for_round(self, approver_ids: Iterable[int]) -> ApprovalStep:
         return replace(self, round_approver_ids=tuple(approver_ids))
+
+    def with_place_given(self, from_person_id: int, to_person_id: int) -> ApprovalStep:
+        """The step with one person's place given to another, in this round and every later one."""
+
+        def swapped(people: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(to_person_id if p == from_person_id else p for p in people)
+
+        return replace(
+            self, approver_ids=swapped(self.approver_ids), round_approver_ids=swapped(self.round_approver_ids)
+        )
 
     def to_json(self) -> dict[str, JsonValue]:
         return {

@@ -221,10 +221,10 @@ def reassign_place(
     section.requests.append(replacement)
     if was_pending:
         replacement.fire(RequestEvent.ACTIVATE, now)
+    # The place is the new person's from now on: each later round (after an edit, or changes asked for)
+    # asks them, not the person it was taken from, who may have moved or left.
     section.approval_steps = [
-        step.for_round(to_person.id if p == from_person_id else p for p in step.round_approver_ids)
-        if number == request.step
-        else step
+        step.with_place_given(from_person_id, to_person.id) if number == request.step else step
         for number, step in enumerate(section.approval_steps)
     ]
     trail.record(
