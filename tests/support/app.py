@@ -295,6 +295,15 @@ class InMemoryApp:
         """(event, recipient address) of every email in the outbox, in the order queued."""
         return [(str(e.event), e.recipient_email) for e in self.store.state.outbox]
 
+    def move(self, email: str, organisation: str | None, roles: Sequence[str] = ("viewer",)) -> None:
+        """Reload the shipped directory with `email` in `organisation` (None: they left, and are removed)."""
+        config = directory_config()
+        person = next(p for p in config.people if p.email == email)
+        people = [p for p in config.people if p.email != email]
+        if organisation is not None:
+            people.append(person.model_copy(update={"organisation": organisation, "roles": list(roles)}))
+        load_directory(config.model_copy(update={"people": people}), pipeline(), self.deps)
+
 
 def in_memory_app(*, now: datetime = PUBLICATION_MORNING, with_directory: bool = True) -> InMemoryApp:
     clock = FixedClock(now)

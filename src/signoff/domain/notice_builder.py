@@ -426,7 +426,8 @@ class NoticeBuilder:
                 audience,
             )
             for person, audience in recipients
-            if person.active
+            # Nobody moved out of the office and force hears more of its work (its texts, its comments).
+            if takes_part(person, signoff)
         )
 
     def notice(

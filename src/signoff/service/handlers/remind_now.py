@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from signoff.domain.access import Action, allowed, office_as_told_to, signoff_target
+from signoff.domain.access import Action, allowed, office_as_told_to, signoff_target, takes_part
 from signoff.domain.cover import Cover
-from signoff.domain.errors import NotFound, NotPermitted
+from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import Audience, NoticeEvent
 from signoff.domain.vocabulary import AuditAction
@@ -34,6 +34,12 @@ def remind_now(
         if holding is None:
             raise NotFound(
                 f"{holder.email} holds nothing on section {section_key!r} of sign-off #{signoff_id}"
+            )
+        if not takes_part(holder, signoff):
+            # The reminder would go to nobody: say so, rather than that one went this minute.
+            raise InvalidInput(
+                f"{holder.email} is no longer of {roster.organisation_name(signoff.pcc_org)} or "
+                f"{roster.organisation_name(signoff.force_org)}, so is not reminded: reassign their place"
             )
         cover = Cover.at(uow.delegations.live_at(now), now)
         builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links, cover)
