@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from signoff.adapters.config_files import load_model
+from signoff.adapters.pipeline_files import load_pipelines
 from signoff.domain.certificate_check import CertificateClaims
 from signoff.domain.deadlines import england_and_wales
 from signoff.domain.directory import DirectoryConfig
@@ -305,7 +306,11 @@ class InMemoryApp:
         load_directory(config.model_copy(update={"people": people}), pipeline(), self.deps)
 
 
-def in_memory_app(*, now: datetime = PUBLICATION_MORNING, with_directory: bool = True) -> InMemoryApp:
+def in_memory_app(
+    *, now: datetime = PUBLICATION_MORNING, with_directory: bool = True, by_inspection_type: bool = False
+) -> InMemoryApp:
+    """`by_inspection_type`: each report follows the shipped pipeline for its type (config/pipelines/), as
+    the application does; else every report follows config/pipeline.yaml's."""
     clock = FixedClock(now)
     store = FakeStore()
     links = Links(BASE_URL)
@@ -330,6 +335,7 @@ def in_memory_app(*, now: datetime = PUBLICATION_MORNING, with_directory: bool =
         documents=document_renderer,
         load_publication_config=publication_config,
         publications=publication_store,
+        load_pipelines=(lambda: load_pipelines(CONFIG / "pipeline.yaml")) if by_inspection_type else None,
     )
     app = InMemoryApp(deps, clock, store, renderer, documents, publications)
     if with_directory:

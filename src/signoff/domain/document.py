@@ -218,7 +218,9 @@ class _Findings:
     ) -> tuple[FindingGroup, ...]:
         """By kind; a recommendation answering a held cause of concern goes under it, not with the rest;
         the findings answered together (`together`, by the `combined` section) after the recommendations."""
-        causes = {f.ref for f in held if f.kind is FindingKind.CAUSE_OF_CONCERN}
+        # A cause answered together (a national one) prints without its recommendations: one the office
+        # answers on its own prints with the other recommendations, never nowhere.
+        causes = {f.ref for f in held if f.kind is FindingKind.CAUSE_OF_CONCERN and f not in together}
         groups: list[FindingGroup] = []
         for kind in FindingKind:
             of_kind = [f for f in held if f.kind is kind and f not in together]

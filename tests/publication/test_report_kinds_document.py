@@ -1,0 +1,78 @@
+"""Reports that are not the reference one, as their published response reads: a national cause of concern
+answered together while a recommendation under it is answered on its own, recommendations to other bodies
+whose addressee the reader or the start form left unworded. In memory, each sign-off driven to ready and
+its document built and rendered as publishing does."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import yaml
+
+from signoff.adapters.documents.rendering import DocumentRenderer
+from signoff.domain.document import ResponseDocument, build_document
+from signoff.domain.inspection import Inspection
+from signoff.service.commands import PublishSignoff, StartSignoff
+from signoff.service.handlers.publish import publish_signoff
+from signoff.service.handlers.start_signoff import start_signoff
+from signoff.settings import PROJECT_ROOT
+from tests.people import OWEN
+from tests.publication.drive import drive_to_ready
+from tests.publication.reference import visible_text
+from tests.support.app import InMemoryApp, in_memory_app, publication_config
+
+
+def example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "examples" / name).read_text(encoding="utf-8"))
+    return data
+
+
+def started(data: dict[str, Any]) -> tuple[InMemoryApp, int]:
+    inspection = Inspection.model_validate(data)
+    day = inspection.published
+    app = in_memory_app(now=datetime(day.year, day.month, day.day, 9, tzinfo=UTC), by_inspection_type=True)
+    [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
+    return app, signoff_id
+
+
+def document(app: InMemoryApp, signoff_id: int) -> tuple[ResponseDocument, str]:
+    with app.deps.new_unit_of_work() as uow:
+        doc = build_document(uow.signoffs.get(signoff_id), uow.directory.roster(), publication_config())
+    renderer = DocumentRenderer(PROJECT_ROOT / "templates", PROJECT_ROOT / "config")
+    html = renderer.response_html(doc, made_on=date(2025, 10, 1), published_on=date(2025, 10, 1), version=1)
+    return doc, visible_text(html)
+
+
+def test_a_recommendation_answered_on_its_own_under_a_national_cause_is_published() -> None:
+    """The thematic pipeline answers the findings to all forces in one section, a cause of concern among
+    them; a recommendation answering that cause, addressed to the commissioners, is answered on its own.
+    It is printed, with its answer, and the response publishes."""
+    data = example("national-thematic-2025-example.yaml")
+    data["respond_for"] = ["cheshire-pcc"]
+    data["findings"] = [
+        {
+            "ref": "CoC-1",
+            "kind": "cause_of_concern",
+            "label": "Cause of concern 1",
+            "text": "Forces do not identify stalking when it is first reported.",
+            "addressed_to": ["all-forces"],
+        },
+        {
+            "ref": "R-50",
+            "kind": "recommendation",
+            "label": "Recommendation 50",
+            "answers": "CoC-1",
+            "text": "Commissioners should fund advocates for victims of stalking.",
+            "addressee": "Police and crime commissioners",
+            "addressed_to": ["pccs"],
+        },
+        *data["findings"][:2],
+    ]
+    app, signoff_id = started(data)
+    drive_to_ready(app, signoff_id)
+
+    _, text = document(app, signoff_id)
+    assert "Commissioners should fund advocates for victims of stalking." in text
+    assert "Forces do not identify stalking when it is first reported." in text
+    publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), app.deps)
