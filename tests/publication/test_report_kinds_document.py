@@ -76,3 +76,51 @@ def test_a_recommendation_answered_on_its_own_under_a_national_cause_is_publishe
     assert "Commissioners should fund advocates for victims of stalking." in text
     assert "Forces do not identify stalking when it is first reported." in text
     publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), app.deps)
+
+
+def noted(doc: ResponseDocument) -> dict[str, str]:
+    """Each finding listed for noting (for other bodies), by ref: its 'Addressed to' words."""
+    return {finding.ref: finding.addressee for part in doc.parts for finding in part.noted}
+
+
+def test_a_recommendation_to_another_body_says_whom_it_is_addressed_to_when_its_words_are_missing() -> None:
+    """A PEEL report's recommendations to other bodies: one whose words the watcher's reader could not
+    place (blank), one entered on the start form, which has no field for the words (the model's default,
+    'chief constable'). Neither is printed as addressed to nobody, nor to the chief constable."""
+    data = example("peel-2025-example.yaml")
+    data["findings"] += [
+        {
+            "ref": "R-8",
+            "kind": "recommendation",
+            "label": "Recommendation 8",
+            "text": "The Home Office must publish guidance on call handling standards.",
+            "addressee": "",
+            "addressed_to": ["home-office"],
+        },
+        {
+            "ref": "R-9",
+            "kind": "recommendation",
+            "label": "Recommendation 9",
+            "text": "The Ministry of Justice should fund victims' advocates.",
+            "addressed_to": ["other-body"],
+        },
+        {
+            "ref": "R-10",
+            "kind": "recommendation",
+            "label": "Recommendation 10",
+            "text": "The College of Policing should update its guidance.",
+            "addressee": "The College of Policing",
+            "addressed_to": ["college-of-policing"],
+        },
+    ]
+    app, signoff_id = started(data)
+    drive_to_ready(app, signoff_id)
+
+    doc, text = document(app, signoff_id)
+    assert noted(doc) == {
+        "R-8": "Home Office",
+        "R-9": "Another body",
+        "R-10": "The College of Policing",  # the report's own words, where it has them
+    }
+    assert "Addressed to: Home Office" in text
+    assert "Addressed to: chief constable" not in text

@@ -34,7 +34,7 @@ from signoff.domain.document_layout import (
 from signoff.domain.document_layout import PublicationConfig as PublicationConfig
 from signoff.domain.document_layout import SectionTexts as SectionTexts
 from signoff.domain.errors import InvalidInput, InvalidTransition
-from signoff.domain.inspection import Body, Finding, FindingKind, Inspection
+from signoff.domain.inspection import Finding, FindingKind, Inspection
 from signoff.domain.local_time import LOCAL_TIME
 from signoff.domain.model import Section, SignOff
 from signoff.domain.routing import signoff_findings
@@ -179,10 +179,15 @@ def _joined(names: Sequence[str]) -> str:
 
 
 def _addressee(finding: Finding) -> str:
-    """Who must act on a finding for noting: the report's words, else the bodies' names."""
-    if finding.addressee != "chief constable" or not finding.bodies or Body.OTHER in finding.bodies:
-        return finding.addressee
-    return _joined([body.label for body in finding.bodies])
+    """Who must act on a finding for noting: the report's words, else the bodies' names. The words are
+    not the report's when blank (the watcher's reader could not place them) or still the model's default
+    beside bodies named (a file or the start form leaving them out): "chief constable" would then be
+    printed over a recommendation to the Ministry of Justice."""
+    words = finding.addressee
+    unworded = not words or words == Finding.model_fields["addressee"].default
+    if unworded and finding.bodies:
+        return _joined([body.label for body in finding.bodies])
+    return words
 
 
 class _Findings:
