@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from pydantic import HttpUrl
+
+from signoff.adapters.config_files import load_model
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.inspection import Inspection
 from signoff.service.commands import StartSignoff
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.signoff_read import signoff_detail
-from tests.people import OWEN, PRIYA
+from signoff.settings import PROJECT_ROOT
+from tests.people import DANIEL, OWEN, PRIYA
 from tests.support.app import InMemoryApp
 from tests.support.story import reference_inspection, start_reference
+
+LANCASHIRE_OFFICER = "james.cowell@lancashire-pcc.example.org"
 
 
 def test_the_policy_officer_starts_the_reference_signoff_and_the_summary_drafter_hears(
@@ -71,3 +79,43 @@ def test_two_findings_whose_keys_clash_in_different_stages_are_refused_naming_bo
         "distinct",
     )
     assert memory.emails() == []
+
+
+def test_one_office_starts_its_own_response_to_a_regional_report_naming_other_forces_leads(
+    memory: InMemoryApp,
+) -> None:
+    """The regional report names Cumbria's lead for a finding to Cumbria and Lancashire, and Greater
+    Manchester's for one to the regional unit. Lancashire starts its own response alone: the leads are
+    of forces the report covers, so it starts. A lead of
+    a force the report does not cover is refused, naming the forces that answer it."""
+    memory.clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
+    leads = {
+        "AFI-5": "jonathan.nicholson@cumbria.police.example.org",
+        "R-1": "gareth.pendlebury@gmp.police.example.org",
+    }
+    named = regional.model_copy(
+        update={"findings": [f.model_copy(update={"lead": leads.get(f.ref)}) for f in regional.findings]}
+    )
+    lancashire_alone = StartSignoff(
+        inspection=named, started_by=LANCASHIRE_OFFICER, respond_for=["lancashire-pcc"]
+    )
+
+    [signoff_id] = start_signoff(lancashire_alone, memory.deps)
+    assert signoff_detail(signoff_id, memory.deps).state == "active"
+
+    outside = named.model_copy(
+        update={
+            "report_url": HttpUrl("https://hmicfrs.justiceinspectorates.gov.uk/another-regional-report/"),
+            "findings": [
+                f.model_copy(update={"lead": DANIEL if f.ref == "AFI-5" else None}) for f in named.findings
+            ],
+        }
+    )
+    memory.refused(
+        lambda: start_signoff(lancashire_alone.model_copy(update={"inspection": outside}), memory.deps),
+        InvalidInput,
+        DANIEL,
+        "not a strategic lead of a force answering the report",
+        "Lancashire Constabulary",
+    )

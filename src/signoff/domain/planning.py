@@ -211,12 +211,11 @@ def _finding_lead(finding: Finding, intake: Intake) -> Participant | None:
     if lead is None or not lead.active:
         raise InvalidInput(f"finding {finding.ref}: lead {finding.lead} is not in the directory")
     if STRATEGIC_LEAD_ROLE not in lead.roles or lead.organisation not in intake.responding_forces:
+        answering = sorted(roster.organisation_name(force) for force in intake.responding_forces)
         raise InvalidInput(
-            f"finding {finding.ref}: lead {lead.email} is not a strategic lead of "
-            f"{roster.organisation_name(intake.force)}, the force this finding is addressed to "
-            f"(they are of {roster.organisation_name(lead.organisation)}"
+            f"finding {finding.ref}: lead {lead.email} is not a strategic lead of a force answering the "
+            f"report ({', '.join(answering)}): they are of {roster.organisation_name(lead.organisation)}"
             + ("" if STRATEGIC_LEAD_ROLE in lead.roles else f" and do not hold role {STRATEGIC_LEAD_ROLE!r}")
-            + ")"
         )
     return lead if lead.organisation == intake.force else None
 

@@ -76,6 +76,11 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
                 "the directory; name the PCC offices that respond"
             )
         forces = {office: uow.directory.organisation_force(office) for office in offices}
+        # A finding's lead may be of any force answering the report, not only of the offices started in
+        # this call: one office starting its own response to a regional report names the others' leads.
+        answering = {*forces.values(), *inspection.forces_covered} | {
+            force for office in inspection.respond_for if (force := roster.force_of_office(office))
+        }
         created: list[SignOff] = []
         for office, force in forces.items():
             signoff = SignOff.start(
@@ -88,7 +93,7 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
                 deadline=deadline,
                 started_by_id=starter.id,
                 now=now,
-                responding_forces=forces.values(),
+                responding_forces=answering,
                 inspection_key=_new_report_key(uow, office, inspection),
             )
             uow.signoffs.add(signoff)
