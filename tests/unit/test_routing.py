@@ -113,3 +113,21 @@ def test_the_regional_units_findings_go_to_every_force_of_its_region_and_no_othe
 def test_practice_is_never_answered(report: Inspection) -> None:
     for force in FORCES:
         assert not any(f.kind.is_practice for f in route_for(report, force, ROSTER).answered)
+
+
+@given(reports())
+def test_pccs_named_beside_particular_forces_are_those_forces_pccs(report: Inspection) -> None:
+    """'The chief constable and the commissioner for Cumbria should ...' ([cumbria, pccs]) is Cumbria's
+    office's to answer, not every office's: only PCCs beside all forces, or beside other bodies alone, are
+    every commissioner."""
+    bodies = {b.value for b in Body}
+    for finding in report.findings:
+        targets = set(finding.addressed_to)
+        named = targets - bodies
+        if "pccs" not in targets or "all-forces" in targets or not named:
+            continue
+        concerned = {f for f in FORCES if f in named or ("region-unit" in named and f in UNIT_REGION)}
+        for force in FORCES:
+            routing = route_for(report, force, ROSTER)
+            in_response = finding in (*routing.answered, *routing.practice, *routing.noted)
+            assert in_response == (force in concerned), (force, finding.addressed_to)

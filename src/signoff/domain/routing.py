@@ -5,7 +5,8 @@ whose region includes its force. Its force answers them (a section each, or a co
 addressed to PCCs and to none of the force, all forces or its region's unit: those are the office's own
 to answer (`by_office`), drafted and approved in the office, and its force takes no part. A finding
 addressed to PCCs and to the force as well stays with the force; the commissioner comments on it in their
-own response. It notes (lists them, and its commissioner may comment once) the findings addressed only to
+own response. PCCs named beside particular forces or units (and not all forces) are those forces' PCCs:
+another force's such finding is not the office's. It notes (lists them, and its commissioner may comment once) the findings addressed only to
 other bodies: the College of Policing, the NPCC, the Home Office, the NCA, the CPS or another body. It
 never sees a finding addressed only to other forces or other regions' units. Good practice is printed
 where it concerns the office's force, never answered.
@@ -73,7 +74,11 @@ def route_findings(inspection: Inspection, force: str, regional_units: Collectio
     unseen: list[Finding] = []
     for finding in inspection.findings:
         targets = addressees(finding, inspection)
-        if own & set(targets):
+        if _for_named_forces_pccs(targets) and not forces_own & set(targets):
+            # "The chief constable and the commissioner for Cumbria should ...": Cumbria's, not every
+            # office's; a regional report never gives an office another force's findings.
+            unseen.append(finding)
+        elif own & set(targets):
             (practice if finding.kind.is_practice else answered).append(finding)
             if not finding.kind.is_practice and not forces_own & set(targets):
                 by_office.append(finding)
@@ -82,6 +87,15 @@ def route_findings(inspection: Inspection, force: str, regional_units: Collectio
         else:
             unseen.append(finding)
     return FindingRouting(tuple(answered), tuple(noted), tuple(practice), tuple(unseen), tuple(by_office))
+
+
+def _for_named_forces_pccs(targets: Collection[str]) -> bool:
+    """PCCs beside named forces or regional units (and not all forces): the PCCs of those, not all PCCs."""
+    return (
+        Body.PCCS.value in targets
+        and Body.ALL_FORCES.value not in targets
+        and any(target not in _BODY_WORDS for target in targets)
+    )
 
 
 def route_for(inspection: Inspection, force: str, roster: Roster) -> FindingRouting:
