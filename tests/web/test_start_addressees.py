@@ -211,3 +211,16 @@ def test_two_findings_with_one_ref_are_refused_naming_the_ref_not_a_line(
         422,
         "nw.yaml: finding reference 'r-1' is used twice.",
     )
+
+
+def test_two_findings_with_one_numbered_label_are_refused_naming_both(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    """Two 'AFI 1' would be two sections, two tasks and two headings of one name; 'Cause of concern',
+    unnumbered, may repeat."""
+    clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    content = REGIONAL.read_text().replace("label: AFI 2", "label: AFI  1", 1)
+    assert upload_problem(client, app, content.encode()) == (
+        422,
+        "nw.yaml: findings AFI-1 and AFI-2 are both labelled 'AFI 1'; give each the label the report prints.",
+    )

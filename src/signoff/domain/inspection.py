@@ -288,6 +288,17 @@ class Inspection(_Strict):
             if finding.ref.lower() in seen:
                 raise ValueError(f"finding reference {finding.ref!r} is used twice")
             seen.add(finding.ref.lower())
+        printed: dict[str, str] = {}
+        for finding in self.findings:
+            # A numbered label names one finding: two "Recommendation 1" would be two sections, tasks and
+            # headings of one name. Unnumbered ones ("Promising practice") may repeat.
+            label = " ".join(finding.printed_ref.lower().split())
+            if any(c.isdigit() for c in label) and label in printed:
+                raise ValueError(
+                    f"findings {printed[label]} and {finding.ref} are both labelled "
+                    f"{finding.printed_ref!r}; give each the label the report prints"
+                )
+            printed.setdefault(label, finding.ref)
         if len(set(self.respond_for)) != len(self.respond_for):
             raise ValueError("respond_for names the same PCC office twice")
         if len(set(self.inspectorates)) != len(self.inspectorates):
