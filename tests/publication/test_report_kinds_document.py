@@ -124,3 +124,16 @@ def test_a_recommendation_to_another_body_says_whom_it_is_addressed_to_when_its_
     }
     assert "Addressed to: Home Office" in text
     assert "Addressed to: chief constable" not in text
+
+
+def test_a_joint_inspections_response_does_not_say_its_report_is_on_the_hmicfrs_website() -> None:
+    """A joint inspection led by another inspectorate is published on that inspectorate's site: the
+    footer links the report without naming a website it may not be on."""
+    data = example("joint-inspection-2025-example.yaml")
+    data["respond_for"] = ["cheshire-pcc"]
+    app, signoff_id = started(data)
+    drive_to_ready(app, signoff_id)
+
+    _, text = document(app, signoff_id)
+    assert "HMICFRS website" not in text
+    assert f"The inspection report: {data['title']}" in text
