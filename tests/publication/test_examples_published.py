@@ -43,6 +43,11 @@ from tests.publication.reference import assert_markdown_reads_as_html, normalise
 from tests.publication.tables import explicit_header_problems
 
 EXAMPLES = PROJECT_ROOT / "examples"
+# Whose response each title says, where the office is not a Police and Crime Commissioner's.
+RESPONDENTS = {
+    "cumbria-pcc": "Cumbria Police, Fire and Crime Commissioner's",
+    "greater-manchester-mayor": "Mayor of Greater Manchester's",
+}
 
 
 @dataclass(frozen=True)
@@ -126,8 +131,9 @@ def expected_pieces(signoff: SignOff, roster: Roster) -> list[str]:
     }
     area = roster.organisation_area(signoff.pcc_org) or ""
     short = " and ".join(i.short_name for i in inspection.inspectorates)
+    whose = RESPONDENTS.get(signoff.pcc_org, f"{area} Police and Crime Commissioner's")
     pieces = [
-        f"{area} Police and Crime Commissioner's Response to {inspection.inspectorate_names} ({short}) Inspections",
+        f"{whose} Response to {inspection.inspectorate_names} ({short}) Inspections",
         "Title of Inspection",
         inspection.title,
         "Date Inspection Published",
