@@ -187,7 +187,9 @@ def test_a_delegation_goes_only_to_someone_of_the_same_organisation(app: Applica
 def test_a_findings_lead_must_be_a_strategic_lead_of_the_force_answering(
     app: Application, lead: str, why: str
 ) -> None:
-    reference = reference_for("merseyside-pcc")
+    # A report of Merseyside alone: a lead of a force the report covers is that force's, and is left to
+    # it (test_one_office_starts_its_own_response_to_a_regional_report_naming_other_forces_leads).
+    reference = reference_for("merseyside-pcc", forces_covered=["merseyside-police"])
     findings = [f.model_copy(update={"lead": lead}) for f in reference.findings]
     inspection = reference.model_copy(update={"findings": findings})
     with pytest.raises(InvalidInput) as refused:
@@ -225,7 +227,7 @@ def test_a_start_form_naming_another_forces_lead_is_refused_with_the_reason(
     client: TestClient, app: Application
 ) -> None:
     sign_in(client, app, LIAM)
-    reference = reference_for("merseyside-pcc")
+    reference = reference_for("merseyside-pcc", forces_covered=["merseyside-police"])
     body = reference.model_dump(mode="json")
     body["findings"][0]["lead"] = DANIEL
     answer = client.post("/api/signoffs", json={"inspection": body}, headers=csrf(client))
