@@ -1,16 +1,20 @@
 """Someone the directory moves out of a sign-off's office and force, or removes, while it names them: the
-emails its work causes no longer reach them, and the administrator is told plainly that reminding them
-sends nothing (their place is to be reassigned)."""
+emails its work causes no longer reach them, the administrator is told plainly that reminding them sends
+nothing, and their place, an approval or a drafting place, is given to a colleague."""
 
 from __future__ import annotations
 
-from signoff.domain.errors import InvalidInput
+from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
 from signoff.service.commands import Reassign
 from signoff.service.handlers.administer import reassign_request
 from signoff.service.handlers.remind_now import remind_now
+from signoff.service.queries.signoff_read import section_detail
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, request_changes, start_reference
+
+
+CUMBRIA_LIAISON = "lucy.hodgson@cumbria.police.example.org"
 
 
 def emails_to(memory: InMemoryApp, email: str, since: int) -> list[str]:
@@ -76,4 +80,59 @@ def test_reminding_a_holder_who_left_is_refused_too(memory: InMemoryApp) -> None
         InvalidInput,
         RACHEL,
         "no longer active",
+    )
+
+
+def test_a_drafting_place_whose_drafter_moved_is_given_to_a_colleague_who_is_asked_to_draft(
+    memory: InMemoryApp,
+) -> None:
+    """Owen, the office's only policy officer, moves to Cumbria after Rachel asks for changes to his
+    summary. Nobody else may write it: the administrator gives his drafting place to Hannah, who is asked
+    for the text, writes it, and the summary is approved. Owen hears nothing of it."""
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    request_changes(memory, signoff_id, "report-summary", RACHEL, "Say when it was published.")
+    memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
+    memory.refused(lambda: draft(memory, signoff_id, "report-summary", HANNAH, "Text."), NotPermitted)
+    since = len(memory.emails())
+
+    give_place(memory, signoff_id, "report-summary", OWEN, HANNAH)
+
+    assert emails_to(memory, HANNAH, since) == ["drafting_assigned"]
+    assert emails_to(memory, OWEN, since) == []
+    summary = section_detail(signoff_id, "report-summary", memory.deps).section
+    assert summary.holders == [f"Hannah Whitfield <{HANNAH}>"]
+    draft(memory, signoff_id, "report-summary", HANNAH, "Summary, published on 10 November 2023.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    assert section_detail(signoff_id, "report-summary", memory.deps).section.state == "approved"
+
+
+def test_a_drafting_place_goes_only_to_someone_of_its_organisation_who_does_not_draft_it_already(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    # Priya is still of the force: the force's answer is not the office's to write.
+    memory.refused(
+        lambda: give_place(memory, signoff_id, "finding-afi-1", PRIYA, OWEN),
+        NotPermitted,
+        "Cheshire Constabulary's",
+    )
+    memory.refused(
+        lambda: give_place(memory, signoff_id, "finding-afi-1", PRIYA, CUMBRIA_LIAISON),
+        NotPermitted,
+        "a place can be reassigned only to someone of",
+    )
+    memory.refused(
+        lambda: give_place(memory, signoff_id, "finding-afi-1", CLAIRE, DANIEL),
+        NotFound,
+        "holds no open approval request and no drafting place",
+    )
+
+
+def give_place(memory: InMemoryApp, signoff_id: int, section: str, holder: str, to: str) -> None:
+    reassign_request(
+        Reassign(signoff_id=signoff_id, section=section, from_person=holder, to_person=to, admin=HANNAH),
+        memory.deps,
     )

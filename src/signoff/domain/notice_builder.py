@@ -31,6 +31,7 @@ from signoff.domain.notifications import (
 )
 from signoff.domain.on_hold import hold_lifted, holds_begun
 from signoff.domain.publication import Publication
+from signoff.domain.reassignment_notices import approval_reassigned_away, drafting_reassigned
 from signoff.domain.transitions import RequestState
 from signoff.domain.vocabulary import AuditAction, HoldingKind, JsonValue, NoticeContext, StageKind
 
@@ -97,7 +98,7 @@ class NoticeBuilder:
         if not stage.sections:
             return []
         drafters = self._people(p for s in stage.sections for p in s.drafter_ids)
-        return self._to(
+        return self.tell(
             NoticeEvent.DRAFTING_ASSIGNED,
             signoff,
             event,
@@ -116,7 +117,7 @@ class NoticeBuilder:
         resumed = request is not None and hold_lifted(
             section, request, edited_in_same_change=happened.section_edited
         )
-        return self._to(
+        return self.tell(
             NoticeEvent.APPROVAL_REQUESTED,
             signoff,
             event,
@@ -136,7 +137,7 @@ class NoticeBuilder:
         approver = self.roster.by_id(event.person_id("approver_id"))
         context = self.contexts.approval(signoff, section, approver, previously=event.revision_hash)
         context["asked_again"] = happened.asked_again
-        return self._to(NoticeEvent.APPROVAL_INVALIDATED, signoff, event, context, approver=[approver])
+        return self.tell(NoticeEvent.APPROVAL_INVALIDATED, signoff, event, context, approver=[approver])
 
     def _approval_on_hold(self, happened: Happened) -> list[Notice]:
         """Approvers whose request was waiting for their decision and now waits again (domain/on_hold.py):
@@ -153,30 +154,10 @@ class NoticeBuilder:
                 "comment": hold.comment,
             }
             approver = [self.roster.by_id(hold.approver_id)]
-            notices.extend(self._to(NoticeEvent.APPROVAL_ON_HOLD, signoff, event, context, approver=approver))
+            notices.extend(
+                self.tell(NoticeEvent.APPROVAL_ON_HOLD, signoff, event, context, approver=approver)
+            )
         return notices
-
-    def _reassigned_away(self, happened: Happened) -> list[Notice]:
-        """The approver a request was taken from: told it is no longer theirs, and the calendar entry their
-        request email gave them for it cancelled (the new approver gets their own request and entry)."""
-        signoff, event = happened.signoff, happened.event
-        stage, section = signoff.section(event.subject)
-        from_id, to_id = event.details.get("from_person_id"), event.details.get("to_person_id")
-        if not isinstance(from_id, int) or not isinstance(to_id, int):
-            return []
-        actor = self.roster.by_id(event.actor_id) if event.actor_id is not None else None
-        entry: list[JsonValue] = [
-            {"kind": "approve", "item": section.key, "due_date": stage.due_on.isoformat()}
-        ]
-        context: NoticeContext = {
-            **self.contexts.section(signoff, section),
-            "due": format_day(stage.due_on),
-            "reassigned_to": self.roster.by_id(to_id).name,
-            "reassigned_by": actor.name if actor is not None else "An administrator",
-            "calendar_cancel": entry,
-        }
-        approver = [self.roster.by_id(from_id)]
-        return self._to(NoticeEvent.APPROVAL_REASSIGNED, signoff, event, context, approver=approver)
 
     def _changes_requested(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
@@ -197,7 +178,7 @@ class NoticeBuilder:
             "comment": decision.comment if decision else "",
             "decided_by": self.roster.by_id(event.actor_id).name if event.actor_id else "an approver",
         }
-        return self._to(
+        return self.tell(
             NoticeEvent.CHANGES_REQUESTED,
             signoff,
             event,
@@ -215,7 +196,7 @@ class NoticeBuilder:
             if r.decision is not None and r.state is RequestState.APPROVED
         ]
         context = {**self.contexts.section(signoff, section), "approved_by": approvers}
-        return self._to(
+        return self.tell(
             NoticeEvent.SECTION_APPROVED,
             signoff,
             event,
@@ -235,12 +216,12 @@ class NoticeBuilder:
             "stage_title": stage.title,
             "next_stage_title": later[0].title if later else None,
         }
-        return self._to(NoticeEvent.STAGE_COMPLETED, signoff, event, context)
+        return self.tell(NoticeEvent.STAGE_COMPLETED, signoff, event, context)
 
     def _ready_to_publish(self, happened: Happened) -> list[Notice]:
         signoff = happened.signoff
         context = self.contexts.ready_to_publish(signoff)
-        return self._to(NoticeEvent.READY_TO_PUBLISH, signoff, happened.event, context)
+        return self.tell(NoticeEvent.READY_TO_PUBLISH, signoff, happened.event, context)
 
     def _withdrawn(self, happened: Happened) -> list[Notice]:
         signoff, event = happened.signoff, happened.event
@@ -254,7 +235,7 @@ class NoticeBuilder:
                     "calendar_cancel": calendar_items(signoff, notice.recipient.person_id),
                 },
             )
-            for notice in self._to(NoticeEvent.WITHDRAWN, signoff, event, context)
+            for notice in self.tell(NoticeEvent.WITHDRAWN, signoff, event, context)
         ]
 
     # ----- publication -----
@@ -278,7 +259,7 @@ class NoticeBuilder:
             "correction": publication.note if publication.version > 1 else "",
             "attachment_name": document.filename,
         }
-        notices = self._to(NoticeEvent.PUBLISHED, signoff, audit, context)
+        notices = self.tell(NoticeEvent.PUBLISHED, signoff, audit, context)
         copies = self.rules.formal_copies
         for audience in self.rules.events[NoticeEvent.FORMAL_COPY]:
             recipient = copies.hmicfrs if audience is Audience.HMICFRS else copies.home_secretary
@@ -392,7 +373,7 @@ class NoticeBuilder:
 
     # ----- building blocks -----
 
-    def _to(
+    def tell(
         self,
         event: NoticeEvent,
         signoff: SignOff,
@@ -402,7 +383,9 @@ class NoticeBuilder:
         holder: Participant | None = None,
         **named: list[Participant],
     ) -> list[Notice]:
-        """`holder`: whom a delegate among the recipients covers for."""
+        """The sign-off's email to each audience the rules name for `event` (those in `named`, its
+        administrators, its participants), of those who take part in it. `holder`: whom a delegate among
+        the recipients covers for."""
         recipients: list[tuple[Participant, Audience]] = []
         for audience in self.rules.events[event]:
             if audience.value in named:
@@ -484,7 +467,8 @@ FROM_AUDIT: dict[str, tuple[Callable[[NoticeBuilder, Happened], list[Notice]], .
     AuditAction.APPROVAL_RESTARTED: (NoticeBuilder._approval_on_hold,),
     # The drafter is asked to revise; the step's other approvers, asked and not yet decided, are on hold.
     AuditAction.CHANGES_REQUESTED: (NoticeBuilder._changes_requested, NoticeBuilder._approval_on_hold),
-    AuditAction.REQUEST_REASSIGNED: (NoticeBuilder._reassigned_away,),
+    AuditAction.REQUEST_REASSIGNED: (approval_reassigned_away,),
+    AuditAction.DRAFTING_REASSIGNED: (drafting_reassigned,),
     AuditAction.SECTION_APPROVED: (NoticeBuilder._section_approved,),
     AuditAction.STAGE_COMPLETED: (NoticeBuilder._stage_completed,),
     AuditAction.READY_TO_PUBLISH: (NoticeBuilder._ready_to_publish,),

@@ -1,5 +1,6 @@
-"""Approval rounds: opening one for a new text, closing it, moving through its steps, and reassigning
-a place in it. Each change is recorded on the aggregate's audit trail, which it is given as `trail`.
+"""Approval rounds: opening one for a new text, closing it, moving through its steps (reassigning a
+place in one is domain/places.py's). Each change is recorded on the aggregate's audit trail, which it is
+given as `trail`.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from typing import Protocol
 
 from signoff.domain.approval import ApprovalStep, step_passed
 from signoff.domain.audit import AuditEvent
-from signoff.domain.directory import Participant, Roster
 from signoff.domain.entities import ApprovalRequest, Revision, Section, Stage
-from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
 from signoff.domain.transitions import RequestEvent, RequestState, SectionEvent, SectionState
 from signoff.domain.vocabulary import AuditAction, JsonValue
 
@@ -149,100 +148,3 @@ def after_approval(trail: Trail, stage: Stage, section: Section, step: int, now:
     )
     release_dependants(trail, stage, now)
     return True
-
-
-def reassign_place(
-    trail: Trail,
-    section: Section,
-    from_person_id: int,
-    to_person: Participant,
-    admin_id: int,
-    roster: Roster,
-    organisations: tuple[str, str],
-    now: datetime,
-) -> ApprovalRequest:
-    """Give `from_person_id`'s open request on the section to `to_person`, in the same round and step.
-
-    `organisations`: the sign-off's office and force, the only people it may name."""
-    request = next((r for r in section.open_requests() if r.approver_id == from_person_id), None)
-    if request is None:
-        raise NotFound(
-            f"{roster.describe(from_person_id)} holds no open approval request on section {section.key!r}"
-        )
-    if not to_person.active:
-        raise InvalidInput(f"{to_person.email} is no longer active")
-    pcc_org, force_org = organisations
-    if to_person.organisation not in organisations:
-        # As at the start: a sign-off names only people of its office and its force.
-        raise NotPermitted(
-            f"{to_person.email} is of {roster.organisation_name(to_person.organisation)}: a request "
-            f"can be reassigned only to someone of {roster.organisation_name(pcc_org)} or "
-            f"{roster.organisation_name(force_org)}"
-        )
-    place_of = roster.by_id(from_person_id).organisation
-    # A holder the directory has since moved out of the sign-off's office and force cannot say whose the
-    # place was (the place records no organisation of its own): either of the two may take it back, so that
-    # the section does not wait for ever on someone who is no longer part of it.
-    if place_of in organisations and to_person.organisation != place_of:
-        # The place is its organisation's: the office's policy officer cannot take the force's approval of
-        # the force's own answer, nor a force's lead the commissioner's (a PCC-addressed finding included).
-        raise NotPermitted(
-            f"{to_person.email} is of {roster.organisation_name(to_person.organisation)}: "
-            f"{roster.describe(from_person_id)}'s place on section {section.key!r} is "
-            f"{roster.organisation_name(place_of)}'s, so it can be reassigned only to someone of "
-            f"{roster.organisation_name(place_of)}"
-        )
-    if any(r.approver_id == to_person.id for r in section.open_requests()):
-        raise InvalidInput(f"{to_person.email} already holds an approval request on section {section.key!r}")
-    # One person is one approval: someone who has approved this round cannot fill another place in it.
-    if any(
-        r.state is RequestState.APPROVED
-        and to_person.id in (r.approver_id, r.decision.decided_by_id if r.decision else None)
-        for r in section.current_requests()
-    ):  # as themselves, or for someone through a delegation
-        raise InvalidInput(
-            f"{to_person.email} has already approved section {section.key!r} in this round; "
-            "their approval cannot count twice"
-        )
-    revision = section.current_revision
-    if revision is not None and revision.author_id == to_person.id:
-        raise NotPermitted(f"{to_person.email} wrote the current text and cannot approve it")
-    was_pending = request.state is RequestState.PENDING
-    request.fire(RequestEvent.REASSIGN, now)
-    replacement = ApprovalRequest(
-        round=request.round,
-        step=request.step,
-        approver_id=to_person.id,
-        revision_hash=request.revision_hash,
-        previously_approved_hash=section.last_approved_hash_by(to_person.id),
-        due_at=request.due_at,
-        created_at=now,
-    )
-    section.requests.append(replacement)
-    if was_pending:
-        replacement.fire(RequestEvent.ACTIVATE, now)
-    # The place is the new person's from now on: each later round (after an edit, or changes asked for)
-    # asks them, not the person it was taken from, who may have moved or left.
-    section.approval_steps = [
-        step.with_place_given(from_person_id, to_person.id) if number == request.step else step
-        for number, step in enumerate(section.approval_steps)
-    ]
-    trail.record(
-        now,
-        AuditAction.REQUEST_REASSIGNED,
-        section.key,
-        actor_id=admin_id,
-        from_person_id=from_person_id,
-        to_person_id=to_person.id,
-    )
-    if was_pending:
-        trail.record(
-            now,
-            AuditAction.APPROVAL_REQUESTED,
-            section.key,
-            actor_id=admin_id,
-            revision_hash=replacement.revision_hash,
-            approver_id=to_person.id,
-            step=replacement.step + 1,
-        )
-    return replacement

@@ -39,10 +39,11 @@ from signoff.domain.errors import InvalidInput, InvalidTransition, NotFound, Not
 from signoff.domain.holdings import Holding, holdings_of, mark_stalled
 from signoff.domain.inspection import Inspection
 from signoff.domain.pipeline import Pipeline, WorkingHours
+from signoff.domain.places import reassign_place
 from signoff.domain.planning import Intake, extend_stage, plan_stages
 from signoff.domain.publication import Publication
 from signoff.domain.publishing import check_publishable, publish, require_publisher
-from signoff.domain.rounds import after_approval, close_round, open_round, reassign_place, regate_dependants
+from signoff.domain.rounds import after_approval, close_round, open_round, regate_dependants
 from signoff.domain.textdiff import content_hash
 from signoff.domain.transitions import (
     SIGNOFF_INITIAL,
@@ -403,7 +404,7 @@ class SignOff:
         admin_id: int,
         roster: Roster,
         now: datetime,
-    ) -> ApprovalRequest:
+    ) -> ApprovalRequest | None:
         self._require_admin(admin_id, roster, Action.REASSIGN)
         self._require_active()
         _stage, section = self.section(section_key)

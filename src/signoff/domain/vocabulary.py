@@ -32,6 +32,7 @@ class AuditAction(StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     SECTION_APPROVED = "section_approved"
     REQUEST_REASSIGNED = "request_reassigned"
+    DRAFTING_REASSIGNED = "drafting_reassigned"
     DUE_DATE_EXTENDED = "due_date_extended"
     SIGNOFF_WITHDRAWN = "signoff_withdrawn"
     PUBLISHED = "published"

@@ -138,11 +138,7 @@ async def act(request: Request, me: Me) -> Response:
                 outcomes.append(
                     f"{label}: reminder sent" if sent else f"{label}: already reminded this minute"
                 )
-            elif action == "reassign":
-                if item["kind"] != "approve":
-                    raise InvalidInput(
-                        "only an approval can be reassigned; drafting stays with the section's drafters"
-                    )
+            elif action == "reassign":  # an approval, or a drafting place (its holder moved or left)
                 reassign_request(
                     Reassign(
                         signoff_id=item["signoff_id"],

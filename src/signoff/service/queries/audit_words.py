@@ -29,6 +29,7 @@ HEADLINES: dict[str, str] = {
     AuditAction.CHANGES_REQUESTED: "Sent back for changes",
     AuditAction.SECTION_APPROVED: "Section approved",
     AuditAction.REQUEST_REASSIGNED: "Approval reassigned",
+    AuditAction.DRAFTING_REASSIGNED: "Drafting reassigned",
     AuditAction.DUE_DATE_EXTENDED: "Due date changed",
     AuditAction.SIGNOFF_WITHDRAWN: "Sign-off withdrawn",
     AuditAction.PUBLISHED: "Response published",
@@ -111,7 +112,7 @@ def audit_details(
     elif action == AuditAction.DECISION:
         if details.get("comment"):
             parts.append(f"comment: {details['comment']}")
-    elif action == AuditAction.REQUEST_REASSIGNED:
+    elif action in (AuditAction.REQUEST_REASSIGNED, AuditAction.DRAFTING_REASSIGNED):
         parts.append(f"From {person('from_person_id') or 'someone'} to {person('to_person_id') or 'someone'}")
     elif action == AuditAction.DUE_DATE_EXTENDED:
         parts.append(f"From {_day(details.get('previous'))} to {_day(details.get('new'))}")

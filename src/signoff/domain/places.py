@@ -1,0 +1,152 @@
+"""Reassigning a place on a section: an approval in the current round (and every later one), or a drafting
+place, when the person holding it is away for good, has moved or has left. Only within the sign-off's
+office and force, and only within the place's own organisation while its holder is still of one of them.
+Each change is recorded on the aggregate's audit trail (`trail`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from signoff.domain.directory import Participant, Roster
+from signoff.domain.entities import ApprovalRequest, Section
+from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
+from signoff.domain.rounds import Trail
+from signoff.domain.transitions import RequestEvent, RequestState
+from signoff.domain.vocabulary import AuditAction
+
+
+def reassign_place(
+    trail: Trail,
+    section: Section,
+    from_person_id: int,
+    to_person: Participant,
+    admin_id: int,
+    roster: Roster,
+    organisations: tuple[str, str],
+    now: datetime,
+) -> ApprovalRequest | None:
+    """Give `from_person_id`'s place on the section to `to_person`: their open approval request, in the
+    same round and step (the new request, returned); else their drafting place (None).
+
+    `organisations`: the sign-off's office and force, the only people it may name."""
+    request = next((r for r in section.open_requests() if r.approver_id == from_person_id), None)
+    if request is None and from_person_id in section.drafter_ids:
+        _check_organisation(section, from_person_id, to_person, roster, organisations)
+        _give_drafting_place(trail, section, from_person_id, to_person, admin_id, now)
+        return None
+    if request is None:
+        raise NotFound(
+            f"{roster.describe(from_person_id)} holds no open approval request and no drafting place on "
+            f"section {section.key!r}"
+        )
+    _check_organisation(section, from_person_id, to_person, roster, organisations)
+    if any(r.approver_id == to_person.id for r in section.open_requests()):
+        raise InvalidInput(f"{to_person.email} already holds an approval request on section {section.key!r}")
+    # One person is one approval: someone who has approved this round cannot fill another place in it.
+    if any(
+        r.state is RequestState.APPROVED
+        and to_person.id in (r.approver_id, r.decision.decided_by_id if r.decision else None)
+        for r in section.current_requests()
+    ):  # as themselves, or for someone through a delegation
+        raise InvalidInput(
+            f"{to_person.email} has already approved section {section.key!r} in this round; "
+            "their approval cannot count twice"
+        )
+    revision = section.current_revision
+    if revision is not None and revision.author_id == to_person.id:
+        raise NotPermitted(f"{to_person.email} wrote the current text and cannot approve it")
+    was_pending = request.state is RequestState.PENDING
+    request.fire(RequestEvent.REASSIGN, now)
+    replacement = ApprovalRequest(
+        round=request.round,
+        step=request.step,
+        approver_id=to_person.id,
+        revision_hash=request.revision_hash,
+        previously_approved_hash=section.last_approved_hash_by(to_person.id),
+        due_at=request.due_at,
+        created_at=now,
+    )
+    section.requests.append(replacement)
+    if was_pending:
+        replacement.fire(RequestEvent.ACTIVATE, now)
+    # The place is the new person's from now on: each later round (after an edit, or changes asked for)
+    # asks them, not the person it was taken from, who may have moved or left.
+    section.approval_steps = [
+        step.with_place_given(from_person_id, to_person.id) if number == request.step else step
+        for number, step in enumerate(section.approval_steps)
+    ]
+    trail.record(
+        now,
+        AuditAction.REQUEST_REASSIGNED,
+        section.key,
+        actor_id=admin_id,
+        from_person_id=from_person_id,
+        to_person_id=to_person.id,
+    )
+    if was_pending:
+        trail.record(
+            now,
+            AuditAction.APPROVAL_REQUESTED,
+            section.key,
+            actor_id=admin_id,
+            revision_hash=replacement.revision_hash,
+            approver_id=to_person.id,
+            step=replacement.step + 1,
+        )
+    return replacement
+
+
+def _give_drafting_place(
+    trail: Trail, section: Section, from_person_id: int, to_person: Participant, admin_id: int, now: datetime
+) -> None:
+    """The drafter's place to someone else: the only way on for a section whose drafter moved or left, as
+    nobody else may write its text."""
+    if to_person.id in section.drafter_ids:
+        raise InvalidInput(f"{to_person.email} already drafts section {section.key!r}")
+    if to_person.id in {r.approver_id for r in section.open_requests()}:
+        # They would be asked to approve a text they may now write: give their approval away first.
+        raise InvalidInput(
+            f"{to_person.email} holds an approval request on section {section.key!r}; reassign it first"
+        )
+    section.drafter_ids = [to_person.id if p == from_person_id else p for p in section.drafter_ids]
+    trail.record(
+        now,
+        AuditAction.DRAFTING_REASSIGNED,
+        section.key,
+        actor_id=admin_id,
+        from_person_id=from_person_id,
+        to_person_id=to_person.id,
+    )
+
+
+def _check_organisation(
+    section: Section,
+    from_person_id: int,
+    to_person: Participant,
+    roster: Roster,
+    organisations: tuple[str, str],
+) -> None:
+    if not to_person.active:
+        raise InvalidInput(f"{to_person.email} is no longer active")
+    pcc_org, force_org = organisations
+    if to_person.organisation not in organisations:
+        # As at the start: a sign-off names only people of its office and its force.
+        raise NotPermitted(
+            f"{to_person.email} is of {roster.organisation_name(to_person.organisation)}: a place can be "
+            f"reassigned only to someone of {roster.organisation_name(pcc_org)} or "
+            f"{roster.organisation_name(force_org)}"
+        )
+    place_of = roster.by_id(from_person_id).organisation
+    # A holder the directory has since moved out of the sign-off's office and force cannot say whose the
+    # place was (the place records no organisation of its own): either of the two may take it back, so that
+    # the section does not wait for ever on someone who is no longer part of it.
+    if place_of in organisations and to_person.organisation != place_of:
+        # The place is its organisation's: the office's policy officer cannot take the force's approval of
+        # the force's own answer, nor a force's lead the commissioner's (a PCC-addressed finding included).
+        raise NotPermitted(
+            f"{to_person.email} is of {roster.organisation_name(to_person.organisation)}: "
+            f"{roster.describe(from_person_id)}'s place on section {section.key!r} is "
+            f"{roster.organisation_name(place_of)}'s, so it can be reassigned only to someone of "
+            f"{roster.organisation_name(place_of)}"
+        )

@@ -1,0 +1,67 @@
+"""The emails a reassigned place causes: the approver it was taken from is told it is no longer theirs (the
+new approver gets their own approval request, from the trail's APPROVAL_REQUESTED); the new drafter of a
+section waiting for its text is asked to draft it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from signoff.domain.access import takes_part
+from signoff.domain.deadlines import format_day
+from signoff.domain.notice_contexts import why_told
+from signoff.domain.notifications import Audience, Notice, NoticeEvent
+from signoff.domain.transitions import SectionState, StageState
+from signoff.domain.vocabulary import JsonValue, NoticeContext
+
+if TYPE_CHECKING:
+    from signoff.domain.notice_builder import Happened, NoticeBuilder
+
+
+def approval_reassigned_away(builder: NoticeBuilder, happened: Happened) -> list[Notice]:
+    """FROM_AUDIT's row for REQUEST_REASSIGNED: the calendar entry the approver's request email gave them
+    is cancelled with it."""
+    signoff, event = happened.signoff, happened.event
+    stage, section = signoff.section(event.subject)
+    from_id, to_id = event.details.get("from_person_id"), event.details.get("to_person_id")
+    if not isinstance(from_id, int) or not isinstance(to_id, int):
+        return []
+    actor = builder.roster.by_id(event.actor_id) if event.actor_id is not None else None
+    entry: list[JsonValue] = [{"kind": "approve", "item": section.key, "due_date": stage.due_on.isoformat()}]
+    context: NoticeContext = {
+        **builder.contexts.section(signoff, section),
+        "due": format_day(stage.due_on),
+        "reassigned_to": builder.roster.by_id(to_id).name,
+        "reassigned_by": actor.name if actor is not None else "An administrator",
+        "calendar_cancel": entry,
+    }
+    approver = [builder.roster.by_id(from_id)]
+    return builder.tell(NoticeEvent.APPROVAL_REASSIGNED, signoff, event, context, approver=approver)
+
+
+def drafting_reassigned(builder: NoticeBuilder, happened: Happened) -> list[Notice]:
+    """FROM_AUDIT's row for DRAFTING_REASSIGNED: while the section waits for its text in an open stage,
+    its new drafter is asked for it, as the stage's drafters were when it opened. A stage not yet open
+    asks them when it opens; a section past drafting waits for nothing from them now."""
+    signoff, event = happened.signoff, happened.event
+    stage, section = signoff.section(event.subject)
+    to_id = event.details.get("to_person_id")
+    waiting = section.state in (SectionState.DRAFTING, SectionState.CHANGES_REQUESTED)
+    if not isinstance(to_id, int) or stage.state is not StageState.OPEN or not waiting:
+        return []
+    if Audience.DRAFTERS not in builder.rules.events[NoticeEvent.DRAFTING_ASSIGNED]:
+        return []
+    drafter = builder.roster.by_id(to_id)
+    if not takes_part(drafter, signoff):
+        return []
+    office = builder.roster.organisation_name(signoff.pcc_org)
+    return [
+        builder.notice(
+            NoticeEvent.DRAFTING_ASSIGNED,
+            signoff.id,
+            drafter,
+            f"signoff:{signoff.id}:audit:{event.seq}",
+            builder.contexts.drafting(signoff, stage, drafter.id),
+            why_told(NoticeEvent.DRAFTING_ASSIGNED, office, drafter, None, Audience.DRAFTERS),
+            Audience.DRAFTERS,
+        )
+    ]
