@@ -13,7 +13,6 @@ from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, request_changes, start_reference
 
-
 CUMBRIA_LIAISON = "lucy.hodgson@cumbria.police.example.org"
 
 
