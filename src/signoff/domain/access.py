@@ -39,7 +39,7 @@ class Action(StrEnum):
     DECIDE_SECTION = "approve a section or ask for changes"
     DELEGATE_OWN = "delegate their own approvals"
     DELEGATE_FOR_OTHERS = "delegate someone else's approvals"
-    REASSIGN = "reassign an approval"
+    REASSIGN = "reassign an approval or a drafting place"
     EXTEND = "extend a stage's due date"
     REMIND = "send a reminder now"
     WITHDRAW = "withdraw a sign-off"
