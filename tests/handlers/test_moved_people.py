@@ -8,6 +8,7 @@ from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
 from signoff.service.commands import Reassign
 from signoff.service.handlers.administer import reassign_request
 from signoff.service.handlers.remind_now import remind_now
+from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.signoff_read import section_detail
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
@@ -135,3 +136,49 @@ def give_place(memory: InMemoryApp, signoff_id: int, section: str, holder: str, 
         Reassign(signoff_id=signoff_id, section=section, from_person=holder, to_person=to, admin=HANNAH),
         memory.deps,
     )
+
+
+def test_a_force_lead_moved_into_the_office_takes_no_place_of_the_force_with_them(
+    memory: InMemoryApp,
+) -> None:
+    """Daniel, the force's strategic lead, joins the commissioner's office. His approval of the force's
+    own answer stays the force's: he can no longer give it, it leaves his tasks and his reminders, and the
+    administrator gives it to Claire, of the force (not to someone of the office)."""
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    memory.move(DANIEL, "cheshire-pcc", ["policy_officer"])
+
+    memory.refused(lambda: approve(memory, signoff_id, "finding-afi-1", DANIEL), NotPermitted)
+    assert [t.section_key for t in my_tasks(DANIEL, memory.deps)] == []
+    memory.refused(
+        lambda: remind_now(signoff_id, "finding-afi-1", DANIEL, HANNAH, memory.deps),
+        InvalidInput,
+        "no longer of Cheshire Constabulary, whose place it is",
+    )
+    memory.refused(
+        lambda: give_place(memory, signoff_id, "finding-afi-1", DANIEL, OWEN),
+        NotPermitted,
+        "Cheshire Constabulary's",
+    )
+    give_place(memory, signoff_id, "finding-afi-1", DANIEL, CLAIRE)
+    approve(memory, signoff_id, "finding-afi-1", CLAIRE)
+    assert section_detail(signoff_id, "finding-afi-1", memory.deps).section.state == "approved"
+
+
+def test_a_policy_officer_moved_into_the_force_is_not_asked_for_the_offices_text(
+    memory: InMemoryApp,
+) -> None:
+    """Owen joins the force after Rachel asks for changes to his summary: the office's summary is not his
+    to write from the force, nor are its comments sent to him there."""
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    memory.move(OWEN, "cheshire-constabulary", ["force_liaison"])
+    since = len(memory.emails())
+
+    request_changes(memory, signoff_id, "report-summary", RACHEL, "The office's own comment.")
+
+    assert emails_to(memory, OWEN, since) == []
+    assert [t.section_key for t in my_tasks(OWEN, memory.deps)] == []
+    memory.refused(lambda: draft(memory, signoff_id, "report-summary", OWEN, "Text."), NotPermitted)

@@ -24,8 +24,8 @@ from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.audit_verify import verify_audit
-from tests.people import HANNAH
-from tests.support.story import drive_reference
+from tests.people import HANNAH, OWEN, RACHEL
+from tests.support.story import approve, draft, drive_reference, start_reference
 
 # What a migration does to stored rows is the subject: both databases.
 pytestmark = pytest.mark.both_databases
@@ -90,3 +90,25 @@ def test_delegations_made_before_they_recorded_their_organisation_get_the_delega
     with app.engine.connect() as connection:
         recorded = connection.execute(select(delegations.c.organisation)).scalars().all()
     assert recorded == ["cheshire-constabulary"]
+
+
+def test_places_are_stored_and_sections_planned_before_they_were_still_load(
+    app: Application, clock: FixedClock, database_url: str
+) -> None:
+    """A section records whose each place is, and reads it back; one planned before revision 0013 records
+    none (its places fall back on their holders' organisations) and loads as before."""
+    signoff_id = start_reference(app)
+    with app.deps.new_unit_of_work() as uow:
+        roster = uow.directory.roster()
+        _, summary = uow.signoffs.get(signoff_id).section("report-summary")
+        owen = roster.find_email(OWEN)
+        assert owen is not None
+        assert summary.place_of(owen.id) == "cheshire-pcc"
+    config = alembic_config(database_url)
+    command.downgrade(config, "0012")
+    command.upgrade(config, "head")
+    with app.deps.new_unit_of_work() as uow:
+        _, summary = uow.signoffs.get(signoff_id).section("report-summary")
+        assert summary.place_organisations is None
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(app, signoff_id, "report-summary", RACHEL)

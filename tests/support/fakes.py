@@ -584,6 +584,7 @@ def _task_row(h: _Holding, holder_id: int) -> TaskRow:
         kind=h.kind,
         holder_id=holder_id,
         drafter_ids=list(h.section.drafter_ids),
+        place_organisations=h.section.place_organisations,
         due_at=h.due_at,
         author_id=h.section.current_revision.author_id
         if h.kind == "approve" and h.section.current_revision

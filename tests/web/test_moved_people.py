@@ -14,7 +14,7 @@ from signoff.service.commands import Reassign
 from signoff.service.handlers.administer import reassign_request
 from signoff.service.handlers.load_directory import load_directory
 from signoff.service.queries.signoff_read import section_detail
-from tests.people import HANNAH, JOHN, OWEN, RACHEL
+from tests.people import HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.support.story import delegate, draft, start_reference
 from tests.support.web import TestClient, csrf, sign_in
 
@@ -137,4 +137,22 @@ def test_a_delegation_from_someone_who_left_offers_no_task(
     assert [t["on_behalf_of"] for t in client.get("/api/tasks").json()] == ["Zoe Example"]
     load_with_zoe(app, None, [])  # Zoe leaves: the reload deactivates her
     sign_in(client, app, JOHN)
+    assert client.get("/api/tasks").json() == []
+
+
+def test_the_office_drafter_moved_into_its_force_takes_the_offices_section_across_to_nobody(
+    client: TestClient, app: Application
+) -> None:
+    """Zoe drafts the office's summary, then joins the office's own force. The summary stays the office's:
+    the force's people, Zoe included, do not read its draft (they never could), and it is not her task."""
+    load_with_zoe(app, "cheshire-pcc", ["policy_officer"])
+    signoff_id = start_reference(app)
+    draft(app, signoff_id, "report-summary", ZOE, SECRET)
+    load_with_zoe(app, "cheshire-constabulary", ["force_liaison"])
+
+    for someone in (PRIYA, ZOE):
+        sign_in(client, app, someone)
+        answer = client.get(f"/api/signoffs/{signoff_id}/sections/report-summary")
+        assert answer.status_code == 403, (someone, answer.text)
+        assert SECRET not in client.get(f"/signoffs/{signoff_id}").text
     assert client.get("/api/tasks").json() == []

@@ -137,6 +137,7 @@ sections = Table(
     Column("drafter_ids", JSON, nullable=False),
     Column("approval_steps", ApprovalStepsJSON, nullable=False),
     Column("approve_after_others", Boolean, nullable=False),
+    Column("place_organisations", JSON),
     Column("awaiting_others", Boolean, nullable=False),
     Column("round", Integer, nullable=False),
     Column("last_activity_at", UTCDateTime),

@@ -91,6 +91,7 @@ def _task_columns(kind: Any, holder: Any, due_at: Any) -> Any:
         kind.label("kind"),
         holder.label("holder_id"),
         sections.c.drafter_ids,
+        sections.c.place_organisations,
         due_at.label("due_at"),
     )
 
@@ -110,6 +111,7 @@ def _task_row(row: Any) -> TaskRow:
         kind=str(row.kind),
         holder_id=int(row.holder_id),
         drafter_ids=list(row.drafter_ids),
+        place_organisations=row.place_organisations,
         author_id=getattr(row, "author_id", None),
         due_at=row.due_at,
     )

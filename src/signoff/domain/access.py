@@ -11,7 +11,7 @@ is one approval, a decision only on a pending request); this table says who may 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -115,6 +115,8 @@ class Target:
     person: Participant | None = None
     named: frozenset[int] = field(default_factory=frozenset)
     force_takes_part: bool = False
+    # Whose place each of the named holds (the office's or the force's), where the section records it.
+    places: Mapping[int, str] = field(default_factory=dict, hash=False)
 
     @classmethod
     def office_of(cls, person: Participant, roster: Roster) -> Target:
@@ -143,6 +145,11 @@ class SignoffLike(Protocol):
     force_org: str
 
 
+def holds_place(person: Participant, signoff: SignoffLike, place_of: str | None) -> bool:
+    """Takes part, and is of the organisation whose place it is (`place_of`; None: not recorded)."""
+    return takes_part(person, signoff) and place_of in (None, person.organisation)
+
+
 def takes_part(person: Participant, signoff: SignoffLike) -> bool:
     """Active, and of the sign-off's office or force: nobody else hears of its work (the starter of a
     regional report for several offices, someone the directory moved away, another office's contact)."""
@@ -161,12 +168,14 @@ def signoff_target(
     *,
     named: Iterable[int] = (),
     force_takes_part: bool = False,
+    places: Mapping[int, str] | None = None,
 ) -> Target:
     return Target(
         office=signoff.pcc_org,
         force=signoff.force_org,
         named=frozenset(named),
         force_takes_part=force_takes_part,
+        places=places or {},
     )
 
 
@@ -188,9 +197,10 @@ def _in_scope(
         # none), so one office never drafts, reads or approves another's response through a move.
         if target.office is not None and own not in (target.office, target.force):
             return False
-        if scope is Scope.DRAFTER:
-            return person.id in target.named
-        return bool(({person.id} | acting_for) & target.named)
+        # And a place is its organisation's: someone moved from the office to its force (or back) does not
+        # take the office's places with them; a delegate stands in only for a place of their organisation.
+        holders = {person.id} if scope is Scope.DRAFTER else {person.id} | acting_for
+        return any(p in target.named and target.places.get(p, own) == own for p in holders)
     # OWN_OFFICE_PEOPLE: the person acted on belongs to the caller's office or to its force.
     force = roster.force_of_office(own)
     return force is not None and target.person is not None and target.person.organisation in (own, force)

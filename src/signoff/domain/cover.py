@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from signoff.domain.access import SignoffLike, takes_part
+from signoff.domain.access import SignoffLike, holds_place
 from signoff.domain.approval import open_decision
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.entities import Delegation, Section
@@ -43,7 +43,7 @@ class Cover:
         self, holder: Participant, signoff: SignoffLike, roster: Roster, section: Section
     ) -> list[Participant]:
         """The people who may approve `section` for `holder` now, in the order of their ids."""
-        if not takes_part(holder, signoff):
+        if not holds_place(holder, signoff, section.place_of(holder.id)):
             return []  # a holder moved or removed is not chased; the office's administrators reassign
         found: list[Participant] = []
         for delegate_id in self.delegates_of.get(holder.id, ()):

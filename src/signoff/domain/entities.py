@@ -202,6 +202,7 @@ class Section:
         drafter_ids: list[int],
         approval_steps: list[ApprovalStep],
         approve_after_others: bool,
+        place_organisations: dict[str, str] | None = None,
     ) -> None:
         self.id = None
         self.key = key
@@ -214,6 +215,11 @@ class Section:
         # assignment only.
         self.approval_steps = approval_steps
         self.approve_after_others = approve_after_others
+        # Whose each place is: a person's id (as text, a JSON key) to the office's or the force's key, as
+        # planned and as reassigned, so that someone the directory moves between the office and its force
+        # does not take their places across. None: planned before places were recorded (a JSON column
+        # notices assignment only: record_place replaces it whole).
+        self.place_organisations = place_organisations
         self.awaiting_others = False
         self.round = 0
         self.last_activity_at: datetime | None = None
@@ -224,6 +230,18 @@ class Section:
 
     def fire(self, event: SectionEvent) -> None:
         self.state = fire(SECTION_TRANSITIONS, "section", self.state, event)
+
+    def place_of(self, person_id: int) -> str | None:
+        """The organisation whose place this person holds on the section (None: not recorded)."""
+        return (self.place_organisations or {}).get(str(person_id))
+
+    def places(self) -> dict[int, str]:
+        return {
+            int(person): organisation for person, organisation in (self.place_organisations or {}).items()
+        }
+
+    def record_place(self, person_id: int, organisation: str) -> None:
+        self.place_organisations = {**(self.place_organisations or {}), str(person_id): organisation}
 
     @property
     def current_revision(self) -> Revision | None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from signoff.domain.access import takes_part
+from signoff.domain.access import holds_place, takes_part
 from signoff.domain.audit import AuditEvent
 from signoff.domain.cover import NO_COVER, Cover
 from signoff.domain.deadlines import format_day
@@ -129,6 +129,7 @@ class NoticeBuilder:
             # Asked again after an edit: the invalidation notice asks the approver, with what changed.
             approver=[] if happened.asked_again else [approver],
             delegate=self.cover.delegates(approver, signoff, self.roster, section),
+            section=section,
         )
 
     def _approval_invalidated(self, happened: Happened) -> list[Notice]:
@@ -137,7 +138,9 @@ class NoticeBuilder:
         approver = self.roster.by_id(event.person_id("approver_id"))
         context = self.contexts.approval(signoff, section, approver, previously=event.revision_hash)
         context["asked_again"] = happened.asked_again
-        return self.tell(NoticeEvent.APPROVAL_INVALIDATED, signoff, event, context, approver=[approver])
+        return self.tell(
+            NoticeEvent.APPROVAL_INVALIDATED, signoff, event, context, section=section, approver=[approver]
+        )
 
     def _approval_on_hold(self, happened: Happened) -> list[Notice]:
         """Approvers whose request was waiting for their decision and now waits again (domain/on_hold.py):
@@ -155,7 +158,9 @@ class NoticeBuilder:
             }
             approver = [self.roster.by_id(hold.approver_id)]
             notices.extend(
-                self.tell(NoticeEvent.APPROVAL_ON_HOLD, signoff, event, context, approver=approver)
+                self.tell(
+                    NoticeEvent.APPROVAL_ON_HOLD, signoff, event, context, section=section, approver=approver
+                )
             )
         return notices
 
@@ -185,6 +190,7 @@ class NoticeBuilder:
             context,
             drafters=self._people(section.drafter_ids),
             author=self._author(section),
+            section=section,
         )
 
     def _section_approved(self, happened: Happened) -> list[Notice]:
@@ -203,6 +209,7 @@ class NoticeBuilder:
             context,
             drafters=self._people(section.drafter_ids),
             author=self._author(section),
+            section=section,
         )
 
     def _stage_completed(self, happened: Happened) -> list[Notice]:
@@ -296,7 +303,8 @@ class NoticeBuilder:
         audiences = self.rules.events[event]
         recipients: list[tuple[Participant, Audience]] = []
         # A holder removed or moved away is not chased (the office's administrators reassign the place).
-        if Audience.HOLDER in audiences and takes_part(holder, signoff):
+        in_place = holds_place(holder, signoff, holding.section.place_of(holder.id))
+        if Audience.HOLDER in audiences and in_place:
             recipients.append((holder, Audience.HOLDER))
         if Audience.DELEGATE in audiences and holding.kind is HoldingKind.APPROVE:
             # Delegation covers approvals only: whoever decides for the holder is chased with them.
@@ -305,7 +313,7 @@ class NoticeBuilder:
                 for delegate in self.cover.delegates(holder, signoff, self.roster, holding.section)
             )
         if Audience.ESCALATION_CONTACT in audiences:
-            contact = self.roster.escalation_contact_of(holder.id) if takes_part(holder, signoff) else None
+            contact = self.roster.escalation_contact_of(holder.id) if in_place else None
             # With no escalation contact of its own, the office's administrators hear of it instead.
             if contact and takes_part(contact, signoff):
                 recipients.append((contact, Audience.ESCALATION_CONTACT))
@@ -381,11 +389,12 @@ class NoticeBuilder:
         context: NoticeContext,
         personalise: Callable[[Participant], NoticeContext] | None = None,
         holder: Participant | None = None,
+        section: Section | None = None,
         **named: list[Participant],
     ) -> list[Notice]:
         """The sign-off's email to each audience the rules name for `event` (those in `named`, its
-        administrators, its participants), of those who take part in it. `holder`: whom a delegate among
-        the recipients covers for."""
+        administrators, its participants), of those who take part in it (and hold their place on
+        `section`). `holder`: whom a delegate among the recipients covers for."""
         recipients: list[tuple[Participant, Audience]] = []
         for audience in self.rules.events[event]:
             if audience.value in named:
@@ -409,8 +418,10 @@ class NoticeBuilder:
                 audience,
             )
             for person, audience in recipients
-            # Nobody moved out of the office and force hears more of its work (its texts, its comments).
+            # Nobody moved out of the office and force hears more of its work (its texts, its comments), nor
+            # of a section's work anyone moved out of the organisation whose place on it they hold.
             if takes_part(person, signoff)
+            and (section is None or holds_place(person, signoff, section.place_of(person.id)))
         )
 
     def notice(

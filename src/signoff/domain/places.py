@@ -127,6 +127,7 @@ def _check_organisation(
     roster: Roster,
     organisations: tuple[str, str],
 ) -> None:
+    """Refuse a place given outside its organisation; else record it as the new holder's."""
     if not to_person.active:
         raise InvalidInput(f"{to_person.email} is no longer active")
     pcc_org, force_org = organisations
@@ -137,10 +138,10 @@ def _check_organisation(
             f"reassigned only to someone of {roster.organisation_name(pcc_org)} or "
             f"{roster.organisation_name(force_org)}"
         )
-    place_of = roster.by_id(from_person_id).organisation
-    # A holder the directory has since moved out of the sign-off's office and force cannot say whose the
-    # place was (the place records no organisation of its own): either of the two may take it back, so that
-    # the section does not wait for ever on someone who is no longer part of it.
+    place_of = section.place_of(from_person_id) or roster.by_id(from_person_id).organisation
+    # A place recorded is its organisation's whatever the directory since says of its holder. One planned
+    # before places were recorded, whose holder has moved out of the office and force, cannot say whose it
+    # was: either of the two may take it back, so that the section does not wait for ever.
     if place_of in organisations and to_person.organisation != place_of:
         # The place is its organisation's: the office's policy officer cannot take the force's approval of
         # the force's own answer, nor a force's lead the commissioner's (a PCC-addressed finding included).
@@ -150,3 +151,4 @@ def _check_organisation(
             f"{roster.organisation_name(place_of)}'s, so it can be reassigned only to someone of "
             f"{roster.organisation_name(place_of)}"
         )
+    section.record_place(to_person.id, place_of if place_of in organisations else to_person.organisation)

@@ -298,6 +298,7 @@ def _section(
                 f"{where} step {number} needs {require} approvals but only {len(people)} people can give one"
             )
         steps.append(ApprovalStep.planned(require, people))
+    placed = [*drafters, *(p for step in steps for p in step.approver_ids)]
     return Section(
         key=key,
         title=title,
@@ -306,6 +307,7 @@ def _section(
         drafter_ids=drafters,
         approval_steps=steps,
         approve_after_others=spec.approve_after_others,
+        place_organisations={str(p): intake.roster.by_id(p).organisation for p in placed},
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -150,6 +150,10 @@ class TaskRow:
     drafter_ids: Sequence[int]
     due_at: datetime
     author_id: int | None = None  # of the text an approval is for; None for drafting
+    place_organisations: Mapping[str, str] | None = None  # the section's (Section.place_organisations)
+
+    def place_of(self, person_id: int) -> str | None:
+        return (self.place_organisations or {}).get(str(person_id))
 
 
 class TaskRepository(Protocol):

@@ -33,7 +33,7 @@ def decide(command: Decide, deps: Dependencies) -> DecisionRecorded:
             now = deps.clock.now()
             delegations = uow.delegations.for_delegate(actor.id)
             _stage, section = signoff.section(command.section)
-            target = signoff_target(signoff, named=approvers_of(section))
+            target = signoff_target(signoff, named=approvers_of(section), places=section.places())
             acting_for = stands_in_for(actor, delegations, roster, now)
             if not allowed(actor, Action.DECIDE_SECTION, target, roster, acting_for=acting_for):
                 raise NotPermitted(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signoff.domain.access import Action, allowed, office_as_told_to, signoff_target, takes_part
+from signoff.domain.access import Action, allowed, holds_place, office_as_told_to, signoff_target
 from signoff.domain.cover import Cover
 from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
 from signoff.domain.notice_builder import NoticeBuilder
@@ -35,11 +35,17 @@ def remind_now(
             raise NotFound(
                 f"{holder.email} holds nothing on section {section_key!r} of sign-off #{signoff_id}"
             )
-        if not takes_part(holder, signoff):
+        place_of = holding.section.place_of(holder.id)
+        if not holds_place(holder, signoff, place_of):
             # The reminder would go to nobody: say so, rather than that one went this minute.
+            whose = (
+                roster.organisation_name(place_of)
+                if place_of
+                else f"{roster.organisation_name(signoff.pcc_org)} or {roster.organisation_name(signoff.force_org)}"
+            )
             raise InvalidInput(
-                f"{holder.email} is no longer of {roster.organisation_name(signoff.pcc_org)} or "
-                f"{roster.organisation_name(signoff.force_org)}, so is not reminded: reassign their place"
+                f"{holder.email} is no longer of {whose}, whose place it is, so is not reminded: "
+                "reassign their place"
             )
         cover = Cover.at(uow.delegations.live_at(now), now)
         builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links, cover)

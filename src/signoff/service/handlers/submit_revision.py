@@ -22,7 +22,7 @@ def submit_revision(command: SubmitRevision, deps: Dependencies) -> int:
             author = uow.directory.person(command.author)
             signoff = uow.signoffs.get(command.signoff_id, for_update=True)
             _stage, section = signoff.section(command.section)
-            target = signoff_target(signoff, named=section.drafter_ids)
+            target = signoff_target(signoff, named=section.drafter_ids, places=section.places())
             if not allowed(author, Action.DRAFT_SECTION, target, uow.directory.roster()):
                 raise NotPermitted(f"only the section's drafters may write section {section.key!r}")
             revision = signoff.submit_revision(

@@ -42,10 +42,17 @@ def my_tasks(email: str, deps: Dependencies) -> list[TaskItem]:
         rows = [
             row
             for row in uow.tasks.pending_approvals([me.id, *sorted(delegators)])
-            # Not an approval of my own text, which a delegation does not let me give either.
-            if me.organisation in (row.pcc_org, row.force_org) and row.author_id != me.id
+            # Not an approval of my own text, which a delegation does not let me give either; nor a place
+            # of the office's when I am of the force now (or the force's when of the office).
+            if me.organisation in (row.pcc_org, row.force_org)
+            and row.author_id != me.id
+            and row.place_of(row.holder_id) in (None, me.organisation)
         ]
-        rows += [row for row in uow.tasks.open_drafting(me.organisation) if me.id in row.drafter_ids]
+        rows += [
+            row
+            for row in uow.tasks.open_drafting(me.organisation)
+            if me.id in row.drafter_ids and row.place_of(me.id) in (None, me.organisation)
+        ]
     items = [
         TaskItem(
             signoff_id=row.signoff_id,

@@ -22,10 +22,15 @@ def visible_section_keys(
     for stage in signoff.stages:
         for section in stage.sections:
             involved = section_people(section)
+            places = section.places()
+            # Whose places they are, not where their holders are now: the office's own section stays the
+            # office's when one of its people moves to the force.
+            organisations = {places.get(p) or roster.by_id(p).organisation for p in involved}
             target = signoff_target(
                 signoff,
                 named=involved,
-                force_takes_part=any(roster.by_id(p).organisation == signoff.force_org for p in involved),
+                force_takes_part=signoff.force_org in organisations,
+                places=places,
             )
             if allowed(person, Action.READ_SECTION, target, roster, acting_for=delegators):
                 visible.add(section.key)
