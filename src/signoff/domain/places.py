@@ -1,7 +1,7 @@
 """Reassigning a place on a section: an approval in the current round (and every later one), or a drafting
 place, when the person holding it is away for good, has moved or has left. Only within the sign-off's
-office and force, and only within the place's own organisation while its holder is still of one of them.
-Each change is recorded on the aggregate's audit trail (`trail`).
+office and force, and only within the place's own organisation (Section.place_of, recorded at the start and
+on each reassignment). Each change is recorded on the aggregate's audit trail (`trail`).
 """
 
 from __future__ import annotations
