@@ -6,10 +6,10 @@ addressed to PCCs and to none of the force, all forces or its region's unit: tho
 to answer (`by_office`), drafted and approved in the office, and its force takes no part. A finding
 addressed to PCCs and to the force as well stays with the force; the commissioner comments on it in their
 own response. PCCs named beside particular forces or units (and not all forces) are those forces' PCCs:
-another force's such finding is not the office's. It notes (lists them, and its commissioner may comment once) the findings addressed only to
-other bodies: the College of Policing, the NPCC, the Home Office, the NCA, the CPS or another body. It
-never sees a finding addressed only to other forces or other regions' units. Good practice is printed
-where it concerns the office's force, never answered.
+another force's such finding is not the office's. It notes (lists them, and its commissioner may comment
+once) the findings addressed only to other bodies: the College of Policing, the NPCC, the Home Office, the
+NCA, the CPS or another body. It never sees a finding addressed only to other forces or other regions'
+units. Good practice is printed where it concerns the office's force, never answered.
 
 Pure: the directory's kinds and regions come in a Roster.
 """
