@@ -10,7 +10,7 @@ from signoff.adapters.config_files import load_model
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.inspection import Inspection
 from signoff.service.commands import StartSignoff
-from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.start_signoff import start_signoff, start_signoffs
 from signoff.service.queries.signoff_read import signoff_detail
 from signoff.settings import PROJECT_ROOT
 from tests.people import DANIEL, OWEN, PRIYA
@@ -119,3 +119,30 @@ def test_one_office_starts_its_own_response_to_a_regional_report_naming_other_fo
         "not a strategic lead of a force answering the report",
         "Lancashire Constabulary",
     )
+
+
+def test_a_finding_no_responding_office_answers_is_started_with_a_warning_naming_it(
+    memory: InMemoryApp,
+) -> None:
+    """The regional report's finding for Merseyside alone, started for the other offices without
+    Merseyside's: it is in nobody's response, and whoever starts it is told so, naming the finding."""
+    memory.clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
+    merseyside_only = regional.findings[0].model_copy(
+        update={"ref": "AFI-9", "label": "AFI 9", "addressed_to": ["merseyside-police"], "lead": None}
+    )
+    without_merseyside = regional.model_copy(
+        update={
+            "findings": [*regional.findings, merseyside_only],
+            "respond_for": [o for o in regional.respond_for if o != "merseyside-pcc"],
+        }
+    )
+    started = start_signoffs(
+        StartSignoff(inspection=without_merseyside, started_by=LANCASHIRE_OFFICER), memory.deps
+    )
+    assert len(started.ids) == len(without_merseyside.respond_for)
+    assert [w for w in started.warnings if "AFI-9" in w] == [
+        "finding AFI-9 is addressed to Merseyside Police, whose office is not among those that respond to "
+        "this report: it is in no response (name that office in respond_for)"
+    ]
+    assert not any("AFI-1" in w for w in started.warnings)

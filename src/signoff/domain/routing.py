@@ -103,6 +103,15 @@ def route_for(inspection: Inspection, force: str, roster: Roster) -> FindingRout
     return route_findings(inspection, force, roster.regional_units_of(force))
 
 
+def in_no_response(
+    inspection: Inspection, answering_forces: Collection[str], roster: Roster
+) -> list[Finding]:
+    """The findings no office answering the report would hold (addressed only to forces, or units, of
+    offices that do not respond): left out of every response, which whoever starts it should hear of."""
+    routings = [route_for(inspection, force, roster) for force in answering_forces]
+    return [f for f in inspection.findings if all(f in routing.unseen for routing in routings)]
+
+
 def signoff_findings(signoff: SignOff, roster: Roster) -> FindingRouting:
     """A stored sign-off's findings by the rule its sections were planned by: what its office answers, notes,
     prints as practice (the published document lists them from here)."""

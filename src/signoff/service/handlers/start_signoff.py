@@ -10,7 +10,7 @@ from signoff.domain.deadlines import check_publication_date, local_day, statutor
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.inspection import Inspection
 from signoff.domain.model import SignOff
-from signoff.domain.routing import check_addressees
+from signoff.domain.routing import check_addressees, in_no_response
 from signoff.domain.vocabulary import AuditAction
 from signoff.service.commands import StartSignoff
 from signoff.service.dependencies import Dependencies
@@ -78,9 +78,10 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
         forces = {office: uow.directory.organisation_force(office) for office in offices}
         # A finding's lead may be of any force answering the report, not only of the offices started in
         # this call: one office starting its own response to a regional report names the others' leads.
-        answering = {*forces.values(), *inspection.forces_covered} | {
+        responding = {*forces.values()} | {
             force for office in inspection.respond_for if (force := roster.force_of_office(office))
         }
+        answering = responding | set(inspection.forces_covered)
         created: list[SignOff] = []
         for office, force in forces.items():
             signoff = SignOff.start(
@@ -117,6 +118,12 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
         ]
         for warning in warnings:
             log.warning("late start: %s", warning)
+        warnings += [
+            f"finding {f.ref} is addressed to "
+            f"{', '.join(roster.organisation_name(o) for o in f.organisations)}, whose office is not among "
+            "those that respond to this report: it is in no response (name that office in respond_for)"
+            for f in in_no_response(inspection, responding, roster)
+        ]
         return Started([s.id for s in created if s.id is not None], warnings)
 
 
