@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pydantic import HttpUrl
+import pytest
+from pydantic import HttpUrl, ValidationError
 
 from signoff.adapters.config_files import load_model
 from signoff.domain.errors import InvalidInput, NotPermitted
@@ -13,9 +15,9 @@ from signoff.service.commands import StartSignoff
 from signoff.service.handlers.start_signoff import start_signoff, start_signoffs
 from signoff.service.queries.signoff_read import signoff_detail
 from signoff.settings import PROJECT_ROOT
-from tests.people import DANIEL, OWEN, PRIYA
+from tests.people import DANIEL, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
-from tests.support.story import reference_inspection, start_reference
+from tests.support.story import approve, draft, reference_inspection, start_reference
 
 LANCASHIRE_OFFICER = "james.cowell@lancashire-pcc.example.org"
 
@@ -146,3 +148,74 @@ def test_a_finding_no_responding_office_answers_is_started_with_a_warning_naming
         "this report: it is in no response (name that office in respond_for)"
     ]
     assert not any("AFI-1" in w for w in started.warnings)
+
+
+def test_a_report_stored_before_a_newer_intake_rule_is_read_as_it_was_accepted(
+    memory: InMemoryApp,
+) -> None:
+    """A sign-off started before two findings with one numbered label, or a due day before publication,
+    were refused still moves on: the rules apply to a report coming in, not to one read back."""
+    signoff_id = start_reference(memory)
+    [signoff] = memory.store.state.signoffs
+    stored = dict(signoff.inspection_data)
+    findings = [dict(f) for f in stored["findings"]]
+    findings.append({**findings[0], "ref": "AFI-2", "due": "2020-01-01"})  # same label, due before
+    signoff.inspection_data = {**stored, "findings": findings}
+
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)  # opens the next stage, which reads the report
+    assert signoff_detail(signoff_id, memory.deps).current_stage == "constabulary_response"
+    with pytest.raises(ValidationError):
+        Inspection.model_validate(signoff.inspection_data)  # as it would be refused coming in
+
+
+def regional_with(**changes: object) -> StartSignoff:
+    regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
+    return StartSignoff(inspection=regional.model_copy(update=changes), started_by=LANCASHIRE_OFFICER)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            lambda r: {
+                "grades": [
+                    *r.grades,
+                    r.grades[0].model_copy(update={"organisation": "cheshire-constabulary"}),
+                ]
+            },
+            ["grade 6", "cheshire-constabulary is not among the forces the report covers"],
+        ),
+        (
+            lambda r: {"grades": [*r.grades, r.grades[1].model_copy(update={"grade": "good"})]},
+            ["grade 6 (Tackling serious and organised crime) grades what grade 2 grades already"],
+        ),
+        (
+            lambda r: {
+                "findings": [
+                    f.model_copy(update={"lead": "no.such.person@lancashire.police.example.org"})
+                    if f.ref == "R-3"
+                    else f
+                    for f in r.findings
+                ]
+            },
+            ["finding R-3", "no.such.person@lancashire.police.example.org is not in the directory"],
+        ),
+    ],
+    ids=["grade-of-a-force-not-covered", "an-area-graded-twice", "a-made-up-lead-on-a-noted-finding"],
+)
+def test_a_report_whose_grades_or_leads_cannot_be_right_is_refused_naming_them(
+    memory: InMemoryApp, change: Callable[[Inspection], dict[str, object]], words: list[str]
+) -> None:
+    memory.clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
+    command = regional_with(**change(regional))
+    memory.refused(lambda: start_signoff(command, memory.deps), InvalidInput, *words)
+
+
+def test_a_finding_due_before_its_report_was_published_is_refused() -> None:
+    regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
+    data = regional.model_dump(mode="json")
+    data["findings"][0]["due"] = "2025-01-31"
+    with pytest.raises(ValidationError, match="due 2025-01-31 is before the report was published"):
+        Inspection.model_validate(data)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from signoff.adapters.orm import proposals, watch_listings, watched_reports
 from signoff.domain.errors import ConcurrencyConflict, NotFound
-from signoff.domain.inspection import Inspection
+from signoff.domain.inspection import STORED_DATA, Inspection
 from signoff.domain.proposal import Proposal, states_it_may_be_saved_over
 from signoff.domain.report_reading import ReadingFlag
 from signoff.domain.transitions import ProposalState
@@ -175,7 +175,7 @@ class SqlProposalRepository:
             report_url=str(row["report_url"]),
             office=str(row["office"]),
             concern=str(row["concern"]),
-            intake=Inspection.model_validate(row["intake"]),
+            intake=Inspection.model_validate(row["intake"], context=STORED_DATA),
             flags=[ReadingFlag.model_validate(flag) for flag in row["flags"]],
             created_at=row["created_at"],
             state=ProposalState(row["state"]),

@@ -8,7 +8,16 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from signoff.domain.text_fields import MultiLine, SingleLine
 
@@ -250,6 +259,11 @@ class RecommendationScope(_Strict):
     regional: bool = False
 
 
+# The validation context of a report read back from storage (Inspection.model_validate(data, context=...)).
+STORED = "stored"
+STORED_DATA = {STORED: True}
+
+
 class Inspection(_Strict):
     """What HMICFRS published, and for which PCC offices a response is due."""
 
@@ -282,23 +296,12 @@ class Inspection(_Strict):
         return _yes_no(value)
 
     @model_validator(mode="after")
-    def _unique_refs(self) -> Inspection:
+    def _unique_refs(self, info: ValidationInfo) -> Inspection:
         seen: set[str] = set()
         for finding in self.findings:
             if finding.ref.lower() in seen:
                 raise ValueError(f"finding reference {finding.ref!r} is used twice")
             seen.add(finding.ref.lower())
-        printed: dict[str, str] = {}
-        for finding in self.findings:
-            # A numbered label names one finding: two "Recommendation 1" would be two sections, tasks and
-            # headings of one name. Unnumbered ones ("Promising practice") may repeat.
-            label = " ".join(finding.printed_ref.lower().split())
-            if any(c.isdigit() for c in label) and label in printed:
-                raise ValueError(
-                    f"findings {printed[label]} and {finding.ref} are both labelled "
-                    f"{finding.printed_ref!r}; give each the label the report prints"
-                )
-            printed.setdefault(label, finding.ref)
         if len(set(self.respond_for)) != len(self.respond_for):
             raise ValueError("respond_for names the same PCC office twice")
         if len(set(self.inspectorates)) != len(self.inspectorates):
@@ -314,7 +317,29 @@ class Inspection(_Strict):
                     f"finding {finding.ref}: answers {finding.answers!r}, which is not a cause of concern "
                     "of this report"
                 )
+        if not (isinstance(info.context, dict) and info.context.get(STORED)):
+            self._check_new_intake()
         return self
+
+    def _check_new_intake(self) -> None:
+        """Rules added after reports were stored under the older ones: a report coming in must keep them; a
+        stored one (a sign-off's, a proposal's) is read as it was accepted, never refused on reading."""
+        printed: dict[str, str] = {}
+        for finding in self.findings:
+            # A numbered label names one finding: two "Recommendation 1" would be two sections, tasks and
+            # headings of one name. Unnumbered ones ("Promising practice") may repeat.
+            label = " ".join(finding.printed_ref.lower().split())
+            if any(c.isdigit() for c in label) and label in printed:
+                raise ValueError(
+                    f"findings {printed[label]} and {finding.ref} are both labelled "
+                    f"{finding.printed_ref!r}; give each the label the report prints"
+                )
+            printed.setdefault(label, finding.ref)
+            if finding.due is not None and finding.due < self.published:
+                raise ValueError(
+                    f"finding {finding.ref}: due {finding.due.isoformat()} is before the report was "
+                    f"published ({self.published.isoformat()})"
+                )
 
     @property
     def inspectorate_names(self) -> str:

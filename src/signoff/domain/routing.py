@@ -155,6 +155,32 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
                 f"grade {number} ({grade.area}): organisation {grade.organisation!r} is not a force or "
                 "regional unit of the directory"
             )
+        graded_force = roster.organisation_kind(grade.organisation or "") is OrganisationKind.FORCE
+        if graded_force and grade.organisation not in inspection.forces_covered:
+            raise InvalidInput(
+                f"grade {number} ({grade.area}): {grade.organisation} is not among the forces the report "
+                f"covers ({', '.join(inspection.forces_covered)}); grade a force it inspects"
+            )
+    _each_area_graded_once(inspection)
+    for finding in inspection.findings:
+        # A lead is checked against the forces answering when the office answers the finding; named on one
+        # it only notes, they must still be someone: a mistyped address is not kept in silence.
+        lead = roster.find_email(finding.lead) if finding.lead else None
+        if finding.lead and (lead is None or not lead.active):
+            raise InvalidInput(f"finding {finding.ref}: lead {finding.lead} is not in the directory")
+
+
+def _each_area_graded_once(inspection: Inspection) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for number, grade in enumerate(inspection.grades, start=1):
+        key = (grade.organisation or "", " ".join(grade.area.lower().split()))
+        if key in seen:
+            raise InvalidInput(
+                f"grade {number} ({grade.area}) grades what grade {seen[key]} grades already"
+                + (f", for {grade.organisation}" if grade.organisation else "")
+                + ": give each area one grade"
+            )
+        seen[key] = number
 
 
 def _not_a_force(key: str, roster: Roster) -> str | None:

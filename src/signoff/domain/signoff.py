@@ -37,7 +37,7 @@ from signoff.domain.entities import (
 )
 from signoff.domain.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted
 from signoff.domain.holdings import Holding, holdings_of, mark_stalled
-from signoff.domain.inspection import Inspection
+from signoff.domain.inspection import STORED_DATA, Inspection
 from signoff.domain.pipeline import Pipeline, WorkingHours
 from signoff.domain.places import reassign_place
 from signoff.domain.planning import Intake, extend_stage, plan_stages
@@ -107,7 +107,7 @@ class SignOff:
 
     @property
     def inspection(self) -> Inspection:
-        return Inspection.model_validate(self.inspection_data)
+        return Inspection.model_validate(self.inspection_data, context=STORED_DATA)
 
     @property
     def hours(self) -> WorkingHours:
