@@ -12,7 +12,7 @@ import yaml
 
 from signoff.adapters.documents.rendering import DocumentRenderer
 from signoff.domain.document import ResponseDocument, build_document
-from signoff.domain.inspection import Inspection
+from signoff.domain.inspection import Finding, FindingKind, Inspection
 from signoff.service.commands import PublishSignoff, StartSignoff
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.start_signoff import start_signoff
@@ -21,6 +21,7 @@ from tests.people import OWEN
 from tests.publication.drive import drive_to_ready
 from tests.publication.reference import visible_text
 from tests.support.app import InMemoryApp, in_memory_app, publication_config
+from tests.support.story import reference_inspection
 
 
 def example(name: str) -> dict[str, Any]:
@@ -137,3 +138,35 @@ def test_a_joint_inspections_response_does_not_say_its_report_is_on_the_hmicfrs_
     _, text = document(app, signoff_id)
     assert "HMICFRS website" not in text
     assert f"The inspection report: {data['title']}" in text
+
+
+def test_a_signoff_planned_before_pccs_beside_a_force_were_that_forces_is_published_as_planned() -> None:
+    """Stored before the rule: Cheshire's sign-off has its own section for a finding to Cumbria's force
+    and PCCs, planned when PCCs there meant every commissioner. Its approved answer is published, not
+    refused for want of a place in the layout."""
+    app = in_memory_app()
+    inspection = reference_inspection()
+    to_pccs = Finding(
+        ref="R-9",
+        kind=FindingKind.RECOMMENDATION,
+        text="Commissioners should review the funding of regional units.",
+        addressee="Police and crime commissioners",
+        addressed_to=["pccs"],
+    )
+    [signoff_id] = start_signoff(
+        StartSignoff(
+            inspection=inspection.model_copy(update={"findings": [*inspection.findings, to_pccs]}),
+            started_by=OWEN,
+        ),
+        app.deps,
+    )
+    [signoff] = app.store.state.signoffs
+    stored = dict(signoff.inspection_data)
+    findings = [dict(f) for f in stored["findings"]]
+    findings[-1]["addressed_to"] = ["cumbria-constabulary", "pccs"]  # as the report said it then
+    signoff.inspection_data = {**stored, "findings": findings}
+    drive_to_ready(app, signoff_id)
+
+    _, text = document(app, signoff_id)
+    assert "Commissioners should review the funding of regional units." in text
+    publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), app.deps)

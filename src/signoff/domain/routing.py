@@ -62,9 +62,12 @@ def addressees(finding: Finding, inspection: Inspection) -> list[str]:
     return list(finding.addressed_to) or list(inspection.forces_covered)
 
 
-def route_findings(inspection: Inspection, force: str, regional_units: Collection[str]) -> FindingRouting:
+def route_findings(
+    inspection: Inspection, force: str, regional_units: Collection[str], planned: Collection[str] = ()
+) -> FindingRouting:
     """The findings of `inspection` as the office of `force` sees them; `regional_units`: the units whose
-    region includes the force (Roster.regional_units_of)."""
+    region includes the force (Roster.regional_units_of); `planned`: the refs a stored sign-off already has
+    sections for, answered as they were planned (before PCCs beside other forces were those forces')."""
     own = {force, *_ANSWERED_BY_EVERY_OFFICE, *regional_units}
     forces_own = {force, *_ANSWERED_BY_EVERY_FORCE, *regional_units}
     answered: list[Finding] = []
@@ -74,7 +77,7 @@ def route_findings(inspection: Inspection, force: str, regional_units: Collectio
     unseen: list[Finding] = []
     for finding in inspection.findings:
         targets = addressees(finding, inspection)
-        if _for_named_forces_pccs(targets) and not forces_own & set(targets):
+        if _for_named_forces_pccs(targets) and not forces_own & set(targets) and finding.ref not in planned:
             # "The chief constable and the commissioner for Cumbria should ...": Cumbria's, not every
             # office's; a regional report never gives an office another force's findings.
             unseen.append(finding)
@@ -98,9 +101,11 @@ def _for_named_forces_pccs(targets: Collection[str]) -> bool:
     )
 
 
-def route_for(inspection: Inspection, force: str, roster: Roster) -> FindingRouting:
+def route_for(
+    inspection: Inspection, force: str, roster: Roster, planned: Collection[str] = ()
+) -> FindingRouting:
     """`route_findings` with the regions the directory gives the force."""
-    return route_findings(inspection, force, roster.regional_units_of(force))
+    return route_findings(inspection, force, roster.regional_units_of(force), planned)
 
 
 def in_no_response(
@@ -115,7 +120,8 @@ def in_no_response(
 def signoff_findings(signoff: SignOff, roster: Roster) -> FindingRouting:
     """A stored sign-off's findings by the rule its sections were planned by: what its office answers, notes,
     prints as practice (the published document lists them from here)."""
-    return route_for(signoff.inspection, signoff.force_org, roster)
+    planned = {s.finding_ref for stage in signoff.stages for s in stage.sections if s.finding_ref}
+    return route_for(signoff.inspection, signoff.force_org, roster, planned)
 
 
 def check_addressees(inspection: Inspection, roster: Roster) -> None:
