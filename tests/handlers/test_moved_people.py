@@ -10,7 +10,7 @@ from signoff.service.handlers.administer import reassign_request
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.signoff_read import section_detail
-from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
+from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, request_changes, start_reference
 
@@ -182,3 +182,46 @@ def test_a_policy_officer_moved_into_the_force_is_not_asked_for_the_offices_text
     assert emails_to(memory, OWEN, since) == []
     assert [t.section_key for t in my_tasks(OWEN, memory.deps)] == []
     memory.refused(lambda: draft(memory, signoff_id, "report-summary", OWEN, "Text."), NotPermitted)
+
+
+def test_a_policy_officer_moved_into_the_force_is_not_asked_to_draft_when_the_offices_stage_opens(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    memory.move(OWEN, "cheshire-constabulary", ["force_liaison"])
+    since = len(memory.emails())
+
+    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    approve(memory, signoff_id, "finding-afi-1", DANIEL)
+    draft(memory, signoff_id, "constabulary-response", PRIYA, "The chief constable's comments.")
+    approve(memory, signoff_id, "constabulary-response", ANDREW)  # the commissioner's stage opens
+
+    assert "drafting_assigned" not in emails_to(memory, OWEN, since)
+
+
+def test_a_drafting_place_does_not_go_to_the_one_person_who_must_approve_the_text(
+    memory: InMemoryApp,
+) -> None:
+    """Rachel alone approves the summary: given its drafting place, she could never approve her own text,
+    and the summary would wait for ever. Refused, saying why; the place goes to Hannah instead."""
+    signoff_id = start_reference(memory)
+    memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
+    memory.refused(
+        lambda: give_place(memory, signoff_id, "report-summary", OWEN, RACHEL),
+        InvalidInput,
+        "is needed to approve section 'report-summary'",
+    )
+    give_place(memory, signoff_id, "report-summary", OWEN, HANNAH)
+    draft(memory, signoff_id, "report-summary", HANNAH, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+
+
+def test_the_place_of_someone_who_left_the_directory_is_given_to_a_colleague(memory: InMemoryApp) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    memory.move(RACHEL, None)  # the chief executive has left
+    give_place(memory, signoff_id, "report-summary", RACHEL, JOHN)
+    approve(memory, signoff_id, "report-summary", JOHN)
+    assert section_detail(signoff_id, "report-summary", memory.deps).section.state == "approved"

@@ -97,7 +97,12 @@ class NoticeBuilder:
         stage = signoff.stage(event.subject)
         if not stage.sections:
             return []
-        drafters = self._people(p for s in stage.sections for p in s.drafter_ids)
+        drafters = self._people(  # not someone moved out of the organisation whose place it is
+            p
+            for s in stage.sections
+            for p in s.drafter_ids
+            if holds_place(self.roster.by_id(p), signoff, s.place_of(p))
+        )
         return self.tell(
             NoticeEvent.DRAFTING_ASSIGNED,
             signoff,

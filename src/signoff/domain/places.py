@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from signoff.domain.approval import steps_without_author
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.entities import ApprovalRequest, Section
 from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
@@ -109,6 +110,14 @@ def _give_drafting_place(
         raise InvalidInput(
             f"{to_person.email} holds an approval request on section {section.key!r}; reassign it first"
         )
+    try:
+        steps_without_author(section, to_person.id)
+    except NotPermitted:
+        # Nobody approves their own text: a step they are needed in could never pass once they write it.
+        raise InvalidInput(
+            f"{to_person.email} is needed to approve section {section.key!r}, and nobody approves their own "
+            "text: give the drafting place to someone else, or their approval place away first"
+        ) from None
     section.drafter_ids = [to_person.id if p == from_person_id else p for p in section.drafter_ids]
     trail.record(
         now,

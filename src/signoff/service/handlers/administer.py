@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from signoff.domain.directory import Participant
+from signoff.domain.errors import NotFound
 from signoff.domain.model import SignOff
 from signoff.service.commands import ExtendDueDate, Reassign, WithdrawSignoff
 from signoff.service.dependencies import Dependencies
@@ -14,11 +15,14 @@ from signoff.service.retry import retry_on_conflict
 
 def reassign_request(command: Reassign, deps: Dependencies) -> None:
     def change(signoff: SignOff, admin: Participant, uow: UnitOfWork) -> None:
-        from_person = uow.directory.person(command.from_person)
+        roster = uow.directory.roster()
+        # Whoever holds the place may have left the directory (that is why it is given away): not so the
+        # person it goes to.
+        from_person = roster.find_email(command.from_person)
+        if from_person is None:
+            raise NotFound(f"nobody with the address {command.from_person.strip()!r} is in the directory")
         to_person = uow.directory.person(command.to_person)
-        signoff.reassign(
-            command.section, from_person.id, to_person, admin.id, uow.directory.roster(), deps.clock.now()
-        )
+        signoff.reassign(command.section, from_person.id, to_person, admin.id, roster, deps.clock.now())
 
     _as_admin(deps, command.signoff_id, command.admin, change)
 
