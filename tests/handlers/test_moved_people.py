@@ -4,15 +4,19 @@ nothing, and their place, an approval or a drafting place, is given to a colleag
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
+from signoff.domain.pipeline import Pipeline
 from signoff.service.commands import Reassign
 from signoff.service.handlers.administer import reassign_request
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.signoff_read import section_detail
 from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
-from tests.support.app import InMemoryApp
-from tests.support.story import approve, draft, request_changes, start_reference
+from tests.support.app import InMemoryApp, pipeline
+from tests.support.story import approve, delegate, draft, request_changes, start_reference
 
 CUMBRIA_LIAISON = "lucy.hodgson@cumbria.police.example.org"
 
@@ -225,3 +229,34 @@ def test_the_place_of_someone_who_left_the_directory_is_given_to_a_colleague(mem
     give_place(memory, signoff_id, "report-summary", RACHEL, JOHN)
     approve(memory, signoff_id, "report-summary", JOHN)
     assert section_detail(signoff_id, "report-summary", memory.deps).section.state == "approved"
+
+
+def test_someone_moved_to_the_force_approves_through_a_delegation_only_for_whom_they_stand_in(
+    memory: InMemoryApp,
+) -> None:
+    """A step approved by the chief constable and the commissioner together. The commissioner joins the
+    force, and the chief constable lets him decide for her: his approval is hers, given for her, never
+    the office's place he held before the move."""
+
+    def chief_and_commissioner_together() -> Pipeline:
+        data: dict[str, Any] = pipeline().model_dump(mode="json", exclude_none=True)
+        data["stages"][1]["sections"][1]["approval"] = {
+            "approvers": [{"role": "chief_constable", "of": "force"}, {"role": "commissioner", "of": "pcc"}],
+            "require": "all",
+        }
+        return Pipeline.model_validate(data)
+
+    memory.deps = dataclasses.replace(memory.deps, load_pipeline=chief_and_commissioner_together)
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    approve(memory, signoff_id, "finding-afi-1", DANIEL)
+    draft(memory, signoff_id, "constabulary-response", PRIYA, "The chief constable's comments.")
+    memory.move(JOHN, "cheshire-constabulary", ["deputy_chief_constable"])
+    memory.refused(lambda: approve(memory, signoff_id, "constabulary-response", JOHN), NotPermitted)
+    delegate(memory, ANDREW, JOHN)
+
+    recorded = approve(memory, signoff_id, "constabulary-response", JOHN)
+
+    assert recorded.on_behalf_of == f"Andrew Kershaw <{ANDREW}>"

@@ -139,10 +139,13 @@ def request_to_decide(
 ) -> tuple[ApprovalRequest, int | None]:
     """The pending request this person decides, directly or for whom; otherwise why they cannot."""
     pending = [r for r in section.current_requests() if r.state is RequestState.PENDING]
-    direct = next((r for r in pending if r.approver_id == actor_id), None)
+    actor = roster.by_id(actor_id)
+    # Not a place of the organisation they have since left (the office's, now they are of the force).
+    own_place = section.place_of(actor_id) in (None, actor.organisation)
+    direct = next((r for r in pending if r.approver_id == actor_id), None) if own_place else None
     if direct is not None:
         return direct, None
-    delegators = stands_in_for(roster.by_id(actor_id), delegations, roster, now)
+    delegators = stands_in_for(actor, delegations, roster, now)
     on_behalf = next((r for r in pending if r.approver_id in delegators), None)
     if on_behalf is not None:
         return on_behalf, on_behalf.approver_id
