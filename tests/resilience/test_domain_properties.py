@@ -530,7 +530,9 @@ class SignoffMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), hours=HOURS, reason=st.sampled_from(["", "  ", "HMICFRS withdrew the report."]))
     def withdraw(self, data: st.DataObject, hours: int, reason: str) -> None:
-        admin = self.person(data, [], "admin")
+        # Mostly the office's administrator: drawn from the whole cast alone, a withdrawal went through once
+        # in a hundred and fifty tries, and some orders of the cast (hash seeds) never drew one.
+        admin = self.person(data, [HANNAH.id], "admin")
         now = self.tick(hours)
         self.attempt("withdraw", lambda: self.signoff.withdraw(reason, admin.id, ROSTER, now))
 
