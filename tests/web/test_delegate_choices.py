@@ -56,3 +56,38 @@ def test_choosing_nobody_is_an_error_on_the_chooser_and_delegates_nothing(
     assert 'id="reason-error"' not in again
     assert "can now decide your approval requests" not in again
     assert choices(again)[0] == ("", "Choose a person")
+
+
+def delegation_form_after(client: TestClient, chosen: str) -> str:
+    """The task page after asking `chosen` to decide (the chooser tampered with where they are not on it)."""
+    page = client.get("/tasks").text
+    data = {"to_person": chosen, "until": "2023-12-01", "reason": "annual leave", "back": "/tasks"}
+    answer = client.post("/delegations", data={**data, "csrf_token": csrf_of(page)})
+    assert answer.status_code == 303, answer.text
+    return unescape(client.get("/tasks").text)
+
+
+def test_someone_who_cannot_decide_for_me_is_an_error_beside_the_chooser_not_a_refusal_page(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, ANDREW)
+    for chosen, words in (
+        (RACHEL, "can be delegated only to someone of"),  # of the office, not the force
+        (ANDREW, "cannot delegate to themselves"),
+        ("nobody@cheshire.police.example.org", "is in the directory"),
+    ):
+        again = delegation_form_after(client, chosen)
+        assert 'id="to_person-error"' in again, chosen
+        assert words in again, chosen
+        assert 'id="until-error"' not in again, chosen
+
+
+def test_a_second_delegation_while_one_is_live_is_an_error_beside_the_chooser(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, ANDREW)
+    assert "can now decide your approval requests" in delegation_form_after(client, CLAIRE)
+    again = delegation_form_after(client, CLAIRE)
+    assert 'id="to_person-error"' in again
+    assert "already decides for" in again
+    assert 'id="until-error"' not in again
