@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from signoff.domain.errors import NotFound, NotPermitted
+from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
 from signoff.service.handlers.admin_mail import failed_emails, retry_failed_email
 from signoff.service.handlers.deliver_mail import deliver_mail
-from tests.people import HANNAH, OWEN, PRIYA
+from tests.people import HANNAH, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp, Outcome, RecordingMailer
-from tests.support.story import start_reference
+from tests.support.story import delegate, start_reference
 
 CUMBRIA_ADMIN = "fiona.dixon@cumbria-pcc.example.org"
 
@@ -39,3 +39,33 @@ def test_another_office_neither_sees_nor_retries_it(memory: InMemoryApp) -> None
     # Another office's email is answered as one that does not exist: its existence tells nothing.
     unknown = memory.refused(lambda: retry_failed_email(99_999, CUMBRIA_ADMIN, memory.deps), NotFound)
     assert theirs.message.replace(str(email_id), "N") == unknown.message.replace("99999", "N")
+
+
+def failed_delegation_notice_to_owen(memory: InMemoryApp) -> int:
+    """Rachel lets Owen decide for her; the notice to Owen is refused by his mail server for good."""
+    start_reference(memory)
+    delegate(memory, RACHEL, OWEN, reason="medical leave")
+    mailer = RecordingMailer()
+    mailer.refuse[OWEN] = Outcome(sent=False, permanent=True, error="550 no such mailbox")
+    deliver_mail(memory.deps, mailer, "signoff@example.org")
+    [failed] = [f for f in failed_emails(HANNAH, memory.deps) if f.event == "delegation_started"]
+    return failed.id
+
+
+def test_a_delegation_notice_stays_the_offices_after_its_recipient_moves_and_is_not_sent_again(
+    memory: InMemoryApp,
+) -> None:
+    """The notice is Cheshire's business (Rachel's leave): when Owen moves to Cumbria, Cheshire's
+    administrator still sees it, Cumbria's neither sees nor retries it, and it is not sent to Owen again."""
+    email_id = failed_delegation_notice_to_owen(memory)
+    memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
+
+    assert email_id in [f.id for f in failed_emails(HANNAH, memory.deps)]
+    assert failed_emails(CUMBRIA_ADMIN, memory.deps) == []
+    memory.refused(lambda: retry_failed_email(email_id, CUMBRIA_ADMIN, memory.deps), NotFound)
+    memory.refused(
+        lambda: retry_failed_email(email_id, HANNAH, memory.deps),
+        InvalidInput,
+        f"{OWEN} is no longer of",
+        "is not sent again",
+    )

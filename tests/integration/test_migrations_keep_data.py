@@ -112,3 +112,18 @@ def test_places_are_stored_and_sections_planned_before_they_were_still_load(
         assert summary.place_organisations is None
     draft(app, signoff_id, "report-summary", OWEN, "Summary.")
     approve(app, signoff_id, "report-summary", RACHEL)
+
+
+def test_emails_of_no_signoff_queued_before_they_recorded_their_organisation_get_their_recipients(
+    app: Application, clock: FixedClock, database_url: str
+) -> None:
+    drive_reference(app, clock)  # the delegation's notices are of no sign-off
+    config = alembic_config(database_url)
+    command.downgrade(config, "0013")
+    command.upgrade(config, "head")
+    with app.engine.connect() as connection:
+        recorded = connection.execute(
+            select(outbox.c.recipient_email, outbox.c.organisation).where(outbox.c.signoff_id.is_(None))
+        ).all()
+    assert recorded
+    assert {organisation for _, organisation in recorded} == {"cheshire-constabulary"}

@@ -403,6 +403,8 @@ class FakeOutboxRepository:
     def _concerns(self, email: OutgoingEmail, office: OfficeScope) -> bool:
         if email.signoff_id is not None:
             return any(s.id == email.signoff_id and s.pcc_org == office.office for s in self._state.signoffs)
+        if email.organisation is not None:
+            return email.organisation in (office.office, office.force)
         return any(
             p.email == email.recipient_email and p.organisation in (office.office, office.force)
             for p in self._state.people

@@ -241,6 +241,8 @@ outbox = Table(
     Column("idempotency_key", String(400), nullable=False, unique=True),
     Column("event", String(64), nullable=False),
     Column("signoff_id", Integer, ForeignKey("signoffs.id", ondelete="SET NULL"), index=True),
+    # Of no sign-off: whose business it is (Notice.organisation), for the administration's mail pages.
+    Column("organisation", String(64)),
     Column("recipient_email", String(320), nullable=False),
     Column("recipient_name", String(200), nullable=False),
     Column("context", JSON, nullable=False),

@@ -153,14 +153,16 @@ class SqlOutboxRepository:
 
 def _concerns(office: OfficeScope) -> ColumnElement[bool]:
     # An email of a sign-off belongs to the sign-off's office; one of no sign-off (a sign-in link, a
-    # delegation notice) to the organisation of the person it is addressed to.
+    # delegation notice) to the organisation it was queued for, whatever the directory since says of its
+    # recipient; one queued before that was recorded, to its recipient's organisation.
+    ours = [office.office, office.force]
     return or_(
         outbox.c.signoff_id.in_(select(signoffs.c.id).where(signoffs.c.pcc_org == office.office)),
+        and_(outbox.c.signoff_id.is_(None), outbox.c.organisation.in_(ours)),
         and_(
             outbox.c.signoff_id.is_(None),
-            outbox.c.recipient_email.in_(
-                select(people.c.email).where(people.c.organisation_key.in_([office.office, office.force]))
-            ),
+            outbox.c.organisation.is_(None),
+            outbox.c.recipient_email.in_(select(people.c.email).where(people.c.organisation_key.in_(ours))),
         ),
     )
 
@@ -186,6 +188,7 @@ def _row(email: OutgoingEmail) -> dict[str, object]:
         "idempotency_key": email.idempotency_key,
         "event": email.event.value,
         "signoff_id": email.signoff_id,
+        "organisation": email.organisation,
         "recipient_email": email.recipient_email,
         "recipient_name": email.recipient_name,
         "context": email.context,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from signoff.domain.access import holds_place, takes_part
 from signoff.domain.audit import AuditEvent
 from signoff.domain.cover import NO_COVER, Cover
 from signoff.domain.deadlines import format_day
 from signoff.domain.directory import Participant, Roster
+from signoff.domain.entities import Delegation
 from signoff.domain.extension_notices import due_date_extended
 from signoff.domain.local_time import local_moment
 from signoff.domain.model import Holding, Section, SignOff
@@ -346,21 +346,14 @@ class NoticeBuilder:
     # ----- delegations -----
 
     def for_delegation(
-        self,
-        event: NoticeEvent,
-        delegation_id: int,
-        delegator: Participant,
-        delegate: Participant,
-        starts_at: datetime,
-        ends_at: datetime,
-        reason: str,
+        self, event: NoticeEvent, delegation: Delegation, delegator: Participant, delegate: Participant
     ) -> list[Notice]:
         context: NoticeContext = {
             "delegator_name": delegator.name,
             "delegate_name": delegate.name,
-            "starts": local_moment(starts_at),
-            "ends": local_moment(ends_at),
-            "reason": reason,
+            "starts": local_moment(delegation.starts_at),
+            "ends": local_moment(delegation.ends_at),
+            "reason": delegation.reason,
             "tasks_url": self.links.tasks(),
         }
         audiences = self.rules.events[event]
@@ -370,16 +363,19 @@ class NoticeBuilder:
             if audience in audiences and person.active  # someone removed from the directory hears nothing
         ]
         return [
-            self.notice(
-                event,
-                None,
-                person,
-                f"delegation:{delegation_id}:{event.value}",
-                context,
-                "you gave this delegation"
-                if audience is Audience.DELEGATOR
-                else "you were given this delegation",
-                audience,
+            replace(
+                self.notice(
+                    event,
+                    None,
+                    person,
+                    f"delegation:{delegation.id}:{event.value}",
+                    context,
+                    "you gave this delegation"
+                    if audience is Audience.DELEGATOR
+                    else "you were given this delegation",
+                    audience,
+                ),
+                organisation=delegation.organisation or delegator.organisation,
             )
             for person, audience in recipients
         ]

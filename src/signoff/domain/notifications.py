@@ -160,6 +160,9 @@ class Notice:
     key: str
     context: NoticeContext
     attachments: tuple[Attachment, ...] = ()
+    # Of no sign-off: the office or force whose business it is (a delegation's, a sign-in's), so that it
+    # stays theirs to see and retry whatever the directory later says of its recipient.
+    organisation: str | None = None
 
 
 class Links:

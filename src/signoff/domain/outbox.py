@@ -22,6 +22,7 @@ class OutgoingEmail:
         self.idempotency_key = notice.key
         self.event = notice.event
         self.signoff_id = notice.signoff_id
+        self.organisation = notice.organisation
         self.recipient_email = notice.recipient.email
         self.recipient_name = notice.recipient.name
         self.context: NoticeContext = notice.context
@@ -52,6 +53,7 @@ class OutgoingEmail:
             signoff_id=self.signoff_id,
             key=self.idempotency_key,
             context=self.context,
+            organisation=self.organisation,
         )
 
     def _fire(self, event: OutboxEvent) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from signoff.domain.access import Action, OfficeScope, Target, office_scope, require
-from signoff.domain.errors import NotFound
+from signoff.domain.errors import InvalidInput, NotFound
 from signoff.domain.transitions import OutboxState
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.retry_email import retry_email
@@ -64,4 +64,16 @@ def retry_failed_email(email_id: int, admin_email: str, deps: Dependencies) -> N
         if not ours:
             # Unknown, or another office's: one answer, so that its existence tells nothing.
             raise NotFound(f"there is no failed email #{email_id} of {office.office}")
+        email = uow.outbox.get(email_id)
+        roster = uow.directory.roster()
+        recipient = roster.find_email(email.recipient_email)
+        # Someone of the directory who has since left the office and its force, or left altogether, is
+        # not sent its work again (HMICFRS and the Home Secretary, not in the directory, are).
+        if recipient is not None and (
+            not recipient.active or recipient.organisation not in (office.office, office.force)
+        ):
+            raise InvalidInput(
+                f"{recipient.email} is no longer of {roster.organisation_name(office.office)} or its force: "
+                f"email #{email_id} is not sent again"
+            )
     retry_email(email_id, deps)

@@ -50,15 +50,7 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
         builder = NoticeBuilder(deps.load_notification_rules(), uow.directory.roster(), deps.links)
         queue(
             uow,
-            builder.for_delegation(
-                NoticeEvent.DELEGATION_STARTED,
-                delegation.id,
-                from_person,
-                to_person,
-                command.starts_at,
-                command.ends_at,
-                command.reason,
-            ),
+            builder.for_delegation(NoticeEvent.DELEGATION_STARTED, delegation, from_person, to_person),
             deps.renderer,
             deps.clock.now(),
         )
@@ -81,15 +73,7 @@ def end_delegation(command: EndDelegation, deps: Dependencies) -> None:
         builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links)
         queue(
             uow,
-            builder.for_delegation(
-                NoticeEvent.DELEGATION_ENDED,
-                command.delegation_id,
-                from_person,
-                to_person,
-                delegation.starts_at,
-                delegation.ends_at,
-                delegation.reason,
-            ),
+            builder.for_delegation(NoticeEvent.DELEGATION_ENDED, delegation, from_person, to_person),
             deps.renderer,
             now,
         )

@@ -185,12 +185,9 @@ def _delegation_endings(deps: Dependencies) -> int:
             assert delegation.id is not None  # noqa: S101 - stored rows
             notices += builder.for_delegation(
                 NoticeEvent.DELEGATION_ENDED,
-                delegation.id,
+                delegation,
                 roster.by_id(delegation.from_person_id),
                 roster.by_id(delegation.to_person_id),
-                delegation.starts_at,
-                delegation.ends_at,
-                delegation.reason,
             )
         queued = queue(uow, notices, deps.renderer, now)
         uow.commit()

@@ -80,6 +80,7 @@ def request_sign_in_link(command: RequestSignIn, deps: Dependencies, policy: Sig
                 event=NoticeEvent.SIGN_IN_LINK,
                 recipient=Recipient(email=person.email, name=person.name, person_id=person.id),
                 signoff_id=None,
+                organisation=person.organisation,
                 key=f"sign-in:{hashed[:40]}:{NoticeEvent.SIGN_IN_LINK.value}:{person.email}",
                 context={
                     "sign_in_url": f"{deps.links.base_url}/sign-in/{token}",

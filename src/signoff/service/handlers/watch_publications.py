@@ -226,6 +226,7 @@ def _proposal_notices(
             event=NoticeEvent.REPORT_PROPOSED,
             recipient=Recipient(email=person.email, name=person.name, person_id=person.id),
             signoff_id=None,
+            organisation=proposal.office,
             key=f"proposal:{proposal.id}:{NoticeEvent.REPORT_PROPOSED.value}:{person.email}",
             context={
                 "recipient_name": person.name,
@@ -269,6 +270,7 @@ def _listing_failed(watch: WatchDependencies, config: WatchConfig, report: Watch
                     event=NoticeEvent.WATCH_FAILING,
                     recipient=Recipient(email=person.email, name=person.name, person_id=person.id),
                     signoff_id=None,
+                    organisation=person.organisation,
                     key=f"watch-failing:{report.listing[:200]}:{now.isoformat()}:{person.email}",
                     context={
                         "recipient_name": person.name,
