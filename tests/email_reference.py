@@ -15,7 +15,13 @@ from typing import Any
 
 from jinja2 import Environment
 
-from signoff.adapters.email_rendering import _calendar_cancel, _calendar_entry, _render, gives_calendar_entry
+from signoff.adapters.email_rendering import (
+    _calendar_cancel,
+    _calendar_entry,
+    _render,
+    gives_calendar_cancel,
+    gives_calendar_entry,
+)
 from signoff.domain.notifications import Attachment, NoticeEvent
 
 
@@ -54,7 +60,7 @@ def reference_wire(
             filename="due-date.ics",
             params={"method": "PUBLISH"},
         )
-    elif context.get("calendar_cancel"):
+    elif gives_calendar_cancel(context):
         message.make_mixed()
         message.add_attachment(
             _calendar_cancel(context, to, subject, now),

@@ -220,3 +220,32 @@ def test_a_delegate_whose_own_place_was_reassigned_away_is_chased_for_the_person
     chased = sweep_on(memory, signoff_id, 1)
     assert ("overdue", JOHN, "holder") in chased
     assert ("overdue", RACHEL, "delegate") in chased
+
+
+def test_the_delegate_hears_when_the_request_they_were_asked_to_approve_is_reassigned(
+    memory: InMemoryApp,
+) -> None:
+    """Rachel is away and John decides for her; the administrator gives her approval to Hannah. John, who
+    was asked to approve it for Rachel, is told it is no longer hers (nor his for her)."""
+    delegate(memory, RACHEL, JOHN, days=20)
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    since = len(memory.store.state.outbox)
+
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id,
+            section="report-summary",
+            from_person=RACHEL,
+            to_person=HANNAH,
+            admin=HANNAH,
+        ),
+        memory.deps,
+    )
+
+    told = [
+        (str(e.event), e.recipient_email, str(e.context["audience"]))
+        for e in memory.store.state.outbox[since:]
+        if str(e.event) == "approval_reassigned"
+    ]
+    assert told == [("approval_reassigned", RACHEL, "approver"), ("approval_reassigned", JOHN, "delegate")]

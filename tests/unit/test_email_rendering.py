@@ -150,6 +150,19 @@ def test_the_email_to_an_approver_reassigned_away_cancels_their_calendar_entry()
     assert entry.decoded("dtstart") == date(2023, 12, 8)
 
 
+def test_the_delegate_of_an_approver_reassigned_away_is_told_for_whom_without_a_calendar_cancellation() -> (
+    None
+):
+    message = render(NoticeEvent.APPROVAL_REASSIGNED, audience="delegate")
+    assert list(message.iter_attachments()) == []  # a delegate was given no calendar entry
+    assert "No longer Daniel Holt's to approve" in str(message["Subject"])
+    text = message.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert "instead of Daniel Holt, whose approvals are delegated to you" in " ".join(
+        text.get_content().split()
+    )
+
+
 def test_the_same_notice_keeps_its_message_id() -> None:
     first, again = render(NoticeEvent.REMINDER), render(NoticeEvent.REMINDER)
     other = parse(

@@ -55,6 +55,12 @@ def gives_calendar_entry(event: NoticeEvent, context: Mapping[str, Any]) -> bool
     )
 
 
+def gives_calendar_cancel(context: Mapping[str, Any]) -> bool:
+    """Whether the email cancels calendar entries earlier emails gave (a request taken away, a sign-off
+    withdrawn): not to a delegate, who was given none."""
+    return bool(context.get("calendar_cancel")) and context.get("audience") != "delegate"
+
+
 def template_environment(templates_dir: Path, compiled: BytecodeCache = EMAILS) -> Environment:
     """The emails' Environment (and, with their own `compiled` cache, the documents')."""
     return Environment(
@@ -157,7 +163,7 @@ def render_email(
     if gives_calendar_entry(event, context):
         entry = _calendar_entry(event, context, to, subject, now)
         files.append(_CALENDAR_HEADERS + _base64(entry))
-    elif context.get("calendar_cancel"):
+    elif gives_calendar_cancel(context):
         files.append(_CANCEL_HEADERS + _base64(_calendar_cancel(context, to, subject, now)))
     files.extend(_attachment(a) for a in attachments)
     if files:

@@ -58,5 +58,15 @@ class Cover:
                 found.append(delegate)
         return found
 
+    def standing_in_for(self, holder: Participant, signoff: SignoffLike, roster: Roster) -> list[Participant]:
+        """Whoever decides for `holder` now (active, of their organisation), whatever there is to decide:
+        told when a request they were asked to approve for them is taken away."""
+        found: list[Participant] = []
+        for delegate_id in self.delegates_of.get(holder.id, ()):
+            delegate = roster.by_id(delegate_id)
+            if delegate.organisation == holder.organisation and holds_place(delegate, signoff, None):
+                found.append(delegate)
+        return found
+
 
 NO_COVER = Cover()

@@ -65,7 +65,7 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.CHANGES_REQUESTED: frozenset({Audience.DRAFTERS, Audience.AUTHOR, Audience.PCC_ADMINS}),
     NoticeEvent.APPROVAL_INVALIDATED: frozenset({Audience.APPROVER}),
     NoticeEvent.APPROVAL_ON_HOLD: frozenset({Audience.APPROVER}),
-    NoticeEvent.APPROVAL_REASSIGNED: frozenset({Audience.APPROVER}),
+    NoticeEvent.APPROVAL_REASSIGNED: frozenset({Audience.APPROVER, Audience.DELEGATE}),
     NoticeEvent.SECTION_APPROVED: frozenset({Audience.DRAFTERS, Audience.AUTHOR}),
     NoticeEvent.STAGE_COMPLETED: frozenset({Audience.PCC_ADMINS, Audience.PARTICIPANTS}),
     NoticeEvent.READY_TO_PUBLISH: frozenset({Audience.PCC_ADMINS, Audience.PARTICIPANTS}),

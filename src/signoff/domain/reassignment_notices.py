@@ -1,6 +1,6 @@
-"""The emails a reassigned place causes: the approver it was taken from is told it is no longer theirs (the
-new approver gets their own approval request, from the trail's APPROVAL_REQUESTED); the new drafter of a
-section waiting for its text is asked to draft it."""
+"""The emails a reassigned place causes: the approver it was taken from, and whoever decides for them while
+they are away, are told it is no longer theirs (the new approver gets their own approval request, from the
+trail's APPROVAL_REQUESTED); the new drafter of a section waiting for its text is asked to draft it."""
 
 from __future__ import annotations
 
@@ -34,8 +34,17 @@ def approval_reassigned_away(builder: NoticeBuilder, happened: Happened) -> list
         "reassigned_by": actor.name if actor is not None else "An administrator",
         "calendar_cancel": entry,
     }
-    approver = [builder.roster.by_id(from_id)]
-    return builder.tell(NoticeEvent.APPROVAL_REASSIGNED, signoff, event, context, approver=approver)
+    holder = builder.roster.by_id(from_id)
+    return builder.tell(
+        NoticeEvent.APPROVAL_REASSIGNED,
+        signoff,
+        event,
+        {**context, "holder_name": holder.name},
+        holder=holder,
+        approver=[holder],
+        # Asked to approve for them while they are away: told it is no longer theirs to approve.
+        delegate=builder.cover.standing_in_for(holder, signoff, builder.roster),
+    )
 
 
 def drafting_reassigned(builder: NoticeBuilder, happened: Happened) -> list[Notice]:

@@ -108,6 +108,7 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
         "due": "Friday 8 December 2023",
         "reassigned_to": "Claire Bannister",
         "reassigned_by": "Hannah Whitfield",
+        "holder_name": "Daniel Holt",
         "calendar_cancel": [{"kind": "approve", "item": "finding-afi-1", "due_date": "2023-12-08"}],
     },
     NoticeEvent.SECTION_APPROVED: {**_SECTION, "approved_by": ["Daniel Holt"]},
