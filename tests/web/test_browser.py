@@ -144,7 +144,7 @@ def test_request_changes_edit_approve_then_reassign_the_stalled_request(site: Si
         assert "Overdue" in row.inner_text()
         row.get_by_role("checkbox").check()
         hannah.get_by_label("To", exact=True).select_option(SARAH)
-        hannah.get_by_role("button", name="Reassign approvals").click()
+        hannah.get_by_role("button", name="Reassign their places").click()
         hannah.get_by_text("reassigned to").wait_for()
         holders = section_detail(signoff_id, "constabulary-response", app.deps).section.holders
         assert holders == [f"Sarah Lomax <{SARAH}>"]
