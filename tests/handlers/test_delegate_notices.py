@@ -249,3 +249,33 @@ def test_the_delegate_hears_when_the_request_they_were_asked_to_approve_is_reass
         if str(e.event) == "approval_reassigned"
     ]
     assert told == [("approval_reassigned", RACHEL, "approver"), ("approval_reassigned", JOHN, "delegate")]
+
+
+def test_a_delegate_given_the_request_itself_or_never_asked_for_it_is_not_told_it_is_gone(
+    memory: InMemoryApp,
+) -> None:
+    """Rachel is away, and both Hannah and Owen decide for her. Owen wrote the text, so was never asked to
+    approve it for her; the administrator then gives Rachel's request to Hannah herself, who is asked for it
+    in her own right. Neither is told it is no longer Rachel's to approve."""
+    delegate(memory, RACHEL, HANNAH, days=20)
+    delegate(memory, RACHEL, OWEN, days=20)
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    since = len(memory.store.state.outbox)
+
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id,
+            section="report-summary",
+            from_person=RACHEL,
+            to_person=HANNAH,
+            admin=HANNAH,
+        ),
+        memory.deps,
+    )
+
+    told = [(str(e.event), e.recipient_email) for e in memory.store.state.outbox[since:]]
+    assert ("approval_reassigned", RACHEL) in told
+    assert ("approval_requested", HANNAH) in told
+    assert ("approval_reassigned", HANNAH) not in told
+    assert ("approval_reassigned", OWEN) not in told

@@ -17,6 +17,7 @@ from signoff.adapters.orm import (
     decisions,
     delegations,
     outbox,
+    people,
     signoffs,
     stages,
 )
@@ -117,13 +118,26 @@ def test_places_are_stored_and_sections_planned_before_they_were_still_load(
 def test_emails_of_no_signoff_queued_before_they_recorded_their_organisation_get_their_recipients(
     app: Application, clock: FixedClock, database_url: str
 ) -> None:
+    """The delegation's notices are the delegation's organisation's (recorded since 0012), even where their
+    recipient has since moved to another force."""
     drive_reference(app, clock)  # the delegation's notices are of no sign-off
     config = alembic_config(database_url)
     command.downgrade(config, "0013")
+    with app.engine.begin() as connection:
+        recipients = (
+            connection.execute(select(outbox.c.recipient_email).where(outbox.c.signoff_id.is_(None)))
+            .scalars()
+            .all()
+        )
+        assert recipients
+        connection.execute(
+            update(people)
+            .where(people.c.email.in_(recipients))
+            .values(organisation_key="cumbria-constabulary")
+        )
     command.upgrade(config, "head")
     with app.engine.connect() as connection:
         recorded = connection.execute(
-            select(outbox.c.recipient_email, outbox.c.organisation).where(outbox.c.signoff_id.is_(None))
+            select(outbox.c.idempotency_key, outbox.c.organisation).where(outbox.c.signoff_id.is_(None))
         ).all()
-    assert recorded
-    assert {organisation for _, organisation in recorded} == {"cheshire-constabulary"}
+    assert {organisation for _, organisation in recorded} == {"cheshire-constabulary"}, recorded

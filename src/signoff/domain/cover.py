@@ -63,7 +63,10 @@ class Cover:
         told when a request they were asked to approve for them is taken away."""
         found: list[Participant] = []
         for delegate_id in self.delegates_of.get(holder.id, ()):
-            delegate = roster.by_id(delegate_id)
+            try:
+                delegate = roster.by_id(delegate_id)
+            except KeyError:
+                continue
             if delegate.organisation == holder.organisation and holds_place(delegate, signoff, None):
                 found.append(delegate)
         return found

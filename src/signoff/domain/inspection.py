@@ -335,11 +335,6 @@ class Inspection(_Strict):
                     f"{finding.printed_ref!r}; give each the label the report prints"
                 )
             printed.setdefault(label, finding.ref)
-            if finding.due is not None and finding.due < self.published:
-                raise ValueError(
-                    f"finding {finding.ref}: due {finding.due.isoformat()} is before the report was "
-                    f"published ({self.published.isoformat()})"
-                )
 
     @property
     def inspectorate_names(self) -> str:

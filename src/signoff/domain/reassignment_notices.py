@@ -42,8 +42,16 @@ def approval_reassigned_away(builder: NoticeBuilder, happened: Happened) -> list
         {**context, "holder_name": holder.name},
         holder=holder,
         approver=[holder],
-        # Asked to approve for them while they are away: told it is no longer theirs to approve.
-        delegate=builder.cover.standing_in_for(holder, signoff, builder.roster),
+        # Asked to approve for them while they are away: told it is no longer theirs to approve. Not the
+        # person it now goes to (asked in their own right), nor anyone never asked for them (the author of
+        # the text, or someone whose one approval in the round goes to a place of their own).
+        delegate=[
+            d
+            for d in builder.cover.standing_in_for(holder, signoff, builder.roster)
+            if d.id != to_id
+            and d.id != section.author_id
+            and d.id not in {r.approver_id for r in section.current_requests()}
+        ],
     )
 
 

@@ -172,14 +172,20 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
         # A lead is checked against the forces answering when the office answers the finding; named on one
         # it only notes, they must still be someone: a mistyped address is not kept in silence.
         lead = roster.find_email(finding.lead) if finding.lead else None
-        if finding.lead and (lead is None or not lead.active):
+        if finding.lead and lead is None:
             raise InvalidInput(f"finding {finding.ref}: lead {finding.lead} is not in the directory")
+        if lead is not None and not lead.active:
+            raise InvalidInput(
+                f"finding {finding.ref}: lead {lead.email} is no longer active in the directory"
+            )
 
 
 def _each_area_graded_once(inspection: Inspection) -> None:
     seen: dict[tuple[str, str], int] = {}
+    # A grade naming nobody is the one force's, when the report covers one.
+    only = inspection.forces_covered[0] if len(inspection.forces_covered) == 1 else ""
     for number, grade in enumerate(inspection.grades, start=1):
-        key = (grade.organisation or "", " ".join(grade.area.lower().split()))
+        key = (grade.organisation or only, " ".join(grade.area.lower().split()))
         if key in seen:
             raise InvalidInput(
                 f"grade {number} ({grade.area}) grades what grade {seen[key]} grades already"
