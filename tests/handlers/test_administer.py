@@ -90,6 +90,24 @@ def test_a_reassigned_place_stays_reassigned_after_the_text_is_edited(memory: In
     assert section_detail(signoff_id, "finding-afi-1", memory.deps).section.state == "approved"
 
 
+def test_an_approval_is_not_given_to_the_sections_only_drafter(memory: InMemoryApp) -> None:
+    """Owen's summary is waiting for Rachel when his drafting place goes to Hannah, now its only drafter.
+    Given Rachel's approval too, Hannah could approve none of the texts she alone may write, and the summary
+    would wait for ever after its next edit: refused, saying why."""
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    give = Reassign(
+        signoff_id=signoff_id, section="report-summary", from_person=OWEN, to_person=HANNAH, admin=HANNAH
+    )
+    reassign_request(give, memory.deps)
+    memory.refused(
+        lambda: reassign_request(give.model_copy(update={"from_person": RACHEL}), memory.deps),
+        InvalidInput,
+        "is the only drafter of section 'report-summary'",
+    )
+    approve(memory, signoff_id, "report-summary", RACHEL)
+
+
 def test_a_place_is_reassigned_only_within_its_organisation(memory: InMemoryApp) -> None:
     """The office's administrator may move a request to another person of the same sign-off, but a place
     is its organisation's: the force's approval of its own answer does not go to the office's policy

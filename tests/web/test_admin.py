@@ -110,6 +110,25 @@ def test_remind_now_sends_the_holder_a_reminder(
     assert trail.count("Reminder sent") == 1
 
 
+@pytest.mark.parametrize(
+    "signoff_ref",
+    ["9223372036854775808", "2147483648", "\u00b2", "0"],
+    ids=["huge", "past-int", "superscript", "zero"],
+)
+def test_a_row_whose_signoff_id_no_row_can_have_is_refused_as_unreadable(
+    client: TestClient, app: Application, signoff_id: int, signoff_ref: str
+) -> None:
+    """A tampered row naming a sign-off id the database cannot hold, or a digit of another script, is a
+    row that cannot be read (422, saying so), not a server error."""
+    sign_in(client, app, HANNAH)
+    page = client.get("/admin")
+    for action in ("remind", "reassign", "extend"):
+        value = f"{action}:{signoff_ref}|report-summary|{OWEN}|draft|report_summary"
+        answer = client.post("/admin/actions", data={"csrf_token": csrf_of(page.text), "single": value})
+        assert answer.status_code == 422, answer.text
+        assert "could not be read" in html.unescape(answer.text)
+
+
 def banner_lines(client: TestClient) -> list[str]:
     page = client.get("/admin").text
     found = re.search(r'<div class="banner" role="status"><ul>(.*?)</ul></div>', page, re.S)

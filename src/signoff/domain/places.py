@@ -57,6 +57,13 @@ def reassign_place(
     revision = section.current_revision
     if revision is not None and revision.author_id == to_person.id:
         raise NotPermitted(f"{to_person.email} wrote the current text and cannot approve it")
+    if section.drafter_ids == [to_person.id]:
+        # The one person who may write its text could then approve none of their own: nobody approves
+        # their own text, and the section would wait for ever (as a drafting place given the other way).
+        raise InvalidInput(
+            f"{to_person.email} is the only drafter of section {section.key!r}, and nobody approves their "
+            "own text: give the approval to someone else"
+        )
     was_pending = request.state is RequestState.PENDING
     request.fire(RequestEvent.REASSIGN, now)
     replacement = ApprovalRequest(

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from signoff.domain.directory import Participant
 from signoff.domain.errors import InvalidInput, SignoffError
 from signoff.domain.text_fields import first_control_character
-from signoff.entrypoints.web.context import Id, render, signed_in, web
+from signoff.entrypoints.web.context import LARGEST_ID, Id, render, signed_in, web
 from signoff.entrypoints.web.formatting import LONDON, day
 from signoff.entrypoints.web.forms import field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
@@ -79,8 +79,13 @@ def overview(request: Request, me: Me) -> Response:
 def _item(value: str) -> dict[str, Any]:
     """A row's value: sign-off id | section key | holder email | draft or approve | stage key."""
     parts = value.split("|")
-    # Checked like typed text: a tampered row's NUL would otherwise reach the database in a lookup.
-    if len(parts) != 5 or not parts[0].isdigit() or first_control_character(value) is not None:
+    # Checked like typed text: a tampered row's NUL would otherwise reach the database in a lookup, and
+    # an id the database cannot hold (or a digit of another script) would fail there instead of here.
+    if (
+        len(parts) != 5
+        or not (parts[0].isascii() and parts[0].isdigit() and 1 <= int(parts[0]) <= LARGEST_ID)
+        or first_control_character(value) is not None
+    ):
         raise InvalidInput("a selected row could not be read: reload the page and try again")
     return {
         "signoff_id": int(parts[0]),

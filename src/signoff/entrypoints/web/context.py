@@ -18,7 +18,9 @@ from signoff.service.handlers.sign_in import SignInPolicy
 from signoff.service.handlers.web_sessions import SessionPolicy, resume_session, sign_out
 
 # Ids fit the databases' 32-bit integers: a larger number is refused as bad input, not a crash.
-Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+# The largest id a row can have (PostgreSQL's integer): a larger one in a path or a form is no row.
+LARGEST_ID = 2_147_483_647
+Id = Annotated[int, Path(ge=1, le=LARGEST_ID)]
 
 
 class SignInRequired(SignoffError):
