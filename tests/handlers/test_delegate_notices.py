@@ -222,16 +222,12 @@ def test_a_delegate_whose_own_place_was_reassigned_away_is_chased_for_the_person
     assert ("overdue", RACHEL, "delegate") in chased
 
 
-def test_the_delegate_hears_when_the_request_they_were_asked_to_approve_is_reassigned(
-    memory: InMemoryApp,
-) -> None:
-    """Rachel is away and John decides for her; the administrator gives her approval to Hannah. John, who
-    was asked to approve it for Rachel, is told it is no longer hers (nor his for her)."""
-    delegate(memory, RACHEL, JOHN, days=20)
+def rachels_summary_given_to_hannah(memory: InMemoryApp) -> list[tuple[str, str, str]]:
+    """Owen drafts the summary, the administrator gives Rachel's request for it to Hannah: (event,
+    recipient, audience) of the emails that queues."""
     signoff_id = start_reference(memory)
     draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
     since = len(memory.store.state.outbox)
-
     reassign_request(
         Reassign(
             signoff_id=signoff_id,
@@ -242,12 +238,19 @@ def test_the_delegate_hears_when_the_request_they_were_asked_to_approve_is_reass
         ),
         memory.deps,
     )
-
-    told = [
+    return [
         (str(e.event), e.recipient_email, str(e.context["audience"]))
         for e in memory.store.state.outbox[since:]
-        if str(e.event) == "approval_reassigned"
     ]
+
+
+def test_the_delegate_hears_when_the_request_they_were_asked_to_approve_is_reassigned(
+    memory: InMemoryApp,
+) -> None:
+    """Rachel is away and John decides for her; the administrator gives her approval to Hannah. John, who
+    was asked to approve it for Rachel, is told it is no longer hers (nor his for her)."""
+    delegate(memory, RACHEL, JOHN, days=20)
+    told = [email for email in rachels_summary_given_to_hannah(memory) if email[0] == "approval_reassigned"]
     assert told == [("approval_reassigned", RACHEL, "approver"), ("approval_reassigned", JOHN, "delegate")]
 
 
@@ -259,22 +262,7 @@ def test_a_delegate_given_the_request_itself_or_never_asked_for_it_is_not_told_i
     in her own right. Neither is told it is no longer Rachel's to approve."""
     delegate(memory, RACHEL, HANNAH, days=20)
     delegate(memory, RACHEL, OWEN, days=20)
-    signoff_id = start_reference(memory)
-    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
-    since = len(memory.store.state.outbox)
-
-    reassign_request(
-        Reassign(
-            signoff_id=signoff_id,
-            section="report-summary",
-            from_person=RACHEL,
-            to_person=HANNAH,
-            admin=HANNAH,
-        ),
-        memory.deps,
-    )
-
-    told = [(str(e.event), e.recipient_email) for e in memory.store.state.outbox[since:]]
+    told = [(event, to) for event, to, _ in rachels_summary_given_to_hannah(memory)]
     assert ("approval_reassigned", RACHEL) in told
     assert ("approval_requested", HANNAH) in told
     assert ("approval_reassigned", HANNAH) not in told

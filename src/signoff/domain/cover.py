@@ -45,30 +45,32 @@ class Cover:
         """The people who may approve `section` for `holder` now, in the order of their ids."""
         if not holds_place(holder, signoff, section.place_of(holder.id)):
             return []  # a holder moved or removed is not chased; the office's administrators reassign
-        found: list[Participant] = []
-        for delegate_id in self.delegates_of.get(holder.id, ()):
-            try:
-                delegate = roster.by_id(delegate_id)
-            except KeyError:
-                continue
-            if not delegate.active:
-                continue
-            offered = open_decision(section, delegate.id, self.live, roster, self.now)
-            if offered is not None and offered.may_approve and offered.on_behalf_of == holder.id:
-                found.append(delegate)
-        return found
+        return [
+            delegate
+            for delegate in self._live_delegates(holder, roster)
+            if delegate.active
+            and (offered := open_decision(section, delegate.id, self.live, roster, self.now)) is not None
+            and offered.may_approve
+            and offered.on_behalf_of == holder.id
+        ]
 
     def standing_in_for(self, holder: Participant, signoff: SignoffLike, roster: Roster) -> list[Participant]:
         """Whoever decides for `holder` now (active, of their organisation), whatever there is to decide:
         told when a request they were asked to approve for them is taken away."""
+        return [
+            delegate
+            for delegate in self._live_delegates(holder, roster)
+            if delegate.organisation == holder.organisation and holds_place(delegate, signoff, None)
+        ]
+
+    def _live_delegates(self, holder: Participant, roster: Roster) -> list[Participant]:
+        """The people `holder` has delegated to now, as the directory holds them (none it no longer knows)."""
         found: list[Participant] = []
         for delegate_id in self.delegates_of.get(holder.id, ()):
             try:
-                delegate = roster.by_id(delegate_id)
+                found.append(roster.by_id(delegate_id))
             except KeyError:
                 continue
-            if delegate.organisation == holder.organisation and holds_place(delegate, signoff, None):
-                found.append(delegate)
         return found
 
 
