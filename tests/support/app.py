@@ -265,6 +265,8 @@ class InMemoryApp:
                                     c.state.value,
                                     len(c.revisions),
                                     tuple(r.state.value for r in c.requests),
+                                    tuple(c.drafter_ids),
+                                    tuple(sorted(c.places().items())),
                                 )
                                 for c in t.sections
                             ),

@@ -33,15 +33,16 @@ def reassign_place(
     `organisations`: the sign-off's office and force, the only people it may name."""
     request = next((r for r in section.open_requests() if r.approver_id == from_person_id), None)
     if request is None and from_person_id in section.drafter_ids:
-        _check_organisation(section, from_person_id, to_person, roster, organisations)
+        place_of = _organisation_of_place(section, from_person_id, to_person, roster, organisations)
         _give_drafting_place(trail, section, from_person_id, to_person, admin_id, now)
+        section.record_place(to_person.id, place_of)
         return None
     if request is None:
         raise NotFound(
             f"{roster.describe(from_person_id)} holds no open approval request and no drafting place on "
             f"section {section.key!r}"
         )
-    _check_organisation(section, from_person_id, to_person, roster, organisations)
+    place_of = _organisation_of_place(section, from_person_id, to_person, roster, organisations)
     if any(r.approver_id == to_person.id for r in section.open_requests()):
         raise InvalidInput(f"{to_person.email} already holds an approval request on section {section.key!r}")
     # One person is one approval: someone who has approved this round cannot fill another place in it.
@@ -76,6 +77,7 @@ def reassign_place(
         created_at=now,
     )
     section.requests.append(replacement)
+    section.record_place(to_person.id, place_of)
     if was_pending:
         replacement.fire(RequestEvent.ACTIVATE, now)
     # The place is the new person's from now on: each later round (after an edit, or changes asked for)
@@ -136,14 +138,14 @@ def _give_drafting_place(
     )
 
 
-def _check_organisation(
+def _organisation_of_place(
     section: Section,
     from_person_id: int,
     to_person: Participant,
     roster: Roster,
     organisations: tuple[str, str],
-) -> None:
-    """Refuse a place given outside its organisation; else record it as the new holder's."""
+) -> str:
+    """Whose the place will be in `to_person`'s hands; refused when it would leave its organisation."""
     if not to_person.active:
         raise InvalidInput(f"{to_person.email} is no longer active")
     pcc_org, force_org = organisations
@@ -167,4 +169,4 @@ def _check_organisation(
             f"{roster.organisation_name(place_of)}'s, so it can be reassigned only to someone of "
             f"{roster.organisation_name(place_of)}"
         )
-    section.record_place(to_person.id, place_of if place_of in organisations else to_person.organisation)
+    return place_of if place_of in organisations else to_person.organisation
