@@ -57,14 +57,12 @@ def retry_failed_email(email_id: int, admin_email: str, deps: Dependencies) -> N
     office = _office_of_admin(admin_email, Action.RETRY_EMAIL, deps)
     with deps.new_unit_of_work() as uow:
         try:
-            uow.outbox.get(email_id)
-            ours = uow.outbox.concerns(email_id, office)
+            email = uow.outbox.get(email_id)
         except NotFound:
-            ours = False
-        if not ours:
+            email = None
+        if email is None or not uow.outbox.concerns(email_id, office):
             # Unknown, or another office's: one answer, so that its existence tells nothing.
             raise NotFound(f"there is no failed email #{email_id} of {office.office}")
-        email = uow.outbox.get(email_id)
         roster = uow.directory.roster()
         recipient = roster.find_email(email.recipient_email)
         # Someone of the directory who has since left the office and its force, or left altogether, is
