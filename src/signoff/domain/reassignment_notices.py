@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from signoff.domain.access import takes_part
 from signoff.domain.deadlines import format_day
-from signoff.domain.notice_contexts import why_told
-from signoff.domain.notifications import Audience, Notice, NoticeEvent
+from signoff.domain.notifications import Notice, NoticeEvent
 from signoff.domain.transitions import SectionState, StageState
 from signoff.domain.vocabulary import JsonValue, NoticeContext
 
@@ -48,9 +46,7 @@ def approval_reassigned_away(builder: NoticeBuilder, happened: Happened) -> list
         delegate=[
             d
             for d in builder.cover.standing_in_for(holder, signoff, builder.roster)
-            if d.id != to_id
-            and d.id != section.author_id
-            and d.id not in {r.approver_id for r in section.current_requests()}
+            if d.id not in {to_id, section.author_id, *(r.approver_id for r in section.current_requests())}
         ],
     )
 
@@ -65,20 +61,13 @@ def drafting_reassigned(builder: NoticeBuilder, happened: Happened) -> list[Noti
     waiting = section.state in (SectionState.DRAFTING, SectionState.CHANGES_REQUESTED)
     if not isinstance(to_id, int) or stage.state is not StageState.OPEN or not waiting:
         return []
-    if Audience.DRAFTERS not in builder.rules.events[NoticeEvent.DRAFTING_ASSIGNED]:
-        return []
     drafter = builder.roster.by_id(to_id)
-    if not takes_part(drafter, signoff):
-        return []
-    office = builder.roster.organisation_name(signoff.pcc_org)
+    context = builder.contexts.drafting(signoff, stage, drafter.id)
     return [
-        builder.notice(
-            NoticeEvent.DRAFTING_ASSIGNED,
-            signoff.id,
-            drafter,
-            f"signoff:{signoff.id}:audit:{event.seq}",
-            builder.contexts.drafting(signoff, stage, drafter.id),
-            why_told(NoticeEvent.DRAFTING_ASSIGNED, office, drafter, None, Audience.DRAFTERS),
-            Audience.DRAFTERS,
+        notice
+        for notice in builder.tell(
+            NoticeEvent.DRAFTING_ASSIGNED, signoff, event, context, section=section, drafters=[drafter]
         )
+        # Only the new drafter: the office's administrators heard of the stage's drafting when it opened.
+        if notice.recipient.person_id == drafter.id
     ]
