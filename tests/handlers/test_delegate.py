@@ -148,12 +148,7 @@ def test_someone_moved_to_another_organisation_leaves_their_delegations_behind(m
     draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
     delegate(memory, RACHEL, JOHN, days=30)
 
-    def john_moves(data: dict[str, Any]) -> None:
-        john = person(data, JOHN)
-        john["organisation"] = "cumbria-pcc"
-        john["escalation_contact"] = None
-
-    reload_with(memory, john_moves)
+    memory.move(JOHN, "cumbria-pcc")
     # Ended now: John, of Cumbria's office, no longer decides Cheshire's approvals for Rachel...
     [delegation] = memory.store.state.delegations
     assert delegation.revoked_at == memory.clock.now()
@@ -184,13 +179,7 @@ def test_a_delegation_is_not_read_by_the_organisation_its_people_moved_to(memory
 def test_the_office_still_sees_the_cover_it_arranged_after_a_move_ends_it(memory: InMemoryApp) -> None:
     delegate(memory, RACHEL, JOHN, days=30, reason="medical leave")
 
-    def john_moves(data: dict[str, Any]) -> None:
-        person(data, JOHN)["organisation"] = "cumbria-pcc"
-        for someone in data["people"]:
-            if someone.get("escalation_contact") == JOHN:
-                someone["escalation_contact"] = None
-
-    reload_with(memory, john_moves)
+    memory.move(JOHN, "cumbria-pcc")
     [line] = directory_view(HANNAH, memory.deps).delegations
     assert (line.reason, line.active, line.ended) == ("medical leave", False, True)
     assert directory_view(FIONA, memory.deps).delegations == []  # John's new office does not read it
@@ -212,13 +201,7 @@ def test_a_delegation_not_yet_begun_is_called_off_by_a_move_never_ending_before_
         memory.deps,
     )
 
-    def john_moves(data: dict[str, Any]) -> None:
-        person(data, JOHN)["organisation"] = "cumbria-pcc"
-        for someone in data["people"]:
-            if someone.get("escalation_contact") == JOHN:
-                someone["escalation_contact"] = None
-
-    reload_with(memory, john_moves)
+    memory.move(JOHN, "cumbria-pcc")
     [delegation] = memory.store.state.delegations
     assert delegation.starts_at == delegation.ends_at == now
     memory.clock.advance(timedelta(minutes=15))
@@ -229,13 +212,7 @@ def test_a_delegation_not_yet_begun_is_called_off_by_a_move_never_ending_before_
 def test_someone_removed_and_put_back_does_not_get_their_old_delegations_back(memory: InMemoryApp) -> None:
     delegate(memory, RACHEL, JOHN, days=30)
 
-    def john_leaves(data: dict[str, Any]) -> None:
-        data["people"].remove(person(data, JOHN))
-        for someone in data["people"]:
-            if someone.get("escalation_contact") == JOHN:
-                someone["escalation_contact"] = None
-
-    reload_with(memory, john_leaves)
+    memory.move(JOHN, None)
     memory.clock.advance(timedelta(days=1))
     reload_with(memory, lambda _data: None)  # John is back, in the same office
     [delegation] = memory.store.state.delegations

@@ -15,7 +15,7 @@ from signoff.service.handlers.delegate import end_delegation
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_read import signoff_detail
-from tests.handlers.test_send_due_notices import person, reload_with
+from tests.handlers.test_send_due_notices import reload_with
 from tests.people import HANNAH, JOHN, OWEN, RACHEL
 from tests.support.app import InMemoryApp, stricter_pipeline
 from tests.support.story import approve, delegate, draft, start_reference
@@ -110,13 +110,7 @@ def test_a_delegate_removed_from_the_directory_hears_nothing(memory: InMemoryApp
     delegate(memory, RACHEL, JOHN, days=120)
     draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
 
-    def john_leaves(data: dict[str, Any]) -> None:
-        data["people"].remove(person(data, JOHN))
-        for someone in data["people"]:
-            if someone.get("escalation_contact") == JOHN:
-                someone["escalation_contact"] = None
-
-    reload_with(memory, john_leaves)
+    memory.move(JOHN, None)
     told = sweep_on(memory, signoff_id, 0)
     assert ("reminder", RACHEL, "holder") in told
     assert not [e for e in told if e[1] == JOHN], told

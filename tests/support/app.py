@@ -298,14 +298,22 @@ class InMemoryApp:
         """(event, recipient address) of every email in the outbox, in the order queued."""
         return [(str(e.event), e.recipient_email) for e in self.store.state.outbox]
 
-    def move(self, email: str, organisation: str | None, roles: Sequence[str] = ("viewer",)) -> None:
-        """Reload the shipped directory with `email` in `organisation` (None: they left, and are removed)."""
-        config = directory_config()
-        person = next(p for p in config.people if p.email == email)
-        people = [p for p in config.people if p.email != email]
-        if organisation is not None:
-            people.append(person.model_copy(update={"organisation": organisation, "roles": list(roles)}))
-        load_directory(config.model_copy(update={"people": people}), pipeline(), self.deps)
+    def move(self, email: str, organisation: str | None, roles: Sequence[str] | None = None) -> None:
+        """Reload the shipped directory with `email` in `organisation` (None: they left, and are removed),
+        with `roles` there (by default their own). Nobody names them as escalation contact any more, nor
+        they anyone of the organisation they left."""
+        data = directory_config().model_dump(mode="json")
+        person = next(p for p in data["people"] if p["email"] == email)
+        if organisation is None:
+            data["people"].remove(person)
+        else:
+            person.update(organisation=organisation, escalation_contact=None)
+            if roles is not None:
+                person["roles"] = list(roles)
+        for someone in data["people"]:
+            if someone.get("escalation_contact") == email:
+                someone["escalation_contact"] = None
+        load_directory(DirectoryConfig.model_validate(data), pipeline(), self.deps)
 
 
 def in_memory_app(
