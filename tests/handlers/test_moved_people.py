@@ -19,6 +19,7 @@ from tests.support.app import InMemoryApp, pipeline
 from tests.support.story import approve, delegate, draft, request_changes, start_reference
 
 CUMBRIA_LIAISON = "lucy.hodgson@cumbria.police.example.org"
+CUMBRIA_ADMIN = "fiona.dixon@cumbria-pcc.example.org"
 
 
 def emails_to(memory: InMemoryApp, email: str, since: int) -> list[str]:
@@ -260,3 +261,25 @@ def test_someone_moved_to_the_force_approves_through_a_delegation_only_for_whom_
     recorded = approve(memory, signoff_id, "constabulary-response", JOHN)
 
     assert recorded.on_behalf_of == f"Andrew Kershaw <{ANDREW}>"
+
+
+def test_another_offices_administrator_gives_away_no_drafting_place_of_ours(memory: InMemoryApp) -> None:
+    """Cumbria's administrator, after Owen moves to Cumbria, cannot take Cheshire's drafting place for
+    her own office (nor give it to anyone): nothing changes, and Cheshire's administrator still can."""
+    signoff_id = start_reference(memory)
+    memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
+    give = Reassign(
+        signoff_id=signoff_id,
+        section="report-summary",
+        from_person=OWEN,
+        to_person=HANNAH,
+        admin=CUMBRIA_ADMIN,
+    )
+    memory.refused(lambda: reassign_request(give, memory.deps), NotPermitted, "not an administrator")
+    memory.refused(
+        lambda: reassign_request(give.model_copy(update={"to_person": OWEN}), memory.deps), NotPermitted
+    )
+    reassign_request(give.model_copy(update={"admin": HANNAH}), memory.deps)
+    assert section_detail(signoff_id, "report-summary", memory.deps).section.holders == [
+        f"Hannah Whitfield <{HANNAH}>"
+    ]
