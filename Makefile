@@ -72,8 +72,9 @@ check: $(INSTALLED)
 # Everything, both databases, on three workers on the two-core machine (most tests wait on processes and
 # servers more than they compute; each worker has its own PostgreSQL database, and the fault test that
 # stops PostgreSQL a cluster of its own; a file's tests stay on one worker). `lint` has type-checked it all.
+TEST_WORKERS ?= 3
 test: lint system-packages
-	$(BIN)/pytest -v --durations=30 -n 3 --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -v --durations=30 -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Every benchmark, then the one report of them all: bench/results/REPORT.md.
 bench: $(INSTALLED)
