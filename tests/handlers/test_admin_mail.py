@@ -5,6 +5,7 @@ from __future__ import annotations
 from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
 from signoff.service.handlers.admin_mail import failed_emails, retry_failed_email
 from signoff.service.handlers.deliver_mail import deliver_mail
+from signoff.service.handlers.retry_email import retry_email
 from tests.people import HANNAH, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp, Outcome, RecordingMailer
 from tests.support.story import delegate, start_reference
@@ -68,4 +69,59 @@ def test_a_delegation_notice_stays_the_offices_after_its_recipient_moves_and_is_
         InvalidInput,
         f"{OWEN} is no longer of",
         "is not sent again",
+    )
+
+
+def test_the_operators_retry_does_not_send_a_sign_offs_work_to_someone_who_has_left(
+    memory: InMemoryApp,
+) -> None:
+    """`signoff mail retry` (no office of its own) applies the administrators' rule: Owen's failed email
+    about Cheshire's sign-off is not sent to him once he is of Cumbria's office, nor once he has left."""
+    email_id = failed_to_owen(memory)
+    memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
+    memory.refused(
+        lambda: retry_email(email_id, memory.deps),
+        InvalidInput,
+        f"{OWEN} is no longer of Office of the Police and Crime Commissioner for Cheshire",
+        f"email #{email_id} is not sent again",
+    )
+    memory.move(OWEN, None)
+    memory.refused(
+        lambda: retry_email(email_id, memory.deps),
+        InvalidInput,
+        f"{OWEN} is no longer of Office of the Police and Crime Commissioner for Cheshire",
+    )
+
+
+def test_the_operators_retry_keeps_a_delegation_notice_the_offices_after_its_recipient_moves(
+    memory: InMemoryApp,
+) -> None:
+    email_id = failed_delegation_notice_to_owen(memory)
+    memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
+    memory.refused(
+        lambda: retry_email(email_id, memory.deps),
+        InvalidInput,
+        f"{OWEN} is no longer of Office of the Police and Crime Commissioner for Cheshire",
+    )
+
+
+def test_the_operators_retry_sends_again_to_someone_who_moved_within_the_office_and_its_force(
+    memory: InMemoryApp,
+) -> None:
+    email_id = failed_to_owen(memory)
+    memory.move(OWEN, "cheshire-constabulary", ["force_liaison"])
+    retry_email(email_id, memory.deps)
+    assert [e.state.value for e in memory.store.state.outbox if e.id == email_id] == ["queued"]
+
+
+def test_the_list_says_which_failed_emails_are_not_sent_again_and_why(memory: InMemoryApp) -> None:
+    email_id = failed_to_owen(memory)
+    [failed] = failed_emails(HANNAH, memory.deps)
+    assert failed.not_sent_again is None
+    memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
+    [failed] = failed_emails(HANNAH, memory.deps)
+    assert failed.id == email_id
+    assert failed.not_sent_again is not None
+    assert failed.not_sent_again.startswith(
+        f"{OWEN} is no longer of Office of the Police and Crime Commissioner"
     )

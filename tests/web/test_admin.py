@@ -14,6 +14,7 @@ from signoff.adapters.orm import outbox
 from signoff.bootstrap import Application
 from signoff.service.clock import FixedClock
 from signoff.service.commands import PublishSignoff
+from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.queries.attention import AttentionFilter, attention
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
@@ -266,3 +267,36 @@ def test_an_approved_response_waiting_to_be_published_is_listed_for_its_office_o
     publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), app.deps)
     assert attention(HANNAH, AttentionFilter(), app.deps).ready == []
     assert "Approved, waiting to be published" not in client.get("/admin").text
+
+
+def test_a_failed_email_to_someone_who_has_left_says_why_it_is_not_sent_again(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    with app.engine.begin() as connection:
+        to_owen = (
+            connection.execute(
+                select(outbox.c.id).where(outbox.c.recipient_email == OWEN).order_by(outbox.c.id)
+            )
+            .scalars()
+            .first()
+        )
+        connection.execute(
+            update(outbox).where(outbox.c.id == to_owen).values(state="failed", last_error="550 no such user")
+        )
+    config = app.load_directory_config()
+    moved = [
+        p.model_copy(update={"organisation": "cumbria-pcc"}) if p.email == OWEN else p for p in config.people
+    ]
+    load_directory(config.model_copy(update={"people": moved}), app.deps.load_pipeline(), app.deps)
+
+    sign_in(client, app, HANNAH)
+    page = client.get("/admin/emails")
+    [row] = [r for r in re.findall(r"<tr>.*?</tr>", page.text, flags=re.S) if f">{to_owen}</td>" in r]
+    assert f"Not sent again: {OWEN} is no longer of" in html.unescape(row)
+    assert "Retry" not in row
+    # Pressed anyway (a page open from before): refused, and the email stays failed.
+    answer = client.post(f"/admin/emails/{to_owen}/retry", data={"csrf_token": csrf_of(page.text)})
+    assert answer.status_code == 422
+    with app.engine.connect() as connection:
+        state = connection.execute(select(outbox.c.state).where(outbox.c.id == to_owen)).scalar_one()
+    assert str(state) == "failed"

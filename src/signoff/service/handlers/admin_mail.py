@@ -7,10 +7,10 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from signoff.domain.access import Action, OfficeScope, Target, office_scope, require
-from signoff.domain.errors import InvalidInput, NotFound
+from signoff.domain.errors import NotFound
 from signoff.domain.transitions import OutboxState
 from signoff.service.dependencies import Dependencies
-from signoff.service.handlers.retry_email import retry_email
+from signoff.service.handlers.retry_email import retry_email, why_not_sent_again
 
 
 class FailedEmail(BaseModel):
@@ -21,6 +21,8 @@ class FailedEmail(BaseModel):
     attempts: int
     created_at: datetime
     last_error: str | None
+    # Why Retry would be refused: its recipient has since left the office and its force (None: it may be).
+    not_sent_again: str | None = None
 
 
 def _office_of_admin(email: str, action: Action, deps: Dependencies) -> OfficeScope:
@@ -37,6 +39,8 @@ def failed_emails(
     """The failed emails of the administrator's own office: its sign-offs', and its people's."""
     office = _office_of_admin(admin_email, Action.SEE_FAILED_EMAILS, deps)
     with deps.new_unit_of_work() as uow:
+        roster = uow.directory.roster()
+        offices_of: dict[int, tuple[str, str]] = {}
         return [
             FailedEmail(
                 id=e.id or 0,
@@ -46,6 +50,7 @@ def failed_emails(
                 attempts=e.attempts,
                 created_at=e.created_at,
                 last_error=e.last_error,
+                not_sent_again=why_not_sent_again(uow, e, roster, offices_of),
             )
             for e in uow.outbox.page(
                 state=OutboxState.FAILED.value, limit=limit, offset=offset, office=office
@@ -63,15 +68,4 @@ def retry_failed_email(email_id: int, admin_email: str, deps: Dependencies) -> N
         if email is None or not uow.outbox.concerns(email_id, office):
             # Unknown, or another office's: one answer, so that its existence tells nothing.
             raise NotFound(f"there is no failed email #{email_id} of {office.office}")
-        roster = uow.directory.roster()
-        recipient = roster.find_email(email.recipient_email)
-        # Someone of the directory who has since left the office and its force, or left altogether, is
-        # not sent its work again (HMICFRS and the Home Secretary, not in the directory, are).
-        if recipient is not None and (
-            not recipient.active or recipient.organisation not in (office.office, office.force)
-        ):
-            raise InvalidInput(
-                f"{recipient.email} is no longer of {roster.organisation_name(office.office)} or its force: "
-                f"email #{email_id} is not sent again"
-            )
     retry_email(email_id, deps)
