@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -75,12 +76,26 @@ def mail_sink(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     sink.stop()
 
 
-@pytest.fixture
-def cli(tmp_path: Path, mail_sink: tuple[int, Path]) -> Cli:
-    run = Cli(tmp_path / "signoff.db", tmp_path, smtp_port=mail_sink[0])
+@pytest.fixture(scope="module")
+def prepared_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database made as an operator makes one, `signoff db upgrade` then `signoff directory load`: once a
+    module (some two seconds of processes), each test working on a copy of its own."""
+    folder = tmp_path_factory.mktemp("prepared")
+    run = Cli(folder / "signoff.db", folder)
     run("db", "upgrade")
     run("directory", "load")
-    return run
+    return folder / "signoff.db"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, mail_sink: tuple[int, Path], prepared_database: Path) -> Cli:
+    # SQLite's backup, not a file copy: what the commands wrote may still be in the write-ahead log.
+    with (
+        closing(sqlite3.connect(prepared_database)) as source,
+        closing(sqlite3.connect(tmp_path / "signoff.db")) as copy,
+    ):
+        source.backup(copy)
+    return Cli(tmp_path / "signoff.db", tmp_path, smtp_port=mail_sink[0])
 
 
 def test_deadline_warns_when_the_last_day_is_a_bank_holiday(cli: Cli) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_cli import REFERENCE, Cli, cli, mail_sink  # noqa: F401 - the fixtures are used by name
+from tests.e2e.test_cli import REFERENCE, Cli, cli, mail_sink, prepared_database  # noqa: F401 - the fixtures are used by name
 from tests.people import OWEN
 
 
