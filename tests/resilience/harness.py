@@ -252,6 +252,10 @@ class Serve:
         self.process = None
 
 
+# How long a stopped worker has to end before it is killed (systemd's TimeoutStopSec is 90 s; the test is shorter).
+STOP_TIMEOUT_SECONDS = 45
+
+
 class Worker:
     """One `prefect worker start --pool signoff`, as on a machine of its own (a Prefect home of its own).
 
@@ -306,14 +310,21 @@ class Worker:
         self.process.wait(timeout=30)
         self.process = None
 
-    def stop(self) -> None:
-        """SIGTERM to the worker and its flow runs, as `systemctl stop` sends it; they end by themselves."""
+    def stop(self) -> bool:
+        """SIGTERM to the worker and its flow runs, as `systemctl stop` sends it; they end by themselves, or,
+        as systemd does after its stop timeout, are killed. Whether they had to be (Prefect's worker now
+        and then misses the SIGINT it sends itself on SIGTERM, and polls on)."""
         assert self.process is not None
         for pid in process_tree(self.process.pid):
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-        self.process.wait(timeout=90)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return True
         self.process = None
+        return False
 
     def _frozen_tree(self) -> list[int]:
         """Every process of the worker's, stopped (SIGSTOP) so that none starts another meanwhile."""

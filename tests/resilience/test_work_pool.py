@@ -3,7 +3,8 @@ with `prefect deploy --all`, `signoff prefect setup`'s automations, two `prefect
 signoff`, `signoff relay` and `signoff web`, while 20 sign-offs are driven through their whole lifecycle
 (the other fault tests' bot). Worker A is SIGKILLed with every flow run it had started (its machine lost)
 twice, once while it runs a router run asked for as the web app asks after a change, and started again;
-worker B is stopped with SIGTERM, as `systemctl stop` does, and started again.
+worker B is stopped with SIGTERM, as `systemctl stop` does (and, as systemd does after its stop timeout,
+killed if it has not ended), and started again.
 Every sign-off is published, every decision kept, every email arrives; the sweep runs on the minute
 throughout, but while a sweep a fault took holds its one slot (until the slot's lease runs out, two minutes
 at most), and runs on time again after the last fault; and within the automation's window of the last
@@ -45,6 +46,7 @@ from signoff.entrypoints.cli.prefect_commands import STUCK
 from signoff.settings import PROJECT_ROOT
 from tests.resilience.harness import (
     BIN,
+    STOP_TIMEOUT_SECONDS,
     Worker,
     empty_postgres,
     in_flight,
@@ -186,8 +188,13 @@ def drive_the_lifecycle_with_faults(rig: Rig, ids: list[int], workers: list[Work
             faults.append(Fault(datetime.now(UTC), f"worker A SIGKILLed at step {step} with {runs} run(s)"))
             back_at[step + chance.randint(5, 15)] = first
         if what == "stop B":
-            second.stop()
-            faults.append(Fault(datetime.now(UTC), f"worker B stopped (SIGTERM) at step {step}"))
+            killed = second.stop()
+            ended = (
+                f"; it did not end within {STOP_TIMEOUT_SECONDS} s and was killed, as systemd would"
+                if killed
+                else ""
+            )
+            faults.append(Fault(datetime.now(UTC), f"worker B stopped (SIGTERM) at step {step}{ended}"))
             back_at[step + chance.randint(5, 15)] = second
         if step in back_at:
             back_at.pop(step).start()
