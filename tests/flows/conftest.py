@@ -7,9 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import prefect.testing.utilities as prefect_testing
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.runtime import lean_prefect, use_application
 from signoff.bootstrap import Application, bootstrap
@@ -19,6 +17,11 @@ from tests.support.prefect_server import migrated_prefect_database
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_server() -> Iterator[None]:
+    # Imported here: it loads Prefect's whole server (1.6 s of CPU), which every xdist worker would pay at
+    # collection, flow tests or none.
+    import prefect.testing.utilities as prefect_testing
+    from prefect.testing.utilities import prefect_test_harness
+
     # The harness makes its database in a new temporary folder: this one holds a migrated copy already,
     # so its server skips Prefect's migrations (some 7 s of CPU on the two-core machine, per worker).
     with pytest.MonkeyPatch.context() as patch:
