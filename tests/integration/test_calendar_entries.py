@@ -101,3 +101,24 @@ def test_a_reassigned_approver_is_told_and_their_entry_cancelled_while_the_new_o
     assert int(str(entry["sequence"])) > int(str(only_event(asked)["sequence"]))
     [theirs] = calendars_sent_to(app, JOHN, "approval_requested")
     assert only_event(theirs)["uid"] != entry["uid"]
+
+
+def test_a_drafter_whose_section_is_reassigned_has_the_stages_entry_cancelled(
+    app: Application, clock: FixedClock
+) -> None:
+    signoff_id = start_reference(app)
+    [asked] = calendars_sent_to(app, OWEN, "drafting_assigned")
+    clock.advance(timedelta(hours=1))
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id, section="report-summary", from_person=OWEN, to_person=HANNAH, admin=HANNAH
+        ),
+        app.deps,
+    )
+    [cancelled] = calendars_sent_to(app, OWEN, "drafting_reassigned")
+    assert str(cancelled["METHOD"]) == "CANCEL"
+    entry = only_event(cancelled)
+    assert entry["uid"] == only_event(asked)["uid"]
+    assert str(entry["status"]) == "CANCELLED"
+    [theirs] = calendars_sent_to(app, HANNAH, "drafting_assigned")
+    assert only_event(theirs)["uid"] != entry["uid"]

@@ -131,10 +131,12 @@ def test_a_new_due_date_moves_the_approvers_calendar_entry_rather_than_adding_on
 
 
 # The formal copy will carry the published PDF, attached by the publication step.
-# The reassigned approver's email cancels their calendar entry (tested below).
+# The reassigned approver's and drafter's emails cancel their calendar entries (tested below).
+CANCELLING = {NoticeEvent.APPROVAL_REASSIGNED, NoticeEvent.DRAFTING_REASSIGNED}
+
+
 @pytest.mark.parametrize(
-    "event",
-    sorted(set(NoticeEvent) - DEADLINE_EVENTS - {NoticeEvent.FORMAL_COPY, NoticeEvent.APPROVAL_REASSIGNED}),
+    "event", sorted(set(NoticeEvent) - DEADLINE_EVENTS - {NoticeEvent.FORMAL_COPY} - CANCELLING)
 )
 def test_other_emails_have_no_attachment(event: NoticeEvent) -> None:
     assert list(render(event).iter_attachments()) == []
@@ -148,6 +150,24 @@ def test_the_email_to_an_approver_reassigned_away_cancels_their_calendar_entry()
     [entry] = calendar.walk("VEVENT")
     assert str(entry["STATUS"]) == "CANCELLED"
     assert entry.decoded("dtstart") == date(2023, 12, 8)
+
+
+def test_the_email_to_a_drafter_reassigned_away_cancels_the_stages_entry_or_says_it_stays() -> None:
+    message = render(NoticeEvent.DRAFTING_REASSIGNED)
+    [attachment] = list(message.iter_attachments())
+    calendar = Calendar.from_ical(attachment.get_content())
+    assert str(calendar["METHOD"]) == "CANCEL"
+    [entry] = calendar.walk("VEVENT")
+    assert str(entry["STATUS"]) == "CANCELLED"
+    assert "No longer yours to draft: Area for improvement AFI-1" in str(message["Subject"])
+    still = render(NoticeEvent.DRAFTING_REASSIGNED, calendar_cancel=[])
+    assert list(still.iter_attachments()) == []
+    text = still.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert (
+        "You still draft other sections of Constabulary response, so its calendar entry stays."
+        in " ".join(text.get_content().split())
+    )
 
 
 def test_the_delegate_of_an_approver_reassigned_away_is_told_for_whom_without_a_calendar_cancellation() -> (

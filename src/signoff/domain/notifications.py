@@ -23,6 +23,7 @@ class NoticeEvent(StrEnum):
     APPROVAL_INVALIDATED = "approval_invalidated"
     APPROVAL_ON_HOLD = "approval_on_hold"
     APPROVAL_REASSIGNED = "approval_reassigned"
+    DRAFTING_REASSIGNED = "drafting_reassigned"
     SECTION_APPROVED = "section_approved"
     STAGE_COMPLETED = "stage_completed"
     READY_TO_PUBLISH = "ready_to_publish"
@@ -66,6 +67,7 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.APPROVAL_INVALIDATED: frozenset({Audience.APPROVER}),
     NoticeEvent.APPROVAL_ON_HOLD: frozenset({Audience.APPROVER}),
     NoticeEvent.APPROVAL_REASSIGNED: frozenset({Audience.APPROVER, Audience.DELEGATE}),
+    NoticeEvent.DRAFTING_REASSIGNED: frozenset({Audience.DRAFTERS}),
     NoticeEvent.SECTION_APPROVED: frozenset({Audience.DRAFTERS, Audience.AUTHOR}),
     NoticeEvent.STAGE_COMPLETED: frozenset({Audience.PCC_ADMINS, Audience.PARTICIPANTS}),
     NoticeEvent.READY_TO_PUBLISH: frozenset({Audience.PCC_ADMINS, Audience.PARTICIPANTS}),

@@ -1,6 +1,7 @@
 """The emails a reassigned place causes: the approver it was taken from, and whoever decides for them while
 they are away, are told it is no longer theirs (the new approver gets their own approval request, from the
-trail's APPROVAL_REQUESTED); the new drafter of a section waiting for its text is asked to draft it."""
+trail's APPROVAL_REQUESTED); the drafter a section's drafting was taken from is told so, and its new
+drafter, while it waits for its text, is asked to draft it."""
 
 from __future__ import annotations
 
@@ -52,18 +53,22 @@ def approval_reassigned_away(builder: NoticeBuilder, happened: Happened) -> list
 
 
 def drafting_reassigned(builder: NoticeBuilder, happened: Happened) -> list[Notice]:
-    """FROM_AUDIT's row for DRAFTING_REASSIGNED: while the section waits for its text in an open stage,
-    its new drafter is asked for it, as the stage's drafters were when it opened. A stage not yet open
-    asks them when it opens; a section past drafting waits for nothing from them now."""
+    """FROM_AUDIT's row for DRAFTING_REASSIGNED: the drafter it was taken from is told (`drafting_taken`);
+    while the section waits for its text in an open stage, its new drafter is asked for it, as the stage's
+    drafters were when it opened. A stage not yet open asks them when it opens; a section past drafting
+    waits for nothing from them now."""
     signoff, event = happened.signoff, happened.event
     stage, section = signoff.section(event.subject)
     to_id = event.details.get("to_person_id")
     waiting = section.state in (SectionState.DRAFTING, SectionState.CHANGES_REQUESTED)
-    if not isinstance(to_id, int) or stage.state is not StageState.OPEN or not waiting:
+    if not isinstance(to_id, int) or stage.state is not StageState.OPEN:
         return []
+    taken = drafting_taken(builder, happened, to_id)
+    if not waiting:
+        return taken
     drafter = builder.roster.by_id(to_id)
     context = builder.contexts.drafting(signoff, stage, drafter.id)
-    return [
+    return taken + [
         notice
         for notice in builder.tell(
             NoticeEvent.DRAFTING_ASSIGNED, signoff, event, context, section=section, drafters=[drafter]
@@ -71,3 +76,29 @@ def drafting_reassigned(builder: NoticeBuilder, happened: Happened) -> list[Noti
         # Only the new drafter: the office's administrators heard of the stage's drafting when it opened.
         if notice.recipient.person_id == drafter.id
     ]
+
+
+def drafting_taken(builder: NoticeBuilder, happened: Happened, to_id: int) -> list[Notice]:
+    """The drafter a section's drafting was taken from, asked for its text when the stage opened, is told
+    it is no longer theirs to write; the calendar entry that email gave them for the stage is cancelled
+    unless they still draft another of its sections. Nobody who has left the office and its force, nor the
+    organisation whose place it is (an office's drafter now of its force hears no more of the office's text)."""
+    signoff, event = happened.signoff, happened.event
+    stage, section = signoff.section(event.subject)
+    from_id = event.details.get("from_person_id")
+    if not isinstance(from_id, int):
+        return []
+    former = builder.roster.by_id(from_id)
+    if section.place_of(to_id) not in (None, former.organisation):
+        return []
+    actor = builder.roster.by_id(event.actor_id) if event.actor_id is not None else None
+    drafts_more = any(from_id in other.drafter_ids for other in stage.ordered_sections())
+    entry: list[JsonValue] = [{"kind": "draft", "item": stage.title, "due_date": stage.due_on.isoformat()}]
+    context: NoticeContext = {
+        **builder.contexts.section(signoff, section),
+        "due": format_day(stage.due_on),
+        "reassigned_to": builder.roster.by_id(to_id).name,
+        "reassigned_by": actor.name if actor is not None else "An administrator",
+        "calendar_cancel": [] if drafts_more else entry,
+    }
+    return builder.tell(NoticeEvent.DRAFTING_REASSIGNED, signoff, event, context, drafters=[former])

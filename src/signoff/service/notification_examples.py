@@ -111,6 +111,13 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
         "holder_name": "Daniel Holt",
         "calendar_cancel": [{"kind": "approve", "item": "finding-afi-1", "due_date": "2023-12-08"}],
     },
+    NoticeEvent.DRAFTING_REASSIGNED: {
+        **_SECTION,
+        "due": "Friday 8 December 2023",
+        "reassigned_to": "Sarah Lomax",
+        "reassigned_by": "Hannah Whitfield",
+        "calendar_cancel": [{"kind": "draft", "item": "Constabulary response", "due_date": "2023-12-08"}],
+    },
     NoticeEvent.SECTION_APPROVED: {**_SECTION, "approved_by": ["Daniel Holt"]},
     NoticeEvent.STAGE_COMPLETED: {
         **_SIGNOFF,
