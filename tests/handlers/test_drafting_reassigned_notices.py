@@ -15,6 +15,18 @@ from tests.support.story import approve, draft, start_reference
 RECIPIENT_KEYS = {"recipient_name", "why", "audience"}
 
 
+def give_drafting(
+    memory: InMemoryApp, signoff_id: int, section: str, from_person: str, to_person: str
+) -> None:
+    """Hannah, the office's administrator, gives `from_person`'s drafting place on `section` to `to_person`."""
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id, section=section, from_person=from_person, to_person=to_person, admin=HANNAH
+        ),
+        memory.deps,
+    )
+
+
 def _told(memory: InMemoryApp, since: int, address: str) -> list[dict[str, object]]:
     return [
         dict(e.context)
@@ -28,12 +40,7 @@ def test_the_drafter_whose_section_goes_to_a_colleague_is_told_and_their_entry_c
 ) -> None:
     signoff_id = start_reference(memory)
     before = len(memory.store.state.outbox)
-    reassign_request(
-        Reassign(
-            signoff_id=signoff_id, section="report-summary", from_person=OWEN, to_person=HANNAH, admin=HANNAH
-        ),
-        memory.deps,
-    )
+    give_drafting(memory, signoff_id, "report-summary", OWEN, HANNAH)
     [told] = _told(memory, before, OWEN)
     assert told["reassigned_to"] == "Hannah Whitfield"
     assert told["section_title"] == "Report summary"
@@ -55,12 +62,7 @@ def test_a_drafter_who_still_drafts_more_of_the_stage_keeps_its_calendar_entry(m
     draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
     approve(memory, signoff_id, "report-summary", RACHEL)
     before = len(memory.store.state.outbox)
-    reassign_request(
-        Reassign(
-            signoff_id=signoff_id, section="finding-afi-1", from_person=PRIYA, to_person=CLAIRE, admin=HANNAH
-        ),
-        memory.deps,
-    )
+    give_drafting(memory, signoff_id, "finding-afi-1", PRIYA, CLAIRE)
     [told] = _told(memory, before, PRIYA)
     assert told["calendar_cancel"] == []
 
@@ -68,12 +70,7 @@ def test_a_drafter_who_still_drafts_more_of_the_stage_keeps_its_calendar_entry(m
 def test_a_drafter_of_a_stage_not_yet_open_was_never_asked_and_is_not_told(memory: InMemoryApp) -> None:
     signoff_id = start_reference(memory)
     before = len(memory.store.state.outbox)
-    reassign_request(
-        Reassign(
-            signoff_id=signoff_id, section="finding-afi-1", from_person=PRIYA, to_person=CLAIRE, admin=HANNAH
-        ),
-        memory.deps,
-    )
+    give_drafting(memory, signoff_id, "finding-afi-1", PRIYA, CLAIRE)
     assert memory.emails()[before:] == []
 
 
@@ -81,12 +78,7 @@ def test_a_drafter_who_has_left_the_office_and_its_force_hears_nothing_more(memo
     signoff_id = start_reference(memory)
     memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
     before = len(memory.store.state.outbox)
-    reassign_request(
-        Reassign(
-            signoff_id=signoff_id, section="report-summary", from_person=OWEN, to_person=HANNAH, admin=HANNAH
-        ),
-        memory.deps,
-    )
+    give_drafting(memory, signoff_id, "report-summary", OWEN, HANNAH)
     assert memory.emails()[before:] == [("drafting_assigned", HANNAH)]
 
 
@@ -96,10 +88,5 @@ def test_an_office_drafter_now_of_its_force_hears_nothing_more_of_the_offices_se
     signoff_id = start_reference(memory)
     memory.move(OWEN, "cheshire-constabulary", ["force_liaison"])
     before = len(memory.store.state.outbox)
-    reassign_request(
-        Reassign(
-            signoff_id=signoff_id, section="report-summary", from_person=OWEN, to_person=HANNAH, admin=HANNAH
-        ),
-        memory.deps,
-    )
+    give_drafting(memory, signoff_id, "report-summary", OWEN, HANNAH)
     assert memory.emails()[before:] == [("drafting_assigned", HANNAH)]
