@@ -283,3 +283,21 @@ def test_another_offices_administrator_gives_away_no_drafting_place_of_ours(memo
     assert section_detail(signoff_id, "report-summary", memory.deps).section.holders == [
         f"Hannah Whitfield <{HANNAH}>"
     ]
+
+
+def test_an_office_approver_moved_into_the_force_is_not_told_of_the_offices_reassigned_request(
+    memory: InMemoryApp,
+) -> None:
+    """Rachel, asked to approve the office's summary, moves to Cheshire Constabulary; Hannah gives the
+    request to John. The summary is the office's: Rachel, now of the force, hears no more of it."""
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    memory.move(RACHEL, "cheshire-constabulary", ["force_liaison"])
+    before = len(memory.store.state.outbox)
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id, section="report-summary", from_person=RACHEL, to_person=JOHN, admin=HANNAH
+        ),
+        memory.deps,
+    )
+    assert [who for _, who in memory.emails()[before:]] == [JOHN]

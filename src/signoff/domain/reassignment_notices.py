@@ -34,13 +34,15 @@ def approval_reassigned_away(builder: NoticeBuilder, happened: Happened) -> list
         "calendar_cancel": entry,
     }
     holder = builder.roster.by_id(from_id)
+    # Not told if the place is another organisation's now (an office approver moved into its force).
+    still_of_the_place = section.place_of(to_id) in (None, holder.organisation)
     return builder.tell(
         NoticeEvent.APPROVAL_REASSIGNED,
         signoff,
         event,
         {**context, "holder_name": holder.name},
         holder=holder,
-        approver=[holder],
+        approver=[holder] if still_of_the_place else [],
         # Asked to approve for them while they are away: told it is no longer theirs to approve. Not the
         # person it now goes to (asked in their own right), nor anyone never asked for them (the author of
         # the text, or someone whose one approval in the round goes to a place of their own).
