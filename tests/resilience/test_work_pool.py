@@ -11,7 +11,8 @@ at most), and runs on time again after the last fault; and within the automation
 fault no flow run is left Pending or Running.
 
 What differs from production: a copy of prefect.yaml whose deadline sweep runs every minute (it ships on
-the quarter hour, tests/support/work_pool.py), so that a short test sees several of its runs; the
+the quarter hour, tests/support/work_pool.py), so that a short test sees several of its runs, and whose
+watcher of HMICFRS's site is not scheduled (on the hour, it would fail to reach the real site); the
 automation's window is one minute (`signoff prefect setup --stuck-minutes 1`; the default is 10); and a
 deployment's slot is leased for a minute at a time, not Prefect's five (the flow engine's renewals,
 through tests/support/short_lease/ on the workers' PYTHONPATH; the server's first lease, until the run's
