@@ -40,7 +40,8 @@ def failed_emails(
     office = _office_of_admin(admin_email, Action.SEE_FAILED_EMAILS, deps)
     with deps.new_unit_of_work() as uow:
         roster = uow.directory.roster()
-        offices_of: dict[int, tuple[str, str]] = {}
+        # Each email listed is the office's business (its sign-offs', its people's): no sign-off is read.
+        business = (office.office, office.force)
         return [
             FailedEmail(
                 id=e.id or 0,
@@ -50,7 +51,7 @@ def failed_emails(
                 attempts=e.attempts,
                 created_at=e.created_at,
                 last_error=e.last_error,
-                not_sent_again=why_not_sent_again(uow, e, roster, offices_of),
+                not_sent_again=why_not_sent_again(e, roster, business),
             )
             for e in uow.outbox.page(
                 state=OutboxState.FAILED.value, limit=limit, offset=offset, office=office
@@ -62,10 +63,11 @@ def retry_failed_email(email_id: int, admin_email: str, deps: Dependencies) -> N
     office = _office_of_admin(admin_email, Action.RETRY_EMAIL, deps)
     with deps.new_unit_of_work() as uow:
         try:
-            email = uow.outbox.get(email_id)
+            uow.outbox.get(email_id)
+            ours = uow.outbox.concerns(email_id, office)
         except NotFound:
-            email = None
-        if email is None or not uow.outbox.concerns(email_id, office):
+            ours = False
+        if not ours:
             # Unknown, or another office's: one answer, so that its existence tells nothing.
             raise NotFound(f"there is no failed email #{email_id} of {office.office}")
     retry_email(email_id, deps)

@@ -27,28 +27,21 @@ def retry_email(email_id: int, deps: Dependencies) -> None:
 
 def refuse_if_recipient_left(uow: UnitOfWork, email: OutgoingEmail) -> None:
     """InvalidInput, naming why, when the email is not to be sent again (see `why_not_sent_again`)."""
-    reason = why_not_sent_again(uow, email, uow.directory.roster())
+    roster = uow.directory.roster()
+    reason = why_not_sent_again(email, roster, _whose_business(uow, email, roster))
     if reason is not None:
         raise InvalidInput(reason)
 
 
-def why_not_sent_again(
-    uow: UnitOfWork,
-    email: OutgoingEmail,
-    roster: Roster,
-    offices_of: dict[int, tuple[str, str]] | None = None,
-) -> str | None:
+def why_not_sent_again(email: OutgoingEmail, roster: Roster, business: tuple[str, str] | None) -> str | None:
     """Why the email is not sent again, when its recipient is someone of the directory who has since left
-    the office and force whose business it is, or left altogether: their work is not sent to them again.
-    None otherwise; HMICFRS and the Home Secretary, not in the directory, are sent it. `offices_of` keeps
-    each sign-off's office and force once read, for a list of emails."""
+    `business` (the office and force whose business it is; None: the recipient's own), or left altogether:
+    their work is not sent to them again. None otherwise; HMICFRS and the Home Secretary, not in the
+    directory, are sent it."""
     recipient = roster.find_email(email.recipient_email)
     if recipient is None:
         return None
-    office, force = _whose_business(uow, email, roster, {} if offices_of is None else offices_of) or (
-        recipient.organisation,
-        recipient.organisation,
-    )
+    office, force = business or (recipient.organisation, recipient.organisation)
     if recipient.active and recipient.organisation in (office, force):
         return None
     return (
@@ -57,17 +50,13 @@ def why_not_sent_again(
     )
 
 
-def _whose_business(
-    uow: UnitOfWork, email: OutgoingEmail, roster: Roster, offices_of: dict[int, tuple[str, str]]
-) -> tuple[str, str] | None:
+def _whose_business(uow: UnitOfWork, email: OutgoingEmail, roster: Roster) -> tuple[str, str] | None:
     """The office and force the email is about: its sign-off's; else the organisation it was queued for
     (a sign-in link, a delegation notice) with its office or force; None for an email queued before that
     was recorded, which is its recipient's business."""
     if email.signoff_id is not None:
-        if email.signoff_id not in offices_of:
-            signoff = uow.signoffs.get(email.signoff_id)
-            offices_of[email.signoff_id] = (signoff.pcc_org, signoff.force_org)
-        return offices_of[email.signoff_id]
+        signoff = uow.signoffs.get(email.signoff_id)
+        return signoff.pcc_org, signoff.force_org
     organisation = email.organisation
     if organisation is None:
         return None
