@@ -50,7 +50,7 @@ def rig(tmp_path: Path, postgres_url: str) -> Iterator[Rig]:
 @contextmanager
 def rig_on(tmp_path: Path, server: str | None = None) -> Iterator[Rig]:
     """The rig, its database on the suite's PostgreSQL server or on `server` (a URL of any database there)."""
-    smtp = SmtpServer()
+    smtp = SmtpServer(senders_elsewhere=True)
     smtp.start()
     config = config_for_faults(tmp_path)
     with scratch_postgres(server) as database_url:

@@ -72,7 +72,7 @@ def start_serving(processes: Processes, name: str, env: dict[str, str]) -> subpr
 
 @pytest.fixture
 def rig(tmp_path: Path, postgres_url: str) -> Iterator[tuple[Processes, dict[str, str], str]]:
-    smtp = SmtpServer()
+    smtp = SmtpServer(senders_elsewhere=True)
     smtp.start()
     config = config_for_faults(tmp_path)
     with scratch_postgres() as database_url:

@@ -114,7 +114,7 @@ class System:
 
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[System]:
-    smtp = SmtpServer()
+    smtp = SmtpServer(senders_elsewhere=True)
     smtp.start()
     running = System(tmp_path, smtp)
     try:
