@@ -70,6 +70,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=_longest_first)
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `--dist loadfile` (as `make test` runs), one file to a worker at a time, but the flow tests'
+    files all to one worker: each worker that runs one starts Prefect's test server for the rest of its
+    session (10 s of CPU to start, and its services' polling after), and one is enough."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FlowTestsTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return FLOW_TESTS if nodeid.startswith(FLOW_TESTS) else super()._split_scope(nodeid)
+
+    return FlowTestsTogether(config, log)
+
+
+FLOW_TESTS = "tests/flows/"
+
+
 # The slowest files, slowest first (as measured on the two-core machine): the work-pool fault test waits on
 # the minute's sweeps and the automation's window (one and a half to three minutes), the reflow test
 # drives Chromium through every page (a minute and a half), the rest take half a minute to a minute.
