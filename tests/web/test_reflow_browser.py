@@ -136,17 +136,20 @@ def check_every_page(
 ) -> None:
     page = context.new_page()
     for path in paths:
+        # Loaded once, at the first width, then the window resized, as a phone turned or a page zoomed to
+        # 400%: the layout follows the window, and axe, put in the page once, runs again at each width.
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        if path.endswith(".html"):
+            # A published document is served sandboxed, with no script at all (axe included): its own
+            # bytes are checked, as a browser lays them out.
+            # On a blank page: the site's pages' policy would refuse the document's inline styles.
+            page.goto("about:blank")
+            page.set_content(context.request.get(base + path).text())
+        else:
+            page.goto(base + path)
+        page.wait_for_load_state()
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
-            if path.endswith(".html"):
-                # A published document is served sandboxed, with no script at all (axe included): its
-                # own bytes are checked, as a browser lays them out.
-                # On a blank page: the site's pages' policy would refuse the document's inline styles.
-                page.goto("about:blank")
-                page.set_content(context.request.get(base + path).text())
-            else:
-                page.goto(base + path)
-            page.wait_for_load_state()
             name = f"{who} {path} at {width} px"
             too_wide = overflow(page)
             if too_wide:
