@@ -5,6 +5,7 @@ nothing, and their place, an approval or a drafting place, is given to a colleag
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from typing import Any
 
 from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
@@ -12,8 +13,10 @@ from signoff.domain.pipeline import Pipeline
 from signoff.service.commands import Reassign
 from signoff.service.handlers.administer import reassign_request
 from signoff.service.handlers.remind_now import remind_now
+from signoff.service.queries.attention import AttentionFilter, attention
 from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.signoff_read import section_detail
+from signoff.service.queries.stalled import stalled
 from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp, pipeline
 from tests.support.story import approve, delegate, draft, request_changes, start_reference
@@ -301,3 +304,32 @@ def test_an_office_approver_moved_into_the_force_is_not_told_of_the_offices_reas
         memory.deps,
     )
     assert [who for _, who in memory.emails()[before:]] == [JOHN]
+
+
+def test_the_administration_list_names_every_drafter_and_files_a_moved_ones_place_under_its_organisation(
+    memory: InMemoryApp,
+) -> None:
+    nina = "nina.patel@cheshire-pcc.example.org"
+    memory.add_colleague(nina, "Nina Patel", like=OWEN)
+    signoff_id = start_reference(memory)  # the summary has two drafters, the office's two policy officers
+    memory.move(nina, "cheshire-constabulary")
+    memory.clock.advance(timedelta(days=21))  # their drafting idle
+
+    def listed(organisation: str | None = None) -> list[tuple[str, str, str]]:
+        page = attention(HANNAH, AttentionFilter(per_page=200, organisation=organisation), memory.deps)
+        return sorted((i.section_key, i.waiting_to, i.holder_email) for i in page.items)
+
+    assert listed() == [("report-summary", "draft", nina), ("report-summary", "draft", OWEN)]
+    assert listed() == sorted(
+        (i.section, i.waiting_to, i.holder.rsplit("<")[-1][:-1]) for i in stalled(memory.deps)
+    )
+    # Nina's place is still the office's: filed under it, not under the force she moved to.
+    assert listed("cheshire-pcc") == listed()
+    assert listed("cheshire-constabulary") == []
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id, section="report-summary", from_person=nina, to_person=JOHN, admin=HANNAH
+        ),
+        memory.deps,
+    )
+    assert listed() == [("report-summary", "draft", JOHN), ("report-summary", "draft", OWEN)]

@@ -639,13 +639,22 @@ class FakeAttentionRepository:
                 "at_risk": h.signoff.publish_by <= thresholds.at_risk_on_or_before,
             }
 
+        def place_of(h: _Holding) -> str:
+            return h.section.place_of(h.holder_id) or people[h.holder_id].organisation
+
+        # Each drafter of a drafting section holds it, as in the domain's holdings.
+        every = [
+            replace(h, holder_id=drafter) if h.kind == "draft" else h
+            for h in _holdings(self._state)
+            for drafter in (h.section.drafter_ids if h.kind == "draft" else [h.holder_id])
+        ]
         chosen = [
             h
-            for h in _holdings(self._state)
+            for h in every
             if h.signoff.pcc_org == office
             and (flagged(h)[filters.flag] if filters.flag else any(flagged(h).values()))
             and (not filters.stage or h.stage.key == filters.stage)
-            and (not filters.organisation or people[h.holder_id].organisation == filters.organisation)
+            and (not filters.organisation or place_of(h) == filters.organisation)
         ]
         order: dict[str, Callable[[_Holding], Any]] = {
             "due": lambda h: h.due_at,

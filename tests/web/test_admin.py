@@ -19,8 +19,8 @@ from signoff.service.handlers.publish import publish_signoff
 from signoff.service.queries.attention import AttentionFilter, attention
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
 from signoff.service.queries.stalled import stalled
-from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
-from tests.support.story import approve, draft, drive_reference
+from tests.people import CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
+from tests.support.story import approve, draft, drive_reference, start_reference
 from tests.support.web import TestClient, csrf_of, sign_in
 
 FLAG_NAMES = {
@@ -300,3 +300,64 @@ def test_a_failed_email_to_someone_who_has_left_says_why_it_is_not_sent_again(
     with app.engine.connect() as connection:
         state = connection.execute(select(outbox.c.state).where(outbox.c.id == to_owen)).scalar_one()
     assert str(state) == "failed"
+
+
+NINA = "nina.patel@cheshire-pcc.example.org"
+
+
+def with_people(app: Application, change: dict[str, str | None]) -> None:
+    """The directory reloaded with each named person moved to an organisation (or added there, a second
+    policy officer of the office by the look of Owen's entry); None: they left."""
+    config = app.load_directory_config()
+    people = [p for p in config.people if p.email not in change or change[p.email] is not None]
+    people = [
+        p.model_copy(update={"organisation": change[p.email], "escalation_contact": None})
+        if p.email in change
+        else p
+        for p in people
+    ]
+    owen = next(p for p in config.people if p.email == OWEN)
+    known = {p.email for p in people}
+    people += [
+        owen.model_copy(update={"email": email, "name": "Nina Patel", "organisation": organisation})
+        for email, organisation in change.items()
+        if email not in known and organisation is not None
+    ]
+    load_directory(config.model_copy(update={"people": people}), app.deps.load_pipeline(), app.deps)
+
+
+@pytest.mark.both_databases
+def test_every_drafter_of_a_section_is_listed_and_a_moved_drafters_place_stays_its_organisations(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    # Two policy officers: the summary has two drafters. Then Nina moves to the force, her place on the
+    # summary still the office's, and the drafting goes idle.
+    with_people(app, {NINA: "cheshire-pcc"})
+    signoff_id = start_reference(app)
+    with_people(app, {NINA: "cheshire-constabulary"})
+    clock.advance(timedelta(days=21))
+    sign_in(client, app, HANNAH)
+
+    def holders(query: str = "") -> list[str]:
+        page = client.get(f"/admin{query}").text
+        return sorted(html.unescape(name) for name in re.findall(r">([^<>]+)<br><span class=\"hint\">", page))
+
+    assert holders() == ["Nina Patel", "Owen Prescott"]
+    assert holders("?organisation=cheshire-pcc") == ["Nina Patel", "Owen Prescott"]  # the office's places
+    assert holders("?organisation=cheshire-constabulary") == []
+    # The list is the domain's: every holding, each drafter of a section one.
+    listed = attention(HANNAH, AttentionFilter(per_page=200), app.deps).items
+    assert sorted((i.section_key, i.waiting_to, f"{i.holder} <{i.holder_email}>") for i in listed) == sorted(
+        (i.section, i.waiting_to, i.holder) for i in stalled(app.deps)
+    )
+    # Her place is given away from the page, as the first drafter's could be.
+    page = client.get("/admin").text
+    item = f"{signoff_id}|report-summary|{NINA}|draft|report_summary"
+    answer = client.post(
+        "/admin/actions",
+        data={"csrf_token": csrf_of(page), "item": [item], "action": "reassign", "to_person": JOHN},
+    )
+    assert answer.status_code == 303
+    assert "reassigned to" in client.get("/admin").text
+    summary = section_detail(signoff_id, "report-summary", app.deps).section
+    assert sorted(summary.drafters) == [f"John Dwyer <{JOHN}>", f"Owen Prescott <{OWEN}>"]

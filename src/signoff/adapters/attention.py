@@ -7,7 +7,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from signoff.adapters.orm import approval_requests, people, sections, signoffs, stages
@@ -27,7 +40,7 @@ class SqlAttentionRepository:
     ) -> tuple[list[AttentionRow], int]:
         """One page of holdings and the total. Two steps: filter, count, sort and page narrow rows (ids,
         moments, the holder), then read the titles and names of the page's rows only."""
-        holdings = _holdings(office).subquery("holdings")
+        holdings = _holdings(office, self._session.get_bind().dialect.name).subquery("holdings")
         h = holdings.c
         flag_tests: dict[str, ColumnElement[bool]] = {
             # The attention rule's flags (domain/attention_rule.py), as SQL over the same limits.
@@ -44,7 +57,9 @@ class SqlAttentionRepository:
         needs_people = filters.organisation is not None or filters.sort == "holder"
         source: Any = holdings.join(people, people.c.id == h.holder_id) if needs_people else holdings
         if filters.organisation:
-            conditions.append(people.c.organisation_key == filters.organisation)
+            # The place's organisation where the section records it (its holder may have moved since),
+            # else the holder's own, as the domain reads it (Section.place_of).
+            conditions.append(func.coalesce(h.place_of, people.c.organisation_key) == filters.organisation)
         order: dict[str, Any] = {
             "due": h.due_at,
             "statutory": h.publish_by,
@@ -74,10 +89,20 @@ class SqlAttentionRepository:
                 ).scalar_one()
             )
         details = self._details(page)
-        return [details[(str(row.kind), int(row.item_id))] for row in page], total
+        holders = self._holders({int(row.holder_id) for row in page})
+        return [
+            _row(details[(str(row.kind), int(row.item_id))], holders[int(row.holder_id)]) for row in page
+        ], total
 
-    def _details(self, page: Sequence[Any]) -> dict[tuple[str, int], AttentionRow]:
-        """Titles, names and moments of the page's rows, by kind and request or section id."""
+    def _holders(self, ids: set[int]) -> dict[int, Any]:
+        if not ids:
+            return {}
+        query = select(people.c.id, people.c.name, people.c.email, people.c.organisation_key)
+        return {int(person.id): person for person in self._session.execute(query.where(people.c.id.in_(ids)))}
+
+    def _details(self, page: Sequence[Any]) -> dict[tuple[str, int], Any]:
+        """Titles and moments of the page's rows, by kind and request or section id (a section's drafters
+        share its drafting row's)."""
         requests = [int(r.item_id) for r in page if r.kind == "approve"]
         drafting = [int(r.item_id) for r in page if r.kind == "draft"]
         shown = (
@@ -89,10 +114,6 @@ class SqlAttentionRepository:
             stages.c.title.label("stage_title"),
             sections.c.key.label("section_key"),
             sections.c.title.label("section_title"),
-            people.c.id.label("holder_id"),
-            people.c.name,
-            people.c.email,
-            people.c.organisation_key,
         )
         queries = []
         if requests:
@@ -108,7 +129,6 @@ class SqlAttentionRepository:
                     approval_requests.join(sections, approval_requests.c.section_id == sections.c.id)
                     .join(stages, sections.c.stage_id == stages.c.id)
                     .join(signoffs, stages.c.signoff_id == signoffs.c.id)
-                    .join(people, people.c.id == approval_requests.c.approver_id)
                 )
                 .where(approval_requests.c.id.in_(requests))
             )
@@ -122,33 +142,17 @@ class SqlAttentionRepository:
                     sections.c.last_activity_at.label("since"),
                 )
                 .select_from(
-                    sections.join(stages, sections.c.stage_id == stages.c.id)
-                    .join(signoffs, stages.c.signoff_id == signoffs.c.id)
-                    .join(people, people.c.id == sections.c.drafter_ids[0].as_integer())
+                    sections.join(stages, sections.c.stage_id == stages.c.id).join(
+                        signoffs, stages.c.signoff_id == signoffs.c.id
+                    )
                 )
                 .where(sections.c.id.in_(drafting))
             )
-        found: dict[tuple[str, int], AttentionRow] = {}
-        for query in queries:
-            for row in self._session.execute(query):
-                found[(str(row.kind), int(row.item_id))] = AttentionRow(
-                    signoff_id=row.signoff_id,
-                    signoff_title=row.signoff_title,
-                    stage_key=row.stage_key,
-                    stage_title=row.stage_title,
-                    section_key=row.section_key,
-                    section_title=row.section_title,
-                    kind=str(row.kind),
-                    holder_id=row.holder_id,
-                    holder_name=row.name,
-                    holder_email=row.email,
-                    holder_organisation=row.organisation_key,
-                    due_at=row.due_at,
-                    since=row.since,
-                    statutory_last_day=row.statutory_last_day,
-                    publish_by=row.publish_by,
-                )
-        return found
+        return {
+            (str(row.kind), int(row.item_id)): row
+            for query in queries
+            for row in self._session.execute(query)
+        }
 
     def on_time(self, now: datetime) -> list[OnTimeRow]:
         done = stages.c.state == StageState.COMPLETE.value
@@ -194,15 +198,57 @@ class SqlAttentionRepository:
         return [ReadyRow(*row) for row in self._session.execute(query)]
 
 
-def _holdings(office: str) -> Any:
-    """Every pending approval and every open drafting section of the office's active sign-offs, one narrow
-    row each: what it is (kind and id), its holder (for drafting, the first drafter), its due moment, the
-    moment it last moved, the sign-off's publish-by day and the stage."""
+def _row(detail: Any, holder: Any) -> AttentionRow:
+    return AttentionRow(
+        signoff_id=detail.signoff_id,
+        signoff_title=detail.signoff_title,
+        stage_key=detail.stage_key,
+        stage_title=detail.stage_title,
+        section_key=detail.section_key,
+        section_title=detail.section_title,
+        kind=str(detail.kind),
+        holder_id=int(holder.id),
+        holder_name=holder.name,
+        holder_email=holder.email,
+        holder_organisation=holder.organisation_key,
+        due_at=detail.due_at,
+        since=detail.since,
+        statutory_last_day=detail.statutory_last_day,
+        publish_by=detail.publish_by,
+    )
+
+
+def _drafters(dialect: str) -> Any:
+    """A section's drafters, one row each (`value`): its JSON list expanded, as the domain's holdings list
+    every drafter (domain/holdings.py). Each database names the function its own way."""
+    if dialect == "postgresql":
+        return func.json_array_elements_text(sections.c.drafter_ids).table_valued("value").lateral("drafter")
+    return func.json_each(sections.c.drafter_ids).table_valued("value").alias("drafter")
+
+
+def _place_of(holder_id: Any, dialect: str) -> Any:
+    """The organisation whose place the holder holds on the section, where it records one (its
+    place_organisations, keyed by the person's id); NULL where it does not."""
+    key = cast(holder_id, String)
+    if dialect == "postgresql":
+        return sections.c.place_organisations.op("->>", return_type=String)(key)
+    return func.json_extract(
+        sections.c.place_organisations, literal('$."') + key + literal('"'), type_=String
+    )
+
+
+def _holdings(office: str, dialect: str) -> Any:
+    """Every pending approval and every drafter of an open drafting section of the office's active
+    sign-offs, one narrow row each: what it is (kind and id), its holder, whose place it is where recorded,
+    its due moment, the moment it last moved, the sign-off's publish-by day and the stage."""
+    drafter = _drafters(dialect)
+    drafter_id = cast(drafter.c.value, Integer)
     approvals = (
         select(
             literal("approve").label("kind"),
             approval_requests.c.id.label("item_id"),
             approval_requests.c.approver_id.label("holder_id"),
+            _place_of(approval_requests.c.approver_id, dialect).label("place_of"),
             approval_requests.c.due_at.label("due_at"),
             approval_requests.c.activated_at.label("since"),
             signoffs.c.id.label("signoff_id"),
@@ -224,7 +270,8 @@ def _holdings(office: str) -> Any:
         select(
             literal("draft").label("kind"),
             sections.c.id.label("item_id"),
-            sections.c.drafter_ids[0].as_integer().label("holder_id"),
+            drafter_id.label("holder_id"),
+            _place_of(drafter_id, dialect).label("place_of"),
             stages.c.due_at.label("due_at"),
             sections.c.last_activity_at.label("since"),
             signoffs.c.id.label("signoff_id"),
@@ -232,9 +279,9 @@ def _holdings(office: str) -> Any:
             stages.c.key.label("stage_key"),
         )
         .select_from(
-            sections.join(stages, sections.c.stage_id == stages.c.id).join(
-                signoffs, stages.c.signoff_id == signoffs.c.id
-            )
+            sections.join(stages, sections.c.stage_id == stages.c.id)
+            .join(signoffs, stages.c.signoff_id == signoffs.c.id)
+            .join(drafter, true())
         )
         .where(
             sections.c.state.in_(DRAFTING),
