@@ -278,12 +278,21 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path) -> str:
         _restore_sqlite(sqlite_template, url)
         return url
     url = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    with _engine_for(url).begin() as connection:
+        connection.execute(EMPTY_POSTGRES_TABLES)
     return url
+
+
+# Every table emptied and every sequence started again, in one round trip. DELETE, not TRUNCATE: a test's
+# tables hold a few rows, and TRUNCATE makes each table a new file (and waits for it), a quarter of a second
+# a test on the two-core machine.
+EMPTY_POSTGRES_TABLES = text(
+    "DO $$ DECLARE s record; BEGIN "
+    + " ".join(f'DELETE FROM "{t.name}";' for t in reversed(metadata.sorted_tables))
+    + " FOR s IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind = 'S' AND n.nspname = current_schema() LOOP"
+    " EXECUTE format('ALTER SEQUENCE %s RESTART', s.name); END LOOP; END $$"
+)
 
 
 @pytest.fixture
