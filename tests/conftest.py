@@ -222,7 +222,7 @@ def _wipe(url: str) -> None:
 # One engine for each database the fixtures hand out, kept for the worker's whole session: SQLAlchemy keeps
 # its compiled statements per engine, and an engine made for each test compiled them all again, a third of
 # a web test's CPU. Each SQLite test's database is restored into the worker's one file (its engine's pool
-# emptied first); each PostgreSQL test's is the worker's database, truncated.
+# emptied first); each PostgreSQL test's is the worker's database, emptied (EMPTY_POSTGRES_TABLES).
 _ENGINES: dict[str, Engine] = {}
 
 

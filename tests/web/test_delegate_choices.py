@@ -58,10 +58,10 @@ def test_choosing_nobody_is_an_error_on_the_chooser_and_delegates_nothing(
     assert choices(again)[0] == ("", "Choose a person")
 
 
-def delegation_form_after(client: TestClient, chosen: str) -> str:
+def delegation_form_after(client: TestClient, chosen: str, until: str = "2023-12-01") -> str:
     """The task page after asking `chosen` to decide (the chooser tampered with where they are not on it)."""
     page = client.get("/tasks").text
-    data = {"to_person": chosen, "until": "2023-12-01", "reason": "annual leave", "back": "/tasks"}
+    data = {"to_person": chosen, "until": until, "reason": "annual leave", "back": "/tasks"}
     answer = client.post("/delegations", data={**data, "csrf_token": csrf_of(page)})
     assert answer.status_code == 303, answer.text
     return unescape(client.get("/tasks").text)
@@ -91,3 +91,16 @@ def test_a_second_delegation_while_one_is_live_is_an_error_beside_the_chooser(
     assert 'id="to_person-error"' in again
     assert "already decides for" in again
     assert 'id="until-error"' not in again
+
+
+def test_a_period_too_long_is_an_error_beside_the_last_day_whoever_is_chosen(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, ANDREW)
+    # Two years: a mistyped year, not cover for leave. The dates' error, though the message could name
+    # anyone (the choice is sound).
+    again = delegation_form_after(client, CLAIRE, until="2025-12-01")
+    assert 'id="until-error"' in again
+    assert "a delegation lasts at most" in again
+    assert 'id="to_person-error"' not in again
+    assert "can now decide your approval requests" not in again

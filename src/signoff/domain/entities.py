@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from signoff.domain.approval import ApprovalStep
 from signoff.domain.audit_binding import mark_changed
-from signoff.domain.errors import InvalidInput
+from signoff.domain.errors import InvalidInput, InvalidPeriod
 from signoff.domain.textdiff import content_hash, unified_diff
 from signoff.domain.transitions import (
     REQUEST_INITIAL,
@@ -64,17 +64,17 @@ class Delegation:
         if from_person_id == to_person_id:
             raise InvalidInput("a person cannot delegate to themselves")
         if ends_at <= starts_at:
-            raise InvalidInput("a delegation must end after it starts")
+            raise InvalidPeriod("a delegation must end after it starts")
         if abs(starts_at - created_at) > MAX_DELEGATION:
             # Set up for a leave within the year, before or during it; year 1 or 9999 is a mistake (and no
             # moment the database can store).
-            raise InvalidInput(
+            raise InvalidPeriod(
                 f"a delegation starts within {MAX_DELEGATION.days} days of when it is made; "
                 f"this one starts on {starts_at.date().isoformat()}"
             )
         if ends_at - max(starts_at, created_at) > MAX_DELEGATION:
             # Cover for leave, not a standing transfer of someone's approvals (a mistyped year, say).
-            raise InvalidInput(
+            raise InvalidPeriod(
                 f"a delegation lasts at most {MAX_DELEGATION.days} days from when it is made or starts; "
                 f"this one ends on {ends_at.date().isoformat()}"
             )

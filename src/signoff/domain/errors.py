@@ -16,6 +16,10 @@ class InvalidInput(SignoffError):
     """A file, a form, an API body, a setting or an argument is not acceptable."""
 
 
+class InvalidPeriod(InvalidInput):
+    """A period of time given (a delegation's dates) is not acceptable: a form says so beside its dates."""
+
+
 class NotFound(SignoffError):
     """The thing named does not exist."""
 

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from signoff.domain.directory import Participant
-from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
+from signoff.domain.errors import InvalidInput, InvalidPeriod, NotFound, NotPermitted
 from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
 from signoff.domain.text_fields import MultiLine, SingleLine
 from signoff.entrypoints.web.context import Id, render, signed_in, web
@@ -234,11 +234,12 @@ async def delegate(request: Request, me: Me) -> Response:
         # Who was chosen cannot decide for me (another organisation, myself, nobody the directory holds):
         # said beside the choice, on the form, with what was typed kept.
         errors = {"to_person": problem.message}
+    except InvalidPeriod as problem:
+        # A period too long or too far off: said beside the dates.
+        errors = {"until": problem.message}
     except InvalidInput as problem:
-        # A period too long or too far off is the dates'; anything naming the person chosen (already
-        # deciding for me, no longer active) is the choice's.
-        chosen = values["to_person"].strip().lower()
-        errors = {"to_person" if chosen and chosen in problem.message.lower() else "until": problem.message}
+        # The choice's (already deciding for me): said beside it.
+        errors = {"to_person": problem.message}
     if until.error:
         errors["until"] = until.error
     if errors:
