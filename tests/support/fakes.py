@@ -520,7 +520,8 @@ _DRAFTING = (SectionState.DRAFTING, SectionState.CHANGES_REQUESTED)
 @dataclass(frozen=True)
 class _Holding:
     """One pending approval or open drafting section of an active sign-off, as the task and
-    administration reads see it (a drafting section is held by its first drafter)."""
+    administration reads see it (a drafting section is held by its first drafter; the administration list
+    gives each of its drafters a row)."""
 
     kind: str
     item_id: int
@@ -663,7 +664,7 @@ class FakeAttentionRepository:
             "signoff": lambda h: h.signoff.id,
             "holder": lambda h: people[h.holder_id].name,
         }
-        chosen.sort(key=lambda h: (h.signoff.id or 0, h.item_id, h.holder_id))
+        chosen.sort(key=lambda h: (h.signoff.id or 0, h.kind, h.item_id, h.holder_id))
         chosen.sort(key=order[filters.sort], reverse=filters.descending)
         start = (filters.page - 1) * filters.per_page
         rows = [
@@ -679,6 +680,7 @@ class FakeAttentionRepository:
                 holder_name=people[h.holder_id].name,
                 holder_email=people[h.holder_id].email,
                 holder_organisation=people[h.holder_id].organisation,
+                place_organisation=place_of(h),
                 due_at=h.due_at,
                 since=h.since,
                 statutory_last_day=h.signoff.statutory_last_day,

@@ -345,6 +345,16 @@ def test_every_drafter_of_a_section_is_listed_and_a_moved_drafters_place_stays_i
     assert holders() == ["Nina Patel", "Owen Prescott"]
     assert holders("?organisation=cheshire-pcc") == ["Nina Patel", "Owen Prescott"]  # the office's places
     assert holders("?organisation=cheshire-constabulary") == []
+    # Her row says where she is now, and whose place it is.
+    page_text = html.unescape(client.get("/admin").text)
+    assert (
+        'Nina Patel<br><span class="hint">Cheshire Constabulary; place of Office of the Police and Crime '
+        "Commissioner for Cheshire; to draft"
+    ) in page_text
+    assert (
+        'Owen Prescott<br><span class="hint">Office of the Police and Crime Commissioner for Cheshire; to draft'
+        in (page_text)
+    )
     # The list is the domain's: every holding, each drafter of a section one.
     listed = attention(HANNAH, AttentionFilter(per_page=200), app.deps).items
     assert sorted((i.section_key, i.waiting_to, f"{i.holder} <{i.holder_email}>") for i in listed) == sorted(

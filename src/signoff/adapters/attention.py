@@ -70,11 +70,16 @@ class SqlAttentionRepository:
         primary = order[filters.sort]
         query = (
             # The total rides along with the page (a window count): one pass over the rows, not two.
-            select(h.kind, h.item_id, h.holder_id, func.count().over().label("total"))
+            select(h.kind, h.item_id, h.holder_id, h.place_of, func.count().over().label("total"))
             .select_from(source)
             .where(*conditions)
             .order_by(
-                primary.desc() if filters.descending else primary.asc(), h.signoff_id, h.item_id, h.holder_id
+                primary.desc() if filters.descending else primary.asc(),
+                h.signoff_id,
+                # A request's id and a section's may be equal: the kind settles the order between them.
+                h.kind,
+                h.item_id,
+                h.holder_id,
             )
             .limit(filters.per_page)
             .offset((filters.page - 1) * filters.per_page)
@@ -91,7 +96,8 @@ class SqlAttentionRepository:
         details = self._details(page)
         holders = self._holders({int(row.holder_id) for row in page})
         return [
-            _row(details[(str(row.kind), int(row.item_id))], holders[int(row.holder_id)]) for row in page
+            _row(details[(str(row.kind), int(row.item_id))], holders[int(row.holder_id)], row.place_of)
+            for row in page
         ], total
 
     def _holders(self, ids: set[int]) -> dict[int, Any]:
@@ -198,7 +204,7 @@ class SqlAttentionRepository:
         return [ReadyRow(*row) for row in self._session.execute(query)]
 
 
-def _row(detail: Any, holder: Any) -> AttentionRow:
+def _row(detail: Any, holder: Any, place_of: str | None) -> AttentionRow:
     return AttentionRow(
         signoff_id=detail.signoff_id,
         signoff_title=detail.signoff_title,
@@ -211,6 +217,7 @@ def _row(detail: Any, holder: Any) -> AttentionRow:
         holder_name=holder.name,
         holder_email=holder.email,
         holder_organisation=holder.organisation_key,
+        place_organisation=place_of or holder.organisation_key,
         due_at=detail.due_at,
         since=detail.since,
         statutory_last_day=detail.statutory_last_day,

@@ -179,6 +179,8 @@ class AttentionRow:
     holder_name: str
     holder_email: str
     holder_organisation: str
+    # Whose place it is: the organisation the section records for it, else the holder's (Section.place_of).
+    place_organisation: str
     due_at: datetime
     since: datetime | None
     statutory_last_day: date

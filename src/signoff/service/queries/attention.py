@@ -37,7 +37,11 @@ class AttentionFilter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     # Keys, as the configuration spells them: anything else (a NUL byte, say) is refused here, not by the
     # database.
-    organisation: Key | None = Field(default=None, description="The holder's organisation.")
+    organisation: Key | None = Field(
+        default=None,
+        description="Whose place it is: the organisation the section records for the place, else the "
+        "holder's (a holder who has moved since stays listed under the place's organisation).",
+    )
     stage: StageKey | None = None
     flag: Flag | None = None
     sort: Sort = "due"
@@ -58,6 +62,9 @@ class AttentionItem(BaseModel):
     holder: str
     holder_email: str
     holder_organisation: str
+    place_organisation: str = Field(
+        description="The organisation whose place it is; differs from the holder's when they have moved."
+    )
     due_at: datetime
     since: datetime | None
     statutory_last_day: date
@@ -144,6 +151,7 @@ def attention(
                 holder=row.holder_name,
                 holder_email=row.holder_email,
                 holder_organisation=roster.organisation_name(row.holder_organisation),
+                place_organisation=roster.organisation_name(row.place_organisation),
                 due_at=row.due_at,
                 since=row.since,
                 statutory_last_day=row.statutory_last_day,
