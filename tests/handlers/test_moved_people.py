@@ -333,3 +333,9 @@ def test_the_administration_list_names_every_drafter_and_files_a_moved_ones_plac
         memory.deps,
     )
     assert listed() == [("report-summary", "draft", JOHN), ("report-summary", "draft", OWEN)]
+    # Another office's administrator sees none of it, filtered by our office's name or not.
+    for organisation in (None, "cheshire-pcc", "cheshire-constabulary"):
+        theirs = attention(
+            CUMBRIA_ADMIN, AttentionFilter(per_page=200, organisation=organisation), memory.deps
+        )
+        assert theirs.items == [], organisation
