@@ -62,12 +62,8 @@ def failed_emails(
 def retry_failed_email(email_id: int, admin_email: str, deps: Dependencies) -> None:
     office = _office_of_admin(admin_email, Action.RETRY_EMAIL, deps)
     with deps.new_unit_of_work() as uow:
-        try:
-            uow.outbox.get(email_id)
-            ours = uow.outbox.concerns(email_id, office)
-        except NotFound:
-            ours = False
-        if not ours:
-            # Unknown, or another office's: one answer, so that its existence tells nothing.
+        # Unknown, or another office's (`concerns` is False for both): one answer, so that its existence
+        # tells nothing.
+        if not uow.outbox.concerns(email_id, office):
             raise NotFound(f"there is no failed email #{email_id} of {office.office}")
     retry_email(email_id, deps)
