@@ -19,7 +19,7 @@ from signoff.service.queries.signoff_read import section_detail
 from signoff.service.queries.stalled import stalled
 from tests.people import ANDREW, CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp, pipeline
-from tests.support.story import approve, delegate, draft, request_changes, start_reference
+from tests.support.story import ZOE, approve, delegate, draft, load_with_zoe, request_changes, start_reference
 
 CUMBRIA_LIAISON = "lucy.hodgson@cumbria.police.example.org"
 CUMBRIA_ADMIN = "fiona.dixon@cumbria-pcc.example.org"
@@ -309,26 +309,25 @@ def test_an_office_approver_moved_into_the_force_is_not_told_of_the_offices_reas
 def test_the_administration_list_names_every_drafter_and_files_a_moved_ones_place_under_its_organisation(
     memory: InMemoryApp,
 ) -> None:
-    nina = "nina.patel@cheshire-pcc.example.org"
-    memory.add_colleague(nina, "Nina Patel", like=OWEN)
+    load_with_zoe(memory, "cheshire-pcc", ["policy_officer"])
     signoff_id = start_reference(memory)  # the summary has two drafters, the office's two policy officers
-    memory.move(nina, "cheshire-constabulary")
+    load_with_zoe(memory, "cheshire-constabulary", ["policy_officer"])
     memory.clock.advance(timedelta(days=21))  # their drafting idle
 
     def listed(organisation: str | None = None) -> list[tuple[str, str, str]]:
         page = attention(HANNAH, AttentionFilter(per_page=200, organisation=organisation), memory.deps)
         return sorted((i.section_key, i.waiting_to, i.holder_email) for i in page.items)
 
-    assert listed() == [("report-summary", "draft", nina), ("report-summary", "draft", OWEN)]
+    assert listed() == [("report-summary", "draft", OWEN), ("report-summary", "draft", ZOE)]
     assert listed() == sorted(
         (i.section, i.waiting_to, i.holder.rsplit("<")[-1][:-1]) for i in stalled(memory.deps)
     )
-    # Nina's place is still the office's: filed under it, not under the force she moved to.
+    # Zoe's place is still the office's: filed under it, not under the force she moved to.
     assert listed("cheshire-pcc") == listed()
     assert listed("cheshire-constabulary") == []
     reassign_request(
         Reassign(
-            signoff_id=signoff_id, section="report-summary", from_person=nina, to_person=JOHN, admin=HANNAH
+            signoff_id=signoff_id, section="report-summary", from_person=ZOE, to_person=JOHN, admin=HANNAH
         ),
         memory.deps,
     )

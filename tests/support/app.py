@@ -241,8 +241,6 @@ class InMemoryApp:
     renderer: RecordingEmailRenderer
     documents: RecordingDocumentRenderer
     publications: MemoryPublicationStore
-    # People added to the shipped directory (`add_colleague`), kept through each later `move`.
-    added: list[dict[str, Any]] = field(default_factory=list)
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self.store)
@@ -305,7 +303,6 @@ class InMemoryApp:
         with `roles` there (by default their own). Nobody names them as escalation contact any more, nor
         they anyone of the organisation they left."""
         data = directory_config().model_dump(mode="json")
-        data["people"] += self.added
         person = next(p for p in data["people"] if p["email"] == email)
         if organisation is None:
             data["people"].remove(person)
@@ -317,14 +314,6 @@ class InMemoryApp:
             if someone.get("escalation_contact") == email:
                 someone["escalation_contact"] = None
         load_directory(DirectoryConfig.model_validate(data), pipeline(), self.deps)
-
-    def add_colleague(self, email: str, name: str, like: str) -> None:
-        """Add someone to the directory with the organisation and roles of `like` (a second policy officer
-        of the office, say: its sections then have two drafters)."""
-        data = directory_config().model_dump(mode="json")
-        twin = next(p for p in data["people"] if p["email"] == like)
-        self.added.append({**twin, "email": email, "name": name, "escalation_contact": None})
-        self.move(email, twin["organisation"])
 
 
 def in_memory_app(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from signoff.adapters.config_files import load_model
+from signoff.domain.directory import DirectoryConfig, PersonConfig
 from signoff.domain.inspection import Inspection
 from signoff.domain.model import Outcome
 from signoff.entrypoints import reference_story
@@ -34,6 +35,7 @@ from signoff.service.commands import Decide, DelegateApprovals, StartSignoff, Su
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.decide import DecisionRecorded, decide
 from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.handlers.submit_revision import submit_revision
 from signoff.settings import PROJECT_ROOT
@@ -49,6 +51,24 @@ SCENE_NAMES = frozenset(scene.name for scene in SCENES)
 class HasDeps(Protocol):
     @property
     def deps(self) -> Dependencies: ...
+
+
+# Someone the shipped directory does not hold, added (or moved, or removed) by `load_with_zoe`.
+ZOE = "zoe.example@cheshire-pcc.example.org"
+
+
+def load_with_zoe(app: HasDeps, organisation: str | None, roles: list[str]) -> None:
+    """The shipped directory with Zoe in `organisation` with `roles` (a second policy officer of the office,
+    say: its sections then have two drafters); None: Zoe left, so the reload deactivates her."""
+    config = load_model(PROJECT_ROOT / "config" / "directory.yaml", DirectoryConfig)
+    people = [p for p in config.people if p.email != ZOE]
+    if organisation is not None:
+        people.append(
+            PersonConfig(
+                email=ZOE, name="Zoe Example", title="Officer", organisation=organisation, roles=roles
+            )
+        )
+    load_directory(config.model_copy(update={"people": people}), app.deps.load_pipeline(), app.deps)
 
 
 def reference_inspection() -> Inspection:

@@ -20,7 +20,7 @@ from signoff.service.queries.attention import AttentionFilter, attention
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
 from signoff.service.queries.stalled import stalled
 from tests.people import CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
-from tests.support.story import approve, draft, drive_reference, start_reference
+from tests.support.story import ZOE, approve, draft, drive_reference, load_with_zoe, start_reference
 from tests.support.web import TestClient, csrf_of, sign_in
 
 FLAG_NAMES = {
@@ -302,39 +302,15 @@ def test_a_failed_email_to_someone_who_has_left_says_why_it_is_not_sent_again(
     assert str(state) == "failed"
 
 
-NINA = "nina.patel@cheshire-pcc.example.org"
-
-
-def with_people(app: Application, change: dict[str, str | None]) -> None:
-    """The directory reloaded with each named person moved to an organisation (or added there, a second
-    policy officer of the office by the look of Owen's entry); None: they left."""
-    config = app.load_directory_config()
-    people = [p for p in config.people if p.email not in change or change[p.email] is not None]
-    people = [
-        p.model_copy(update={"organisation": change[p.email], "escalation_contact": None})
-        if p.email in change
-        else p
-        for p in people
-    ]
-    owen = next(p for p in config.people if p.email == OWEN)
-    known = {p.email for p in people}
-    people += [
-        owen.model_copy(update={"email": email, "name": "Nina Patel", "organisation": organisation})
-        for email, organisation in change.items()
-        if email not in known and organisation is not None
-    ]
-    load_directory(config.model_copy(update={"people": people}), app.deps.load_pipeline(), app.deps)
-
-
 @pytest.mark.both_databases
 def test_every_drafter_of_a_section_is_listed_and_a_moved_drafters_place_stays_its_organisations(
     client: TestClient, app: Application, clock: FixedClock
 ) -> None:
-    # Two policy officers: the summary has two drafters. Then Nina moves to the force, her place on the
+    # Two policy officers: the summary has two drafters. Then Zoe moves to the force, her place on the
     # summary still the office's, and the drafting goes idle.
-    with_people(app, {NINA: "cheshire-pcc"})
+    load_with_zoe(app, "cheshire-pcc", ["policy_officer"])
     signoff_id = start_reference(app)
-    with_people(app, {NINA: "cheshire-constabulary"})
+    load_with_zoe(app, "cheshire-constabulary", ["policy_officer"])
     clock.advance(timedelta(days=21))
     sign_in(client, app, HANNAH)
 
@@ -342,13 +318,13 @@ def test_every_drafter_of_a_section_is_listed_and_a_moved_drafters_place_stays_i
         page = client.get(f"/admin{query}").text
         return sorted(html.unescape(name) for name in re.findall(r">([^<>]+)<br><span class=\"hint\">", page))
 
-    assert holders() == ["Nina Patel", "Owen Prescott"]
-    assert holders("?organisation=cheshire-pcc") == ["Nina Patel", "Owen Prescott"]  # the office's places
+    assert holders() == ["Owen Prescott", "Zoe Example"]
+    assert holders("?organisation=cheshire-pcc") == ["Owen Prescott", "Zoe Example"]  # the office's places
     assert holders("?organisation=cheshire-constabulary") == []
     # Her row says where she is now, and whose place it is.
     page_text = html.unescape(client.get("/admin").text)
     assert (
-        'Nina Patel<br><span class="hint">Cheshire Constabulary; place of Office of the Police and Crime '
+        'Zoe Example<br><span class="hint">Cheshire Constabulary; place of Office of the Police and Crime '
         "Commissioner for Cheshire; to draft"
     ) in page_text
     assert (
@@ -362,7 +338,7 @@ def test_every_drafter_of_a_section_is_listed_and_a_moved_drafters_place_stays_i
     )
     # Her place is given away from the page, as the first drafter's could be.
     page = client.get("/admin").text
-    item = f"{signoff_id}|report-summary|{NINA}|draft|report_summary"
+    item = f"{signoff_id}|report-summary|{ZOE}|draft|report_summary"
     answer = client.post(
         "/admin/actions",
         data={"csrf_token": csrf_of(page), "item": [item], "action": "reassign", "to_person": JOHN},

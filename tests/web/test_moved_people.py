@@ -9,31 +9,15 @@ offered as a task, only while both ends are active people of one organisation.""
 from __future__ import annotations
 
 from signoff.bootstrap import Application
-from signoff.domain.directory import PersonConfig
 from signoff.service.commands import Reassign
 from signoff.service.handlers.administer import reassign_request
-from signoff.service.handlers.load_directory import load_directory
 from signoff.service.queries.signoff_read import section_detail
 from tests.people import HANNAH, JOHN, OWEN, PRIYA, RACHEL
-from tests.support.story import delegate, draft, start_reference
+from tests.support.story import ZOE, delegate, draft, load_with_zoe, start_reference
 from tests.support.web import TestClient, csrf, sign_in
 
-ZOE = "zoe.example@cheshire-pcc.example.org"
 FIONA = "fiona.dixon@cumbria-pcc.example.org"  # Cumbria's office administrator
 SECRET = "CHESHIRE-ONLY summary text."
-
-
-def load_with_zoe(app: Application, organisation: str | None, roles: list[str]) -> None:
-    """The shipped directory with Zoe in `organisation` (None: Zoe left, so the reload deactivates her)."""
-    config = app.load_directory_config()
-    people = [p for p in config.people if p.email != ZOE]
-    if organisation is not None:
-        people.append(
-            PersonConfig(
-                email=ZOE, name="Zoe Example", title="Officer", organisation=organisation, roles=roles
-            )
-        )
-    load_directory(config.model_copy(update={"people": people}), app.deps.load_pipeline(), app.deps)
 
 
 def give_zoe_rachels_place(app: Application, signoff_id: int) -> None:
