@@ -11,6 +11,18 @@ from tests.support.app import InMemoryApp, Outcome, RecordingMailer
 from tests.support.story import delegate, start_reference
 
 CUMBRIA_ADMIN = "fiona.dixon@cumbria-pcc.example.org"
+OWEN_LEFT_CHESHIRE = f"{OWEN} is no longer of Office of the Police and Crime Commissioner for Cheshire"
+
+
+def operators_retry_refused(memory: InMemoryApp, email_id: int) -> None:
+    """`signoff mail retry` refuses the email, saying Owen is no longer of Cheshire's office and that it is
+    not sent again, and changes nothing."""
+    memory.refused(
+        lambda: retry_email(email_id, memory.deps),
+        InvalidInput,
+        OWEN_LEFT_CHESHIRE,
+        f"email #{email_id} is not sent again",
+    )
 
 
 def failed_to_owen(memory: InMemoryApp) -> int:
@@ -79,18 +91,9 @@ def test_the_operators_retry_does_not_send_a_sign_offs_work_to_someone_who_has_l
     about Cheshire's sign-off is not sent to him once he is of Cumbria's office, nor once he has left."""
     email_id = failed_to_owen(memory)
     memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
-    memory.refused(
-        lambda: retry_email(email_id, memory.deps),
-        InvalidInput,
-        f"{OWEN} is no longer of Office of the Police and Crime Commissioner for Cheshire",
-        f"email #{email_id} is not sent again",
-    )
+    operators_retry_refused(memory, email_id)
     memory.move(OWEN, None)
-    memory.refused(
-        lambda: retry_email(email_id, memory.deps),
-        InvalidInput,
-        f"{OWEN} is no longer of Office of the Police and Crime Commissioner for Cheshire",
-    )
+    operators_retry_refused(memory, email_id)
 
 
 def test_the_operators_retry_keeps_a_delegation_notice_the_offices_after_its_recipient_moves(
@@ -98,11 +101,7 @@ def test_the_operators_retry_keeps_a_delegation_notice_the_offices_after_its_rec
 ) -> None:
     email_id = failed_delegation_notice_to_owen(memory)
     memory.move(OWEN, "cumbria-pcc", ["policy_officer"])
-    memory.refused(
-        lambda: retry_email(email_id, memory.deps),
-        InvalidInput,
-        f"{OWEN} is no longer of Office of the Police and Crime Commissioner for Cheshire",
-    )
+    operators_retry_refused(memory, email_id)
 
 
 def test_the_operators_retry_sends_again_to_someone_who_moved_within_the_office_and_its_force(

@@ -47,6 +47,17 @@ def only_event(calendar: Calendar) -> dict[str, object]:
     return {"uid": str(entry["UID"]), "sequence": int(entry["SEQUENCE"]), "status": entry.get("STATUS")}
 
 
+def cancelling(cancelled: Calendar, asked: Calendar) -> dict[str, object]:
+    """The one entry `cancelled` carries, checked to cancel the one `asked` gave: a CANCEL of the same UID,
+    marked CANCELLED, at a later sequence (so that a calendar applies it over the entry it holds)."""
+    entry = only_event(cancelled)
+    assert str(cancelled["METHOD"]) == "CANCEL"
+    assert entry["uid"] == only_event(asked)["uid"]
+    assert str(entry["status"]) == "CANCELLED"
+    assert int(str(entry["sequence"])) > int(str(only_event(asked)["sequence"]))
+    return entry
+
+
 def test_the_same_item_asked_for_twice_keeps_one_entry_and_a_withdrawal_cancels_it(
     app: Application, clock: FixedClock
 ) -> None:
@@ -94,11 +105,7 @@ def test_a_reassigned_approver_is_told_and_their_entry_cancelled_while_the_new_o
         app.deps,
     )
     [cancelled] = calendars_sent_to(app, RACHEL, "approval_reassigned")
-    assert str(cancelled["METHOD"]) == "CANCEL"
-    entry = only_event(cancelled)
-    assert entry["uid"] == only_event(asked)["uid"]
-    assert str(entry["status"]) == "CANCELLED"
-    assert int(str(entry["sequence"])) > int(str(only_event(asked)["sequence"]))
+    entry = cancelling(cancelled, asked)
     [theirs] = calendars_sent_to(app, JOHN, "approval_requested")
     assert only_event(theirs)["uid"] != entry["uid"]
 
@@ -116,9 +123,6 @@ def test_a_drafter_whose_section_is_reassigned_has_the_stages_entry_cancelled(
         app.deps,
     )
     [cancelled] = calendars_sent_to(app, OWEN, "drafting_reassigned")
-    assert str(cancelled["METHOD"]) == "CANCEL"
-    entry = only_event(cancelled)
-    assert entry["uid"] == only_event(asked)["uid"]
-    assert str(entry["status"]) == "CANCELLED"
+    entry = cancelling(cancelled, asked)
     [theirs] = calendars_sent_to(app, HANNAH, "drafting_assigned")
     assert only_event(theirs)["uid"] != entry["uid"]
