@@ -68,6 +68,31 @@ def test_an_approver_decides_through_the_api(client: TestClient, app: Applicatio
     assert tasks == []
 
 
+def test_a_decision_naming_a_revision_no_longer_current_is_a_conflict(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    draft(app, signoff_id, "report-summary", OWEN, "Text.")
+    sign_in(client, app, RACHEL)
+    path = f"/api/signoffs/{signoff_id}/sections/report-summary"
+    read = client.get(path).json()["revision"]
+    draft(app, signoff_id, "report-summary", OWEN, "Another text.")
+    answer = client.post(
+        f"{path}/decisions", json={"outcome": "approve", "revision": read}, headers=csrf(client)
+    )
+    assert answer.status_code == 409
+    assert "the text is now revision 2, not revision 1" in answer.json()["detail"]
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
+    answer = client.post(
+        f"{path}/decisions", json={"outcome": "approve", "revision": 0}, headers=csrf(client)
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "revision"]
+    answer = client.post(
+        f"{path}/decisions", json={"outcome": "approve", "revision": 2}, headers=csrf(client)
+    )
+    assert answer.status_code == 201
+
+
 def test_an_oversized_body_is_refused(client: TestClient, app: Application, signoff_id: int) -> None:
     sign_in(client, app, OWEN)
     path = f"/api/signoffs/{signoff_id}/sections/report-summary/revisions"

@@ -4,6 +4,7 @@ do what, bad input kept and named, markup shown escaped, and no GET that acts.""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from hashlib import sha256
 from pathlib import Path
@@ -189,6 +190,48 @@ def test_request_changes_needs_a_comment_then_the_approver_sees_the_diff_and_app
     assert (
         client.post(f"{path}/decision", data={"outcome": "approve", "csrf_token": token}).status_code == 409
     )
+
+
+def read_revision(html: str) -> str:
+    """The revision the decision form says was read (its hidden field)."""
+    found = re.search(r'name="revision" value="(\d+)"', html)
+    assert found, "the decision form names no revision"
+    return found.group(1)
+
+
+def test_a_decision_on_a_text_revised_while_it_was_read_is_refused_and_the_new_text_shown(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    path = f"/signoffs/{signoff_id}/sections/report-summary"
+    draft(app, signoff_id, "report-summary", OWEN, "The NWROCU was inspected.")
+    sign_in(client, app, RACHEL)
+    page = client.get(path).text
+    assert read_revision(page) == "1"
+    # While Rachel reads revision 1, Owen saves another text.
+    draft(app, signoff_id, "report-summary", OWEN, "Nothing was inspected.")
+    form = {"outcome": "approve", "comment": "Fine.", "revision": read_revision(page)}
+    answer = client.post(f"{path}/decision", data={**form, "csrf_token": csrf_of(page)})
+    assert answer.status_code == 409
+    assert "the text is now revision 2, not revision 1; read it, then decide" in answer.text
+    assert "Nothing was inspected." in answer.text
+    assert read_revision(answer.text) == "2"
+    assert 'value="approve" checked' not in answer.text  # she chooses again, on the new text
+    assert ">Fine.</textarea>" in answer.text
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
+    assert "approved revision" not in client.get(path).text
+
+    # An altered hidden field is refused as well, and changes nothing.
+    answer = client.post(f"{path}/decision", data={**form, "revision": "two", "csrf_token": csrf_of(page)})
+    assert answer.status_code == 422
+    assert "This page did not say which revision you read" in answer.text
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
+
+    # Having read revision 2, her approval stands, on it.
+    page = client.get(path).text
+    form = {"outcome": "approve", "comment": "", "revision": read_revision(page)}
+    assert client.post(f"{path}/decision", data={**form, "csrf_token": csrf_of(page)}).status_code == 303
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "approved"
+    assert "<strong>Rachel Ashworth</strong> approved revision 2" in client.get(path).text
 
 
 def test_an_approver_acts_only_on_requests_assigned_to_them(

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from signoff.domain.access import stands_in_for
 from signoff.domain.directory import Roster
-from signoff.domain.errors import AlreadyDecided, InvalidTransition, NotPermitted, SignoffError
+from signoff.domain.errors import AlreadyDecided, InvalidTransition, NotPermitted, SignoffError, TextChanged
 from signoff.domain.transitions import RequestState, SectionState
 from signoff.domain.vocabulary import JsonValue
 
 if TYPE_CHECKING:
-    from signoff.domain.entities import ApprovalRequest, Delegation, Section
+    from signoff.domain.entities import ApprovalRequest, Delegation, Revision, Section
 
 # "all" of the step's approvers, "any" one of them, or this many of them.
 Require: TypeAlias = Literal["all", "any"] | int
@@ -128,6 +128,20 @@ def step_passed(section: Section, step: int) -> bool:
     ]
     approvals = sum(1 for r in step_requests if r.state is RequestState.APPROVED)
     return approvals >= section.approval_steps[step].needed(len(step_requests))
+
+
+def text_decided_on(section: Section, read: int | None) -> Revision:
+    """The revision a decision is on: the section's current one, which the person deciding must have read.
+    `read` is the revision their page (or command) showed them; None where it is not said."""
+    revision = section.current_revision
+    assert revision is not None  # noqa: S101 - a pending request implies a revision
+    if read is not None and read != revision.number:
+        # Approving revision 1 while revision 2 was saved would put their name to a text they never saw.
+        raise TextChanged(
+            f"section {section.key!r} was revised while you read it: the text is now revision "
+            f"{revision.number}, not revision {read}; read it, then decide"
+        )
+    return revision
 
 
 def request_to_decide(

@@ -32,6 +32,10 @@ class InvalidTransition(SignoffError):
     """The object is not in a state that allows the event."""
 
 
+class TextChanged(InvalidTransition):
+    """The section was revised after the person deciding read it: they read the new text, then decide."""
+
+
 class AlreadyDecided(SignoffError):
     """A decision was already recorded on this approval request."""
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from signoff.domain import approval
 from signoff.domain.access import Action, allowed, office_as_told_to, signoff_target
-from signoff.domain.approval import refuse_a_second_place, request_to_decide, steps_without_author
 from signoff.domain.audit import AuditEvent, genesis_hash
 from signoff.domain.audit_binding import BINDINGS, pending_bindings
 from signoff.domain.deadline_notices import (
@@ -300,7 +300,7 @@ class SignOff:
         current = section.current_revision
         if current is not None and current.content_hash == content_hash(text):
             raise InvalidInput(f"the text is the same as revision {current.number}; nothing to submit")
-        steps = steps_without_author(section, author_id)
+        steps = approval.steps_without_author(section, author_id)
 
         was_approved = section.state is SectionState.APPROVED
         close_round(self, section, now, invalidate_approvals=True)
@@ -338,6 +338,7 @@ class SignOff:
         now: datetime,
         delegations: Iterable[Delegation],
         roster: Roster,
+        read_revision: int | None = None,
     ) -> Decision:
         """Approve or request changes on the request this person holds, directly or by delegation."""
         self._require_active()
@@ -345,13 +346,12 @@ class SignOff:
         comment = comment.strip()
         if outcome is Outcome.REQUEST_CHANGES and not comment:
             raise InvalidInput("a request for changes needs a comment saying what to change")
-        request, on_behalf_of = request_to_decide(section, actor_id, delegations, roster, now)
-        revision = section.current_revision
-        assert revision is not None  # noqa: S101 - a pending request implies a revision
+        request, on_behalf_of = approval.request_to_decide(section, actor_id, delegations, roster, now)
+        revision = approval.text_decided_on(section, read_revision)
         if actor_id == revision.author_id or on_behalf_of == revision.author_id:
             raise NotPermitted(f"nobody may approve their own text: revision {revision.number} is theirs")
         if outcome is Outcome.APPROVE:
-            refuse_a_second_place(section, request, actor_id, on_behalf_of, roster)
+            approval.refuse_a_second_place(section, request, actor_id, on_behalf_of, roster)
         decision = Decision(
             outcome=outcome,
             comment=comment,

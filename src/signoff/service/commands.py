@@ -40,6 +40,9 @@ class Decide(_Command):
     actor: EmailStr
     outcome: Outcome
     comment: MultiLine = Field(default="", max_length=10_000)
+    # The revision the person deciding read (their page sends it): a decision on a text revised since is
+    # refused. None where the caller does not say (a command typed after `signoff section`, an API client).
+    revision: int | None = Field(default=None, ge=1)
 
 
 class Reassign(_Command):

@@ -230,6 +230,12 @@ def decide_command(
     approve: bool = typer.Option(False, "--approve", help="Approve the current revision."),
     request_changes: bool = typer.Option(False, "--request-changes", help="Send it back to the drafter."),
     comment: str = typer.Option("", help="What to change (required with --request-changes)."),
+    revision: int | None = typer.Option(
+        None,
+        min=1,
+        max=MAX_ID,
+        help="The revision you read (`signoff section` shows it): refused if the text was revised since.",
+    ),
 ) -> None:
     """Approve a section, or request changes with a comment."""
     if approve == request_changes:
@@ -237,7 +243,14 @@ def decide_command(
     outcome = Outcome.APPROVE if approve else Outcome.REQUEST_CHANGES
     recorded = "approval" if approve else "request for changes"
     result = decide(
-        Decide(signoff_id=signoff_id, section=section_key, actor=actor, outcome=outcome, comment=comment),
+        Decide(
+            signoff_id=signoff_id,
+            section=section_key,
+            actor=actor,
+            outcome=outcome,
+            comment=comment,
+            revision=revision,
+        ),
         application().deps,
     )
     behalf = f" on behalf of {result.on_behalf_of}" if result.on_behalf_of else ""

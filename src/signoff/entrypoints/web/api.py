@@ -106,6 +106,12 @@ class RevisionSaved(BaseModel):
 class DecisionBody(_Body):
     outcome: Outcome
     comment: MultiLine = Field(default="", max_length=10_000)
+    revision: int | None = Field(
+        default=None,
+        ge=1,
+        description="The revision read (the section's `revision`): refused with 409 if it is no longer the "
+        "current one.",
+    )
 
 
 class DecisionSaved(BaseModel):
@@ -234,6 +240,7 @@ def decision(
             actor=me.email,
             outcome=body.outcome,
             comment=body.comment,
+            revision=body.revision,
         ),
         web(request).deps,
     )

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from signoff.domain.directory import Participant
-from signoff.domain.errors import InvalidInput, InvalidPeriod, NotFound, NotPermitted
+from signoff.domain.errors import InvalidInput, InvalidPeriod, NotFound, NotPermitted, TextChanged
 from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
 from signoff.domain.text_fields import MultiLine, SingleLine
 from signoff.entrypoints.web.context import Id, render, signed_in, web
@@ -114,6 +114,8 @@ class DecisionForm(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
     outcome: Outcome
     comment: MultiLine = Field(default="", max_length=10_000)
+    # The revision the page showed (a hidden field): a decision on a text revised since is refused.
+    revision: int | None = Field(default=None, ge=1)
 
 
 @router.post("/signoffs/{signoff_id}/sections/{section_key}/revisions")
@@ -160,7 +162,7 @@ async def decision(request: Request, signoff_id: Id, section_key: str, me: Me) -
     deps = web(request).deps
     values = {"outcome": form.get("outcome"), "comment": form.get("comment")}
     try:
-        parsed = DecisionForm.model_validate(values)
+        parsed = DecisionForm.model_validate({**values, "revision": form.get("revision") or None})
         # A request for changes without a comment is refused by the domain; the error lands on the comment.
         result = decide(
             Decide(
@@ -169,12 +171,22 @@ async def decision(request: Request, signoff_id: Id, section_key: str, me: Me) -
                 actor=me.email,
                 outcome=parsed.outcome,
                 comment=parsed.comment,
+                revision=parsed.revision,
             ),
             deps,
         )
     except ValidationError as error:
         errors = field_errors(error, {"outcome": "Choose whether to approve or to ask for changes"})
+        if "revision" in errors:  # the hidden field, altered: said beside the choice the person made
+            errors.setdefault(
+                "outcome", "This page did not say which revision you read: reload it, then decide"
+            )
         return _section(request, section_page(signoff_id, section_key, me.email, deps), errors, values, 422)
+    except TextChanged as changed:
+        # The page shown again has the new text and, in its form, the new revision; their comment is kept.
+        # Their choice is not kept: it was made on the text they read, and they choose again on the new one.
+        page = section_page(signoff_id, section_key, me.email, deps)
+        return _section(request, page, {"outcome": changed.message}, {"comment": values["comment"]}, 409)
     except InvalidInput as problem:
         page = section_page(signoff_id, section_key, me.email, deps)
         field = "comment" if values["outcome"] == Outcome.REQUEST_CHANGES.value else "outcome"

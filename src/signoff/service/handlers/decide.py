@@ -40,7 +40,14 @@ def decide(command: Decide, deps: Dependencies) -> DecisionRecorded:
                     f"{roster.describe(actor.id)} is not an approver of section {section.key!r}"
                 )
             decision = signoff.decide(
-                command.section, actor.id, command.outcome, command.comment, now, delegations, roster
+                command.section,
+                actor.id,
+                command.outcome,
+                command.comment,
+                now,
+                delegations,
+                roster,
+                read_revision=command.revision,
             )
             uow.commit()
             log.info(
