@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
+from signoff.domain.errors import InvalidInput, InvalidPeriod, NotFound, NotPermitted
 from signoff.domain.model import Outcome
 from signoff.service.commands import Decide, DelegateApprovals, EndDelegation
 from signoff.service.handlers.decide import decide
@@ -141,6 +141,17 @@ def test_a_delegation_starting_centuries_away_is_refused_naming_the_day(
     memory.refused(
         lambda: delegate_approvals(command, memory.deps), InvalidInput, "starts within", f"{year:04d}-"
     )
+
+
+def test_a_delegation_over_before_it_is_made_is_refused_and_nobody_is_told(memory: InMemoryApp) -> None:
+    now = memory.clock.now()
+    command = leave(memory, to=SARAH).model_copy(
+        update={"starts_at": now - timedelta(days=10), "ends_at": now - timedelta(days=5)}
+    )
+    memory.refused(
+        lambda: delegate_approvals(command, memory.deps), InvalidPeriod, "must end after it is made"
+    )
+    assert memory.emails() == []
 
 
 def test_someone_moved_to_another_organisation_leaves_their_delegations_behind(memory: InMemoryApp) -> None:

@@ -72,6 +72,11 @@ class Delegation:
                 f"a delegation starts within {MAX_DELEGATION.days} days of when it is made; "
                 f"this one starts on {starts_at.date().isoformat()}"
             )
+        if ends_at <= created_at:
+            # Over before it is made: both people would be told of cover that never was.
+            raise InvalidPeriod(
+                f"a delegation must end after it is made; this one ended on {ends_at.date().isoformat()}"
+            )
         if ends_at - max(starts_at, created_at) > MAX_DELEGATION:
             # Cover for leave, not a standing transfer of someone's approvals (a mistyped year, say).
             raise InvalidPeriod(
