@@ -85,3 +85,19 @@ def test_a_fence_or_a_number_in_a_section_stays_text_in_a_commonmark_editor(type
 def test_a_plain_field_is_exactly_its_text_in_markdown(plain: str) -> None:
     permissive = MarkdownIt("commonmark").render(literal_markdown(plain))
     assert permissive == f"<p>{html.escape(plain, quote=False)}</p>\n"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "**Accepted.** The force has acted.",
+        "*Accepted.* The force has acted.",
+        "- *Done*: new training\n- **Open**: next year",
+        "> **Noted.** By the chief constable.",
+        "Line one\n*emphasis* starting the second line",
+        "1. ***First*** step",
+    ],
+)
+def test_emphasis_that_starts_a_line_stays_emphasis_in_a_commonmark_editor(typed: str) -> None:
+    # Responses open a paragraph or an item with "**Accepted.**": response.md must not escape its marker.
+    assert MarkdownIt("commonmark").render(to_markdown(typed)) == to_html(typed)

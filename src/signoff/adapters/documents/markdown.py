@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 # What starts a block at the start of a line: a list, a quote, a heading, a fence (``` is escaped anywhere).
-_BLOCK_START = re.compile(r"^(\s*)([-+*=#>~])")
+# Not `*` or `~`: the text's own are escaped already (_SPECIAL), so a line starting with `*` starts with an
+# emphasis marker written here ("**Accepted.** The force..."), which no editor reads as a list.
+_BLOCK_START = re.compile(r"^(\s*)([-+=#>])")
 _NUMBERED = re.compile(r"^(\s*\d+)([.)])")
 _SPECIAL = re.compile(r"([\\`*_\[\]<>!|&~])")
 
