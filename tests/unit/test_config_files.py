@@ -329,3 +329,20 @@ def test_an_invalid_formal_copy_address_is_refused_with_its_place(tmp_path: Path
     with pytest.raises(InvalidInput) as caught:
         load_model(path, NotificationRules)
     assert "formal_copies.hmicfrs.email" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("example", "kind", "named"),
+    [
+        ("peel-2025-example.yaml", "peel", "PEEL"),
+        ("regional-soc-2025-example.yaml", "regional_soc", "Regional serious and organised crime (SOC)"),
+        ("nw-soc-2023-reference.yaml", "pcc_commissioned", "PCC-commissioned"),
+    ],
+)
+def test_without_a_type_label_the_document_names_the_type_as_the_inspectorate_does(
+    example: str, kind: str, named: str
+) -> None:
+    inspection = load_model(EXAMPLES / example, Inspection)
+    unlabelled = inspection.model_copy(update={"type_label": None, "type": kind})
+    assert unlabelled.display_type == named
+    assert inspection.display_type == inspection.type_label  # a label given is the one printed

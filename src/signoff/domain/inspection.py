@@ -39,6 +39,21 @@ class InspectionType(StrEnum):
     OTHER = "other"
 
 
+# How a document names each type when the intake gives no type_label: as the inspectorate does, acronyms and
+# all (the key's words capitalised would print "Peel" and "Pcc commissioned").
+TYPE_NAMES = {
+    InspectionType.PEEL: "PEEL",
+    InspectionType.REGIONAL_SOC: "Regional serious and organised crime (SOC)",
+    InspectionType.NATIONAL_THEMATIC: "National thematic",
+    InspectionType.JOINT_THEMATIC: "Joint thematic",
+    InspectionType.CHILD_PROTECTION: "National child protection",
+    InspectionType.CUSTODY: "Custody",
+    InspectionType.PCC_COMMISSIONED: "PCC-commissioned",
+    InspectionType.PROGRESS_REVIEW: "Progress review",
+    InspectionType.OTHER: "Other",
+}
+
+
 class FindingKind(StrEnum):
     CAUSE_OF_CONCERN = "cause_of_concern"
     RECOMMENDATION = "recommendation"
@@ -351,7 +366,7 @@ class Inspection(_Strict):
 
     @property
     def display_type(self) -> str:
-        return self.type_label or self.type.value.replace("_", " ").capitalize()
+        return self.type_label or TYPE_NAMES[self.type]
 
     def finding(self, ref: str) -> Finding:
         for finding in self.findings:
