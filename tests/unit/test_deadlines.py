@@ -290,3 +290,9 @@ def test_plan_counts_back_from_the_publish_by_day_not_the_bank_holiday(default_p
     }
     assert plan["publication"] == date(2022, 12, 23)
     assert plan["commissioner_response"] == date(2022, 12, 16)
+
+
+def test_a_publication_date_whose_last_day_is_past_the_calendars_end_is_refused_naming_it() -> None:
+    assert statutory_deadline(date(9999, 11, 6), CALENDAR).last_day == date(9999, 12, 31)
+    with pytest.raises(InvalidInput, match="9999-11-07 is too late"):
+        statutory_deadline(date(9999, 11, 7), CALENDAR)

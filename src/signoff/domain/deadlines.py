@@ -98,6 +98,11 @@ class StatutoryDeadline:
 
 
 def statutory_deadline(published: date, calendar: WorkingCalendar) -> StatutoryDeadline:
+    if published > date.max - timedelta(days=STATUTORY_PERIOD_DAYS - 1):
+        raise InvalidInput(
+            f"publication date: {published.isoformat()} is too late: its statutory last day would fall after "
+            f"{date.max.isoformat()}"
+        )
     last_day = published + timedelta(days=STATUTORY_PERIOD_DAYS - 1)
     publish_by = calendar.last_working_day_on_or_before(last_day)
     warning = None
