@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from signoff.domain.errors import InvalidTransition
+from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.notifications import NoticeEvent
+from signoff.service.commands import WithdrawSignoff
+from signoff.service.handlers.administer import withdraw_signoff
 from signoff.service.handlers.render_queued import render_queued
 from signoff.service.handlers.retry_email import retry_email
+from tests.people import HANNAH
 from tests.support.app import InMemoryApp
 from tests.support.story import start_reference
 
@@ -31,3 +34,25 @@ def test_an_email_that_has_not_failed_cannot_be_retried(memory: InMemoryApp) -> 
     assert email.id is not None
     email_id = email.id
     memory.refused(lambda: retry_email(email_id, memory.deps), InvalidTransition)
+
+
+def test_a_failed_request_for_work_is_not_sent_again_once_the_sign_off_is_withdrawn(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)
+    memory.renderer.broken.update({NoticeEvent.DRAFTING_ASSIGNED, NoticeEvent.WITHDRAWN})
+    render_queued(memory.deps)
+    withdraw_signoff(WithdrawSignoff(signoff_id=signoff_id, reason="Not ours", admin=HANNAH), memory.deps)
+    render_queued(memory.deps)
+    memory.renderer.broken.clear()
+    failed = {e.event: e.id for e in memory.store.state.outbox if e.state.value == "failed"}
+    asked_to_draft, told_of_withdrawal = failed[NoticeEvent.DRAFTING_ASSIGNED], failed[NoticeEvent.WITHDRAWN]
+    assert asked_to_draft is not None
+    assert told_of_withdrawal is not None
+
+    memory.refused(
+        lambda: retry_email(asked_to_draft, memory.deps), InvalidInput, f"sign-off #{signoff_id} is withdrawn"
+    )
+    retry_email(told_of_withdrawal, memory.deps)  # the news of the withdrawal itself still goes
+    [requeued] = [e for e in memory.store.state.outbox if e.id == told_of_withdrawal]
+    assert requeued.state.value == "queued"

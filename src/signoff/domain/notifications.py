@@ -58,6 +58,26 @@ class Audience(StrEnum):
     POLICY_OFFICERS = "policy_officers"
 
 
+# The notices that ask someone to do something on a sign-off (draft, decide, publish, by a date). Once it is
+# published or withdrawn it takes no more changes: one of these that failed then is not sent again.
+ASKS_FOR_WORK = frozenset(
+    {
+        NoticeEvent.DRAFTING_ASSIGNED,
+        NoticeEvent.APPROVAL_REQUESTED,
+        NoticeEvent.CHANGES_REQUESTED,
+        NoticeEvent.APPROVAL_INVALIDATED,
+        NoticeEvent.APPROVAL_ON_HOLD,
+        NoticeEvent.APPROVAL_REASSIGNED,
+        NoticeEvent.DRAFTING_REASSIGNED,
+        NoticeEvent.READY_TO_PUBLISH,
+        NoticeEvent.REMINDER,
+        NoticeEvent.OVERDUE,
+        NoticeEvent.ESCALATION,
+        NoticeEvent.DUE_DATE_EXTENDED,
+        NoticeEvent.PUBLICATION_DUE,
+    }
+)
+
 # Which audiences make sense for which event; the configuration may choose among them.
 # `delegate` on an approval's emails: whoever a live delegation lets decide for the approver (domain/cover.py).
 ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {

@@ -1,12 +1,15 @@
 """A failed email goes back in the queue (rendered again if it never rendered), unless its recipient has
-since left the organisation whose business it is: the operator's `signoff mail retry` and an
-administrator's Retry alike."""
+since left the organisation whose business it is, or it asks for work on a sign-off since published or
+withdrawn: the operator's `signoff mail retry` and an administrator's Retry alike."""
 
 from __future__ import annotations
 
 from signoff.domain.directory import Roster
 from signoff.domain.errors import InvalidInput
+from signoff.domain.notifications import ASKS_FOR_WORK, NoticeEvent
 from signoff.domain.outbox import OutgoingEmail
+from signoff.domain.signoff import SignOff
+from signoff.domain.transitions import SignoffState
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import render_for_wire
 from signoff.service.ports import UnitOfWork
@@ -16,7 +19,7 @@ def retry_email(email_id: int, deps: Dependencies) -> None:
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
         email = uow.outbox.get(email_id)
-        refuse_if_recipient_left(uow, email)
+        refuse_if_not_sent_again(uow, email)
         message = None
         if email.message is None:
             # It failed to render (a template problem since fixed, say): render it from its stored data.
@@ -25,10 +28,19 @@ def retry_email(email_id: int, deps: Dependencies) -> None:
         uow.commit()
 
 
-def refuse_if_recipient_left(uow: UnitOfWork, email: OutgoingEmail) -> None:
-    """InvalidInput, naming why, when the email is not to be sent again (see `why_not_sent_again`)."""
+def refuse_if_not_sent_again(uow: UnitOfWork, email: OutgoingEmail) -> None:
+    """InvalidInput, naming why, when the email is not to be sent again (`why_not_sent_again`, or it asks
+    for work on a sign-off that takes no more)."""
     roster = uow.directory.roster()
-    reason = why_not_sent_again(email, roster, _whose_business(uow, email, roster))
+    signoff = uow.signoffs.get(email.signoff_id) if email.signoff_id is not None else None
+    reason = why_not_sent_again(email, roster, _whose_business(email, signoff, roster))
+    closed = signoff is not None and signoff.state in (SignoffState.PUBLISHED, SignoffState.WITHDRAWN)
+    if reason is None and signoff is not None and closed and NoticeEvent(email.event) in ASKS_FOR_WORK:
+        # A reminder to approve what can no longer change would send its reader looking for nothing.
+        reason = (
+            f"sign-off #{signoff.id} is {signoff.state.value}: email #{email.id} ({email.event}) asks "
+            "for work it no longer takes, and is not sent again"
+        )
     if reason is not None:
         raise InvalidInput(reason)
 
@@ -50,12 +62,11 @@ def why_not_sent_again(email: OutgoingEmail, roster: Roster, business: tuple[str
     )
 
 
-def _whose_business(uow: UnitOfWork, email: OutgoingEmail, roster: Roster) -> tuple[str, str] | None:
+def _whose_business(email: OutgoingEmail, signoff: SignOff | None, roster: Roster) -> tuple[str, str] | None:
     """The office and force the email is about: its sign-off's; else the organisation it was queued for
     (a sign-in link, a delegation notice) with its office or force; None for an email queued before that
     was recorded, which is its recipient's business."""
-    if email.signoff_id is not None:
-        signoff = uow.signoffs.get(email.signoff_id)
+    if signoff is not None:
         return signoff.pcc_org, signoff.force_org
     organisation = email.organisation
     if organisation is None:
