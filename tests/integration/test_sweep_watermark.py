@@ -21,14 +21,15 @@ from signoff.domain.errors import ConcurrencyConflict
 from signoff.domain.inspection import Inspection
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.service.clock import FixedClock
-from signoff.service.commands import StartSignoff
+from signoff.service.commands import DelegateApprovals, StartSignoff
 from signoff.service.handlers import send_due_notices as sweep_module
+from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.mark_stalled import mark_stalled
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.audit_verify import verify_audit
 from signoff.settings import PROJECT_ROOT
-from tests.people import OWEN
+from tests.people import JOHN, OWEN, RACHEL
 from tests.support.story import draft, start_reference
 
 # The sweep's indexed query, its batches under row locks, and a migration's backfill are storage.
@@ -55,6 +56,33 @@ def start_reports(app: Application, count: int) -> list[int]:
 def watermarks(app: Application) -> dict[int, datetime | None]:
     with app.engine.connect() as connection:
         return {row.id: row.notices_due_from for row in connection.execute(select(signoffs))}
+
+
+def test_cover_arranged_ahead_brings_the_stored_watermark_back_to_its_start(
+    app: Application, clock: FixedClock
+) -> None:
+    [signoff_id] = start_reports(app, 1)
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    leave = datetime(2023, 11, 23, 0, 0, tzinfo=UTC)  # Thursday, after Wednesday's reminder to Rachel
+    delegate_approvals(
+        DelegateApprovals(
+            from_person=RACHEL,
+            to_person=JOHN,
+            starts_at=leave,
+            ends_at=leave + timedelta(days=7),
+            reason="annual leave",
+            by=RACHEL,
+        ),
+        app.deps,
+    )
+    clock.set(REMINDER_DUE)
+    send_due_notices(app.deps)
+    assert watermarks(app) == {signoff_id: leave}  # not Friday's due moment: John's cover starts first
+    clock.set(leave + timedelta(minutes=15))
+    assert send_due_notices(app.deps).queued == 1
+    with app.engine.connect() as connection:
+        told = connection.execute(select(outbox.c.event, outbox.c.recipient_email)).all()
+    assert [tuple(row) for row in told].count(("reminder", JOHN)) == 1
 
 
 def test_a_sweep_with_nothing_new_due_reads_no_signoff(app: Application, clock: FixedClock) -> None:

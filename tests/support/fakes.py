@@ -313,6 +313,9 @@ class FakeDelegationRepository:
     def live_at(self, now: datetime) -> list[Delegation]:
         return [d for d in self._state.delegations if d.active_at(now)]
 
+    def starting_after(self, now: datetime) -> list[Delegation]:
+        return [d for d in self._state.delegations if d.starts_at > now and d.revoked_at is None]
+
 
 class FakeOutboxRepository:
     def __init__(self, state: StoredState) -> None:

@@ -370,3 +370,7 @@ class SqlDelegationRepository:
             delegations.c.starts_at <= now, delegations.c.ends_at > now, delegations.c.revoked_at.is_(None)
         )
         return list(self._session.scalars(query))
+
+    def starting_after(self, now: datetime) -> list[Delegation]:
+        query = select(Delegation).where(delegations.c.starts_at > now, delegations.c.revoked_at.is_(None))
+        return list(self._session.scalars(query))

@@ -9,13 +9,17 @@ a sweep with nothing due reads no sign-off at all. Two rules keep it exact:
   passed, nothing more can until the sign-off changes;
 - a change to the sign-off (a revision, a decision, a reassignment, an extension, a stage opening) may
   give it new holders, or new moments, with notices due at once (a new approver after the due date is
-  overdue already), so every recorded change brings the watermark back (`watermark_after_change`).
+  overdue already), so every recorded change brings the watermark back (`watermark_after_change`);
+- so does a delegation, to the moment it starts, on every sign-off its delegator holds an approval of: its
+  delegate is due the holder's notices from then (`watermark_for_cover`); and a sweep keeps the watermark
+  no later than the start of a delegation still to come (`watermark_for_upcoming_cover`).
 
 Marking work stalled and a manual reminder change no one's holdings, so they leave it where it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -25,7 +29,7 @@ from signoff.domain.transitions import SignoffState, StageState
 from signoff.domain.vocabulary import AuditAction
 
 if TYPE_CHECKING:
-    from signoff.domain.entities import Stage
+    from signoff.domain.entities import Delegation, Stage
     from signoff.domain.notice_builder import NoticeBuilder
     from signoff.domain.signoff import SignOff
 
@@ -86,3 +90,21 @@ def watermark_after_change(signoff: SignOff, now: datetime, current: datetime | 
         if stage.state in (StageState.PENDING, StageState.OPEN):
             candidates.extend(notice_moments(stage))
     return min(candidates)
+
+
+def watermark_for_upcoming_cover(signoff: SignOff, upcoming: Iterable[Delegation]) -> None:
+    """After a sweep: no later than the start of any delegation not live yet whose delegator holds something
+    of the sign-off (the sweep's own watermark knows only the stage's moments)."""
+    upcoming = list(upcoming)
+    holders = {holding.person_id for holding in signoff.holdings()} if upcoming else set()
+    for delegation in upcoming:
+        if delegation.from_person_id in holders:
+            watermark_for_cover(signoff, delegation.starts_at)
+
+
+def watermark_for_cover(signoff: SignOff, starts: datetime) -> None:
+    """Bring the watermark back to `starts`, when someone starts to decide for a holder of the sign-off: from
+    then the holder's reminders, overdue notices and escalations are due to whoever covers for them as well
+    (the builder's Cover), however far the sweep had moved on after telling the holder alone."""
+    if signoff.notices_due_from is None or signoff.notices_due_from > starts:
+        signoff.notices_due_from = starts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from signoff.domain.access import check_delegation, check_ending_delegation
+from signoff.domain.deadline_notices import watermark_for_cover
 from signoff.domain.errors import InvalidInput
 from signoff.domain.local_time import local_moment
 from signoff.domain.model import Delegation
@@ -11,9 +12,15 @@ from signoff.domain.notifications import NoticeEvent
 from signoff.service.commands import DelegateApprovals, EndDelegation
 from signoff.service.dependencies import Dependencies
 from signoff.service.notify import queue
+from signoff.service.retry import retry_on_conflict
 
 
 def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
+    # Retried: the sign-offs whose watermark it brings back may change at the same moment (a decision).
+    return retry_on_conflict(lambda: _delegate(command, deps))
+
+
+def _delegate(command: DelegateApprovals, deps: Dependencies) -> int:
     with deps.new_unit_of_work() as uow:
         by = uow.directory.person(command.by)
         from_person = uow.directory.person(command.from_person)
@@ -45,6 +52,11 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
             organisation=from_person.organisation,
         )
         uow.delegations.add(delegation)
+        # The delegate is sent the reminders of what the delegator holds while it lasts: the sweep must read
+        # those sign-offs again when it starts, however far it had moved on after telling the delegator.
+        held = {row.signoff_id for row in uow.tasks.pending_approvals([from_person.id])}
+        for signoff_id in sorted(held):
+            watermark_for_cover(uow.signoffs.get(signoff_id), max(command.starts_at, now))
         uow.flush()
         assert delegation.id is not None  # noqa: S101 - set by the flush
         builder = NoticeBuilder(deps.load_notification_rules(), uow.directory.roster(), deps.links)

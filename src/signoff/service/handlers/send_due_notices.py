@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from signoff.domain.cover import Cover
-from signoff.domain.deadline_notices import due_notices
+from signoff.domain.deadline_notices import due_notices, watermark_for_upcoming_cover
 from signoff.domain.errors import SignoffError
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import Notice, NoticeEvent, NotificationRules
@@ -119,6 +119,7 @@ def _for_batch(
                 deps.links,
                 Cover.at(uow.delegations.live_at(now), now),
             )
+            upcoming = uow.delegations.starting_after(now)
             due: list[Notice] = []
             publish_by = {signoff.id: signoff.publish_by for signoff in signoffs}
             for signoff in signoffs:
@@ -126,6 +127,7 @@ def _for_batch(
                     with about_signoff(signoff.id):
                         found = due_notices(signoff, builder, now)
                         signoff.notices_swept(now)
+                        watermark_for_upcoming_cover(signoff, upcoming)
                 except SignoffError as error:
                     result.problems.append(f"sign-off #{signoff.id}: {error.message}")
                     continue
