@@ -15,7 +15,7 @@ from signoff.domain.document import build_document
 from signoff.domain.errors import InvalidInput
 from signoff.domain.inspection import Inspection
 from signoff.service.commands import StartSignoff
-from signoff.service.handlers.start_signoff import start_signoff
+from signoff.service.handlers.start_signoff import Started, start_signoff, start_signoffs
 from signoff.settings import PROJECT_ROOT
 from tests.people import OWEN
 from tests.support.app import InMemoryApp, publication_config
@@ -101,3 +101,25 @@ def test_an_empty_list_of_offices_to_respond_is_refused_not_taken_as_the_reports
     command = StartSignoff(inspection=inspection, started_by=OWEN, respond_for=[])
     memory.clock.set(datetime(2025, 3, 14, 9, tzinfo=UTC))
     memory.refused(lambda: start_signoff(command, memory.deps), InvalidInput, "respond_for is empty")
+
+
+def test_an_office_whose_force_the_report_is_clearly_not_about_is_started_with_a_warning_naming_it(
+    memory: InMemoryApp,
+) -> None:
+    def started_on_its_day(inspection: Inspection, by: str) -> Started:
+        day = inspection.published
+        memory.clock.set(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+        return start_signoffs(StartSignoff(inspection=inspection, started_by=by), memory.deps)
+
+    # Lancashire's PEEL, started by Lancashire's office for Cumbria's as well: Cumbria's force is not its
+    # subject, and Cumbria's sign-off would answer none of its findings.
+    peel = example("peel-2025-graded-example.yaml", respond_for=["lancashire-pcc", "cumbria-pcc"])
+    started = started_on_its_day(peel, "james.cowell@lancashire-pcc.example.org")
+    [warning] = started.warnings
+    cumbria = "Office of the Police, Fire and Crime Commissioner for Cumbria"
+    assert warning.startswith(f"{cumbria}, sign-off #{started.ids[1]}: the report does not cover Cumbria")
+
+    # A national thematic's recommendations to all chief constables are every office's to answer, whether
+    # or not its force was visited: no such warning.
+    thematic = example("national-thematic-2025-example.yaml", forces_covered=["cheshire-constabulary"])
+    assert started_on_its_day(thematic, OWEN).warnings == []

@@ -117,6 +117,14 @@ def in_no_response(
     return [f for f in inspection.findings if all(f in routing.unseen for routing in routings)]
 
 
+def not_its_subject(inspection: Inspection, force: str, roster: Roster) -> bool:
+    """Whether the report is clearly not the subject of `force`: a force it does not cover, to which (nor to
+    all forces, its region's unit or PCCs) no finding is addressed. Its office's sign-off would answer
+    nothing; a response is expected unless the force is clearly not the subject (as a PEEL of another
+    force), and whoever starts one should hear so."""
+    return force not in inspection.forces_covered and not route_for(inspection, force, roster).answered
+
+
 def signoff_findings(signoff: SignOff, roster: Roster) -> FindingRouting:
     """A stored sign-off's findings by the rule its sections were planned by: what its office answers, notes,
     prints as practice (the published document lists them from here)."""

@@ -10,7 +10,7 @@ from signoff.domain.deadlines import check_publication_date, local_day, statutor
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.inspection import Inspection
 from signoff.domain.model import SignOff
-from signoff.domain.routing import check_addressees, in_no_response
+from signoff.domain.routing import check_addressees, in_no_response, not_its_subject
 from signoff.domain.vocabulary import AuditAction
 from signoff.service.commands import StartSignoff
 from signoff.service.dependencies import Dependencies
@@ -123,6 +123,14 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
             f"{', '.join(roster.organisation_name(o) for o in f.organisations)}, whose office is not among "
             "those that respond to this report: it is in no response (name that office in respond_for)"
             for f in in_no_response(inspection, responding, roster)
+        ]
+        warnings += [
+            f"{roster.organisation_name(s.pcc_org)}, sign-off #{s.id}: the report does not cover "
+            f"{roster.organisation_name(s.force_org)}, and none of its findings is addressed to it, to all "
+            "forces or to PCCs: this sign-off answers none of them (withdraw it unless the office responds "
+            "by choice)"
+            for s in created
+            if not_its_subject(inspection, s.force_org, roster)
         ]
         return Started([s.id for s in created if s.id is not None], warnings)
 
