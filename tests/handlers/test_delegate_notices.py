@@ -9,9 +9,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from signoff.domain.local_time import LOCAL_TIME
-from signoff.service.commands import DelegateApprovals, EndDelegation, Reassign
+from signoff.service.commands import EndDelegation, Reassign
 from signoff.service.handlers.administer import reassign_request
-from signoff.service.handlers.delegate import delegate_approvals, end_delegation
+from signoff.service.handlers.delegate import end_delegation
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_read import signoff_detail
@@ -282,17 +282,6 @@ def test_cover_arranged_ahead_reminds_its_delegate_at_the_first_sweep_after_it_s
     draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
     due_on = signoff_detail(signoff_id, memory.deps).stages[0].due_on
     # Arranged now, for leave from the due day's first moment; Rachel is reminded the day before, alone.
-    leave_starts = datetime.combine(due_on, time(0), tzinfo=LOCAL_TIME)
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=RACHEL,
-            to_person=JOHN,
-            starts_at=leave_starts,
-            ends_at=leave_starts + timedelta(days=7),
-            reason="annual leave",
-            by=RACHEL,
-        ),
-        memory.deps,
-    )
+    delegate(memory, RACHEL, JOHN, days=7, starts_at=datetime.combine(due_on, time(0), tzinfo=LOCAL_TIME))
     assert sweep_on(memory, signoff_id, -1) == [("reminder", RACHEL, "holder")]
     assert sweep_on(memory, signoff_id, 0) == [("reminder", JOHN, "delegate")]

@@ -21,16 +21,15 @@ from signoff.domain.errors import ConcurrencyConflict
 from signoff.domain.inspection import Inspection
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.service.clock import FixedClock
-from signoff.service.commands import DelegateApprovals, StartSignoff
+from signoff.service.commands import StartSignoff
 from signoff.service.handlers import send_due_notices as sweep_module
-from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.handlers.mark_stalled import mark_stalled
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.audit_verify import verify_audit
 from signoff.settings import PROJECT_ROOT
 from tests.people import JOHN, OWEN, RACHEL
-from tests.support.story import draft, start_reference
+from tests.support.story import delegate, draft, start_reference
 
 # The sweep's indexed query, its batches under row locks, and a migration's backfill are storage.
 # Every test here runs on PostgreSQL as well as SQLite (tests/conftest.py).
@@ -64,17 +63,7 @@ def test_cover_arranged_ahead_brings_the_stored_watermark_back_to_its_start(
     [signoff_id] = start_reports(app, 1)
     draft(app, signoff_id, "report-summary", OWEN, "Summary.")
     leave = datetime(2023, 11, 23, 0, 0, tzinfo=UTC)  # Thursday, after Wednesday's reminder to Rachel
-    delegate_approvals(
-        DelegateApprovals(
-            from_person=RACHEL,
-            to_person=JOHN,
-            starts_at=leave,
-            ends_at=leave + timedelta(days=7),
-            reason="annual leave",
-            by=RACHEL,
-        ),
-        app.deps,
-    )
+    delegate(app, RACHEL, JOHN, days=7, starts_at=leave)
     clock.set(REMINDER_DUE)
     send_due_notices(app.deps)
     assert watermarks(app) == {signoff_id: leave}  # not Friday's due moment: John's cover starts first

@@ -102,16 +102,23 @@ def approve(app: HasDeps, signoff_id: int, section: str, actor: str) -> Decision
 
 
 def delegate(
-    app: HasDeps, from_person: str, to_person: str, *, days: int = 14, reason: str = "annual leave"
+    app: HasDeps,
+    from_person: str,
+    to_person: str,
+    *,
+    days: int = 14,
+    reason: str = "annual leave",
+    starts_at: datetime | None = None,
 ) -> int:
-    """`from_person` lets `to_person` decide for them from now, for `days` days; the delegation's id."""
-    now = app.deps.clock.now()
+    """`from_person` lets `to_person` decide for them from now (or `starts_at`, leave arranged ahead), for
+    `days` days; the delegation's id."""
+    starts = starts_at or app.deps.clock.now()
     return delegate_approvals(
         DelegateApprovals(
             from_person=from_person,
             to_person=to_person,
-            starts_at=now,
-            ends_at=now + timedelta(days=days),
+            starts_at=starts,
+            ends_at=starts + timedelta(days=days),
             reason=reason,
             by=from_person,
         ),
