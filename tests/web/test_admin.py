@@ -10,15 +10,19 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from signoff.adapters.config_files import load_model
 from signoff.adapters.orm import outbox
 from signoff.bootstrap import Application
+from signoff.domain.inspection import Inspection
 from signoff.service.clock import FixedClock
-from signoff.service.commands import PublishSignoff
+from signoff.service.commands import PublishSignoff, StartSignoff
 from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.publish import publish_signoff
+from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.attention import AttentionFilter, attention
 from signoff.service.queries.signoff_read import section_detail, signoff_detail
 from signoff.service.queries.stalled import stalled
+from signoff.settings import PROJECT_ROOT
 from tests.people import CLAIRE, DANIEL, HANNAH, JOHN, OWEN, PRIYA, RACHEL
 from tests.support.story import ZOE, approve, draft, drive_reference, load_with_zoe, start_reference
 from tests.support.web import TestClient, csrf_of, sign_in
@@ -347,3 +351,18 @@ def test_every_drafter_of_a_section_is_listed_and_a_moved_drafters_place_stays_i
     assert "reassigned to" in client.get("/admin").text
     summary = section_detail(signoff_id, "report-summary", app.deps).section
     assert sorted(summary.drafters) == [f"John Dwyer <{JOHN}>", f"Owen Prescott <{OWEN}>"]
+
+
+def test_the_stage_filter_offers_the_stages_of_every_pipeline(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    # A national thematic follows config/pipelines/thematic.yaml: its force's stage is "The force's action".
+    thematic = load_model(PROJECT_ROOT / "examples" / "national-thematic-2025-example.yaml", Inspection)
+    clock.set(datetime.combine(thematic.published, time(9, 30), tzinfo=UTC))
+    start_signoff(StartSignoff(inspection=thematic, started_by=OWEN, respond_for=["cheshire-pcc"]), app.deps)
+    sign_in(client, app, HANNAH)
+    stages = client.get("/api/admin/attention").json()["stages"]
+    assert ["force_response", "The force's action"] in stages
+    assert ["constabulary_response", "Constabulary response"] in stages  # the default pipeline's, as before
+    choices = client.get("/admin").text.split('id="stage"')[1].split("</select>")[0]
+    assert 'value="force_response"' in choices

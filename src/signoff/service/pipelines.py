@@ -1,4 +1,5 @@
-"""Which pipeline a new sign-off follows: the one configured for its inspection type, else the default."""
+"""Which pipeline a new sign-off follows: the one configured for its inspection type, else the default;
+and the stages of them all."""
 
 from __future__ import annotations
 
@@ -11,3 +12,18 @@ def pipeline_for(deps: Dependencies, inspection_type: InspectionType) -> Pipelin
     if deps.load_pipelines is None:
         return deps.load_pipeline()
     return deps.load_pipelines().for_type(inspection_type)
+
+
+def every_pipeline(deps: Dependencies) -> list[Pipeline]:
+    """Every pipeline a sign-off may follow, the default first."""
+    return [deps.load_pipeline()] if deps.load_pipelines is None else deps.load_pipelines().all()
+
+
+def stage_choices(deps: Dependencies) -> list[tuple[str, str]]:
+    """Every stage of every pipeline as (key, title), each key once (its first pipeline's title), in order:
+    what a filter by stage offers, a thematic's "The force's action" beside the default's stages."""
+    choices: dict[str, str] = {}
+    for pipeline in every_pipeline(deps):
+        for stage in pipeline.stages:
+            choices.setdefault(stage.key, stage.title)
+    return list(choices.items())

@@ -19,6 +19,7 @@ from signoff.domain.directory import Participant
 from signoff.domain.inspection import Key
 from signoff.domain.pipeline import StageKey
 from signoff.service.dependencies import Dependencies
+from signoff.service.pipelines import stage_choices
 from signoff.service.ports import AttentionRow, ReadyRow
 
 Flag = Literal["overdue", "due_soon", "idle", "at_risk"]
@@ -126,7 +127,7 @@ def attention(
     filters: AttentionFilter,
     deps: Dependencies,
 ) -> AttentionPage:
-    pipeline = deps.load_pipeline()
+    stages = stage_choices(deps)
     limits = deps.attention_limits()
     with deps.new_unit_of_work() as uow:
         admin = uow.directory.person(admin_email)
@@ -134,7 +135,7 @@ def attention(
         require(admin, Action.SEE_ATTENTION, Target.office_of(admin, roster), roster)
         rows, total = uow.attention.page(admin.organisation, limits, filters)
         ready = uow.attention.ready_to_publish(admin.organisation)
-        # The filters' choices: the office and its force; the pipeline's stages.
+        # The filters' choices: the office and its force; the stages of every pipeline.
         organisations = [admin.organisation, uow.directory.organisation_force(admin.organisation)]
     return AttentionPage(
         office=roster.organisation_name(admin.organisation),
@@ -171,7 +172,7 @@ def attention(
         page=filters.page,
         per_page=filters.per_page,
         organisations=[(key, roster.organisation_name(key)) for key in organisations],
-        stages=[(stage.key, stage.title) for stage in pipeline.stages],
+        stages=stages,
     )
 
 
