@@ -179,12 +179,14 @@ class MemoryPublicationStore:
         self.folders.pop(folder, None)
         self.removed.append(folder)
 
-    def listed_files(self, folder: Path) -> dict[str, dict[str, Any]]:
+    def listed_files(self, folder: Path, manifest_sha256: str) -> dict[str, dict[str, Any]]:
         files = self.folders.get(folder, {})
+        if hashlib.sha256(files.get(MANIFEST, b"")).hexdigest() != manifest_sha256:
+            return {}  # a manifest that is not the one recorded vouches for nothing
         return {name: {"bytes": len(data)} for name, data in files.items() if name != MANIFEST}
 
-    def listed_file(self, folder: Path, name: str) -> ListedFile | None:
-        if name == MANIFEST or name not in self.folders.get(folder, {}):
+    def listed_file(self, folder: Path, name: str, manifest_sha256: str) -> ListedFile | None:
+        if name == MANIFEST or name not in self.listed_files(folder, manifest_sha256):
             return None
         return ListedFile(path=folder / name, media_type=None, intact=True)
 

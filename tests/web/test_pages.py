@@ -376,7 +376,8 @@ def test_published_files_are_served_only_from_the_manifest_to_the_organisations(
             },
         ]
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    recorded = json.dumps(manifest).encode()
+    (folder / "manifest.json").write_bytes(recorded)
     with app.engine.begin() as connection:
         owen_id = connection.execute(select(func.min(signoffs.c.started_by_id))).scalar_one()
         connection.execute(
@@ -387,7 +388,7 @@ def test_published_files_are_served_only_from_the_manifest_to_the_organisations(
                 published_on=date(2023, 12, 1),
                 published_by_id=owen_id,
                 folder=str(folder),
-                manifest_sha256="0" * 64,
+                manifest_sha256=sha256(recorded).hexdigest(),
                 on_time=True,
                 days_late=0,
                 note="",
@@ -401,12 +402,27 @@ def test_published_files_are_served_only_from_the_manifest_to_the_organisations(
     assert served.text == "<h1>Response</h1>"
     assert served.headers["content-type"].startswith("text/html")
     assert client.get(f"/signoffs/{signoff_id}/published/1/altered.html").status_code == 404
-    assert served.headers["content-type"].startswith("text/html")
-    assert client.get(f"/signoffs/{signoff_id}/published/1/altered.html").status_code == 404
     assert client.get(f"/signoffs/{signoff_id}/published/1/secret.txt").status_code == 404
-    assert client.get(f"/signoffs/{signoff_id}/published/1/manifest.json").status_code == 404
+    assert client.get(f"/signoffs/{signoff_id}/published/1/manifest.json").status_code == 200
     assert client.get(f"/signoffs/{signoff_id}/published/1/..%2Fv1%2Fsecret.txt").status_code == 404
     assert client.get(f"/signoffs/{signoff_id}/published/2/response.html").status_code == 404
+
+    # A manifest rewritten on disk (a swapped response and a file slipped in, listed with their hashes)
+    # vouches for nothing: not the one recorded, it serves no file and the page links none it lists.
+    (folder / "response.html").write_text("<h1>Forged</h1>", encoding="utf-8")
+    (folder / "smuggled.html").write_text("<p>slipped in</p>", encoding="utf-8")
+    forged = {
+        "files": [
+            {"name": n, "media_type": "text/html", "sha256": sha256((folder / n).read_bytes()).hexdigest()}
+            for n in ("response.html", "smuggled.html")
+        ]
+    }
+    (folder / "manifest.json").write_text(json.dumps(forged), encoding="utf-8")
+    for name in ("response.html", "smuggled.html", "manifest.json"):
+        assert client.get(f"/signoffs/{signoff_id}/published/1/{name}").status_code == 404, name
+    page = client.get(f"/signoffs/{signoff_id}").text
+    assert "published/1/response.html" not in page
+    assert "published/1/smuggled.html" not in page
     people = {p.email for p in app.load_directory_config().people}
     outsider = next(e for e in sorted(people) if e.endswith("@cumbria-pcc.example.org"))
     sign_in(client, app, outsider)

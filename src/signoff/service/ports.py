@@ -286,9 +286,13 @@ class PublicationStore(Protocol):
         self, folder_name: str, files: list[PublishedFile], facts: dict[str, Any]
     ) -> WrittenPublication: ...
     def remove(self, folder: Path) -> None: ...
-    def listed_files(self, folder: Path) -> dict[str, dict[str, Any]]: ...
-    def listed_file(self, folder: Path, name: str) -> ListedFile | None:
-        """One file the folder's manifest lists, checked against its SHA-256; None when it lists none."""
+    def listed_files(self, folder: Path, manifest_sha256: str) -> dict[str, dict[str, Any]]:
+        """The files the folder's manifest lists, by name; none unless the manifest is the one recorded
+        (its SHA-256 `manifest_sha256`): a manifest rewritten on disk vouches for nothing."""
+        ...
+
+    def listed_file(self, folder: Path, name: str, manifest_sha256: str) -> ListedFile | None:
+        """One file the recorded manifest lists, checked against its SHA-256; None when it lists none."""
         ...
 
     def manifest_file(self, folder: Path, manifest_sha256: str) -> ListedFile | None:

@@ -56,13 +56,16 @@ def remove_publication(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def listed_files(folder: Path) -> dict[str, dict[str, Any]]:
+def listed_files(folder: Path, manifest_sha256: str) -> dict[str, dict[str, Any]]:
     """The files the folder's manifest lists, and that are there, by name: nothing else is to be served.
 
-    A missing or unreadable manifest lists nothing; so does an entry naming a path outside the folder.
+    A missing or unreadable manifest lists nothing; so does one that is not the manifest recorded (its
+    SHA-256 is not `manifest_sha256`: a manifest rewritten on disk vouches for nothing it lists), and an
+    entry naming a path outside the folder.
     """
     try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        raw = (folder / MANIFEST).read_bytes()
+        data = json.loads(raw.decode("utf-8")) if sha256(raw) == manifest_sha256 else {}
     except (OSError, ValueError):
         return {}
     entries = data.get("files", []) if isinstance(data, dict) else []

@@ -33,11 +33,11 @@ class FolderPublicationStore:
     def remove(self, folder: Path) -> None:
         remove_publication(folder)
 
-    def listed_files(self, folder: Path) -> dict[str, dict[str, Any]]:
-        return listed_files(folder)
+    def listed_files(self, folder: Path, manifest_sha256: str) -> dict[str, dict[str, Any]]:
+        return listed_files(folder, manifest_sha256)
 
-    def listed_file(self, folder: Path, name: str) -> ListedFile | None:
-        entry = listed_files(folder).get(name)
+    def listed_file(self, folder: Path, name: str, manifest_sha256: str) -> ListedFile | None:
+        entry = listed_files(folder, manifest_sha256).get(name)
         if entry is None:
             return None
         path = folder / name
@@ -58,10 +58,7 @@ class FolderPublicationStore:
         return ListedFile(path=path, media_type="application/json", intact=sha256(data) == manifest_sha256)
 
     def published_certificate(self, folder: Path, manifest_sha256: str) -> CertificateClaims | None:
-        manifest = self.manifest_file(folder, manifest_sha256)
-        found = (
-            self.listed_file(folder, CERTIFICATE_HTML) if manifest is not None and manifest.intact else None
-        )
+        found = self.listed_file(folder, CERTIFICATE_HTML, manifest_sha256)
         if found is None or not found.intact:
             return None
         # Here, not at the top: every command builds the store, and only a certificate check reads one.

@@ -119,7 +119,7 @@ def public_file(signoff_id: int, version: int, name: str, deps: Dependencies) ->
     if manifest is None or not manifest.intact:
         # A manifest that is not the one recorded vouches for nothing it lists.
         raise NotFound(f"version {version} of response #{signoff_id} is not available")
-    found = manifest if name == MANIFEST else deps.publications.listed_file(folder, name)
+    found = manifest if name == MANIFEST else deps.publications.listed_file(folder, name, manifest_sha256)
     if found is None:
         raise NotFound(f"version {version} has no file {name!r}")
     if not found.intact:
@@ -162,7 +162,7 @@ def _response(signoff: SignOff, roster: Roster, deps: Dependencies) -> PublicRes
 
 
 def _version(publication: Publication, deps: Dependencies) -> PublicVersion:
-    listed = deps.publications.listed_files(Path(publication.folder))
+    listed = deps.publications.listed_files(Path(publication.folder), publication.manifest_sha256)
     names = [n for n in FILE_LABELS if n in listed or n == MANIFEST]
     names += sorted(n for n in listed if n not in FILE_LABELS)
     return PublicVersion(

@@ -34,7 +34,7 @@ def published_file(signoff_id: int, version: int, name: str, email: str, deps: D
     found = (
         deps.publications.manifest_file(folder, manifest_sha256)
         if name == MANIFEST
-        else deps.publications.listed_file(folder, name)
+        else deps.publications.listed_file(folder, name, manifest_sha256)
     )
     if found is None:
         raise NotFound(f"version {version} has no file {name!r}")

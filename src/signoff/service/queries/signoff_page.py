@@ -170,7 +170,7 @@ def signoff_page(signoff_id: int, email: str, deps: Dependencies) -> SignoffPage
                     published_at=p.published_at,
                     on_time=p.on_time,
                     days_late=p.days_late,
-                    files=_published_files(deps.publications.listed_files(Path(p.folder))),
+                    files=_published_files(deps.publications.listed_files(Path(p.folder), p.manifest_sha256)),
                 )
                 for p in signoff.publications
             ],
