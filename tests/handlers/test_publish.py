@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 from signoff.domain.errors import NotPermitted
 from signoff.service.commands import PublishSignoff
@@ -37,3 +38,21 @@ def test_the_force_may_not_publish_and_no_folder_is_left_behind(memory: InMemory
         "may not publish",
     )
     assert memory.publications.folders == {}
+
+
+def test_a_correction_after_the_statutory_last_day_keeps_the_responses_timeliness(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = drive_reference(memory, memory.clock)
+    publish_signoff(PublishSignoff(signoff_id=signoff_id, by=HANNAH), memory.deps)
+    # Fifteen days after the statutory last day (Thursday 4 January 2024), a typo is corrected.
+    memory.clock.set(datetime(2024, 1, 19, 10, tzinfo=UTC))
+    corrected = publish_signoff(
+        PublishSignoff(signoff_id=signoff_id, by=HANNAH, note="A typo in the summary."), memory.deps
+    )
+    assert (corrected.version, corrected.on_time, corrected.days_late) == (2, True, 0)
+    notices = [
+        e for e in memory.store.state.outbox if str(e.event) == "published" and e.context["version"] == 2
+    ]
+    assert notices
+    assert all(e.context["on_time"] is True for e in notices)

@@ -130,3 +130,15 @@ def test_an_approver_whose_request_is_put_on_hold_is_told_why_and_then_told_it_i
     assert "is no longer on hold" in plain(again)
     # Nobody else was told anything was on hold.
     assert [r for e, r in memory.emails() if e == "approval_on_hold"] == [ANDREW]
+
+
+def test_a_correction_of_a_late_response_is_not_announced_as_published_late() -> None:
+    base = example_context(NoticeEvent.PUBLISHED, "participants")
+    late_first = {**base, "on_time": False, "days_late": 3}
+    first = rendered(NoticeEvent.PUBLISHED, {**late_first, "version": 1})
+    assert str(first["Subject"]).startswith("Published late:")
+    correction = rendered(NoticeEvent.PUBLISHED, {**late_first, "version": 2, "correction": "A typo."})
+    assert str(correction["Subject"]).startswith("Correction published:")
+    text = plain(correction)
+    assert "The response itself was first published 3 days after the statutory last day" in text
+    assert "LATE" not in text

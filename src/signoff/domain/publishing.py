@@ -5,7 +5,7 @@ Rendering and writing the documents are the service layer's and the adapters'; t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from signoff.domain.access import PUBLISHER_ROLES, Action, allowed, office_as_told_to, signoff_target
@@ -75,7 +75,7 @@ def publish(
     event = SignoffEvent.PUBLISH_CORRECTION if correction else SignoffEvent.PUBLISH
     signoff.state = fire(SIGNOFF_TRANSITIONS, "sign-off", signoff.state, event)
     published_on = local_day(now, signoff.hours)
-    late_by = days_late(published_on, signoff.statutory_last_day)
+    late_by = response_days_late(signoff, published_on)
     publication = Publication(
         version=signoff.next_publication_version(),
         published_at=now,
@@ -108,3 +108,12 @@ def publish(
         correction=note if correction else "",
     )
     return publication
+
+
+def response_days_late(signoff: SignOff, published_on: date) -> int:
+    """How late the response is if published on `published_on`: the statutory duty is to publish it once
+    within the 56 days, so a correction keeps the first version's lateness (0: on time), however long
+    after the statutory last day it is made."""
+    if signoff.publications:
+        return min(signoff.publications, key=lambda p: p.version).days_late
+    return days_late(published_on, signoff.statutory_last_day)

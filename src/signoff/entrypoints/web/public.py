@@ -192,7 +192,9 @@ def atom_feed(offices: list[PublicOffice], base_url: str, now: str) -> bytes:
                 )
         summary = f"Published {version.published_on.isoformat()}"
         if version.version == 1:
-            late = f"{version.days_late} days after the statutory last day"
+            late = (
+                f"{version.days_late} day{'' if version.days_late == 1 else 's'} after the statutory last day"
+            )
             summary += " within the statutory 56 days." if version.on_time else f", {late}."
         else:
             summary += f": a correction (version {version.version}). What was corrected: {version.note}"

@@ -18,7 +18,7 @@ from signoff.domain.document import build_certificate, build_document
 from signoff.domain.errors import NotFound
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import Attachment
-from signoff.domain.publication import days_late
+from signoff.domain.publishing import response_days_late
 from signoff.service.commands import PublishSignoff
 from signoff.service.dependencies import Dependencies
 from signoff.service.documents import RESPONSE_PDF, certificate_files, response_files
@@ -87,7 +87,7 @@ def _publish(command: PublishSignoff, deps: Dependencies) -> PublishResult:
         doc = build_document(signoff, roster, config)
         version = signoff.next_publication_version()
         published_on = local_day(now, signoff.hours)
-        late_by = days_late(published_on, signoff.statutory_last_day)
+        late_by = response_days_late(signoff, published_on)
         cert = build_certificate(signoff, roster, issued_at=now, version=version)
         files = response_files(
             deps.documents, doc, made_on=published_on, published_on=published_on, version=version

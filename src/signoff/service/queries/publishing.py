@@ -15,7 +15,7 @@ from signoff.domain.deadlines import local_day
 from signoff.domain.document import build_document
 from signoff.domain.errors import InvalidTransition
 from signoff.domain.model import SignOff
-from signoff.domain.publication import days_late
+from signoff.domain.publishing import response_days_late
 from signoff.domain.transitions import SignoffState
 from signoff.service.dependencies import Dependencies
 from signoff.service.ports import UnitOfWork
@@ -55,7 +55,7 @@ def publishing_page(signoff_id: int, email: str, deps: Dependencies) -> Publishi
         signoff = _publishable(uow, signoff_id, email)
         roster = uow.directory.roster()
         today = local_day(now, signoff.hours)
-        late_by = days_late(today, signoff.statutory_last_day)
+        late_by = response_days_late(signoff, today)
         assert signoff.id is not None  # noqa: S101 - read from the database
         return PublishingPage(
             signoff_id=signoff.id,
