@@ -177,6 +177,7 @@ def test_the_reference_signoff_driven_to_ready_to_publish_through_the_cli(
     # Publishing: a preview changes nothing; a force contact may not publish; the office does.
     cli.now = "2023-12-21T10:00:00+00:00"
     assert "nothing published" in cli("publish", signoff_id, "--as", HANNAH, "--preview").stdout
+    assert "may not publish" in cli("publish", signoff_id, "--as", PRIYA, "--preview", expect=1).stderr
     assert json.loads(cli("show", signoff_id, "--json").stdout)["state"] == "ready_to_publish"
     markdown = cli("render", signoff_id, "--format", "md").stdout
     assert markdown.startswith("# Cheshire Police and Crime Commissioner's Response")

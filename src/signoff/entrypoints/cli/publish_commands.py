@@ -41,7 +41,7 @@ def publish(
     through the publish-signoff flow: asked of the Prefect server if one serves it, else run here."""
     app = application()
     if preview:
-        files = preview_files(signoff_id, app.deps)
+        files = preview_files(signoff_id, by, app.deps)
         folder = app.settings.publication_dir / "previews" / f"signoff-{signoff_id}"
         folder.mkdir(parents=True, exist_ok=True)
         for file in files:

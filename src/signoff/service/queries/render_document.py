@@ -27,11 +27,15 @@ class _Snapshot:
     language: str
 
 
-def _snapshot(signoff_id: int, deps: Dependencies) -> _Snapshot:
+def _snapshot(signoff_id: int, deps: Dependencies, publisher: str | None = None) -> _Snapshot:
+    """`publisher`: the person asking for publishing's preview, refused (NotPermitted) unless they may publish
+    the office's responses, as publishing itself would refuse them."""
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
         signoff = uow.signoffs.get(signoff_id)
         roster = uow.directory.roster()
+        if publisher is not None:
+            signoff.require_publisher(uow.directory.person(publisher).id, roster)
         config = deps.load_publication_config()
         latest = signoff.latest_publication()
         next_version = signoff.next_publication_version()
@@ -59,9 +63,10 @@ def render_document(signoff_id: int, document_format: DocumentFormat, deps: Depe
     return html.encode() if document_format == "html" else deps.documents.pdf(html)
 
 
-def preview_files(signoff_id: int, deps: Dependencies) -> list[PublishedFile]:
-    """Every file publishing would write, without publishing: the response and its certificate."""
-    shot = _snapshot(signoff_id, deps)
+def preview_files(signoff_id: int, by: str, deps: Dependencies) -> list[PublishedFile]:
+    """Every file publishing would write, without publishing: the response and its certificate; for someone
+    who may publish them."""
+    shot = _snapshot(signoff_id, deps, publisher=by)
     return response_files(
         deps.documents, shot.doc, made_on=shot.today, published_on=None, version=shot.cert.version
     ) + certificate_files(deps.documents, shot.cert, language=shot.language)
