@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from signoff.domain.errors import NotPermitted
+from signoff.domain.document import build_document
+from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.queries.signoff_read import signoff_detail
-from tests.people import HANNAH, PRIYA
-from tests.support.app import InMemoryApp
+from tests.people import ANDREW, HANNAH, JOHN, PRIYA
+from tests.support.app import InMemoryApp, publication_config
 from tests.support.story import drive_reference
 
 
@@ -56,3 +57,30 @@ def test_a_correction_after_the_statutory_last_day_keeps_the_responses_timelines
     ]
     assert notices
     assert all(e.context["on_time"] is True for e in notices)
+
+
+def constabulary_attribution(memory: InMemoryApp, signoff_id: int) -> str:
+    with memory.deps.new_unit_of_work() as uow:
+        doc = build_document(uow.signoffs.get(signoff_id), uow.directory.roster(), publication_config())
+    [part] = [p for p in doc.parts if p.heading == "Constabulary Response"]
+    return part.attribution
+
+
+def test_the_chief_constables_comments_stay_theirs_after_they_leave(memory: InMemoryApp) -> None:
+    signoff_id = drive_reference(memory, memory.clock)
+    assert constabulary_attribution(memory, signoff_id).startswith("Andrew Kershaw, ")
+    # Andrew retires before the response (or a correction of it) is published: the comments he approved
+    # are still his, not the force's in general nor a successor's who never approved them.
+    memory.move(ANDREW, None)
+    assert constabulary_attribution(memory, signoff_id).startswith("Andrew Kershaw, ")
+    assert constabulary_attribution(memory, signoff_id).endswith(", Cheshire Constabulary")
+
+
+def test_a_signatory_now_of_another_office_is_refused_naming_them(memory: InMemoryApp) -> None:
+    signoff_id = drive_reference(memory, memory.clock)
+    memory.move(JOHN, "cumbria-pcc", roles=["chief_executive"])
+    memory.refused(
+        lambda: publish_signoff(PublishSignoff(signoff_id=signoff_id, by=HANNAH), memory.deps),
+        InvalidInput,
+        f"the signatory {JOHN} of cheshire-pcc is now of",
+    )

@@ -36,7 +36,7 @@ from signoff.domain.document_layout import SectionTexts as SectionTexts
 from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.inspection import Finding, FindingKind, Inspection
 from signoff.domain.local_time import LOCAL_TIME
-from signoff.domain.model import Section, SignOff
+from signoff.domain.model import Outcome, Section, SignOff
 from signoff.domain.routing import signoff_findings
 from signoff.domain.transitions import SectionState, SignoffState
 
@@ -383,7 +383,7 @@ def _section_part(
             heading=part.heading,
             kind=part.style,
             text=approved_text(section),
-            attribution=_attribution(signoff, roster, part.attribute_to_role),
+            attribution=_attribution(signoff, section, roster, part.attribute_to_role),
         )
     ]
 
@@ -402,14 +402,34 @@ def _header(inspection: Inspection, area: str) -> HeaderTable:
     )
 
 
-def _attribution(signoff: SignOff, roster: Roster, role: str | None) -> str:
+def _attribution(signoff: SignOff, section: Section, roster: Roster, role: str | None) -> str:
+    """Whose words the quoted text is: the person who approved it (for whom it was approved, by a delegate)
+    and holds `role` in the force now, else its last approver (a chief constable since retired, whose
+    successor never approved it: a correction published after a change of chief still quotes the one who
+    gave the comments); the role's holder while nothing is approved yet (a preview)."""
     if role is None:
         return ""
     force = roster.organisation_name(signoff.force_org)
+    revision = section.current_revision
+    approvals = sorted(
+        (
+            r.decision
+            for r in section.current_requests()
+            if r.decision is not None
+            and r.decision.outcome is Outcome.APPROVE
+            and revision is not None
+            and r.decision.revision_hash == revision.content_hash
+        ),
+        key=lambda d: d.decided_at,
+    )
+    approvers = [roster.by_id(d.on_behalf_of_id or d.decided_by_id) for d in approvals]
     holders = roster.holders(role, signoff.force_org)
-    if not holders:
+    holding = {h.id for h in holders}
+    person = next((p for p in approvers if p.id in holding), approvers[-1] if approvers else None)
+    if person is None and holders:
+        person = holders[0]
+    if person is None:
         return force
-    person = holders[0]
     return ", ".join(x for x in (person.name, person.title, force) if x)
 
 
@@ -421,6 +441,12 @@ def _signatory(signoff: SignOff, roster: Roster, office: OfficeDocument) -> Sign
             raise InvalidInput(
                 f"config/publication.yaml: the signatory {office.signatory} of {signoff.pcc_org} "
                 "is not in the directory"
+            )
+        if person.active and person.organisation != signoff.pcc_org:
+            # Their title now is another office's: the response would be signed in its name.
+            raise InvalidInput(
+                f"config/publication.yaml: the signatory {office.signatory} of {signoff.pcc_org} is now of "
+                f"{roster.organisation_name(person.organisation)}: name the office's own signatory"
             )
     else:
         holders = roster.holders("commissioner", signoff.pcc_org)
