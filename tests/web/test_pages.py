@@ -220,6 +220,14 @@ def test_a_decision_on_a_text_revised_while_it_was_read_is_refused_and_the_new_t
     assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
     assert "approved revision" not in client.get(path).text
 
+    # Whatever else the stale form got wrong (no choice made; changes asked for without a comment), the new
+    # text is what it is told first: the form shown again carries revision 2, which it must read.
+    for stale in ({"outcome": "", "comment": ""}, {"outcome": "request_changes", "comment": ""}):
+        answer = client.post(f"{path}/decision", data={**stale, "revision": "1", "csrf_token": csrf_of(page)})
+        assert answer.status_code == 409
+        assert "the text is now revision 2, not revision 1" in answer.text
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
+
     # An altered hidden field is refused as well, and changes nothing.
     answer = client.post(f"{path}/decision", data={**form, "revision": "two", "csrf_token": csrf_of(page)})
     assert answer.status_code == 422

@@ -137,11 +137,16 @@ def text_decided_on(section: Section, read: int | None) -> Revision:
     assert revision is not None  # noqa: S101 - a pending request implies a revision
     if read is not None and read != revision.number:
         # Approving revision 1 while revision 2 was saved would put their name to a text they never saw.
-        raise TextChanged(
-            f"section {section.key!r} was revised while you read it: the text is now revision "
-            f"{revision.number}, not revision {read}; read it, then decide"
-        )
+        raise revised_while_read(section.key, revision.number, read)
     return revision
+
+
+def revised_while_read(section_key: str, current: int, read: int) -> TextChanged:
+    """The refusal of a decision made on revision `read` of a section now at revision `current`."""
+    return TextChanged(
+        f"section {section_key!r} was revised while you read it: the text is now revision {current}, "
+        f"not revision {read}; read it, then decide"
+    )
 
 
 def request_to_decide(

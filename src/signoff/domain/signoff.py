@@ -343,11 +343,11 @@ class SignOff:
         """Approve or request changes on the request this person holds, directly or by delegation."""
         self._require_active()
         stage, section = self.section(section_key)
+        request, on_behalf_of = approval.request_to_decide(section, actor_id, delegations, roster, now)
+        revision = approval.text_decided_on(section, read_revision)  # before all else the form may fix
         comment = comment.strip()
         if outcome is Outcome.REQUEST_CHANGES and not comment:
             raise InvalidInput("a request for changes needs a comment saying what to change")
-        request, on_behalf_of = approval.request_to_decide(section, actor_id, delegations, roster, now)
-        revision = approval.text_decided_on(section, read_revision)
         if actor_id == revision.author_id or on_behalf_of == revision.author_id:
             raise NotPermitted(f"nobody may approve their own text: revision {revision.number} is theirs")
         if outcome is Outcome.APPROVE:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
+from signoff.domain.approval import revised_while_read
 from signoff.domain.directory import Participant
 from signoff.domain.errors import InvalidInput, InvalidPeriod, NotFound, NotPermitted, TextChanged
 from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
@@ -176,17 +177,17 @@ async def decision(request: Request, signoff_id: Id, section_key: str, me: Me) -
             deps,
         )
     except ValidationError as error:
+        page = section_page(signoff_id, section_key, me.email, deps)
+        if (changed := _revised_since(form.get("revision"), page)) is not None:
+            return _text_changed(request, page, changed, values)
         errors = field_errors(error, {"outcome": "Choose whether to approve or to ask for changes"})
         if "revision" in errors:  # the hidden field, altered: said beside the choice the person made
             errors.setdefault(
                 "outcome", "This page did not say which revision you read: reload it, then decide"
             )
-        return _section(request, section_page(signoff_id, section_key, me.email, deps), errors, values, 422)
+        return _section(request, page, errors, values, 422)
     except TextChanged as changed:
-        # The page shown again has the new text and, in its form, the new revision; their comment is kept.
-        # Their choice is not kept: it was made on the text they read, and they choose again on the new one.
-        page = section_page(signoff_id, section_key, me.email, deps)
-        return _section(request, page, {"outcome": changed.message}, {"comment": values["comment"]}, 409)
+        return _text_changed(request, section_page(signoff_id, section_key, me.email, deps), changed, values)
     except InvalidInput as problem:
         page = section_page(signoff_id, section_key, me.email, deps)
         field = "comment" if values["outcome"] == Outcome.REQUEST_CHANGES.value else "outcome"
@@ -197,6 +198,22 @@ async def decision(request: Request, signoff_id: Id, section_key: str, me: Me) -
     title = section_page(signoff_id, section_key, me.email, deps).title
     flash(request, f"{title}: section {done}{behalf}.")
     return RedirectResponse(f"/signoffs/{signoff_id}/sections/{section_key}", status_code=303)
+
+
+def _revised_since(posted: str, page: SectionPage) -> TextChanged | None:
+    """The refusal due when the form names a revision the section has moved on from: said before anything
+    else the form got wrong, since the form shown again carries the new revision."""
+    if not posted.isdecimal() or page.revision is None or int(posted) == page.revision:
+        return None
+    return revised_while_read(page.key, page.revision, int(posted))
+
+
+def _text_changed(
+    request: Request, page: SectionPage, changed: TextChanged, values: dict[str, str]
+) -> Response:
+    # The page shown again has the new text and, in its form, the new revision; their comment is kept, their
+    # choice is not: it was made on the text they read, and they choose again on the new one.
+    return _section(request, page, {"outcome": changed.message}, {"comment": values["comment"]}, 409)
 
 
 class DelegationForm(BaseModel):
