@@ -5,6 +5,7 @@ from __future__ import annotations
 from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.notifications import NoticeEvent
 from signoff.service.commands import WithdrawSignoff
+from signoff.service.handlers.admin_mail import failed_emails
 from signoff.service.handlers.administer import withdraw_signoff
 from signoff.service.handlers.render_queued import render_queued
 from signoff.service.handlers.retry_email import retry_email
@@ -50,6 +51,10 @@ def test_a_failed_request_for_work_is_not_sent_again_once_the_sign_off_is_withdr
     assert asked_to_draft is not None
     assert told_of_withdrawal is not None
 
+    # The administrators' list says so in place of Retry, as Retry would refuse it.
+    listed = {e.id: e.not_sent_again for e in failed_emails(HANNAH, memory.deps)}
+    assert f"sign-off #{signoff_id} is withdrawn" in (listed[asked_to_draft] or "")
+    assert listed[told_of_withdrawal] is None
     memory.refused(
         lambda: retry_email(asked_to_draft, memory.deps), InvalidInput, f"sign-off #{signoff_id} is withdrawn"
     )

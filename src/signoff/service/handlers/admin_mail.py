@@ -21,7 +21,8 @@ class FailedEmail(BaseModel):
     attempts: int
     created_at: datetime
     last_error: str | None
-    # Why Retry would be refused: its recipient has since left the office and its force (None: it may be).
+    # Why Retry would be refused (None: it may be): its recipient has since left the office and its force,
+    # or it asks for work on a sign-off since published or withdrawn.
     not_sent_again: str | None = None
 
 
@@ -40,8 +41,11 @@ def failed_emails(
     office = _office_of_admin(admin_email, Action.SEE_FAILED_EMAILS, deps)
     with deps.new_unit_of_work() as uow:
         roster = uow.directory.roster()
-        # Each email listed is the office's business (its sign-offs', its people's): no sign-off is read.
+        # Each email listed is the office's business (its sign-offs', its people's); its sign-off is read
+        # only for its state (a request for work on a closed one is not sent again).
         business = (office.office, office.force)
+        emails = uow.outbox.page(state=OutboxState.FAILED.value, limit=limit, offset=offset, office=office)
+        states = {n: uow.signoffs.get(n).state for n in {e.signoff_id for e in emails} if n is not None}
         return [
             FailedEmail(
                 id=e.id or 0,
@@ -51,11 +55,11 @@ def failed_emails(
                 attempts=e.attempts,
                 created_at=e.created_at,
                 last_error=e.last_error,
-                not_sent_again=why_not_sent_again(e, roster, business),
+                not_sent_again=why_not_sent_again(
+                    e, roster, business, states.get(e.signoff_id) if e.signoff_id is not None else None
+                ),
             )
-            for e in uow.outbox.page(
-                state=OutboxState.FAILED.value, limit=limit, offset=offset, office=office
-            )
+            for e in emails
         ]
 
 

@@ -33,23 +33,29 @@ def refuse_if_not_sent_again(uow: UnitOfWork, email: OutgoingEmail) -> None:
     for work on a sign-off that takes no more)."""
     roster = uow.directory.roster()
     signoff = uow.signoffs.get(email.signoff_id) if email.signoff_id is not None else None
-    reason = why_not_sent_again(email, roster, _whose_business(email, signoff, roster))
-    closed = signoff is not None and signoff.state in (SignoffState.PUBLISHED, SignoffState.WITHDRAWN)
-    if reason is None and signoff is not None and closed and NoticeEvent(email.event) in ASKS_FOR_WORK:
-        # A reminder to approve what can no longer change would send its reader looking for nothing.
-        reason = (
-            f"sign-off #{signoff.id} is {signoff.state.value}: email #{email.id} ({email.event}) asks "
-            "for work it no longer takes, and is not sent again"
-        )
+    state = signoff.state if signoff is not None else None
+    reason = why_not_sent_again(email, roster, _whose_business(email, signoff, roster), state)
     if reason is not None:
         raise InvalidInput(reason)
 
 
-def why_not_sent_again(email: OutgoingEmail, roster: Roster, business: tuple[str, str] | None) -> str | None:
-    """Why the email is not sent again, when its recipient is someone of the directory who has since left
-    `business` (the office and force whose business it is; None: the recipient's own), or left altogether:
-    their work is not sent to them again. None otherwise; HMICFRS and the Home Secretary, not in the
-    directory, are sent it."""
+def why_not_sent_again(
+    email: OutgoingEmail, roster: Roster, business: tuple[str, str] | None, state: SignoffState | None
+) -> str | None:
+    """Why the email is not sent again: it asks for work on a sign-off (`state`: its sign-off's) since
+    published or withdrawn, which takes no more; or its recipient is someone of the directory who has since
+    left `business` (the office and force whose business it is; None: the recipient's own), or left
+    altogether: their work is not sent to them again. None otherwise; HMICFRS and the Home Secretary, not
+    in the directory, are sent it."""
+    if (
+        state in (SignoffState.PUBLISHED, SignoffState.WITHDRAWN)
+        and NoticeEvent(email.event) in ASKS_FOR_WORK
+    ):
+        # A reminder to approve what can no longer change would send its reader looking for nothing.
+        return (
+            f"sign-off #{email.signoff_id} is {state.value}: email #{email.id} ({email.event}) asks for work "
+            "it no longer takes, and is not sent again"
+        )
     recipient = roster.find_email(email.recipient_email)
     if recipient is None:
         return None
