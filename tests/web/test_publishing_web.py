@@ -125,6 +125,18 @@ def test_the_confirmation_says_how_many_days_late_publishing_today_is(
     assert status == 303
     assert "4 days after the statutory last day" in client.get(location).text
 
+    # A week later, a correction: it keeps the response's timeliness, and is not itself called late.
+    clock.advance(timedelta(days=7))
+    sign_in(client, app, RACHEL)  # a week on, signed in again
+    confirm = client.get(f"/signoffs/{signoff_id}/publish/confirm").text
+    assert "a correction (the response was first published 4 days late)" in confirm
+    assert "Publishing today is" not in confirm
+    status, _, _ = publish_form(client, signoff_id, note="A typo.")
+    assert status == 303
+    page = client.get(f"/signoffs/{signoff_id}").text
+    assert "(4 days late)" in page
+    assert "(a correction)" in page
+
 
 def add_viewer(app: Application) -> None:
     config = app.load_directory_config()

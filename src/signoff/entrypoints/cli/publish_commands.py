@@ -82,7 +82,11 @@ def publish(
     )
     for name in [*result["files"], "manifest.json"]:
         console.print(f"  {name}", highlight=False)
-    if result["on_time"]:
+    if result["version"] > 1:
+        # A correction keeps the response's timeliness (the duty is to publish once): said, not alarmed.
+        timeliness = "on time" if result["on_time"] else f"{result['days_late']} day(s) late"
+        console.print(f"a correction; the response itself was first published {timeliness}", highlight=False)
+    elif result["on_time"]:
         console.print("[green]on time[/]: within the statutory period")
     else:
         console.print(
