@@ -13,8 +13,8 @@ from signoff.service.commands import Reassign
 from signoff.service.handlers.administer import reassign_request
 from signoff.service.queries.signoff_read import section_detail
 from tests.people import HANNAH, JOHN, OWEN, PRIYA, RACHEL
-from tests.support.story import ZOE, delegate, draft, load_with_zoe, start_reference
-from tests.support.web import TestClient, csrf, sign_in
+from tests.support.story import ZOE, approve, delegate, draft, load_with_zoe, start_reference
+from tests.support.web import TestClient, csrf, csrf_of, sign_in
 
 FIONA = "fiona.dixon@cumbria-pcc.example.org"  # Cumbria's office administrator
 SECRET = "CHESHIRE-ONLY summary text."
@@ -140,3 +140,25 @@ def test_the_office_drafter_moved_into_its_force_takes_the_offices_section_acros
         assert answer.status_code == 403, (someone, answer.text)
         assert SECRET not in client.get(f"/signoffs/{signoff_id}").text
     assert client.get("/api/tasks").json() == []
+
+
+def test_a_force_drafter_moved_into_the_office_is_offered_no_draft_form_for_the_forces_section(
+    client: TestClient, app: Application
+) -> None:
+    """Zoe, the force's liaison, is one of the drafters of its sections; she then joins the office. The
+    link in her 'drafts needed' email opens the section without a form that saving would refuse."""
+    load_with_zoe(app, "cheshire-constabulary", ["force_liaison"])
+    signoff_id = start_reference(app)
+    draft(app, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(app, signoff_id, "report-summary", RACHEL)
+    path = f"/signoffs/{signoff_id}/sections/constabulary-response"
+    sign_in(client, app, ZOE)
+    assert f'action="{path}/revisions"' in client.get(path).text  # hers while she is of the force
+    load_with_zoe(app, "cheshire-pcc", ["policy_officer"])
+    sign_in(client, app, ZOE)
+    page = client.get(path)
+    assert f'action="{path}/revisions"' not in page.text
+    answer = client.post(
+        f"{path}/revisions", data={"body": "Ours.", "note": "", "csrf_token": csrf_of(page.text)}
+    )
+    assert answer.status_code == 403

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from signoff.domain.access import stands_in_for
+from signoff.domain.access import Action, allowed, signoff_target, stands_in_for
 from signoff.domain.approval import open_decision
 from signoff.domain.errors import NotPermitted
 from signoff.domain.textdiff import unified_diff
@@ -111,6 +111,17 @@ def section_page(signoff_id: int, section_key: str, email: str, deps: Dependenci
         active = signoff.state is SignoffState.ACTIVE and stage.state is StageState.OPEN
         # What `decide` would take from this person, by its own rules: no form offered only to be refused.
         deciding = open_decision(section, person.id, delegations, roster, now) if active else None
+        # The same for drafting: a drafter since moved across (the office to its force) keeps no place there.
+        drafts = (
+            active
+            and section.state in DRAFTABLE
+            and allowed(
+                person,
+                Action.DRAFT_SECTION,
+                signoff_target(signoff, named=section.drafter_ids, places=section.places()),
+                roster,
+            )
+        )
         revisions = sorted(section.revisions, key=lambda r: r.number)
         by_hash = {r.content_hash: r.number for r in revisions}
         # What changed since this person last decided (approved, or asked for changes) on the text.
@@ -173,7 +184,7 @@ def section_page(signoff_id: int, section_key: str, email: str, deps: Dependenci
                 for r in sorted(section.requests, key=lambda r: (r.round, r.id or 0))
                 if r.decision is not None
             ],
-            can_draft=active and person.id in section.drafter_ids and section.state in DRAFTABLE,
+            can_draft=drafts,
             can_decide=deciding is not None,
             can_approve=deciding is not None and deciding.may_approve,
             deciding_for=name(deciding.on_behalf_of) if deciding and deciding.on_behalf_of else None,
