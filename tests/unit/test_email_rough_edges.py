@@ -142,3 +142,10 @@ def test_a_correction_of_a_late_response_is_not_announced_as_published_late() ->
     text = plain(correction)
     assert "The response itself was first published 3 days after the statutory last day" in text
     assert "LATE" not in text
+
+
+def test_the_formal_copy_greets_the_home_secretary_as_a_letter_does() -> None:
+    context = example_context(NoticeEvent.FORMAL_COPY, "home_secretary")
+    message = rendered(NoticeEvent.FORMAL_COPY, {**context, "recipient_name": "The Home Secretary"})
+    assert "Dear Home Secretary," in plain(message)
+    assert "Dear The" not in plain(message)

@@ -61,9 +61,14 @@ def gives_calendar_cancel(context: Mapping[str, Any]) -> bool:
     return bool(context.get("calendar_cancel")) and context.get("audience") != "delegate"
 
 
+def salutation(name: str) -> str:
+    """How an email greets its recipient: "Dear Home Secretary", not "Dear The Home Secretary"."""
+    return name.removeprefix("The ")
+
+
 def template_environment(templates_dir: Path, compiled: BytecodeCache = EMAILS) -> Environment:
     """The emails' Environment (and, with their own `compiled` cache, the documents')."""
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(templates_dir),
         bytecode_cache=compiled,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -72,6 +77,8 @@ def template_environment(templates_dir: Path, compiled: BytecodeCache = EMAILS) 
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["salutation"] = salutation
+    return environment
 
 
 class JinjaEmailRenderer:
