@@ -10,7 +10,7 @@ import pytest
 from signoff.adapters.config_files import load_model
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.errors import InvalidInput
-from signoff.domain.inspection import Inspection
+from signoff.domain.inspection import TYPE_NAMES, Inspection, InspectionType
 from signoff.domain.notifications import Audience, NoticeEvent, NotificationRules
 from signoff.domain.pipeline import Pipeline
 from signoff.settings import PROJECT_ROOT
@@ -346,3 +346,7 @@ def test_without_a_type_label_the_document_names_the_type_as_the_inspectorate_do
     unlabelled = inspection.model_copy(update={"type_label": None, "type": kind})
     assert unlabelled.display_type == named
     assert inspection.display_type == inspection.type_label  # a label given is the one printed
+
+
+def test_every_inspection_type_has_a_name_for_documents() -> None:
+    assert set(TYPE_NAMES) == set(InspectionType)

@@ -2,7 +2,7 @@
 how far they have been sent: the watermark, the next moment at which any more could fall due.
 
 The sweep (service/handlers/send_due_notices.py) looks only at sign-offs whose watermark has passed, so
-a sweep with nothing due reads no sign-off at all. Two rules keep it exact:
+a sweep with nothing due reads no sign-off at all. These rules keep it exact:
 
 - after the sweep has queued what was due at `now`, nothing more can fall due before the open stage's
   next reminder, due or escalation moment after `now` (`watermark_after_sweep`); once all three have

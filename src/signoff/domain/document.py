@@ -442,6 +442,8 @@ def _signatory(signoff: SignOff, roster: Roster, office: OfficeDocument) -> Sign
                 f"config/publication.yaml: the signatory {office.signatory} of {signoff.pcc_org} "
                 "is not in the directory"
             )
+        # One who has left (inactive) still signs with their last title: a correction reprints the
+        # comments they approved and signed; moved to another office, their title now is that office's.
         if person.active and person.organisation != signoff.pcc_org:
             # Their title now is another office's: the response would be signed in its name.
             raise InvalidInput(

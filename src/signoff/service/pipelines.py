@@ -20,8 +20,9 @@ def every_pipeline(deps: Dependencies) -> list[Pipeline]:
 
 
 def stage_choices(deps: Dependencies) -> list[tuple[str, str]]:
-    """Every stage of every pipeline as (key, title), each key once (its first pipeline's title), in order:
-    what a filter by stage offers, a thematic's "The force's action" beside the default's stages."""
+    """Every stage of every pipeline as (key, title), each key once (its first pipeline's title): the
+    default pipeline's in its order, then each other pipeline's own (a thematic's "The force's action"):
+    what a filter by stage offers."""
     choices: dict[str, str] = {}
     for pipeline in every_pipeline(deps):
         for stage in pipeline.stages:

@@ -127,8 +127,8 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
         warnings += [
             f"{roster.organisation_name(s.pcc_org)}, sign-off #{s.id}: the report does not cover "
             f"{roster.organisation_name(s.force_org)}, and none of its findings is addressed to it, to all "
-            "forces or to PCCs: this sign-off answers none of them (withdraw it unless the office responds "
-            "by choice)"
+            "forces, to its region's unit or to PCCs: this sign-off answers none of them (withdraw it unless "
+            "the office responds by choice)"
             for s in created
             if not_its_subject(inspection, s.force_org, roster)
         ]
