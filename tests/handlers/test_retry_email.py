@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.notifications import NoticeEvent
-from signoff.service.commands import WithdrawSignoff
+from signoff.service.commands import Reassign, WithdrawSignoff
 from signoff.service.handlers.admin_mail import failed_emails
-from signoff.service.handlers.administer import withdraw_signoff
+from signoff.service.handlers.administer import reassign_request, withdraw_signoff
 from signoff.service.handlers.render_queued import render_queued
 from signoff.service.handlers.retry_email import retry_email
-from tests.people import HANNAH
+from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
-from tests.support.story import start_reference
+from tests.support.story import approve, draft, start_reference
 
 
 def test_an_email_whose_template_failed_is_rendered_and_queued_again(memory: InMemoryApp) -> None:
@@ -61,3 +61,29 @@ def test_a_failed_request_for_work_is_not_sent_again_once_the_sign_off_is_withdr
     retry_email(told_of_withdrawal, memory.deps)  # the news of the withdrawal itself still goes
     [requeued] = [e for e in memory.store.state.outbox if e.id == told_of_withdrawal]
     assert requeued.state.value == "queued"
+
+
+def test_a_failed_request_to_approve_is_not_sent_again_once_the_approval_is_someone_elses(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    memory.renderer.broken.add(NoticeEvent.APPROVAL_REQUESTED)
+    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    render_queued(memory.deps)
+    memory.renderer.broken.clear()
+    [to_daniel] = [
+        e.id
+        for e in memory.store.state.outbox
+        if e.state.value == "failed" and e.recipient_email == DANIEL and e.id is not None
+    ]
+    assert {e.id: e.not_sent_again for e in failed_emails(HANNAH, memory.deps)}[to_daniel] is None
+
+    change = Reassign(
+        signoff_id=signoff_id, section="finding-afi-1", from_person=DANIEL, to_person=CLAIRE, admin=HANNAH
+    )
+    reassign_request(change, memory.deps)
+    listed = {e.id: e.not_sent_again for e in failed_emails(HANNAH, memory.deps)}
+    assert "no longer holds section 'finding-afi-1'" in (listed[to_daniel] or "")
+    memory.refused(lambda: retry_email(to_daniel, memory.deps), InvalidInput, f"{DANIEL} no longer holds")

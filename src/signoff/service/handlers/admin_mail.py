@@ -22,7 +22,8 @@ class FailedEmail(BaseModel):
     created_at: datetime
     last_error: str | None
     # Why Retry would be refused (None: it may be): its recipient has since left the office and its force,
-    # or it asks for work on a sign-off since published or withdrawn.
+    # or it asks for work no longer theirs (a sign-off since published or withdrawn, a section since
+    # approved or reassigned).
     not_sent_again: str | None = None
 
 
@@ -42,10 +43,10 @@ def failed_emails(
     with deps.new_unit_of_work() as uow:
         roster = uow.directory.roster()
         # Each email listed is the office's business (its sign-offs', its people's); its sign-off is read
-        # only for its state (a request for work on a closed one is not sent again).
+        # for whether it still asks that work of that person (else a request for work is not sent again).
         business = (office.office, office.force)
         emails = uow.outbox.page(state=OutboxState.FAILED.value, limit=limit, offset=offset, office=office)
-        states = {n: uow.signoffs.get(n).state for n in {e.signoff_id for e in emails} if n is not None}
+        signoffs = {n: uow.signoffs.get(n) for n in {e.signoff_id for e in emails} if n is not None}
         return [
             FailedEmail(
                 id=e.id or 0,
@@ -56,7 +57,7 @@ def failed_emails(
                 created_at=e.created_at,
                 last_error=e.last_error,
                 not_sent_again=why_not_sent_again(
-                    e, roster, business, states.get(e.signoff_id) if e.signoff_id is not None else None
+                    e, roster, business, signoffs.get(e.signoff_id) if e.signoff_id is not None else None
                 ),
             )
             for e in emails

@@ -28,37 +28,56 @@ def retry_email(email_id: int, deps: Dependencies) -> None:
         uow.commit()
 
 
+# The audiences asked for work of their own on a section (not a delegate, an escalation contact, the office).
+HOLDERS = frozenset({"approver", "holder"})
+
+
 def refuse_if_not_sent_again(uow: UnitOfWork, email: OutgoingEmail) -> None:
     """InvalidInput, naming why, when the email is not to be sent again (`why_not_sent_again`, or it asks
     for work on a sign-off that takes no more)."""
     roster = uow.directory.roster()
     signoff = uow.signoffs.get(email.signoff_id) if email.signoff_id is not None else None
-    state = signoff.state if signoff is not None else None
-    reason = why_not_sent_again(email, roster, _whose_business(email, signoff, roster), state)
+    reason = why_not_sent_again(email, roster, _whose_business(email, signoff, roster), signoff)
     if reason is not None:
         raise InvalidInput(reason)
 
 
 def why_not_sent_again(
-    email: OutgoingEmail, roster: Roster, business: tuple[str, str] | None, state: SignoffState | None
+    email: OutgoingEmail, roster: Roster, business: tuple[str, str] | None, signoff: SignOff | None
 ) -> str | None:
-    """Why the email is not sent again: it asks for work on a sign-off (`state`: its sign-off's) since
-    published or withdrawn, which takes no more; or its recipient is someone of the directory who has since
-    left `business` (the office and force whose business it is; None: the recipient's own), or left
-    altogether: their work is not sent to them again. None otherwise; HMICFRS and the Home Secretary, not
-    in the directory, are sent it."""
+    """Why the email is not sent again: it asks for work on `signoff` (its sign-off) since published or
+    withdrawn, which takes no more, or asks its recipient for a section they no longer hold (approved
+    since, or reassigned); or its recipient is someone of the directory who has since left `business` (the
+    office and force whose business it is; None: the recipient's own), or left altogether: their work is
+    not sent to them again. None otherwise; HMICFRS and the Home Secretary, not in the directory, are sent
+    it."""
+    asks_for_work = signoff is not None and NoticeEvent(email.event) in ASKS_FOR_WORK
     if (
-        state in (SignoffState.PUBLISHED, SignoffState.WITHDRAWN)
-        and NoticeEvent(email.event) in ASKS_FOR_WORK
+        signoff is not None
+        and asks_for_work
+        and signoff.state in (SignoffState.PUBLISHED, SignoffState.WITHDRAWN)
     ):
         # A reminder to approve what can no longer change would send its reader looking for nothing.
         return (
-            f"sign-off #{email.signoff_id} is {state.value}: email #{email.id} ({email.event}) asks for work "
-            "it no longer takes, and is not sent again"
+            f"sign-off #{email.signoff_id} is {signoff.state.value}: email #{email.id} ({email.event}) asks "
+            "for work it no longer takes, and is not sent again"
         )
     recipient = roster.find_email(email.recipient_email)
     if recipient is None:
         return None
+    section_key = email.context.get("section_key")
+    if (
+        signoff is not None
+        and asks_for_work
+        and email.context.get("audience") in HOLDERS
+        and isinstance(section_key, str)
+        and not any(h.section.key == section_key and h.person_id == recipient.id for h in signoff.holdings())
+    ):
+        # Asked again, they would get back the calendar entry a reassignment cancelled, for nothing to do.
+        return (
+            f"{recipient.email} no longer holds section {section_key!r} of sign-off #{signoff.id} (approved, "
+            f"or given to someone else): email #{email.id} ({email.event}) is not sent again"
+        )
     office, force = business or (recipient.organisation, recipient.organisation)
     if recipient.active and recipient.organisation in (office, force):
         return None
