@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.notifications import NoticeEvent
 from signoff.service.commands import Reassign, WithdrawSignoff
@@ -9,6 +11,7 @@ from signoff.service.handlers.admin_mail import failed_emails
 from signoff.service.handlers.administer import reassign_request, withdraw_signoff
 from signoff.service.handlers.render_queued import render_queued
 from signoff.service.handlers.retry_email import retry_email
+from signoff.service.handlers.sign_in import RequestSignIn, SignInPolicy, request_sign_in_link
 from tests.people import CLAIRE, DANIEL, HANNAH, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, start_reference
@@ -87,3 +90,17 @@ def test_a_failed_request_to_approve_is_not_sent_again_once_the_approval_is_some
     listed = {e.id: e.not_sent_again for e in failed_emails(HANNAH, memory.deps)}
     assert "no longer holds section 'finding-afi-1'" in (listed[to_daniel] or "")
     memory.refused(lambda: retry_email(to_daniel, memory.deps), InvalidInput, f"{DANIEL} no longer holds")
+
+
+def test_a_failed_sign_in_link_is_sent_again_only_while_it_still_works(memory: InMemoryApp) -> None:
+    memory.renderer.broken.add(NoticeEvent.SIGN_IN_LINK)
+    policy = SignInPolicy(link_minutes=15, per_address=3, per_client=10)
+    request_sign_in_link(
+        RequestSignIn(email=OWEN, client="127.0.0.1", next_path="/tasks"), memory.deps, policy
+    )
+    render_queued(memory.deps)
+    memory.renderer.broken.clear()
+    [link] = [e.id for e in memory.store.state.outbox if e.state.value == "failed" and e.id is not None]
+    memory.clock.advance(timedelta(minutes=16))  # the link has expired: it would open on "expired"
+    assert "has expired" in ({e.id: e.not_sent_again for e in failed_emails(HANNAH, memory.deps)}[link] or "")
+    memory.refused(lambda: retry_email(link, memory.deps), InvalidInput, "has expired: ask for a new one")

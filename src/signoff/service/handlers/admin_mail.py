@@ -40,6 +40,7 @@ def failed_emails(
 ) -> list[FailedEmail]:
     """The failed emails of the administrator's own office: its sign-offs', and its people's."""
     office = _office_of_admin(admin_email, Action.SEE_FAILED_EMAILS, deps)
+    now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
         roster = uow.directory.roster()
         # Each email listed is the office's business (its sign-offs', its people's); its sign-off is read
@@ -57,7 +58,7 @@ def failed_emails(
                 created_at=e.created_at,
                 last_error=e.last_error,
                 not_sent_again=why_not_sent_again(
-                    e, roster, business, signoffs.get(e.signoff_id) if e.signoff_id is not None else None
+                    e, roster, business, signoffs.get(e.signoff_id) if e.signoff_id is not None else None, now
                 ),
             )
             for e in emails

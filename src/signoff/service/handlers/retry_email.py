@@ -4,6 +4,8 @@ withdrawn: the operator's `signoff mail retry` and an administrator's Retry alik
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from signoff.domain.directory import Roster
 from signoff.domain.errors import InvalidInput
 from signoff.domain.notifications import ASKS_FOR_WORK, NoticeEvent
@@ -19,7 +21,7 @@ def retry_email(email_id: int, deps: Dependencies) -> None:
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
         email = uow.outbox.get(email_id)
-        refuse_if_not_sent_again(uow, email)
+        refuse_if_not_sent_again(uow, email, now)
         message = None
         if email.message is None:
             # It failed to render (a template problem since fixed, say): render it from its stored data.
@@ -32,25 +34,32 @@ def retry_email(email_id: int, deps: Dependencies) -> None:
 HOLDERS = frozenset({"approver", "holder"})
 
 
-def refuse_if_not_sent_again(uow: UnitOfWork, email: OutgoingEmail) -> None:
-    """InvalidInput, naming why, when the email is not to be sent again (`why_not_sent_again`, or it asks
-    for work on a sign-off that takes no more)."""
+def refuse_if_not_sent_again(uow: UnitOfWork, email: OutgoingEmail, now: datetime) -> None:
+    """InvalidInput, naming why, when the email is not to be sent again (`why_not_sent_again`)."""
     roster = uow.directory.roster()
     signoff = uow.signoffs.get(email.signoff_id) if email.signoff_id is not None else None
-    reason = why_not_sent_again(email, roster, _whose_business(email, signoff, roster), signoff)
+    reason = why_not_sent_again(email, roster, _whose_business(email, signoff, roster), signoff, now)
     if reason is not None:
         raise InvalidInput(reason)
 
 
 def why_not_sent_again(
-    email: OutgoingEmail, roster: Roster, business: tuple[str, str] | None, signoff: SignOff | None
+    email: OutgoingEmail,
+    roster: Roster,
+    business: tuple[str, str] | None,
+    signoff: SignOff | None,
+    now: datetime,
 ) -> str | None:
     """Why the email is not sent again: it asks for work on `signoff` (its sign-off) since published or
     withdrawn, which takes no more, or asks its recipient for a section they no longer hold (approved
     since, or reassigned); or its recipient is someone of the directory who has since left `business` (the
     office and force whose business it is; None: the recipient's own), or left altogether: their work is
     not sent to them again. None otherwise; HMICFRS and the Home Secretary, not in the directory, are sent
-    it."""
+    it. A sign-in link is not sent once it has expired (it would open on "this link has expired")."""
+    if NoticeEvent(email.event) is NoticeEvent.SIGN_IN_LINK:
+        minutes = email.context.get("minutes")
+        if isinstance(minutes, int) and now >= email.created_at + timedelta(minutes=minutes):
+            return f"the sign-in link in email #{email.id} has expired: ask for a new one"
     asks_for_work = signoff is not None and NoticeEvent(email.event) in ASKS_FOR_WORK
     if (
         signoff is not None
