@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from signoff.domain.notifications import Notice, NoticeEvent
 from signoff.domain.publication_notices import publication_due_notices
 from signoff.domain.transitions import SignoffState, StageState
-from signoff.domain.vocabulary import AuditAction
+from signoff.domain.vocabulary import AuditAction, HoldingKind
 
 if TYPE_CHECKING:
     from signoff.domain.entities import Delegation, Stage
@@ -93,10 +93,13 @@ def watermark_after_change(signoff: SignOff, now: datetime, current: datetime | 
 
 
 def watermark_for_upcoming_cover(signoff: SignOff, upcoming: Iterable[Delegation]) -> None:
-    """After a sweep: no later than the start of any delegation not live yet whose delegator holds something
-    of the sign-off (the sweep's own watermark knows only the stage's moments)."""
+    """After a sweep: no later than the start of any delegation not live yet whose delegator holds an
+    approval of the sign-off (a delegation covers approvals, not drafting; the sweep's own watermark knows
+    only the stage's moments)."""
     upcoming = list(upcoming)
-    holders = {holding.person_id for holding in signoff.holdings()} if upcoming else set()
+    holders = (
+        {h.person_id for h in signoff.holdings() if h.kind is HoldingKind.APPROVE} if upcoming else set()
+    )
     for delegation in upcoming:
         if delegation.from_person_id in holders:
             watermark_for_cover(signoff, delegation.starts_at)
