@@ -404,9 +404,10 @@ def _header(inspection: Inspection, area: str) -> HeaderTable:
 
 def _attribution(signoff: SignOff, section: Section, roster: Roster, role: str | None) -> str:
     """Whose words the quoted text is: the person who approved it (for whom it was approved, by a delegate)
-    and holds `role` in the force now, else its last approver (a chief constable since retired, whose
-    successor never approved it: a correction published after a change of chief still quotes the one who
-    gave the comments); the role's holder while nothing is approved yet (a preview)."""
+    and holds `role` in the force now; else its last approver who has since left (a chief constable since
+    retired, whose successor never approved it: a correction published after a change of chief still
+    quotes the one who gave the comments); else the role's holder (nothing approved yet, a preview; or a
+    text the role's holder did not approve themselves)."""
     if role is None:
         return ""
     force = roster.organisation_name(signoff.force_org)
@@ -425,7 +426,8 @@ def _attribution(signoff: SignOff, section: Section, roster: Roster, role: str |
     approvers = [roster.by_id(d.on_behalf_of_id or d.decided_by_id) for d in approvals]
     holders = roster.holders(role, signoff.force_org)
     holding = {h.id for h in holders}
-    person = next((p for p in approvers if p.id in holding), approvers[-1] if approvers else None)
+    gone = [p for p in approvers if not p.active]
+    person = next((p for p in approvers if p.id in holding), gone[-1] if gone else None)
     if person is None and holders:
         person = holders[0]
     if person is None:
