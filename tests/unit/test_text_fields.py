@@ -24,7 +24,13 @@ MULTI = TypeAdapter(MultiLine)
 
 def forbidden_in_single_line(character: str) -> bool:
     code = ord(character)
-    return code < 0x20 or 0x7F <= code <= 0x9F or character in "\u2028\u2029" or 0xD800 <= code <= 0xDFFF
+    return (
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or 0x2028 <= code <= 0x202E  # the separators, and the bidirectional embeddings and overrides
+        or 0x2066 <= code <= 0x2069  # the bidirectional isolates
+        or 0xD800 <= code <= 0xDFFF
+    )
 
 
 def forbidden_in_multi_line(character: str) -> bool:
@@ -36,7 +42,8 @@ ANY_CHARACTER = st.characters(codec=None, exclude_categories=())
 FORBIDDEN = st.one_of(
     st.characters(max_codepoint=0x1F),
     st.characters(min_codepoint=0x7F, max_codepoint=0x9F),
-    st.sampled_from(["\u2028", "\u2029"]),
+    st.characters(min_codepoint=0x2028, max_codepoint=0x202E),
+    st.characters(min_codepoint=0x2066, max_codepoint=0x2069),
     st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
 )
 
@@ -117,3 +124,10 @@ def test_a_directory_with_an_escape_in_a_name_is_refused_naming_the_line_and_key
         f"{path}:{line}: organisations[0].name: must not contain control characters "
         "(found U+001B at position 0)"
     )
+
+
+def test_a_title_that_would_read_backwards_is_refused_and_a_right_to_left_mark_is_not() -> None:
+    # U+202E reverses what follows: "Approved: <RLO>txet" would show as "Approved: text" in a subject.
+    with pytest.raises(ValidationError, match="U\\+202E at position 10"):
+        SINGLE.validate_python("Approved: \u202etxet")
+    assert SINGLE.validate_python("\u0639\u0644\u064a \u200f(Ali)") == "\u0639\u0644\u064a \u200f(Ali)"

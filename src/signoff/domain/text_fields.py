@@ -6,8 +6,8 @@ terminal (an ANSI escape in a CLI listing) or break a line where a single line i
 text field that crosses a boundary is one of these two types, whatever the entry point:
 
 - `SingleLine` (titles, names, reasons, notes, refs): no C0 or C1 control character, no DEL, no
-  U+2028/U+2029 line or paragraph separator, no lone surrogate (which no UTF-8 database or file can
-  hold);
+  U+2028/U+2029 line or paragraph separator, no bidirectional embedding, override or isolate control
+  (U+202A to U+202E, U+2066 to U+2069), no lone surrogate (which no UTF-8 database or file can hold);
 - `MultiLine` (a section's body, a decision's comment, a finding's text and explanation): the same,
   except that line feeds and tabs are allowed, and Windows line endings (what a browser's textarea
   sends) become line feeds.
@@ -28,11 +28,14 @@ from pydantic_core import PydanticCustomError
 ERROR_TYPE = "control_character"
 MESSAGE = "must not contain control characters (found {character} at position {position})"
 
-# C0 controls, DEL, C1 controls, the line and paragraph separators, and lone surrogates (Python can
-# hold one; UTF-8, and so no database or file, cannot).
-_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# C0 controls, DEL, C1 controls, the line and paragraph separators, the bidirectional embedding,
+# override and isolate controls (U+202A to U+202E, U+2066 to U+2069: they reorder what a reader sees, so
+# that a subject or a title reads other than it is; the left-to-right and right-to-left marks, which a
+# name in Arabic or Hebrew may need, stay), and lone surrogates (Python can hold one; UTF-8, and so no
+# database or file, cannot).
+_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 # The same less the line feed and the tab.
-_MULTI_LINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_MULTI_LINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def first_control_character(value: str, *, multi_line: bool = False) -> int | None:
