@@ -1,6 +1,6 @@
-"""A failed email goes back in the queue (rendered again if it never rendered), unless its recipient has
-since left the organisation whose business it is, or it asks for work on a sign-off since published or
-withdrawn: the operator's `signoff mail retry` and an administrator's Retry alike."""
+"""A failed email goes back in the queue (rendered again if it never rendered), unless it is not to be sent
+again (`why_not_sent_again`: an expired sign-in link, work no longer asked of its recipient, a recipient
+who has left): the operator's `signoff mail retry` and an administrator's Retry alike."""
 
 from __future__ import annotations
 
@@ -50,43 +50,56 @@ def why_not_sent_again(
     signoff: SignOff | None,
     now: datetime,
 ) -> str | None:
-    """Why the email is not sent again: it asks for work on `signoff` (its sign-off) since published or
-    withdrawn, which takes no more, or asks its recipient for a section they no longer hold (approved
-    since, or reassigned); or its recipient is someone of the directory who has since left `business` (the
-    office and force whose business it is; None: the recipient's own), or left altogether: their work is
-    not sent to them again. None otherwise; HMICFRS and the Home Secretary, not in the directory, are sent
-    it. A sign-in link is not sent once it has expired (it would open on "this link has expired")."""
-    if NoticeEvent(email.event) is NoticeEvent.SIGN_IN_LINK:
-        minutes = email.context.get("minutes")
-        if isinstance(minutes, int) and now >= email.created_at + timedelta(minutes=minutes):
-            return f"the sign-in link in email #{email.id} has expired: ask for a new one"
-    asks_for_work = signoff is not None and NoticeEvent(email.event) in ASKS_FOR_WORK
-    if (
-        signoff is not None
-        and asks_for_work
-        and signoff.state in (SignoffState.PUBLISHED, SignoffState.WITHDRAWN)
-    ):
+    """Why the email is not sent again (None: it may be): a sign-in link that has expired; a request for
+    work that `signoff` (its sign-off) no longer asks of its recipient; or a recipient who has since left
+    `business` (the office and force whose business it is; None: the recipient's own)."""
+    return (
+        _expired_link(email, now)
+        or (_work_no_longer_theirs(email, signoff, roster) if signoff is not None else None)
+        or _recipient_gone(email, roster, business)
+    )
+
+
+def _expired_link(email: OutgoingEmail, now: datetime) -> str | None:
+    """A sign-in link past its minutes: sent again, it would open on "this link has expired"."""
+    minutes = email.context.get("minutes")
+    if NoticeEvent(email.event) is not NoticeEvent.SIGN_IN_LINK or not isinstance(minutes, int):
+        return None
+    if now < email.created_at + timedelta(minutes=minutes):
+        return None
+    return f"the sign-in link in email #{email.id} has expired: ask for a new one"
+
+
+def _work_no_longer_theirs(email: OutgoingEmail, signoff: SignOff, roster: Roster) -> str | None:
+    """A request for work on a sign-off since published or withdrawn, which takes no more; or asking its
+    recipient for a section they no longer hold (approved since, or reassigned)."""
+    if NoticeEvent(email.event) not in ASKS_FOR_WORK:
+        return None
+    if signoff.state in (SignoffState.PUBLISHED, SignoffState.WITHDRAWN):
         # A reminder to approve what can no longer change would send its reader looking for nothing.
         return (
-            f"sign-off #{email.signoff_id} is {signoff.state.value}: email #{email.id} ({email.event}) asks "
-            "for work it no longer takes, and is not sent again"
+            f"sign-off #{signoff.id} is {signoff.state.value}: email #{email.id} ({email.event}) asks for "
+            "work it no longer takes, and is not sent again"
         )
+    recipient = roster.find_email(email.recipient_email)
+    section_key = email.context.get("section_key")
+    if recipient is None or email.context.get("audience") not in HOLDERS or not isinstance(section_key, str):
+        return None
+    if any(h.section.key == section_key and h.person_id == recipient.id for h in signoff.holdings()):
+        return None
+    # Asked again, they would get back the calendar entry a reassignment cancelled, for nothing to do.
+    return (
+        f"{recipient.email} no longer holds section {section_key!r} of sign-off #{signoff.id} (approved, "
+        f"or given to someone else): email #{email.id} ({email.event}) is not sent again"
+    )
+
+
+def _recipient_gone(email: OutgoingEmail, roster: Roster, business: tuple[str, str] | None) -> str | None:
+    """Someone of the directory who has since left the business's office and force, or left altogether:
+    their work is not sent to them again. HMICFRS and the Home Secretary, not in the directory, are."""
     recipient = roster.find_email(email.recipient_email)
     if recipient is None:
         return None
-    section_key = email.context.get("section_key")
-    if (
-        signoff is not None
-        and asks_for_work
-        and email.context.get("audience") in HOLDERS
-        and isinstance(section_key, str)
-        and not any(h.section.key == section_key and h.person_id == recipient.id for h in signoff.holdings())
-    ):
-        # Asked again, they would get back the calendar entry a reassignment cancelled, for nothing to do.
-        return (
-            f"{recipient.email} no longer holds section {section_key!r} of sign-off #{signoff.id} (approved, "
-            f"or given to someone else): email #{email.id} ({email.event}) is not sent again"
-        )
     office, force = business or (recipient.organisation, recipient.organisation)
     if recipient.active and recipient.organisation in (office, force):
         return None
