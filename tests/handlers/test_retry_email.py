@@ -92,6 +92,33 @@ def test_a_failed_request_to_approve_is_not_sent_again_once_the_approval_is_some
     memory.refused(lambda: retry_email(to_daniel, memory.deps), InvalidInput, f"{DANIEL} no longer holds")
 
 
+def test_a_failed_email_taking_work_away_is_sent_again_though_its_recipient_no_longer_holds_it(
+    memory: InMemoryApp,
+) -> None:
+    # "No longer yours to approve" goes precisely to someone who no longer holds the section: it cancels the
+    # calendar entry their request gave them, and must still reach them.
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    draft(memory, signoff_id, "finding-afi-1", PRIYA, "Training.")
+    memory.renderer.broken.add(NoticeEvent.APPROVAL_REASSIGNED)
+    change = Reassign(
+        signoff_id=signoff_id, section="finding-afi-1", from_person=DANIEL, to_person=CLAIRE, admin=HANNAH
+    )
+    reassign_request(change, memory.deps)
+    render_queued(memory.deps)
+    memory.renderer.broken.clear()
+    [taken_away] = [
+        e.id
+        for e in memory.store.state.outbox
+        if e.state.value == "failed" and e.event == NoticeEvent.APPROVAL_REASSIGNED and e.id is not None
+    ]
+    assert {e.id: e.not_sent_again for e in failed_emails(HANNAH, memory.deps)}[taken_away] is None
+    retry_email(taken_away, memory.deps)
+    [requeued] = [e for e in memory.store.state.outbox if e.id == taken_away]
+    assert (requeued.recipient_email, requeued.state.value) == (DANIEL, "queued")
+
+
 def test_a_failed_sign_in_link_is_sent_again_only_while_it_still_works(memory: InMemoryApp) -> None:
     memory.renderer.broken.add(NoticeEvent.SIGN_IN_LINK)
     policy = SignInPolicy(link_minutes=15, per_address=3, per_client=10)

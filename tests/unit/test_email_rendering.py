@@ -131,8 +131,13 @@ def test_a_new_due_date_moves_the_approvers_calendar_entry_rather_than_adding_on
 
 
 # The formal copy will carry the published PDF, attached by the publication step.
-# The reassigned approver's and drafter's emails cancel their calendar entries (tested below).
-CANCELLING = {NoticeEvent.APPROVAL_REASSIGNED, NoticeEvent.DRAFTING_REASSIGNED}
+# The reassigned approver's and drafter's emails, and the approver's whose approval is no longer needed,
+# cancel their calendar entries (tested below).
+CANCELLING = {
+    NoticeEvent.APPROVAL_REASSIGNED,
+    NoticeEvent.DRAFTING_REASSIGNED,
+    NoticeEvent.APPROVAL_NOT_NEEDED,
+}
 
 
 @pytest.mark.parametrize(
@@ -150,6 +155,27 @@ def test_the_email_to_an_approver_reassigned_away_cancels_their_calendar_entry()
     [entry] = calendar.walk("VEVENT")
     assert str(entry["STATUS"]) == "CANCELLED"
     assert entry.decoded("dtstart") == date(2023, 12, 8)
+
+
+def test_an_approval_no_longer_needed_cancels_the_entry_its_request_gave_and_says_who_approved() -> None:
+    [asked] = list(render(NoticeEvent.APPROVAL_REQUESTED).iter_attachments())
+    [request_entry] = Calendar.from_ical(asked.get_content()).walk("VEVENT")
+    message = render(NoticeEvent.APPROVAL_NOT_NEEDED)
+    [attachment] = list(message.iter_attachments())
+    calendar = Calendar.from_ical(attachment.get_content())
+    assert str(calendar["METHOD"]) == "CANCEL"
+    [entry] = calendar.walk("VEVENT")
+    assert str(entry["STATUS"]) == "CANCELLED"
+    assert str(entry["UID"]) == str(request_entry["UID"])
+    assert "No longer needed: your approval of Area for improvement AFI-1" in str(message["Subject"])
+    text = message.get_body(preferencelist=("plain",))
+    assert text is not None
+    words = " ".join(text.get_content().split())
+    assert "Claire Bannister has approved Area for improvement AFI-1" in words
+    assert "The calendar entry we sent you for it is cancelled with this email." in words
+    for_delegate = render(NoticeEvent.APPROVAL_NOT_NEEDED, audience="delegate")
+    assert list(for_delegate.iter_attachments()) == []  # a delegate was given no calendar entry
+    assert "No longer needed: Daniel Holt's approval" in str(for_delegate["Subject"])
 
 
 def test_the_email_to_a_drafter_reassigned_away_cancels_the_stages_entry_or_says_it_stays() -> None:

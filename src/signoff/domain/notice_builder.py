@@ -19,6 +19,7 @@ from signoff.domain.entities import Delegation
 from signoff.domain.extension_notices import due_date_extended
 from signoff.domain.local_time import local_moment
 from signoff.domain.model import Holding, Section, SignOff
+from signoff.domain.not_needed_notices import approval_not_needed
 from signoff.domain.notice_contexts import NoticeContexts, calendar_items, why_told
 from signoff.domain.notifications import (
     Attachment,
@@ -481,6 +482,7 @@ FROM_AUDIT: dict[str, tuple[Callable[[NoticeBuilder, Happened], list[Notice]], .
     AuditAction.CHANGES_REQUESTED: (NoticeBuilder._changes_requested, NoticeBuilder._approval_on_hold),
     AuditAction.REQUEST_REASSIGNED: (approval_reassigned_away,),
     AuditAction.DRAFTING_REASSIGNED: (drafting_reassigned,),
+    AuditAction.APPROVAL_NOT_NEEDED: (approval_not_needed,),
     AuditAction.SECTION_APPROVED: (NoticeBuilder._section_approved,),
     AuditAction.STAGE_COMPLETED: (NoticeBuilder._stage_completed,),
     AuditAction.READY_TO_PUBLISH: (NoticeBuilder._ready_to_publish,),

@@ -145,6 +145,7 @@ def why_told(
         NoticeEvent.APPROVAL_REQUESTED,
         NoticeEvent.APPROVAL_INVALIDATED,
         NoticeEvent.APPROVAL_ON_HOLD,
+        NoticeEvent.APPROVAL_NOT_NEEDED,
     ):
         return f"you are an approver of this section in {office}'s response"
     if event in (

@@ -23,6 +23,7 @@ class NoticeEvent(StrEnum):
     APPROVAL_INVALIDATED = "approval_invalidated"
     APPROVAL_ON_HOLD = "approval_on_hold"
     APPROVAL_REASSIGNED = "approval_reassigned"
+    APPROVAL_NOT_NEEDED = "approval_not_needed"
     DRAFTING_REASSIGNED = "drafting_reassigned"
     SECTION_APPROVED = "section_approved"
     STAGE_COMPLETED = "stage_completed"
@@ -58,8 +59,9 @@ class Audience(StrEnum):
     POLICY_OFFICERS = "policy_officers"
 
 
-# The notices that ask someone to do something on a sign-off (draft, decide, publish, by a date). Once it is
-# published or withdrawn it takes no more changes: one of these that failed then is not sent again.
+# The notices that ask someone to do something on a sign-off (draft, decide, publish, by a date), or tell them
+# it is no longer theirs to do. Once it is published or withdrawn it takes no more changes: one of these that
+# failed then is not sent again.
 ASKS_FOR_WORK = frozenset(
     {
         NoticeEvent.DRAFTING_ASSIGNED,
@@ -68,6 +70,7 @@ ASKS_FOR_WORK = frozenset(
         NoticeEvent.APPROVAL_INVALIDATED,
         NoticeEvent.APPROVAL_ON_HOLD,
         NoticeEvent.APPROVAL_REASSIGNED,
+        NoticeEvent.APPROVAL_NOT_NEEDED,
         NoticeEvent.DRAFTING_REASSIGNED,
         NoticeEvent.READY_TO_PUBLISH,
         NoticeEvent.REMINDER,
@@ -76,6 +79,12 @@ ASKS_FOR_WORK = frozenset(
         NoticeEvent.DUE_DATE_EXTENDED,
         NoticeEvent.PUBLICATION_DUE,
     }
+)
+
+# Of those, the ones that tell their recipient a section's work is no longer theirs (and cancel its calendar
+# entry): they go precisely to someone who no longer holds it.
+TAKES_WORK_AWAY = frozenset(
+    {NoticeEvent.APPROVAL_REASSIGNED, NoticeEvent.APPROVAL_NOT_NEEDED, NoticeEvent.DRAFTING_REASSIGNED}
 )
 
 # Which audiences make sense for which event; the configuration may choose among them.
@@ -87,6 +96,7 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     NoticeEvent.APPROVAL_INVALIDATED: frozenset({Audience.APPROVER}),
     NoticeEvent.APPROVAL_ON_HOLD: frozenset({Audience.APPROVER}),
     NoticeEvent.APPROVAL_REASSIGNED: frozenset({Audience.APPROVER, Audience.DELEGATE}),
+    NoticeEvent.APPROVAL_NOT_NEEDED: frozenset({Audience.APPROVER, Audience.DELEGATE}),
     NoticeEvent.DRAFTING_REASSIGNED: frozenset({Audience.DRAFTERS}),
     NoticeEvent.SECTION_APPROVED: frozenset({Audience.DRAFTERS, Audience.AUTHOR}),
     NoticeEvent.STAGE_COMPLETED: frozenset({Audience.PCC_ADMINS, Audience.PARTICIPANTS}),

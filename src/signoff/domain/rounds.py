@@ -127,13 +127,29 @@ def release_dependants(trail: Trail, stage: Stage, now: datetime) -> None:
             activate_step(trail, section, 0, now)
 
 
-def after_approval(trail: Trail, stage: Stage, section: Section, step: int, now: datetime) -> bool:
-    """Move on once the step has its quorum: to the next step, or approve the section (True)."""
+def after_approval(
+    trail: Trail, stage: Stage, section: Section, approved: ApprovalRequest, now: datetime
+) -> bool:
+    """Move on once the approved request's step has its quorum: to the next step, or approve the section
+    (True). The step's other approvers who were asked and had not decided ("any one of", "2 of 3") are no
+    longer needed: recorded, so that they are told and their calendar entry for it is cancelled."""
+    step = approved.step
     if not step_passed(section, step):
         return False
     for request in section.current_requests():
         if request.step == step and request.is_open:
+            asked = request.state is RequestState.PENDING
             request.fire(RequestEvent.CANCEL, now)
+            if asked:
+                trail.record(
+                    now,
+                    AuditAction.APPROVAL_NOT_NEEDED,
+                    section.key,
+                    actor_id=None,
+                    revision_hash=request.revision_hash,
+                    approver_id=request.approver_id,
+                    settled_by_id=approved.approver_id,
+                )
     if step + 1 < len(section.approval_steps):
         activate_step(trail, section, step + 1, now)
         return False

@@ -390,7 +390,7 @@ class SignOff:
                 on_behalf_of_id=on_behalf_of,
             )
             return decision
-        if after_approval(self, stage, section, request.step, now):
+        if after_approval(self, stage, section, request, now):
             self.advance(now)
         return decision
 

@@ -31,6 +31,8 @@ class AuditAction(StrEnum):
     DECISION = "decision"
     CHANGES_REQUESTED = "changes_requested"
     SECTION_APPROVED = "section_approved"
+    # An approver asked, not needed once their step had its quorum from the others.
+    APPROVAL_NOT_NEEDED = "approval_not_needed"
     REQUEST_REASSIGNED = "request_reassigned"
     DRAFTING_REASSIGNED = "drafting_reassigned"
     DUE_DATE_EXTENDED = "due_date_extended"

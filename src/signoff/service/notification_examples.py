@@ -111,6 +111,13 @@ EXAMPLE_CONTEXTS: dict[NoticeEvent, dict[str, Any]] = {
         "holder_name": "Daniel Holt",
         "calendar_cancel": [{"kind": "approve", "item": "finding-afi-1", "due_date": "2023-12-08"}],
     },
+    NoticeEvent.APPROVAL_NOT_NEEDED: {
+        **_SECTION,
+        "due": "Friday 8 December 2023",
+        "holder_name": "Daniel Holt",
+        "approved_by": "Claire Bannister",
+        "calendar_cancel": [{"kind": "approve", "item": "finding-afi-1", "due_date": "2023-12-08"}],
+    },
     NoticeEvent.DRAFTING_REASSIGNED: {
         **_SECTION,
         "due": "Friday 8 December 2023",

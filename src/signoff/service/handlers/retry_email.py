@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from signoff.domain.directory import Roster
 from signoff.domain.errors import InvalidInput
-from signoff.domain.notifications import ASKS_FOR_WORK, NoticeEvent
+from signoff.domain.notifications import ASKS_FOR_WORK, TAKES_WORK_AWAY, NoticeEvent
 from signoff.domain.outbox import OutgoingEmail
 from signoff.domain.signoff import SignOff
 from signoff.domain.transitions import SignoffState
@@ -81,6 +81,8 @@ def _work_no_longer_theirs(email: OutgoingEmail, signoff: SignOff, roster: Roste
             f"sign-off #{signoff.id} is {signoff.state.value}: email #{email.id} ({email.event}) asks for "
             "work it no longer takes, and is not sent again"
         )
+    if NoticeEvent(email.event) in TAKES_WORK_AWAY:
+        return None  # it tells them the section is no longer theirs: that it is not is no reason to hold it
     recipient = roster.find_email(email.recipient_email)
     section_key = email.context.get("section_key")
     if recipient is None or email.context.get("audience") not in HOLDERS or not isinstance(section_key, str):

@@ -28,6 +28,7 @@ HEADLINES: dict[str, str] = {
     AuditAction.APPROVAL_INVALIDATED: "Approval no longer stands",
     AuditAction.CHANGES_REQUESTED: "Sent back for changes",
     AuditAction.SECTION_APPROVED: "Section approved",
+    AuditAction.APPROVAL_NOT_NEEDED: "Approval no longer needed",
     AuditAction.REQUEST_REASSIGNED: "Approval reassigned",
     AuditAction.DRAFTING_REASSIGNED: "Drafting reassigned",
     AuditAction.DUE_DATE_EXTENDED: "Due date changed",
@@ -109,6 +110,10 @@ def audit_details(
     elif action == AuditAction.APPROVAL_RESTARTED and details.get("because_of"):
         changed = titles.get(str(details["because_of"]), "another section")
         parts.append(f"Because {changed} was edited")
+    elif action == AuditAction.APPROVAL_NOT_NEEDED:
+        parts.append(f"Approver: {person('approver_id') or 'someone'}")
+        if person("settled_by_id"):
+            parts.append(f"the step had its approvals once {person('settled_by_id')} approved")
     elif action == AuditAction.DECISION:
         if details.get("comment"):
             parts.append(f"comment: {details['comment']}")
