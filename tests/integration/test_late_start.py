@@ -91,3 +91,23 @@ def test_a_start_in_good_time_has_the_pipelines_own_dates_and_no_warning(
     ]
     assert _started_event_details(app, signoff_id)["late_start"] is None
     assert signoff_detail(signoff_id, app.deps).deadline_warning is None
+
+
+def test_a_start_after_the_publish_by_day_but_within_the_56_days_is_due_on_the_statutory_last_day(
+    app: Application, clock: FixedClock
+) -> None:
+    # Published Wednesday 2 November 2022: the statutory last day is Tuesday 27 December 2022, a bank
+    # holiday (Christmas Day fell on a Sunday), so the publish-by day is Friday 23 December. Started on
+    # Saturday 24 December, the office is still in time, if it publishes by the 27th.
+    clock.set(datetime(2022, 12, 24, 10, tzinfo=UTC))
+    inspection = reference_inspection().model_copy(update={"published": date(2022, 11, 2)})
+    started = start_signoffs(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
+    [signoff_id] = started.ids
+    assert set(_due_days(app, signoff_id)) == {date(2022, 12, 27)}  # not Wednesday 28, a day late
+    [warning] = started.warnings
+    assert "Started after the publish-by day, Friday 23 December 2022" in warning
+    assert "statutory last day, Tuesday 27 December 2022, so every stage is due on it" in warning
+    assert _started_event_details(app, signoff_id)["days_late"] == 0
+    # The page's warning: the late start, then the bank holiday, each a sentence.
+    shown = str(signoff_detail(signoff_id, app.deps).deadline_warning)
+    assert "The statutory last day, Tuesday 27 December 2022, is a bank holiday" in shown

@@ -296,3 +296,18 @@ def test_a_publication_date_whose_last_day_is_past_the_calendars_end_is_refused_
     assert statutory_deadline(date(9999, 11, 6), CALENDAR).last_day == date(9999, 12, 31)
     with pytest.raises(InvalidInput, match="9999-11-07 is too late"):
         statutory_deadline(date(9999, 11, 7), CALENDAR)
+
+
+@pytest.mark.parametrize(
+    ("published", "said"),
+    [
+        # Christmas Day 2022 fell on a Sunday: a weekend day (its bank holiday was Tuesday 27 December).
+        (date(2022, 10, 31), "the statutory last day, Sunday 25 December 2022, is a weekend"),
+        (date(2021, 11, 7), "the statutory last day, Saturday 1 January 2022, is a weekend"),
+        (date(2022, 11, 2), "the statutory last day, Tuesday 27 December 2022, is a bank holiday"),
+    ],
+)
+def test_a_last_day_on_a_weekend_is_called_a_weekend_even_when_a_holiday_falls_on_it(
+    published: date, said: str
+) -> None:
+    assert said in str(statutory_deadline(published, CALENDAR).warning)

@@ -107,12 +107,18 @@ def statutory_deadline(published: date, calendar: WorkingCalendar) -> StatutoryD
     publish_by = calendar.last_working_day_on_or_before(last_day)
     warning = None
     if publish_by != last_day:
-        why = "a bank holiday" if calendar.is_bank_holiday(last_day) else "a weekend"
+        # A weekend first: Christmas Day on a Sunday is a weekend day; its bank holiday is the Tuesday after.
+        why = "a weekend" if last_day.weekday() >= 5 else "a bank holiday"
         warning = (
             f"the statutory last day, {format_day(last_day)}, is {why}: "
             f"publish by {format_day(publish_by)}, the working day before"
         )
     return StatutoryDeadline(published=published, last_day=last_day, publish_by=publish_by, warning=warning)
+
+
+def as_sentence(warning: str | None) -> str | None:
+    """A warning written to follow "warning:" ("the statutory last day ..."), as a sentence of its own."""
+    return warning[:1].upper() + warning[1:] if warning else warning
 
 
 def check_publication_date(published: date, today: date) -> None:
@@ -175,16 +181,24 @@ def fit_stage_dates(
 ) -> FittedPlan:
     """The pipeline's dates when they fit before the publish-by day; else every stage compressed into
     the working days from `start_day` to the publish-by day (to `start_day` itself when that is later),
-    in order, the last stage due on the last of them. A late office can still start."""
+    in order, the last stage due on the last of them. A late office can still start.
+
+    Started after the publish-by day but within the 56 days (the weekend or bank holidays that end them),
+    no working day is left before the statutory last day: every stage is due on that day itself, the day
+    the law asks for, not on the working day after it, when the response would already be late."""
     try:
         return FittedPlan(plan_stage_dates(pipeline, start_day, deadline, calendar), compressed=False)
     except PlanDoesNotFit:
         pass
-    first = calendar.add_working_days(start_day, 0)
-    last = max(deadline.publish_by, first)
-    days = [first] + [
-        calendar.add_working_days(first, n) for n in range(1, calendar.working_days_between(first, last) + 1)
-    ]
+    if deadline.publish_by < start_day <= deadline.last_day:
+        days = [deadline.last_day]
+    else:
+        first = calendar.add_working_days(start_day, 0)
+        last = max(deadline.publish_by, first)
+        days = [first] + [
+            calendar.add_working_days(first, n)
+            for n in range(1, calendar.working_days_between(first, last) + 1)
+        ]
     count = len(pipeline.stages)
     dates: list[StageDates] = []
     for number, stage in enumerate(pipeline.stages, start=1):

@@ -114,6 +114,12 @@ def late_start_warning(
             f"{format_day(deadline.last_day)}: the response is late from the outset. Every stage is due "
             f"as soon as it can be: {due}."
         )
+    if start_day > deadline.publish_by:
+        return (
+            f"Started after the publish-by day, {format_day(deadline.publish_by)}: no working day is left "
+            f"before the statutory last day, {format_day(deadline.last_day)}, so every stage is due on it, "
+            f"for the response to be published in time: {due}."
+        )
     return (
         f"Started late: the pipeline's stage dates would fall after the publish-by day, "
         f"{format_day(deadline.publish_by)}, so they are compressed between {format_day(start_day)} and "

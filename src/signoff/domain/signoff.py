@@ -19,11 +19,7 @@ from signoff.domain.deadline_notices import (
     watermark_after_change,
     watermark_after_sweep,
 )
-from signoff.domain.deadlines import (
-    StatutoryDeadline,
-    WorkingCalendar,
-    local_day,
-)
+from signoff.domain.deadlines import StatutoryDeadline, WorkingCalendar, as_sentence, local_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.entities import (
     MAX_SECTION_LENGTH,
@@ -229,7 +225,9 @@ class SignOff:
         )
         if plan.late_start:
             # Shown on the sign-off's page beside (or instead of) the weekend warning, and recorded.
-            signoff.deadline_warning = " ".join(filter(None, [plan.late_start, deadline.warning]))
+            signoff.deadline_warning = " ".join(
+                filter(None, [plan.late_start, as_sentence(deadline.warning)])
+            )
         signoff.record(
             now,
             AuditAction.SIGNOFF_STARTED,
