@@ -12,15 +12,19 @@ import pytest
 
 from signoff.adapters.config_files import load_model
 from signoff.domain.document import build_document
-from signoff.domain.errors import InvalidInput
+from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.inspection import Inspection
 from signoff.service.commands import StartSignoff
 from signoff.service.handlers.start_signoff import Started, start_signoff, start_signoffs
 from signoff.settings import PROJECT_ROOT
+from tests.handlers.test_send_due_notices import reload_with
 from tests.people import OWEN
 from tests.support.app import InMemoryApp, publication_config
+from tests.support.story import reference_inspection
 
 EXAMPLES = PROJECT_ROOT / "examples"
+CUMBRIA = "matthew.armstrong@cumbria-pcc.example.org"  # policy officer of Cumbria's office
+LANCASHIRE = "james.cowell@lancashire-pcc.example.org"  # policy officer of Lancashire's office
 
 
 def example(name: str, **changes: Any) -> Inspection:
@@ -66,9 +70,11 @@ def test_a_grade_of_a_report_of_several_forces_must_say_whose_it_is(memory: InMe
 def test_a_grade_that_names_nobody_is_the_report_forces_in_another_offices_response(
     memory: InMemoryApp,
 ) -> None:
-    # Lancashire's PEEL, answered by Cheshire's office too: its grades are Lancashire's, labelled so.
+    # Lancashire's PEEL, answered by Cheshire's office too (each office starts its own, a single force's
+    # report being no region's): its grades are Lancashire's, labelled so.
     inspection = example("peel-2025-graded-example.yaml", respond_for=["cheshire-pcc", "lancashire-pcc"])
-    ids = start(memory, inspection)
+    ids = start(memory, inspection.model_copy(update={"respond_for": ["cheshire-pcc"]}))
+    ids += start(memory, inspection.model_copy(update={"respond_for": ["lancashire-pcc"]}), LANCASHIRE)
     documents = {}
     for signoff_id in ids:
         with memory.deps.new_unit_of_work() as uow:
@@ -111,15 +117,57 @@ def test_an_office_whose_force_the_report_is_clearly_not_about_is_started_with_a
         memory.clock.set(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
         return start_signoffs(StartSignoff(inspection=inspection, started_by=by), memory.deps)
 
-    # Lancashire's PEEL, started by Lancashire's office for Cumbria's as well: Cumbria's force is not its
-    # subject, and Cumbria's sign-off would answer none of its findings.
-    peel = example("peel-2025-graded-example.yaml", respond_for=["lancashire-pcc", "cumbria-pcc"])
-    started = started_on_its_day(peel, "james.cowell@lancashire-pcc.example.org")
+    # Lancashire's PEEL, started by Cumbria's office for itself: Cumbria's force is not its subject, and
+    # Cumbria's sign-off would answer none of its findings.
+    peel = example("peel-2025-graded-example.yaml", respond_for=["cumbria-pcc"])
+    started = started_on_its_day(peel, CUMBRIA)
     [warning] = started.warnings
     cumbria = "Office of the Police, Fire and Crime Commissioner for Cumbria"
-    assert warning.startswith(f"{cumbria}, sign-off #{started.ids[1]}: the report does not cover Cumbria")
+    assert warning.startswith(f"{cumbria}, sign-off #{started.ids[0]}: the report does not cover Cumbria")
 
     # A national thematic's recommendations to all chief constables are every office's to answer, whether
     # or not its force was visited: no such warning.
-    thematic = example("national-thematic-2025-example.yaml", forces_covered=["cheshire-constabulary"])
-    assert started_on_its_day(thematic, OWEN).warnings == []
+    thematic = example(
+        "national-thematic-2025-example.yaml",
+        forces_covered=["cheshire-constabulary"],
+        respond_for=["cumbria-pcc"],
+    )
+    assert started_on_its_day(thematic, CUMBRIA).warnings == []
+
+
+def test_an_office_may_not_start_another_offices_sign_off_of_a_single_forces_report(
+    memory: InMemoryApp,
+) -> None:
+    # Lancashire's PEEL is Lancashire's office's to start: a single force's report is no region's.
+    peel = example("peel-2025-graded-example.yaml", respond_for=["cheshire-pcc", "lancashire-pcc"])
+    memory.refused(
+        lambda: start(memory, peel),
+        NotPermitted,
+        f"{OWEN} may not start the sign-off of Office of the Police and Crime Commissioner for Lancashire",
+        "the report is not one of your region's",
+    )
+    assert memory.store.state.signoffs == []  # all or nothing: not even Cheshire's own
+
+
+def test_an_office_may_not_start_the_sign_off_of_an_office_outside_its_region(memory: InMemoryApp) -> None:
+    def merseyside_out_of_the_region(data: dict[str, Any]) -> None:
+        unit = next(o for o in data["organisations"] if o["key"] == "nw-rocu")
+        unit["forces"].remove("merseyside-police")
+
+    reload_with(memory, merseyside_out_of_the_region)
+    regional = example("regional-soc-2025-example.yaml", respond_for=["cumbria-pcc", "merseyside-pcc"])
+    memory.refused(
+        lambda: start(memory, regional, CUMBRIA), NotPermitted, "its force is not of your office's region"
+    )
+    assert memory.store.state.signoffs == []
+
+
+def test_an_office_starts_its_regions_offices_beside_its_own_for_a_report_of_the_region(
+    memory: InMemoryApp,
+) -> None:
+    # The reference report covers the North West's five forces: Cheshire's office starts the region's.
+    regional = reference_inspection().model_copy(update={"respond_for": ["cheshire-pcc", "lancashire-pcc"]})
+    assert len(start(memory, regional)) == 2
+    # A joint inspection of two of the region's forces is the region's too.
+    joint = example("joint-inspection-2025-example.yaml")
+    assert len(start(memory, joint, LANCASHIRE)) == len(joint.respond_for)

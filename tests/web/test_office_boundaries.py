@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from signoff.adapters.config_files import load_model
 from signoff.adapters.orm import delegations, outbox, people
 from signoff.bootstrap import Application, bootstrap
-from signoff.domain.errors import InvalidInput, NotPermitted
+from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
 from signoff.domain.inspection import Inspection
 from signoff.domain.model import Outcome
 from signoff.service.clock import FixedClock
@@ -221,6 +221,28 @@ def test_a_regional_report_gives_each_force_its_own_lead(app: Application) -> No
 def test_an_office_cannot_start_a_sign_off_for_another_office_alone(app: Application) -> None:
     with pytest.raises(NotPermitted, match="an office starts its own sign-off"):
         start_signoff(StartSignoff(inspection=reference_for("merseyside-pcc"), started_by=OWEN), app.deps)
+
+
+def test_an_office_cannot_start_another_offices_sign_off_of_that_forces_own_report(
+    client: TestClient, app: Application
+) -> None:
+    # Merseyside's own inspection (a single force's): Cheshire's office may start its own response to it,
+    # not Merseyside's, which Merseyside's office starts (and would otherwise find already taken).
+    sign_in(client, app, OWEN)
+    merseyside_only = reference_for("cheshire-pcc", "merseyside-pcc", forces_covered=["merseyside-police"])
+    body = merseyside_only.model_dump(mode="json")
+    answer = client.post("/api/signoffs", json={"inspection": body}, headers=csrf(client))
+    assert answer.status_code == 403, answer.text
+    assert (
+        "may not start the sign-off of Office of the Police and Crime Commissioner for Merseyside"
+        in answer.text
+    )
+    with app.deps.new_unit_of_work() as uow, pytest.raises(NotFound):
+        uow.signoffs.get(1)  # all or nothing: not even Cheshire's own was started
+    [merseyside] = start_signoff(
+        StartSignoff(inspection=merseyside_only, started_by=LIAM, respond_for=["merseyside-pcc"]), app.deps
+    )
+    assert merseyside
 
 
 def test_a_start_form_naming_another_forces_lead_is_refused_with_the_reason(

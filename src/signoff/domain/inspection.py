@@ -231,15 +231,16 @@ class Finding(_Strict):
     @property
     def bodies(self) -> list[Body]:
         """The non-directory addressees."""
-        return [Body(key) for key in self.addressed_to if key in _BODY_WORDS]
+        return [Body(key) for key in self.addressed_to if key in BODY_WORDS]
 
     @property
     def organisations(self) -> list[str]:
         """The directory keys among the addressees (forces, regional units)."""
-        return [key for key in self.addressed_to if key not in _BODY_WORDS]
+        return [key for key in self.addressed_to if key not in BODY_WORDS]
 
 
-_BODY_WORDS = frozenset(body.value for body in Body)
+# The words of Body, as against the directory keys of forces and regional units.
+BODY_WORDS = frozenset(body.value for body in Body)
 
 
 class Grade(_Strict):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from signoff.domain.directory import OrganisationKind, Roster
 from signoff.domain.errors import InvalidInput
-from signoff.domain.inspection import Body, Finding, Inspection
+from signoff.domain.inspection import BODY_WORDS, Body, Finding, Inspection
 
 if TYPE_CHECKING:
     from signoff.domain.signoff import SignOff
@@ -85,7 +85,7 @@ def route_findings(
             (practice if finding.kind.is_practice else answered).append(finding)
             if not finding.kind.is_practice and not forces_own & set(targets):
                 by_office.append(finding)
-        elif all(target in _BODY_WORDS for target in targets):
+        elif all(target in BODY_WORDS for target in targets):
             (practice if finding.kind.is_practice else noted).append(finding)
         else:
             unseen.append(finding)
@@ -97,7 +97,7 @@ def _for_named_forces_pccs(targets: Collection[str]) -> bool:
     return (
         Body.PCCS.value in targets
         and Body.ALL_FORCES.value not in targets
-        and any(target not in _BODY_WORDS for target in targets)
+        and any(target not in BODY_WORDS for target in targets)
     )
 
 
@@ -123,6 +123,31 @@ def not_its_subject(inspection: Inspection, force: str, roster: Roster) -> bool:
     nothing; a response is expected unless the force is clearly not the subject (as a PEEL of another
     force), and whoever starts one should hear so."""
     return force not in inspection.forces_covered and not route_for(inspection, force, roster).answered
+
+
+def why_not_start_for(inspection: Inspection, starter_office: str, office: str, roster: Roster) -> str | None:
+    """Why someone of `starter_office` may not start `office`'s sign-off of this report (None: they may).
+    An office starts its own. Beside its own it may start its region's (the forces of a regional unit its
+    force is of) for a report of that region: one covering or addressing the unit, or covering several of
+    its forces, the other office's among them. A single force's report (another force's PEEL) is that
+    office's to start, as is a report whose region is not the starter's."""
+    if office == starter_office:
+        return None
+    starter_force, force = roster.force_of_office(starter_office), roster.force_of_office(office)
+    shared = (
+        roster.regional_units_of(starter_force) & roster.regional_units_of(force)
+        if starter_force and force
+        else frozenset()
+    )
+    if not shared:
+        return "its force is not of your office's region"
+    covered = set(inspection.forces_covered)
+    addressed = {key for finding in inspection.findings for key in finding.addressed_to}
+    for unit in shared:
+        several = force in covered and len(covered & roster.unit_forces.get(unit, frozenset())) > 1
+        if unit in covered or unit in addressed or several:
+            return None
+    return "the report is not one of your region's (it covers or addresses no regional unit, nor several of its forces)"
 
 
 def signoff_findings(signoff: SignOff, roster: Roster) -> FindingRouting:
@@ -156,7 +181,7 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
             if (what := _not_a_force(key, roster)) is not None:
                 raise InvalidInput(
                     f"finding {finding.ref}: addressed_to names {key!r}, which is {what}; name a force or "
-                    f"regional unit of the directory, or one of: {', '.join(sorted(_BODY_WORDS))}"
+                    f"regional unit of the directory, or one of: {', '.join(sorted(BODY_WORDS))}"
                 )
     for number, grade in enumerate(inspection.grades, start=1):
         if grade.organisation is None and multi_force:
@@ -211,7 +236,6 @@ def _not_a_force(key: str, roster: Roster) -> str | None:
     return "not in the directory" if kind is None else _KIND_WORDS.get(kind, kind.value)
 
 
-_BODY_WORDS = frozenset(body.value for body in Body)
 _KIND_WORDS = {
     OrganisationKind.PCC: "a PCC office (address its force instead)",
     OrganisationKind.INSPECTORATE: "an inspectorate",

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from signoff.adapters.config_files import load_model
 from signoff.domain.access import STARTER_ROLES
-from signoff.domain.directory import OrganisationKind, Participant
+from signoff.domain.directory import DirectoryConfig, OrganisationKind, Participant
 from signoff.domain.errors import InvalidInput, NotPermitted, PlanDoesNotFit
 from signoff.domain.inspection import Body, FindingKind, Inspection, InspectionType, Inspectorate
 from signoff.domain.text_fields import ERROR_TYPE as CONTROL_CHARACTER
@@ -54,12 +54,27 @@ def _page(
     request: Request, me: Participant, values: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
     defaults = {"respond_for": [me.organisation]}
+    choices = intake_choices(request)
+    # Those whose sign-off the starter may start: their own office's, and their region's for a report of it.
+    ours = _offices_of_the_region(web(request).application.load_directory_config(), me.organisation)
+    choices["offices"] = [(key, name) for key, name in choices["offices"] if key in ours]
     return render(
-        request,
-        "start.html",
-        {**intake_choices(request), "values": {**defaults, **values}, "errors": errors},
-        status,
+        request, "start.html", {**choices, "values": {**defaults, **values}, "errors": errors}, status
     )
+
+
+def _offices_of_the_region(directory: DirectoryConfig, office: str) -> set[str]:
+    """The office and the offices whose forces are of a regional unit with its force."""
+    force = next((o.force for o in directory.organisations if o.key == office), None)
+    region = {
+        member
+        for unit in directory.organisations
+        if unit.kind is OrganisationKind.REGIONAL_UNIT and force in unit.forces
+        for member in unit.forces
+    }
+    return {office} | {
+        o.key for o in directory.organisations if o.kind is OrganisationKind.PCC and o.force in region
+    }
 
 
 @router.get("/signoffs/new", response_class=HTMLResponse)

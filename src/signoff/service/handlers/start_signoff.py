@@ -8,9 +8,15 @@ from dataclasses import dataclass, field
 from signoff.domain.access import Action, Target, allowed
 from signoff.domain.deadlines import check_publication_date, local_day, statutory_deadline
 from signoff.domain.errors import InvalidInput, NotPermitted
-from signoff.domain.inspection import Inspection
+from signoff.domain.inspection import BODY_WORDS, Inspection
 from signoff.domain.model import SignOff
-from signoff.domain.routing import check_addressees, in_no_response, not_its_subject
+from signoff.domain.routing import (
+    addressees,
+    check_addressees,
+    in_no_response,
+    not_its_subject,
+    why_not_start_for,
+)
 from signoff.domain.vocabulary import AuditAction
 from signoff.service.commands import StartSignoff
 from signoff.service.dependencies import Dependencies
@@ -75,6 +81,13 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
                 f"respond_for names {', '.join(repr(o) for o in unknown)}, which is not an organisation of "
                 "the directory; name the PCC offices that respond"
             )
+        for office in offices:
+            if (why := why_not_start_for(inspection, starter.organisation, office, roster)) is not None:
+                raise NotPermitted(
+                    f"{starter.email} may not start the sign-off of {roster.organisation_name(office)}: {why}; "
+                    "an office starts its own sign-off, and its region's beside its own only for a report of "
+                    "that region"
+                )
         forces = {office: uow.directory.organisation_force(office) for office in offices}
         # A finding's lead may be of any force answering the report, not only of the offices started in
         # this call: one office starting its own response to a regional report names the others' leads.
@@ -118,11 +131,15 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
         ]
         for warning in warnings:
             log.warning("late start: %s", warning)
+        # Of a report of several forces, which the starter may answer for the region: a single force's
+        # report (another force's PEEL) is that force's office's to start, and its findings are no warning.
         warnings += [
             f"finding {f.ref} is addressed to "
-            f"{', '.join(roster.organisation_name(o) for o in f.organisations)}, whose office is not among "
-            "those that respond to this report: it is in no response (name that office in respond_for)"
+            f"{', '.join(roster.organisation_name(o) for o in addressees(f, inspection) if o not in BODY_WORDS)}"
+            ", whose office is not among those that respond to this report: it is in no response (name that "
+            "office in respond_for)"
             for f in in_no_response(inspection, responding, roster)
+            if len(inspection.forces_covered) > 1
         ]
         warnings += [
             f"{roster.organisation_name(s.pcc_org)}, sign-off #{s.id}: the report does not cover "
