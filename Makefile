@@ -92,6 +92,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/approval_latency.py
 	$(BIN)/python bench/stalled_page.py
 	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/certificate_check.py
 	$(BIN)/python bench/report.py
 
 format: $(INSTALLED)

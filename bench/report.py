@@ -8,7 +8,15 @@ from typing import Any
 
 from figures import RESULTS
 
-ORDER = ["decision_latency", "mail_delivery", "email_rendering", "approval_latency", "sweep", "stalled_page"]
+ORDER = [
+    "decision_latency",
+    "mail_delivery",
+    "email_rendering",
+    "approval_latency",
+    "sweep",
+    "stalled_page",
+    "certificate_check",
+]
 
 
 def _number(value: float) -> str:

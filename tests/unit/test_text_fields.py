@@ -30,6 +30,8 @@ def forbidden_in_single_line(character: str) -> bool:
         or 0x2028 <= code <= 0x202E  # the separators, and the bidirectional embeddings and overrides
         or 0x2066 <= code <= 0x2069  # the bidirectional isolates
         or 0xD800 <= code <= 0xDFFF
+        or 0xFDD0 <= code <= 0xFDEF  # noncharacters
+        or code in (0xFFFE, 0xFFFF)  # noncharacters XML 1.0 forbids
     )
 
 
@@ -45,6 +47,8 @@ FORBIDDEN = st.one_of(
     st.characters(min_codepoint=0x2028, max_codepoint=0x202E),
     st.characters(min_codepoint=0x2066, max_codepoint=0x2069),
     st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
+    st.characters(min_codepoint=0xFDD0, max_codepoint=0xFDEF, exclude_categories=()),
+    st.sampled_from(["\ufffe", "\uffff"]),
 )
 
 
@@ -124,6 +128,15 @@ def test_a_directory_with_an_escape_in_a_name_is_refused_naming_the_line_and_key
         f"{path}:{line}: organisations[0].name: must not contain control characters "
         "(found U+001B at position 0)"
     )
+
+
+def test_a_note_holding_a_character_xml_cannot_is_refused_naming_it() -> None:
+    # A correction's note goes into the public Atom feed, one for every office: U+FFFF there would make it
+    # unreadable to every feed reader.
+    with pytest.raises(ValidationError, match="U\\+FFFF at position 5"):
+        SINGLE.validate_python("Typo \uffff fixed")
+    with pytest.raises(ValidationError, match="U\\+FFFE at position 0"):
+        MULTI.validate_python("\ufffeA body")
 
 
 def test_a_title_that_would_read_backwards_is_refused_and_a_right_to_left_mark_is_not() -> None:

@@ -7,7 +7,8 @@ text field that crosses a boundary is one of these two types, whatever the entry
 
 - `SingleLine` (titles, names, reasons, notes, refs): no C0 or C1 control character, no DEL, no
   U+2028/U+2029 line or paragraph separator, no bidirectional embedding, override or isolate control
-  (U+202A to U+202E, U+2066 to U+2069), no lone surrogate (which no UTF-8 database or file can hold);
+  (U+202A to U+202E, U+2066 to U+2069), no lone surrogate (which no UTF-8 database or file can hold),
+  no noncharacter of the first plane (U+FDD0 to U+FDEF, U+FFFE, U+FFFF: not text, and not XML);
 - `MultiLine` (a section's body, a decision's comment, a finding's text and explanation): the same,
   except that line feeds and tabs are allowed, and Windows line endings (what a browser's textarea
   sends) become line feeds.
@@ -31,11 +32,16 @@ MESSAGE = "must not contain control characters (found {character} at position {p
 # C0 controls, DEL, C1 controls, the line and paragraph separators, the bidirectional embedding,
 # override and isolate controls (U+202A to U+202E, U+2066 to U+2069: they reorder what a reader sees, so
 # that a subject or a title reads other than it is; the left-to-right and right-to-left marks, which a
-# name in Arabic or Hebrew may need, stay), and lone surrogates (Python can hold one; UTF-8, and so no
-# database or file, cannot).
-_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+# name in Arabic or Hebrew may need, stay), lone surrogates (Python can hold one; UTF-8, and so no
+# database or file, cannot), and the noncharacters U+FDD0 to U+FDEF, U+FFFE and U+FFFF (XML 1.0 forbids the
+# last two: one in a title would make the public Atom feed, every office's, unreadable to every reader).
+_SINGLE_LINE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
 # The same less the line feed and the tab.
-_MULTI_LINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_MULTI_LINE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
 
 
 def first_control_character(value: str, *, multi_line: bool = False) -> int | None:

@@ -8,7 +8,7 @@ the check can compare what a person reads, not only the data beside it.
 from __future__ import annotations
 
 import json
-import re
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,7 +23,8 @@ from signoff.domain.certificate_check import (
 )
 from signoff.domain.errors import InvalidInput
 
-_EMBEDDED = re.compile(r'<script type="application/json" id="signoff-certificate">(.*?)</script>', re.DOTALL)
+_EMBEDDED_START = '<script type="application/json" id="signoff-certificate">'
+_EMBEDDED_END = "</script>"
 # Elements that never end with a closing tag: they cannot hold a fact, and must not unbalance the count.
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -54,21 +55,29 @@ def parse_certificate(text: str, *, html: bool, source: str, where: str | None =
     Errors start with `where` (the file's path, or its name)."""
     where = where or source
     visible: VisibleCertificate | None = None
-    if html:
-        found = _EMBEDDED.search(text)
-        if found is None:
-            raise InvalidInput(f"{where}: holds no signoff certificate data")
-        visible = _visible_facts(text)
-        text = found.group(1)
+    data = _embedded(text, where) if html else text
     try:
-        facts = CertificateFacts.model_validate(json.loads(text))
+        facts = CertificateFacts.model_validate(json.loads(data))
     except json.JSONDecodeError as error:
         raise InvalidInput(f"{where}: is not valid JSON (line {error.lineno}: {error.msg})") from None
     except ValidationError as error:
         first = error.errors()[0]
         at = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(f"{where}: {at}: {first['msg']}") from None
+    # What a reader sees, read once the data is known to be a certificate's: a file that is not one is
+    # refused without the cost of reading its page.
+    visible = _visible_facts(text) if html else None
     return CertificateClaims(source=source, facts=facts, visible=visible)
+
+
+def _embedded(html: str, where: str) -> str:
+    """The certificate's data embedded in its page. Found by plain search, not a regular expression: an
+    upload repeating the opening tag with no end would otherwise cost time growing with its square."""
+    start = html.find(_EMBEDDED_START)
+    end = html.find(_EMBEDDED_END, start + len(_EMBEDDED_START)) if start >= 0 else -1
+    if end < 0:
+        raise InvalidInput(f"{where}: holds no signoff certificate data")
+    return html[start + len(_EMBEDDED_START) : end]
 
 
 def _visible_facts(html: str) -> VisibleCertificate:
@@ -93,6 +102,10 @@ class _FactReader(HTMLParser):
         self.sections: list[tuple[dict[str, list[str]], list[dict[str, list[str]]]]] = []
         # One entry per open element: its tag, and what it opened ("hidden", "section", "approval", "").
         self._open: list[tuple[str, str]] = []
+        # How many of each tag, and of sections, are open: asked at every tag, so counted, not searched
+        # (a page of many unmatched closing tags would otherwise cost time growing with its square).
+        self._open_tags: Counter[str] = Counter()
+        self._open_sections = 0
         self._hidden = 0
         self._fact: tuple[str, list[str], dict[str, list[str]]] | None = None
         self._fact_depth = 0
@@ -104,7 +117,7 @@ class _FactReader(HTMLParser):
         return self.sections[-1][0] if self._in_section() else self.document
 
     def _in_section(self) -> bool:
-        return any(kind == "section" for _tag, kind in self._open)
+        return self._open_sections > 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID:
@@ -127,13 +140,17 @@ class _FactReader(HTMLParser):
             self._fact = (fact, [], self._container())
             self._fact_depth = len(self._open) + 1
         self._open.append((tag, opened or ""))
+        self._open_tags[tag] += 1
+        self._open_sections += opened == "section"
 
     def handle_endtag(self, tag: str) -> None:
         # A closing tag closes everything opened inside its element and left open.
-        if tag in _VOID or all(opened != tag for opened, _kind in self._open):
+        if tag in _VOID or not self._open_tags[tag]:
             return
         while self._open:
             opened, kind = self._open.pop()
+            self._open_tags[opened] -= 1
+            self._open_sections -= kind == "section"
             self._closed(kind)
             if opened == tag:
                 break

@@ -6,6 +6,7 @@ Nothing here reads who is signed in: a public page is the same for everyone.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated
 from xml.etree import ElementTree as ET
@@ -101,7 +102,9 @@ async def check(request: Request) -> Response:
     )
     source = "certificate.html" if html else "certificate.json"
     try:
-        claims = parse_certificate(upload.content.decode("utf-8"), html=html, source=source)
+        # In a worker thread: reading a megabyte's page takes a moment the other visitors must not wait for.
+        text = upload.content.decode("utf-8")
+        claims = await run_in_threadpool(parse_certificate, text, html=html, source=source)
     except UnicodeDecodeError:
         return _check_again(request, "The file is not a certificate: it is not text (UTF-8)")
     except InvalidInput as problem:
@@ -140,6 +143,11 @@ def file(request: Request, signoff_id: Id, version: Id, file_name: FileName) -> 
     )
 
 
+# What XML 1.0 cannot hold, which ElementTree writes as it is: text fields refuse these now, but one stored
+# before must not make the one feed of every office unreadable to every reader.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def atom_feed(offices: list[PublicOffice], base_url: str, now: str) -> bytes:
     """RFC 4287: one entry per published version (a correction is news too), newest first."""
     ET.register_namespace("", ATOM)
@@ -147,7 +155,7 @@ def atom_feed(offices: list[PublicOffice], base_url: str, now: str) -> bytes:
     def add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
         if text is not None:
-            element.text = text
+            element.text = _NOT_XML.sub("\ufffd", text)
         return element
 
     entries = [
