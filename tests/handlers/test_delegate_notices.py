@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from signoff.domain.errors import NotPermitted
 from signoff.domain.local_time import LOCAL_TIME
 from signoff.service.commands import EndDelegation, Reassign
 from signoff.service.handlers.administer import reassign_request
@@ -285,3 +286,35 @@ def test_cover_arranged_ahead_reminds_its_delegate_at_the_first_sweep_after_it_s
     delegate(memory, RACHEL, JOHN, days=7, starts_at=datetime.combine(due_on, time(0), tzinfo=LOCAL_TIME))
     assert sweep_on(memory, signoff_id, -1) == [("reminder", RACHEL, "holder")]
     assert sweep_on(memory, signoff_id, 0) == [("reminder", JOHN, "delegate")]
+
+
+def test_a_delegate_whose_own_step_is_still_to_come_is_not_asked_to_approve_the_earlier_step_for_someone(
+    memory: InMemoryApp,
+) -> None:
+    # 'report-summary' goes to Rachel, then John. Rachel is away and John covers for her: had he approved
+    # her step for her, his one approval of the round would be spent, and his own step could never pass.
+    memory.deps = replace(memory.deps, load_pipeline=stricter_pipeline)
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, JOHN, days=120)
+    start = len(memory.store.state.outbox)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    assert deadline_emails_from(memory, start) == [("approval_requested", RACHEL, "approver")]
+    memory.refused(
+        lambda: approve(memory, signoff_id, "report-summary", JOHN),
+        NotPermitted,
+        "approves section 'report-summary' in their own right at step 2",
+        "an administrator can reassign",
+    )
+    # The way on: an administrator gives Rachel's step to Hannah; then John approves his own.
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id,
+            section="report-summary",
+            from_person=RACHEL,
+            to_person=HANNAH,
+            admin=HANNAH,
+        ),
+        memory.deps,
+    )
+    approve(memory, signoff_id, "report-summary", HANNAH)
+    assert approve(memory, signoff_id, "report-summary", JOHN).section_state == "approved"

@@ -167,6 +167,16 @@ def request_to_decide(
     delegators = stands_in_for(actor, delegations, roster, now)
     on_behalf = next((r for r in pending if r.approver_id in delegators), None)
     if on_behalf is not None:
+        # Their own place waits in a later step: approving for someone now would spend their one approval
+        # of the round, and their own step could then never pass. Nobody is asked to; an administrator
+        # reassigns the absent person's approval.
+        own = [r for r in section.current_requests() if r.approver_id == actor_id and r.is_open]
+        if own and own_place:
+            raise NotPermitted(
+                f"{roster.describe(actor_id)} approves section {section.key!r} in their own right at step "
+                f"{own[0].step + 1}, so cannot also approve for {roster.describe(on_behalf.approver_id)}: "
+                "one person's approval cannot fill two places (an administrator can reassign theirs)"
+            )
         return on_behalf, on_behalf.approver_id
     mine = [r for r in section.current_requests() if r.approver_id == actor_id or r.approver_id in delegators]
     if not mine:
