@@ -19,7 +19,7 @@ from signoff.service.queries.signoff_read import signoff_detail
 from tests.handlers.test_send_due_notices import reload_with
 from tests.people import HANNAH, JOHN, OWEN, RACHEL
 from tests.support.app import InMemoryApp, stricter_pipeline
-from tests.support.story import approve, delegate, draft, start_reference
+from tests.support.story import ZOE, approve, delegate, draft, load_with_zoe, start_reference
 
 DEADLINE_EMAILS = ("approval_requested", "reminder", "overdue", "escalation")
 
@@ -318,3 +318,21 @@ def test_a_delegate_whose_own_step_is_still_to_come_is_not_asked_to_approve_the_
     )
     approve(memory, signoff_id, "report-summary", HANNAH)
     assert approve(memory, signoff_id, "report-summary", JOHN).section_state == "approved"
+
+
+def test_a_drafter_may_not_approve_for_someone_after_a_co_drafter_edits_their_text(
+    memory: InMemoryApp,
+) -> None:
+    # Owen and Zoe both draft the summary; Rachel, who approves it, is away and Owen covers for her. Zoe's
+    # one comma leaves Owen's words in the text: it is still his own, and he approves none of it.
+    load_with_zoe(memory, "cheshire-pcc", ["policy_officer"])
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, OWEN, days=120)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary")
+    draft(memory, signoff_id, "report-summary", ZOE, "Summary,")
+    memory.refused(
+        lambda: approve(memory, signoff_id, "report-summary", OWEN),
+        NotPermitted,
+        "nobody may approve their own text: revision 1 is theirs",
+    )
+    assert approve(memory, signoff_id, "report-summary", RACHEL).section_state == "approved"

@@ -737,7 +737,7 @@ def test_only_an_admin_of_the_pcc_office_may_reassign(who: Participant, told: st
 def test_reassign_refuses_the_author_and_someone_with_nothing_open() -> None:
     signoff = start(pipeline(SUMMARY_ONLY))
     signoff.submit_revision("summary", OWEN.id, "Text.", at(1))
-    with pytest.raises(NotPermitted, match="wrote the current text"):
+    with pytest.raises(NotPermitted, match="wrote revision 1 of its text"):
         signoff.reassign("summary", RACHEL.id, OWEN, HANNAH.id, ROSTER, at(2))
     with pytest.raises(NotFound):
         signoff.reassign("summary", JOHN.id, VICTOR, HANNAH.id, ROSTER, at(2))

@@ -107,10 +107,12 @@ def approvers_of(section: Section) -> set[int]:
 
 
 def steps_without_author(section: Section, author_id: int) -> list[ApprovalStep]:
-    """The approval steps with the author left out, or NotPermitted when that leaves a step unable to pass."""
+    """The approval steps with the authors left out (`author_id`, and whoever wrote an earlier revision), or
+    NotPermitted when that leaves a step unable to pass."""
+    authors = section.author_ids | {author_id}
     steps: list[ApprovalStep] = []
     for number, step in enumerate(section.approval_steps, start=1):
-        approvers = [p for p in step.approver_ids if p != author_id]
+        approvers = [p for p in step.approver_ids if p not in authors]
         if not approvers or step.needed(len(approvers)) > len(approvers):
             raise NotPermitted(
                 f"the author is an approver of section {section.key!r} (step {number}) and nobody may "
@@ -181,13 +183,8 @@ def request_to_decide(
     mine = [r for r in section.current_requests() if r.approver_id == actor_id or r.approver_id in delegators]
     if not mine:
         configured = {p for step in section.approval_steps for p in step.approver_ids}
-        revision = section.current_revision
-        if (
-            revision is not None
-            and revision.author_id == actor_id
-            and actor_id in configured
-            and section.state is SectionState.IN_APPROVAL
-        ):
+        revision = section.written_by(actor_id)
+        if revision is not None and actor_id in configured and section.state is SectionState.IN_APPROVAL:
             raise NotPermitted(f"nobody may approve their own text: revision {revision.number} is theirs")
         if actor_id not in configured and not delegators & configured:
             raise NotPermitted(f"{roster.describe(actor_id)} is not an approver of section {section.key!r}")
@@ -268,8 +265,7 @@ def open_decision(
         request, on_behalf_of = request_to_decide(section, actor_id, delegations, roster, now)
     except SignoffError:
         return None
-    revision = section.current_revision
-    if revision is None or revision.author_id in (actor_id, on_behalf_of):
+    if section.current_revision is None or section.written_by(actor_id, on_behalf_of) is not None:
         return None
     try:
         refuse_a_second_place(section, request, actor_id, on_behalf_of, roster)

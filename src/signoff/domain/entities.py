@@ -254,9 +254,20 @@ class Section:
 
     @property
     def author_id(self) -> int | None:
-        """Who wrote the current text: nobody approves their own, for themselves or for another."""
+        """Who wrote the current text."""
         revision = self.current_revision
         return revision.author_id if revision else None
+
+    @property
+    def author_ids(self) -> frozenset[int]:
+        """Everyone who wrote a revision of the section. Nobody approves their own text, for themselves or
+        for another: not after a co-drafter's edit either, which leaves their words in it."""
+        return frozenset(r.author_id for r in self.revisions)
+
+    def written_by(self, *people: int | None) -> Revision | None:
+        """The latest revision one of `people` wrote, if any did."""
+        theirs = [r for r in self.revisions if r.author_id in people]
+        return max(theirs, key=lambda r: r.number) if theirs else None
 
     def current_requests(self) -> list[ApprovalRequest]:
         return [r for r in self.requests if r.round == self.round and r.round > 0]

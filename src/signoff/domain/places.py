@@ -55,9 +55,10 @@ def reassign_place(
             f"{to_person.email} has already approved section {section.key!r} in this round; "
             "their approval cannot count twice"
         )
-    revision = section.current_revision
-    if revision is not None and revision.author_id == to_person.id:
-        raise NotPermitted(f"{to_person.email} wrote the current text and cannot approve it")
+    if (theirs := section.written_by(to_person.id)) is not None:
+        raise NotPermitted(
+            f"{to_person.email} wrote revision {theirs.number} of its text and cannot approve it"
+        )
     if section.drafter_ids == [to_person.id]:
         # The one person who may write its text could then approve none of their own: nobody approves
         # their own text, and the section would wait for ever (as a drafting place given the other way).

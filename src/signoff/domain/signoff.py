@@ -346,8 +346,8 @@ class SignOff:
         comment = comment.strip()
         if outcome is Outcome.REQUEST_CHANGES and not comment:
             raise InvalidInput("a request for changes needs a comment saying what to change")
-        if actor_id == revision.author_id or on_behalf_of == revision.author_id:
-            raise NotPermitted(f"nobody may approve their own text: revision {revision.number} is theirs")
+        if (theirs := section.written_by(actor_id, on_behalf_of)) is not None:
+            raise NotPermitted(f"nobody may approve their own text: revision {theirs.number} is theirs")
         if outcome is Outcome.APPROVE:
             approval.refuse_a_second_place(section, request, actor_id, on_behalf_of, roster)
         decision = Decision(
