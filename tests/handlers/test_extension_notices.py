@@ -3,8 +3,9 @@ moves with it); a delegate covering an approver is told too; a stage not yet ope
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from signoff.domain.errors import InvalidInput
 from signoff.service.commands import ExtendDueDate
 from signoff.service.handlers.administer import extend_due_date
 from tests.people import HANNAH, JOHN, OWEN, RACHEL
@@ -51,3 +52,23 @@ def test_the_delegate_of_an_approver_away_hears_of_it_too(memory: InMemoryApp) -
 def test_extending_a_stage_not_yet_open_tells_nobody(memory: InMemoryApp) -> None:
     signoff_id = start_reference(memory)
     assert extend(memory, signoff_id, "constabulary_response", date(2023, 12, 15)) == []
+
+
+def test_a_new_due_date_already_past_is_refused_and_nobody_is_told(memory: InMemoryApp) -> None:
+    # A week after the summary was due (Friday 24 November 2023), an administrator types 28 November for
+    # 28 December: the stage would be overdue at once, escalated again, with a calendar entry in the past.
+    signoff_id = start_reference(memory)
+    memory.clock.set(datetime(2023, 12, 1, 10, tzinfo=UTC))
+    start = len(memory.store.state.outbox)
+    memory.refused(
+        lambda: extend(memory, signoff_id, "report_summary", date(2023, 11, 28)),
+        InvalidInput,
+        "the new due date Tuesday 28 November 2023 has passed (due Tuesday 28 November 2023 at 17:00)",
+    )
+    # Today, after the working day's end, has passed too; Monday is a day to work to.
+    memory.clock.set(datetime(2023, 12, 1, 17, 30, tzinfo=UTC))
+    memory.refused(
+        lambda: extend(memory, signoff_id, "report_summary", date(2023, 12, 1)), InvalidInput, "has passed"
+    )
+    assert len(memory.store.state.outbox) == start
+    assert extend(memory, signoff_id, "report_summary", date(2023, 12, 4))

@@ -27,6 +27,7 @@ from signoff.domain.directory import Participant, Roster
 from signoff.domain.entities import Section, Stage
 from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.inspection import Finding, Inspection
+from signoff.domain.local_time import local_moment
 from signoff.domain.pipeline import Pipeline, SectionSpec, Selector
 from signoff.domain.routing import FindingRouting, route_for
 from signoff.domain.transitions import StageState
@@ -182,6 +183,13 @@ def extend_stage(
         calendar,
         signoff.hours,
     )
+    if moments.due_at <= now:
+        # A date typed wrong (November for December), or today after its hour: the stage would be overdue
+        # at once, its overdue notice and escalation sent again, and a calendar entry in the past.
+        raise InvalidInput(
+            f"the new due date {format_day(new_due_on)} has passed (due {local_moment(moments.due_at)}); "
+            "choose a later day"
+        )
     stage.due_on = new_due_on
     stage.due_at, stage.remind_at, stage.escalate_at = (
         moments.due_at,
