@@ -57,6 +57,17 @@ def render(event: NoticeEvent, **overrides: object) -> EmailMessage:
     )
 
 
+@pytest.mark.parametrize(
+    "event", [e for e in NoticeEvent if "signoff_short_title" in example_context(e)], ids=str
+)
+def test_every_email_about_a_sign_off_names_its_report_in_the_subject(event: NoticeEvent) -> None:
+    # Two sign-offs at once (a PEEL and a regional report) would otherwise send "Approved: AFI 1" twice,
+    # and mail programs would thread them together.
+    # Its start at least: a long subject is cut to fit, at its end.
+    short_title = str(example_context(event)["signoff_short_title"])
+    assert short_title[:20] in str(render(event)["Subject"])
+
+
 @pytest.mark.parametrize("event", list(NoticeEvent))
 def test_every_event_renders_a_subject_and_both_parts(event: NoticeEvent) -> None:
     message = render(event)
