@@ -56,7 +56,9 @@ def test_the_deputy_decides_on_the_chief_constables_behalf(memory: InMemoryApp) 
 
 def test_approvals_are_delegated_only_within_the_organisation(memory: InMemoryApp) -> None:
     memory.refused(
-        lambda: delegate_approvals(leave(memory, to=OWEN), memory.deps), NotPermitted, "only to someone of"
+        lambda: delegate_approvals(leave(memory, to=OWEN), memory.deps),
+        NotPermitted,
+        "only to an active person of",
     )
     assert memory.emails() == []
 

@@ -150,13 +150,19 @@ def test_starting_needs_a_starter_of_a_pcc_office() -> None:
 
 
 def test_delegations_stay_within_an_organisation_and_an_office() -> None:
-    check_delegation(ADMIN_A, OFFICER_A, VIEWER_A, ROSTER)  # the office's admin, for its officer
-    with pytest.raises(NotPermitted, match="only to someone of"):
-        check_delegation(OFFICER_A, OFFICER_A, ADMIN_B, ROSTER)
+    # the office's admin, for its officer
+    assert check_delegation(ADMIN_A, OFFICER_A, VIEWER_A, VIEWER_A.email, ROSTER) is VIEWER_A
+    with pytest.raises(NotPermitted, match="only to an active person of") as elsewhere:
+        check_delegation(OFFICER_A, OFFICER_A, ADMIN_B, ADMIN_B.email, ROSTER)
+    # Someone of another organisation, and an address of nobody, are refused alike: nothing is learnt.
+    with pytest.raises(NotPermitted) as nobody:
+        check_delegation(OFFICER_A, OFFICER_A, None, ADMIN_B.email, ROSTER)
+    assert elsewhere.value.message == nobody.value.message
+    assert "b-" not in nobody.value.message.replace(ADMIN_B.email, "")  # B's organisation is not named
     with pytest.raises(NotPermitted, match="may not delegate someone else's approvals"):
-        check_delegation(ADMIN_B, OFFICER_A, ADMIN_A, ROSTER)
+        check_delegation(ADMIN_B, OFFICER_A, ADMIN_A, ADMIN_A.email, ROSTER)
     with pytest.raises(NotPermitted, match="may not delegate someone else's approvals"):
-        check_delegation(OFFICER_A, VIEWER_A, OFFICER_A, ROSTER)
+        check_delegation(OFFICER_A, VIEWER_A, OFFICER_A, OFFICER_A.email, ROSTER)
 
 
 class _Delegation:

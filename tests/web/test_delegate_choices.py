@@ -72,9 +72,9 @@ def test_someone_who_cannot_decide_for_me_is_an_error_beside_the_chooser_not_a_r
 ) -> None:
     sign_in(client, app, ANDREW)
     for chosen, words in (
-        (RACHEL, "can be delegated only to someone of"),  # of the office, not the force
+        (RACHEL, "can be delegated only to an active person of"),  # of the office, not the force
         (ANDREW, "cannot delegate to themselves"),
-        ("nobody@cheshire.police.example.org", "is in the directory"),
+        ("nobody@cheshire.police.example.org", "only to an active person of"),  # said as of anyone elsewhere
     ):
         again = delegation_form_after(client, chosen)
         assert 'id="to_person-error"' in again, chosen

@@ -168,7 +168,7 @@ def test_a_delegation_from_another_organisation_gives_no_right_to_decide(app: Ap
 
 
 def test_a_delegation_goes_only_to_someone_of_the_same_organisation(app: Application) -> None:
-    with pytest.raises(NotPermitted, match="only to someone of"):
+    with pytest.raises(NotPermitted, match="only to an active person of"):
         delegate_for_a_week(app, JOHN, PATRICIA)
     assert delegation_count(app) == 0
 
@@ -221,6 +221,17 @@ def test_a_regional_report_gives_each_force_its_own_lead(app: Application) -> No
 def test_an_office_cannot_start_a_sign_off_for_another_office_alone(app: Application) -> None:
     with pytest.raises(NotPermitted, match="an office starts its own sign-off"):
         start_signoff(StartSignoff(inspection=reference_for("merseyside-pcc"), started_by=OWEN), app.deps)
+
+
+def test_another_offices_administrator_asking_for_a_section_that_is_not_there_learns_none_of_its_sections(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    sign_in(client, app, GRACE)
+    for path in (f"/api/signoffs/{signoff_id}/sections/nosuch", f"/signoffs/{signoff_id}/sections/nosuch"):
+        answer = client.get(path)
+        assert answer.status_code == 404, answer.text
+        assert "report-summary" not in answer.text
+        assert "finding-afi-1" not in answer.text
 
 
 def test_an_office_cannot_start_another_offices_sign_off_of_that_forces_own_report(

@@ -297,21 +297,21 @@ def check_ending_delegation(
 
 
 def check_delegation(
-    by: Participant, from_person: Participant, to_person: Participant, roster: Roster
-) -> None:
-    """Who may set up a delegation: the person for themselves, or their office's administrator,
-    and only to someone of the same organisation as the person whose approvals are delegated."""
+    by: Participant, from_person: Participant, to_person: Participant | None, to_email: str, roster: Roster
+) -> Participant:
+    """Who may set up a delegation: the person for themselves, or their office's administrator, and only
+    to an active person of the same organisation as the person whose approvals are delegated (`to_person`,
+    None when the directory holds nobody at `to_email`). Whether the address is someone elsewhere, someone
+    who has left, or nobody, the refusal is the same: it tells no one who else is in the directory."""
     if by.id == from_person.id:
         require(by, Action.DELEGATE_OWN, Target(person=from_person), roster)
     else:
         require(by, Action.DELEGATE_FOR_OTHERS, Target(person=from_person), roster)
-    if from_person.id == to_person.id:
+    if to_person is not None and from_person.id == to_person.id:
         raise NotPermitted(f"{from_person.email} cannot delegate to themselves")
-    if not to_person.active:
-        raise NotPermitted(f"{to_person.email} is no longer active in the directory")
-    if to_person.organisation != from_person.organisation:
+    if to_person is None or not to_person.active or to_person.organisation != from_person.organisation:
         raise NotPermitted(
-            f"{from_person.email}'s approvals can be delegated only to someone of "
-            f"{roster.organisation_name(from_person.organisation)}; {to_person.email} is of "
-            f"{roster.organisation_name(to_person.organisation)}"
+            f"{from_person.email}'s approvals can be delegated only to an active person of "
+            f"{roster.organisation_name(from_person.organisation)}, and {to_email.strip()} is not one"
         )
+    return to_person

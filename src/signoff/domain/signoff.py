@@ -120,8 +120,8 @@ class SignOff:
             for section in stage.sections:
                 if section.key == key:
                     return stage, section
-        known = ", ".join(s.key for st in self.ordered_stages() for s in st.ordered_sections())
-        raise NotFound(f"sign-off #{self.id} has no section {key!r} (its sections: {known})")
+        # Its sections are not listed: this is said before anyone's access to them is known (its page lists them).
+        raise NotFound(f"sign-off #{self.id} has no section {key!r}")
 
     def stage(self, key: str) -> Stage:
         for stage in self.stages:

@@ -24,8 +24,9 @@ def _delegate(command: DelegateApprovals, deps: Dependencies) -> int:
     with deps.new_unit_of_work() as uow:
         by = uow.directory.person(command.by)
         from_person = uow.directory.person(command.from_person)
-        to_person = uow.directory.person(command.to_person)
-        check_delegation(by, from_person, to_person, uow.directory.roster())
+        to_person = check_delegation(
+            by, from_person, uow.directory.find(command.to_person), command.to_person, uow.directory.roster()
+        )
         now = deps.clock.now()
         for existing in uow.delegations.for_delegate(to_person.id):
             # A second click, or the same cover asked for twice: one delegation, told once.

@@ -24,7 +24,7 @@ def delegate_choices(email: str, deps: Dependencies) -> list[DelegateChoice]:
     eligible = []
     for person in roster.participants:
         try:
-            check_delegation(me, me, person, roster)
+            check_delegation(me, me, person, person.email, roster)
         except NotPermitted:
             continue
         eligible.append(DelegateChoice(email=person.email, name=person.name, title=person.title))
