@@ -419,3 +419,24 @@ def test_a_start_too_late_for_the_plan_starts_with_a_warning_naming_the_publish_
     banner = page.text.split('class="banner"', 1)[1].split("</div>", 1)[0]
     assert "Warning:" in banner
     assert "publish-by day" in banner
+
+
+def test_another_offices_administrator_learns_nobody_from_reassigning_or_reminding_on_a_sign_off(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    # Grace, of Merseyside, on Cheshire's sign-off: an address of nobody and one of Cheshire's people get
+    # the same refusal, so she cannot find out who is in the directory.
+    sign_in(client, app, GRACE)
+    answers = set()
+    for someone in ("nobody@cheshire.police.example.org", DANIEL):
+        for path, body in (
+            (
+                f"/api/signoffs/{signoff_id}/reassign",
+                {"section": "finding-afi-1", "from_person": someone, "to_person": someone},
+            ),
+            (f"/api/signoffs/{signoff_id}/sections/finding-afi-1/reminders", {"holder": someone}),
+        ):
+            answer = client.post(path, json=body, headers=csrf(client))
+            answers.add((path, answer.status_code, answer.text.replace(someone, "SOMEONE")))
+    assert len(answers) == 2, answers
+    assert {status for _, status, _ in answers} == {403}

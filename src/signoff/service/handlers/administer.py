@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from signoff.domain.access import Action, allowed, office_as_told_to, signoff_target
 from signoff.domain.directory import Participant
-from signoff.domain.errors import NotFound
+from signoff.domain.errors import NotFound, NotPermitted
 from signoff.domain.model import SignOff
 from signoff.service.commands import ExtendDueDate, Reassign, WithdrawSignoff
 from signoff.service.dependencies import Dependencies
@@ -16,6 +17,11 @@ from signoff.service.retry import retry_on_conflict
 def reassign_request(command: Reassign, deps: Dependencies) -> None:
     def change(signoff: SignOff, admin: Participant, uow: UnitOfWork) -> None:
         roster = uow.directory.roster()
+        # The people are looked up once the administrator may act here: before, it told anyone who is in
+        # the directory.
+        if not allowed(admin, Action.REASSIGN, signoff_target(signoff), roster):
+            office = office_as_told_to(admin, signoff)
+            raise NotPermitted(f"{roster.describe(admin.id)} is not an administrator of {office}")
         # Whoever holds the place may have left the directory (that is why it is given away): not so the
         # person it goes to.
         from_person = roster.find_email(command.from_person)

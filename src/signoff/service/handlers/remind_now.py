@@ -20,13 +20,14 @@ def remind_now(
     now = deps.clock.now()
     with deps.new_unit_of_work() as uow:
         admin = uow.directory.person(admin_email)
-        holder = uow.directory.person(holder_email)
         roster = uow.directory.roster()
         signoff = uow.signoffs.get(signoff_id)
         if not allowed(admin, Action.REMIND, signoff_target(signoff), roster):
             raise NotPermitted(
                 f"{admin.email} is not an administrator of {office_as_told_to(admin, signoff)}"
             )
+        # Looked up once the administrator may act here: before, it told anyone who is in the directory.
+        holder = uow.directory.person(holder_email)
         holding = next(
             (h for h in signoff.holdings() if h.section.key == section_key and h.person_id == holder.id),
             None,
