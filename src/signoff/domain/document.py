@@ -271,6 +271,25 @@ def _grades(signoff: SignOff, roster: Roster) -> tuple[tuple[GradeRow, ...], boo
     return rows, by_organisation
 
 
+def findings_a_section_answers(
+    signoff: SignOff, section_key: str, roster: Roster, config: PublicationConfig
+) -> tuple[Finding, ...]:
+    """The findings one section answers, as the document prints them beside it: its own finding; for the
+    section answering findings together (a layout's `national_section`), those it answers; for the
+    comment on the findings for other bodies (a `comment_section`), those noted."""
+    _stage, section = signoff.section(section_key)
+    if section.finding_ref:
+        return (signoff.inspection.finding(section.finding_ref),)
+    layout = config.for_office(signoff.pcc_org)
+    routing = signoff_findings(signoff, roster)
+    if any(isinstance(p, FindingsPart) and p.national_section == section_key for p in layout.layout):
+        own = {s.finding_ref for stage in signoff.stages for s in stage.sections if s.finding_ref}
+        return tuple(f for f in routing.national if f.ref not in own)
+    if any(isinstance(p, NotingPart) and p.comment_section == section_key for p in layout.layout):
+        return routing.noted
+    return ()
+
+
 def build_document(
     signoff: SignOff, roster: Roster, config: PublicationConfig, *, preview: bool = False
 ) -> ResponseDocument:

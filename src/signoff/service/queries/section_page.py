@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from signoff.domain.access import Action, allowed, signoff_target, stands_in_for
 from signoff.domain.approval import open_decision
+from signoff.domain.document import findings_a_section_answers
 from signoff.domain.errors import NotPermitted
 from signoff.domain.textdiff import unified_diff
 from signoff.domain.transitions import SectionState, SignoffState, StageState
@@ -57,6 +58,16 @@ class RequestLine(BaseModel):
         return cls(approver=view.approver, step=view.step, state=view.state, due_at=view.due_at)
 
 
+class AnsweredFinding(BaseModel):
+    """A finding a section answers together with others (the combined national recommendations, or the
+    findings for other bodies its comment is on): what the drafter and the approvers read it against."""
+
+    ref: str
+    printed_ref: str
+    text: str
+    addressee: str | None
+
+
 class SectionPage(BaseModel):
     """One section as one person may see it, with what they may do there."""
 
@@ -75,6 +86,8 @@ class SectionPage(BaseModel):
     finding_ref: str | None
     finding_text: str | None
     finding_explanation: str | None
+    # The findings it answers together (none for a section of one finding, which finding_text is).
+    answers_together: list[AnsweredFinding]
     body: str | None
     revision: int | None
     drafters: list[str]
@@ -147,6 +160,13 @@ def section_page(signoff_id: int, section_key: str, email: str, deps: Dependenci
             finding_ref=view.finding_ref,
             finding_text=finding.text if finding else None,
             finding_explanation=finding.explanation if finding and finding.explanation else None,
+            answers_together=[
+                AnsweredFinding(ref=f.ref, printed_ref=f.printed_ref, text=f.text, addressee=f.addressee)
+                for f in findings_a_section_answers(
+                    signoff, section.key, roster, deps.load_publication_config()
+                )
+                if not section.finding_ref
+            ],
             body=current.body if current else None,
             revision=view.revision,
             drafters=view.drafters,
