@@ -525,3 +525,13 @@ def test_an_rss_feed_lists_its_items_with_their_dates() -> None:
         date(2025, 10, 13),
         "PEEL",
     )
+
+
+def test_an_rss_feed_printing_the_moment_in_gmt_gives_the_day_in_england() -> None:
+    # 00:01 on Tuesday 14 October 2025, British Summer Time, as a feed in GMT prints it.
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>HMICFRS (fictional)</title>
+      <item><title>PEEL 2025: An inspection of Cheshire Constabulary</title>
+        <link>publications/peel-2025-cheshire.html</link><pubDate>Mon, 13 Oct 2025 23:01:00 GMT</pubDate>
+        </item></channel></rss>"""
+    [item] = read_listing(rss, "application/rss+xml", BASE + "feed.rss")
+    assert item.published == date(2025, 10, 14)

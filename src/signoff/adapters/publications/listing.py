@@ -17,6 +17,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree
 from selectolax.lexbor import LexborHTMLParser
 
+from signoff.adapters.publications.dates import day_in_england, published_day
 from signoff.adapters.publications.report_page import text_of
 from signoff.domain.errors import InvalidInput
 from signoff.domain.report_reading import ListedReport
@@ -150,7 +151,7 @@ def _rss_item(item: Element, url: str) -> ListedReport:
     if printed:
         try:
             # RFC 822 dates, as RSS prints them: 'Tue, 14 Oct 2025 00:01:00 +0100'.
-            published = parsedate_to_datetime(printed.strip()).date()
+            published = day_in_england(parsedate_to_datetime(printed.strip()))
         except (TypeError, ValueError):
             published = None
     return ListedReport(
@@ -165,6 +166,6 @@ def _day(value: str | None) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value[:10])
+        return published_day(value)
     except ValueError:
         return None

@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from signoff.adapters.publications.dates import published_day
 from signoff.adapters.publications.finding_words import FindingReader, heading, paragraphs
 from signoff.adapters.publications.names import OrganisationNames, plain
 from signoff.domain.errors import InvalidInput
@@ -183,7 +184,7 @@ def _published(node: LexborNode | None, url: str) -> date:
     if not value:
         raise InvalidInput(f"{url}: the page does not say when the report was published (no Published date)")
     try:
-        return date.fromisoformat(value[:10])
+        return published_day(value)
     except ValueError:
         raise InvalidInput(f"{url}: the publication date {value!r} is not a date") from None
 
