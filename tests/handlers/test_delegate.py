@@ -230,3 +230,34 @@ def test_someone_removed_and_put_back_does_not_get_their_old_delegations_back(me
     reload_with(memory, lambda _data: None)  # John is back, in the same office
     [delegation] = memory.store.state.delegations
     assert not delegation.active_at(memory.clock.now())
+
+
+def test_approvals_are_not_delegated_to_someone_away_themselves(memory: InMemoryApp) -> None:
+    # Sarah, the deputy, is away for a week from tomorrow, and Daniel covers for her: Andrew's leave cannot
+    # go to her (his work would wait for two people away), but may go to Daniel, or to her after she is back.
+    now = memory.clock.now()
+    sarah_away = DelegateApprovals(
+        from_person=SARAH,
+        to_person=DANIEL,
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=8),
+        reason="annual leave",
+        by=SARAH,
+    )
+    delegate_approvals(sarah_away, memory.deps)
+    memory.refused(
+        lambda: delegate_approvals(leave(memory, to=SARAH), memory.deps),
+        InvalidInput,
+        f"{SARAH} is away themselves from",
+        "choose someone who is here",
+    )
+    assert delegate_approvals(leave(memory, to=DANIEL), memory.deps) > 0
+    after_she_is_back = DelegateApprovals(
+        from_person=ANDREW,
+        to_person=SARAH,
+        starts_at=now + timedelta(days=9),
+        ends_at=now + timedelta(days=20),
+        reason="a conference",
+        by=ANDREW,
+    )
+    assert delegate_approvals(after_she_is_back, memory.deps) > 0

@@ -162,7 +162,7 @@ def section(
     console.print(detail.body or "(no text yet)", highlight=False, markup=False)
     for revision in detail.revisions:
         console.print(
-            f"  revision {revision.number} by {revision.author} at {revision.created_at:%Y-%m-%d %H:%M} "
+            f"  revision {revision.number} by {revision.author} at {revision.created_at:%Y-%m-%d %H:%M} UTC "
             f"sha256 {revision.content_hash[:12]} {revision.note}",
             highlight=False,
             markup=False,

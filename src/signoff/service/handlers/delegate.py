@@ -28,6 +28,19 @@ def _delegate(command: DelegateApprovals, deps: Dependencies) -> int:
             by, from_person, uow.directory.find(command.to_person), command.to_person, uow.directory.roster()
         )
         now = deps.clock.now()
+        for away in uow.delegations.all():
+            # A delegate away themselves would pass on nothing: the work would wait for two people away.
+            if (
+                away.from_person_id == to_person.id
+                and away.revoked_at is None
+                and away.ends_at > now
+                and away.starts_at < command.ends_at
+                and command.starts_at < away.ends_at
+            ):
+                raise InvalidInput(
+                    f"{to_person.email} is away themselves from {local_moment(away.starts_at)} to "
+                    f"{local_moment(away.ends_at)} (delegation #{away.id}): choose someone who is here"
+                )
         for existing in uow.delegations.for_delegate(to_person.id):
             # A second click, or the same cover asked for twice: one delegation, told once.
             if (
