@@ -27,5 +27,5 @@ def test_a_printed_date_or_moment_is_the_day_in_england(printed: str, day: date)
 
 
 def test_what_is_not_a_date_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Invalid isoformat string"):
         published_day("21 October 2025")
