@@ -10,8 +10,8 @@ from typing import Any
 
 from signoff.domain.errors import NotPermitted
 from signoff.domain.local_time import LOCAL_TIME
-from signoff.service.commands import EndDelegation, Reassign
-from signoff.service.handlers.administer import reassign_request
+from signoff.service.commands import EndDelegation, Reassign, WithdrawSignoff
+from signoff.service.handlers.administer import reassign_request, withdraw_signoff
 from signoff.service.handlers.delegate import end_delegation
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.handlers.send_due_notices import send_due_notices
@@ -336,3 +336,22 @@ def test_a_drafter_may_not_approve_for_someone_after_a_co_drafter_edits_their_te
         "nobody may approve their own text: revision 1 is theirs",
     )
     assert approve(memory, signoff_id, "report-summary", RACHEL).section_state == "approved"
+
+
+def test_the_delegate_asked_to_approve_for_someone_is_told_when_the_sign_off_is_withdrawn(
+    memory: InMemoryApp,
+) -> None:
+    # Zoe, of the office and in no part of the sign-off, decides for Rachel while she is away.
+    load_with_zoe(memory, "cheshire-pcc", [])
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, ZOE, days=120)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    start = len(memory.store.state.outbox)
+    withdraw_signoff(
+        WithdrawSignoff(signoff_id=signoff_id, reason="Not ours to answer", admin=HANNAH), memory.deps
+    )
+    withdrawn = [e for e in memory.store.state.outbox[start:] if str(e.event) == "withdrawn"]
+    assert (RACHEL, "participants") in {(e.recipient_email, str(e.context["audience"])) for e in withdrawn}
+    [to_zoe] = [e for e in withdrawn if e.recipient_email == ZOE]
+    assert to_zoe.context["audience"] == "delegate"
+    assert "you decide for an approver of" in str(to_zoe.context["why"])

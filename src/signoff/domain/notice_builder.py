@@ -20,7 +20,7 @@ from signoff.domain.extension_notices import due_date_extended
 from signoff.domain.local_time import local_moment
 from signoff.domain.model import Holding, Section, SignOff
 from signoff.domain.not_needed_notices import approval_not_needed
-from signoff.domain.notice_contexts import NoticeContexts, calendar_items, why_told
+from signoff.domain.notice_contexts import NoticeContexts, why_told
 from signoff.domain.notifications import (
     Attachment,
     Audience,
@@ -35,6 +35,7 @@ from signoff.domain.publication import Publication
 from signoff.domain.reassignment_notices import approval_reassigned_away, drafting_reassigned
 from signoff.domain.transitions import RequestState
 from signoff.domain.vocabulary import AuditAction, HoldingKind, JsonValue, NoticeContext, StageKind
+from signoff.domain.withdrawal_notices import withdrawn
 
 
 @dataclass(frozen=True)
@@ -235,21 +236,6 @@ class NoticeBuilder:
         signoff = happened.signoff
         context = self.contexts.ready_to_publish(signoff)
         return self.tell(NoticeEvent.READY_TO_PUBLISH, signoff, happened.event, context)
-
-    def _withdrawn(self, happened: Happened) -> list[Notice]:
-        signoff, event = happened.signoff, happened.event
-        context = {**self.contexts.signoff(signoff), "reason": event.details.get("reason", "")}
-        # Each person's calendar entries for this sign-off are cancelled with the email that says why.
-        return [
-            replace(
-                notice,
-                context={
-                    **notice.context,
-                    "calendar_cancel": calendar_items(signoff, notice.recipient.person_id),
-                },
-            )
-            for notice in self.tell(NoticeEvent.WITHDRAWN, signoff, event, context)
-        ]
 
     # ----- publication -----
 
@@ -486,7 +472,7 @@ FROM_AUDIT: dict[str, tuple[Callable[[NoticeBuilder, Happened], list[Notice]], .
     AuditAction.SECTION_APPROVED: (NoticeBuilder._section_approved,),
     AuditAction.STAGE_COMPLETED: (NoticeBuilder._stage_completed,),
     AuditAction.READY_TO_PUBLISH: (NoticeBuilder._ready_to_publish,),
-    AuditAction.SIGNOFF_WITHDRAWN: (NoticeBuilder._withdrawn,),
+    AuditAction.SIGNOFF_WITHDRAWN: (withdrawn,),
     AuditAction.DUE_DATE_EXTENDED: (due_date_extended,),
 }
 

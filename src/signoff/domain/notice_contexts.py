@@ -137,6 +137,8 @@ def why_told(
     """The email's last line: why this person hears of it (`office`: the office's name)."""
     if audience is Audience.DELEGATE and holder is not None:
         return f"{holder.name} has delegated their approvals to you while they are away"
+    if audience is Audience.DELEGATE:
+        return f"you decide for an approver of {office}'s response while they are away"
     if event is NoticeEvent.ESCALATION and holder is not None:
         return (
             f"{holder.name} names you as their escalation contact, or you administer sign-offs for {office}"

@@ -111,7 +111,7 @@ ALLOWED_AUDIENCES: dict[NoticeEvent, frozenset[Audience]] = {
     ),
     NoticeEvent.DELEGATION_STARTED: frozenset({Audience.DELEGATOR, Audience.DELEGATE}),
     NoticeEvent.DELEGATION_ENDED: frozenset({Audience.DELEGATOR, Audience.DELEGATE}),
-    NoticeEvent.WITHDRAWN: frozenset({Audience.PARTICIPANTS, Audience.PCC_ADMINS}),
+    NoticeEvent.WITHDRAWN: frozenset({Audience.PARTICIPANTS, Audience.PCC_ADMINS, Audience.DELEGATE}),
     NoticeEvent.PUBLISHED: frozenset({Audience.PARTICIPANTS, Audience.PCC_ADMINS}),
     NoticeEvent.FORMAL_COPY: frozenset({Audience.HMICFRS, Audience.HOME_SECRETARY}),
     # Only the person who asked for it: a sign-in link is theirs alone.
