@@ -40,7 +40,8 @@ def stalled_command(
     everything: bool = typer.Option(False, "--all", help="Also list what is on track."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Overdue, due-soon and idle work across all active sign-offs, and who holds it."""
+    """Overdue, due-soon and idle work across all active sign-offs, and who holds it; and the responses
+    approved and waiting to be published."""
     items = stalled(application().deps, include_on_track=everything)
     if as_json:
         print_json(items)

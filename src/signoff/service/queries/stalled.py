@@ -1,4 +1,5 @@
-"""What is late, due soon or idle, across every active sign-off, and who holds it."""
+"""What is late, due soon or idle, across every active sign-off, and who holds it; and the responses
+approved and waiting for their office to publish."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pydantic import BaseModel
 
 from signoff.domain.attention_rule import AttentionFlag, attention_flags
 from signoff.domain.transitions import SignoffState
+from signoff.domain.vocabulary import StageKind
 from signoff.service.dependencies import Dependencies
 
 PAGE = 500
@@ -43,9 +45,39 @@ def stalled(deps: Dependencies, *, include_on_track: bool = False) -> list[Stall
         roster = uow.directory.roster()
         offset = 0
         while True:
-            page = uow.signoffs.page(states=[SignoffState.ACTIVE.value], limit=PAGE, offset=offset)
+            page = uow.signoffs.page(
+                states=[SignoffState.ACTIVE.value, SignoffState.READY_TO_PUBLISH.value],
+                limit=PAGE,
+                offset=offset,
+            )
             for signoff in page:
                 assert signoff.id is not None  # noqa: S101 - read from the database
+                if signoff.state is SignoffState.READY_TO_PUBLISH:
+                    # Approved, waiting for the office to publish (as /admin lists it): worst when late.
+                    publication = next(s for s in signoff.ordered_stages() if s.kind is StageKind.PUBLICATION)
+                    flags = [
+                        LABELS[flag]
+                        for flag in attention_flags(
+                            publication.due_at, publication.opened_at, signoff.publish_by, limits
+                        )
+                    ]
+                    if flags or include_on_track:
+                        items.append(
+                            StalledItem(
+                                signoff_id=signoff.id,
+                                title=signoff.title,
+                                pcc=signoff.pcc_org,
+                                stage=publication.key,
+                                section="",
+                                holder=f"the administrators of {roster.organisation_name(signoff.pcc_org)}",
+                                holder_organisation=signoff.pcc_org,
+                                waiting_to="publish",
+                                due_at=publication.due_at,
+                                statutory_last_day=signoff.statutory_last_day,
+                                flags=flags,
+                            )
+                        )
+                    continue
                 for holding in signoff.holdings():
                     flags = [
                         LABELS[flag]
