@@ -5,10 +5,12 @@ force's, whichever office answers it."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from signoff.adapters.config_files import load_model
 from signoff.domain.document import build_document
@@ -171,3 +173,26 @@ def test_an_office_starts_its_regions_offices_beside_its_own_for_a_report_of_the
     # A joint inspection of two of the region's forces is the region's too.
     joint = example("joint-inspection-2025-example.yaml")
     assert len(start(memory, joint, LANCASHIRE)) == len(joint.respond_for)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        # A year typed wrong: the recommendation due before the report was out.
+        ({"due": "2020-01-01"}, "finding R-1: due 2020-01-01, before the report was published (2025-"),
+        # Good practice is printed, never acted on.
+        ({"due": "2026-06-30", "kind": "promising_practice"}, "a promising practice is not acted on"),
+    ],
+)
+def test_a_findings_due_date_that_cannot_be_is_refused_naming_it(
+    memory: InMemoryApp, change: dict[str, str], said: str
+) -> None:
+    peel = example("peel-2025-graded-example.yaml")
+    findings = peel.model_dump(mode="json")["findings"]
+    [first] = [f for f in findings if f["ref"] == "R-1"]
+    first.update(change)
+    if change.get("kind"):
+        first.pop("answers", None)
+    with pytest.raises(ValidationError, match=re.escape(said)):
+        example("peel-2025-graded-example.yaml", findings=findings)
+    assert memory.store.state.signoffs == []

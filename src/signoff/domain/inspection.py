@@ -351,6 +351,17 @@ class Inspection(_Strict):
                     f"{finding.printed_ref!r}; give each the label the report prints"
                 )
             printed.setdefault(label, finding.ref)
+            # A date the report gives for acting on it: not before the report was out (a typed year), and
+            # not on good practice, which nobody acts on.
+            if finding.due is not None and finding.kind.is_practice:
+                raise ValueError(
+                    f"finding {finding.ref}: a {finding.kind.label.lower()} is not acted on, so has no due date"
+                )
+            if finding.due is not None and finding.due < self.published:
+                raise ValueError(
+                    f"finding {finding.ref}: due {finding.due.isoformat()}, before the report was published "
+                    f"({self.published.isoformat()})"
+                )
 
     @property
     def inspectorate_names(self) -> str:
