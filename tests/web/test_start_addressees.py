@@ -41,7 +41,13 @@ def post_form(client: TestClient, fields: dict[str, str | list[str]]) -> Respons
     page = client.get("/signoffs/new")
     assert page.status_code == 200
     # The form offers each finding's new fields, and the inspectorates.
-    for name in ("findings-0-addressed_to", "findings-0-label", "findings-0-answers", 'name="inspectorates"'):
+    for name in (
+        "findings-0-addressed_to",
+        "findings-0-addressee",
+        "findings-0-label",
+        "findings-0-answers",
+        'name="inspectorates"',
+    ):
         assert name in page.text
     return client.post("/signoffs/new", data={**fields, "csrf_token": csrf_of(page.text)})
 
@@ -61,6 +67,11 @@ def test_the_form_routes_each_finding_to_the_offices_it_is_addressed_to(
             "findings-2-kind": "recommendation",
             "findings-2-text": "The College should publish guidance.",
             "findings-2-addressed_to": "college-of-policing",
+            "findings-3-ref": "R-3",
+            "findings-3-kind": "recommendation",
+            "findings-3-text": "Probation services should share risk assessments.",
+            "findings-3-addressed_to": "other-body",
+            "findings-3-addressee": "HM Prison and Probation Service",
             "inspectorates": ["hmicfrs", "hmcpsi"],
         }
     )
@@ -77,6 +88,8 @@ def test_the_form_routes_each_finding_to_the_offices_it_is_addressed_to(
         inspection = uow.signoffs.get(cheshire).inspection
         assert [i.value for i in inspection.inspectorates] == ["hmicfrs", "hmcpsi"]
         assert inspection.finding("R-1").addressed_to == ["all-forces", "home-office"]
+        # The other body in the report's own words, which the response prints (not "Another body").
+        assert inspection.finding("R-3").addressee == "HM Prison and Probation Service"
 
 
 def test_a_multi_force_report_whose_finding_names_nobody_is_refused_naming_the_finding(

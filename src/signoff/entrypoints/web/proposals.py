@@ -42,9 +42,9 @@ from signoff.watching import watch_dependencies
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]
-# Kept from the proposal for a finding whose ref stays: the start form has no field for them (its label,
-# addressees and the cause it answers have fields: what the person leaves there is what counts).
-KEPT_FINDING_FIELDS = ("addressee", "due")
+# Kept from the proposal for a finding whose ref stays: the start form has no field for it (its label,
+# addressees, their words and the cause it answers have fields: what the person leaves there is what counts).
+KEPT_FINDING_FIELDS = ("due",)
 
 
 def _watch(request: Request) -> WatchDependencies:
@@ -85,8 +85,8 @@ def intake_values(intake: Inspection) -> dict[str, Any]:
                 # The start form's own fields for them (templates/web/_intake_fields.html), filled in.
                 f"findings-{n}-addressed_to": ", ".join(finding.addressed_to),
                 f"findings-{n}-answers": finding.answers or "",
-                # Shown above the row, as the report words it; the keys are in the addressed_to field.
-                f"findings-{n}-addressee": finding.addressee or "nobody the reader could place",
+                # As the report words it (printed in the response); the keys are in the addressed_to field.
+                f"findings-{n}-addressee": finding.addressee,
             }
         )
     return values
