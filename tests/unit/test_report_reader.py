@@ -535,3 +535,19 @@ def test_an_rss_feed_printing_the_moment_in_gmt_gives_the_day_in_england() -> No
         </item></channel></rss>"""
     [item] = read_listing(rss, "application/rss+xml", BASE + "feed.rss")
     assert item.published == date(2025, 10, 14)
+
+
+def test_a_finding_printed_twice_is_read_once_and_a_different_text_under_its_label_is_flagged() -> None:
+    # Reports print their recommendations in the summary, then again in the chapters.
+    from signoff.adapters.publications.finding_words import FindingReader, heading
+    from signoff.adapters.publications.names import OrganisationNames
+
+    reader = FindingReader(OrganisationNames(by_name={}, full_names={}), "cheshire-constabulary")
+    first = heading("Recommendation 1")
+    assert first is not None
+    assert reader.add(first, "The chief constable should act.", "") is not None
+    assert reader.add(first, "The chief  constable should act.", "Why, in the chapter.") is None
+    assert reader.add(first, "The chief constable should do something else.", "") is None
+    assert [f.ref for f in reader.findings] == ["R-1"]
+    [flag] = reader.flags
+    assert "printed again with another text (read as R-1)" in flag.problem

@@ -75,8 +75,25 @@ class FindingReader:
         )
 
     def add(self, found: Heading, text: str, explanation: str, answers: str | None = None) -> Finding | None:
-        ref = self._ref(found)
         where = found.printed
+        numbered = any(c.isdigit() for c in where)
+        again = next(
+            (f for f in self.findings if numbered and f.kind is found.kind and f.printed_ref == where), None
+        )
+        if again is not None:
+            # Reports print their recommendations in the summary and again in the chapters: the same
+            # finding twice is read once; a different text under the same label is left for a person.
+            if " ".join(again.text.split()) != " ".join(text.split()):
+                self.flags.append(
+                    ReadingFlag(
+                        where=where,
+                        problem=f"printed again with another text (read as {again.ref}): add it by hand if it "
+                        "is another finding",
+                        text=text[:20_000],
+                    )
+                )
+            return None
+        ref = self._ref(found)
         due, opening = self._due(where, text)
         addressee, addressed_to = self._addressees(found.kind, where, opening)
         try:

@@ -27,7 +27,17 @@ router = APIRouter(include_in_schema=False)
 Me = Annotated[Participant, Depends(signed_in)]
 FINDING_ROWS = 6
 # A finding row's fields, as named in templates/web/_intake_fields.html ('findings-N-label').
-FINDING_FIELDS = ("ref", "label", "kind", "text", "explanation", "addressed_to", "addressee", "answers", "lead")
+FINDING_FIELDS = (
+    "ref",
+    "label",
+    "kind",
+    "text",
+    "explanation",
+    "addressed_to",
+    "addressee",
+    "answers",
+    "lead",
+)
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
