@@ -551,3 +551,17 @@ def test_a_finding_printed_twice_is_read_once_and_a_different_text_under_its_lab
     assert [f.ref for f in reader.findings] == ["R-1"]
     [flag] = reader.flags
     assert "printed again with another text (read as R-1)" in flag.problem
+
+
+def test_a_grade_of_a_several_force_report_that_names_no_force_is_left_out_and_flagged() -> None:
+    # The regional report's grades table without its "Force or unit" column: whose grade each is, nobody can
+    # tell; kept, the proposal could never be started (and its form has no place to say).
+    page = (FIXTURES / "publications" / "nw-soc-2025.html").read_text(encoding="utf-8")
+    page = page.replace('<th scope="col">Force or unit</th>', "")
+    for who in ("Cheshire Constabulary", "Lancashire Constabulary", "North West Regional Organised Crime Unit"):
+        page = page.replace(f"<td>{who}</td>", "", 1)
+    reading = read_report_page(page, REPORTS + "nw-soc-2025.html", directory_names())
+    assert reading.grades == []
+    flagged = [flag for flag in reading.flags if flag.where.startswith("Grade:")]
+    assert len(flagged) == 3
+    assert "is not said to be any one force's or unit's grade" in flagged[0].problem

@@ -263,5 +263,16 @@ def _grades(
         if who and organisation is None:
             flags.append(ReadingFlag(where=where, problem=f"'{who}' is not a force or unit in the directory"))
             continue
+        if organisation is None:
+            # A report of several forces whose table does not say whose grade it is: kept, it would stop the
+            # sign-off starting, and the proposal's form has no place to say.
+            flags.append(
+                ReadingFlag(
+                    where=where,
+                    problem=f"'{printed}' is not said to be any one force's or unit's grade, and the report covers "
+                    "several: left out (start from a file to give it)",
+                )
+            )
+            continue
         grades.append(Grade(area=area, grade=GradeValue(value), organisation=organisation))
     return grades
