@@ -170,3 +170,42 @@ def test_a_signoff_planned_before_pccs_beside_a_force_were_that_forces_is_publis
     _, text = document(app, signoff_id)
     assert "Commissioners should review the funding of regional units." in text
     publish_signoff(PublishSignoff(signoff_id=signoff_id, by=OWEN), app.deps)
+
+
+def test_a_national_cause_of_concern_is_headed_as_one_with_its_national_recommendations_under_it() -> None:
+    data = example("national-thematic-2025-example.yaml")
+    data["respond_for"] = ["cheshire-pcc"]
+    data["findings"] = [
+        {
+            "ref": "CoC-1",
+            "kind": "cause_of_concern",
+            "label": "Cause of concern 1",
+            "text": "Forces do not identify stalking when it is first reported.",
+            "addressed_to": ["all-forces"],
+        },
+        {
+            "ref": "R-1",
+            "kind": "recommendation",
+            "label": "Recommendation 1",
+            "answers": "CoC-1",
+            "text": "Chief constables should train call handlers to recognise stalking.",
+            "addressed_to": ["all-forces"],
+        },
+        {
+            "ref": "R-2",
+            "kind": "recommendation",
+            "label": "Recommendation 2",
+            "text": "Chief constables should record every breach of a stalking order.",
+            "addressed_to": ["all-forces"],
+        },
+    ]
+    app, signoff_id = started(data)
+    drive_to_ready(app, signoff_id)
+    doc, _ = document(app, signoff_id)
+    [together] = [g for part in doc.parts for g in part.groups if g.answered_together]
+    assert together.heading == "National causes of concern and recommendations"
+    # The cause, with the recommendation answering it under it; the other recommendation on its own.
+    assert [(e.ref, [r.ref for r in e.recommendations]) for e in together.findings] == [
+        ("CoC-1", ["R-1"]),
+        ("R-2", []),
+    ]

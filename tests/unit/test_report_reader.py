@@ -558,7 +558,11 @@ def test_a_grade_of_a_several_force_report_that_names_no_force_is_left_out_and_f
     # tell; kept, the proposal could never be started (and its form has no place to say).
     page = (FIXTURES / "publications" / "nw-soc-2025.html").read_text(encoding="utf-8")
     page = page.replace('<th scope="col">Force or unit</th>', "")
-    for who in ("Cheshire Constabulary", "Lancashire Constabulary", "North West Regional Organised Crime Unit"):
+    for who in (
+        "Cheshire Constabulary",
+        "Lancashire Constabulary",
+        "North West Regional Organised Crime Unit",
+    ):
         page = page.replace(f"<td>{who}</td>", "", 1)
     reading = read_report_page(page, REPORTS + "nw-soc-2025.html", directory_names())
     assert reading.grades == []

@@ -241,10 +241,18 @@ class _Findings:
                 groups.append(FindingGroup(part.heading(kind), entries))
             if kind is FindingKind.RECOMMENDATION and combined is not None:
                 self._placed.add(combined.key)
+                # A national cause of concern prints with the national recommendations that answer it.
+                national_causes = {f.ref for f in together if f.kind is FindingKind.CAUSE_OF_CONCERN}
                 groups.append(
                     FindingGroup(
-                        part.national_heading,
-                        tuple(self.entry(f) for f in together),
+                        part.heading_together(bool(national_causes)),
+                        tuple(
+                            self.entry(f, [r for r in together if r.answers == f.ref])
+                            if f.ref in national_causes
+                            else self.entry(f)
+                            for f in together
+                            if f.answers not in national_causes
+                        ),
                         answered_together=True,
                         response=approved_text(combined),
                     )

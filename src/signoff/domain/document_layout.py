@@ -128,6 +128,13 @@ class FindingsPart(_Strict):
     def heading(self, kind: FindingKind) -> str:
         return self.headings.get(kind, _FINDING_HEADINGS[kind])
 
+    def heading_together(self, with_causes_of_concern: bool) -> str:
+        """The findings answered together: national recommendations, and causes of concern when some are
+        national too (unless the office's layout names the heading itself)."""
+        if with_causes_of_concern and "national_heading" not in self.model_fields_set:
+            return "National causes of concern and recommendations"
+        return self.national_heading
+
 
 class NotingPart(_Strict):
     """The findings addressed only to other bodies (the College of Policing, the Home Office...): listed
