@@ -58,7 +58,7 @@ def reference_wire(
             maintype="text",
             subtype="calendar",
             filename="due-date.ics",
-            params={"method": "PUBLISH"},
+            params={"charset": "utf-8", "method": "PUBLISH"},
         )
     elif gives_calendar_cancel(context):
         message.make_mixed()
@@ -67,7 +67,7 @@ def reference_wire(
             maintype="text",
             subtype="calendar",
             filename="cancelled.ics",
-            params={"method": "CANCEL"},
+            params={"charset": "utf-8", "method": "CANCEL"},
         )
     for attachment in attachments:
         maintype, _, subtype = attachment.content_type.partition("/")

@@ -122,6 +122,14 @@ def test_a_deadline_email_carries_a_calendar_entry_for_its_due_date() -> None:
     assert str(entry.get("url")) == example_context(NoticeEvent.APPROVAL_REQUESTED)["section_url"]
 
 
+def test_a_calendar_entry_says_it_is_utf8_so_a_title_with_curly_quotes_reads_as_typed() -> None:
+    message = render(NoticeEvent.APPROVAL_REQUESTED, section_title="Chief Constable’s response – “actions”")
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_charset() == "utf-8"
+    [entry] = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert "Chief Constable’s response – “actions”" in str(entry["SUMMARY"])
+
+
 def test_a_new_due_date_moves_the_approvers_calendar_entry_rather_than_adding_one() -> None:
     def entry(message: EmailMessage) -> Any:
         [attachment] = list(message.iter_attachments())

@@ -193,13 +193,13 @@ _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _CALENDAR_HEADERS = (
     b"Content-Transfer-Encoding: base64\r\n"
     b'Content-Disposition: attachment; filename="due-date.ics"\r\n'
-    b'Content-Type: text/calendar; method="PUBLISH"\r\n'
+    b'Content-Type: text/calendar; charset="utf-8"; method="PUBLISH"\r\n'
     b"MIME-Version: 1.0\r\n\r\n"
 )
 _CANCEL_HEADERS = (
     b"Content-Transfer-Encoding: base64\r\n"
     b'Content-Disposition: attachment; filename="cancelled.ics"\r\n'
-    b'Content-Type: text/calendar; method="CANCEL"\r\n'
+    b'Content-Type: text/calendar; charset="utf-8"; method="CANCEL"\r\n'
     b"MIME-Version: 1.0\r\n\r\n"
 )
 # SEQUENCE counts from here in seconds: a later email about the same item always carries a higher one,
