@@ -261,3 +261,26 @@ def test_approvals_are_not_delegated_to_someone_away_themselves(memory: InMemory
         by=ANDREW,
     )
     assert delegate_approvals(after_she_is_back, memory.deps) > 0
+
+
+def test_an_administrator_does_not_delegate_someones_approvals_to_themselves(memory: InMemoryApp) -> None:
+    # Hannah administers the office: she may set up Rachel's cover, not make herself the one approving as
+    # Rachel. Rachel may choose her.
+    now = memory.clock.now()
+
+    def rachel_to_hannah(by: str) -> DelegateApprovals:
+        return DelegateApprovals(
+            from_person=RACHEL,
+            to_person=HANNAH,
+            starts_at=now,
+            ends_at=now + timedelta(days=7),
+            reason="annual leave",
+            by=by,
+        )
+
+    memory.refused(
+        lambda: delegate_approvals(rachel_to_hannah(HANNAH), memory.deps),
+        NotPermitted,
+        f"{HANNAH} cannot delegate {RACHEL}'s approvals to themselves",
+    )
+    assert delegate_approvals(rachel_to_hannah(RACHEL), memory.deps) > 0

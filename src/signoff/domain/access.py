@@ -309,6 +309,13 @@ def check_delegation(
         require(by, Action.DELEGATE_FOR_OTHERS, Target(person=from_person), roster)
     if to_person is not None and from_person.id == to_person.id:
         raise NotPermitted(f"{from_person.email} cannot delegate to themselves")
+    if to_person is not None and by.id == to_person.id and by.id != from_person.id:
+        # Approving in someone's name is theirs to allow: an administrator sets up cover for others, not
+        # for themselves.
+        raise NotPermitted(
+            f"{by.email} cannot delegate {from_person.email}'s approvals to themselves: {from_person.email} "
+            "may, or another administrator"
+        )
     if to_person is None or not to_person.active or to_person.organisation != from_person.organisation:
         raise NotPermitted(
             f"{from_person.email}'s approvals can be delegated only to an active person of "
