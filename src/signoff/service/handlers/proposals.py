@@ -2,13 +2,15 @@
 the sign-off from it, or dismiss it with a reason.
 
 Another office's proposal is NotFound, as another office's sign-off is: its existence tells nothing. Starting
-runs the one start_signoff handler (the same checks as the start form), then marks the proposal started.
+runs the one start_signoff handler (the same checks as the start form), marking the proposal started in
+the same transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,12 +19,14 @@ from signoff.domain.deadlines import StatutoryDeadline, local_day, statutory_dea
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.errors import InvalidInput, NotFound
 from signoff.domain.inspection import Inspection
+from signoff.domain.model import SignOff
 from signoff.domain.proposal import MAX_REASON, Proposal
 from signoff.domain.text_fields import SingleLine
+from signoff.domain.transitions import ProposalState
 from signoff.service.commands import StartSignoff
-from signoff.service.handlers.start_signoff import signoff_for_report, start_signoff
+from signoff.service.handlers.start_signoff import signoff_for_report, start_signoffs
 from signoff.service.handlers.watch_publications import WatchDependencies
-from signoff.service.ports import ProposalUnitOfWork
+from signoff.service.ports import ProposalUnitOfWork, UnitOfWork
 
 
 class DismissProposal(BaseModel):
@@ -115,17 +119,39 @@ def start_from_proposal(
         # proposal; so does a start of the same report from the start form. Starting again marks it.
         started_already = signoff_for_report(uow, proposal.office, checked)
     if started_already is not None:
-        signoff_id = started_already
-    else:
-        [signoff_id] = start_signoff(
-            StartSignoff(inspection=checked, started_by=email, respond_for=[proposal.office]), watch.deps
-        )
-    with watch.new_unit_of_work() as uow:
-        proposal = _visible(uow, proposal_id, email, for_update=True)
-        proposal.started(email, watch.deps.clock.now(), signoff_id, checked)
-        uow.proposals.save(proposal)
-        uow.commit()
-    return ProposalStarted(signoff_id, already=started_already is not None)
+        with watch.new_unit_of_work() as uow:
+            _mark_started(uow, proposal_id, email, started_already, checked, watch)
+            uow.commit()
+        return ProposalStarted(started_already, already=True)
+
+    def marked(uow: UnitOfWork, created: list[SignOff]) -> None:
+        # In the start's own transaction, the proposal locked: of two people starting it at once, one
+        # starts it and the other is told it is started (not a second sign-off, under a corrected title).
+        [signoff] = created
+        assert signoff.id is not None  # noqa: S101 - stored before this is called
+        _mark_started(cast(ProposalUnitOfWork, uow), proposal_id, email, signoff.id, checked, watch)
+
+    # The start's transaction is the proposals' unit of work (the same one, with the proposals in it).
+    in_one = replace(watch.deps, new_unit_of_work=watch.new_unit_of_work)
+    command = StartSignoff(inspection=checked, started_by=email, respond_for=[proposal.office])
+    [signoff_id] = start_signoffs(command, in_one, marked).ids
+    return ProposalStarted(signoff_id, already=False)
+
+
+def _mark_started(
+    uow: ProposalUnitOfWork,
+    proposal_id: int,
+    email: str,
+    signoff_id: int,
+    checked: Inspection,
+    watch: WatchDependencies,
+) -> None:
+    proposal = _visible(uow, proposal_id, email, for_update=True)
+    if proposal.state is ProposalState.STARTED and proposal.signoff_id != signoff_id:
+        # Someone else's start won: theirs is the office's sign-off. (A start wins over a dismissal.)
+        raise InvalidInput(f"proposal #{proposal_id} is already started (sign-off #{proposal.signoff_id})")
+    proposal.started(email, watch.deps.clock.now(), signoff_id, checked)
+    uow.proposals.save(proposal)
 
 
 def dismiss_proposal(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from signoff.domain.access import Action, Target, allowed
@@ -41,12 +42,22 @@ def start_signoff(command: StartSignoff, deps: Dependencies) -> list[int]:
     return start_signoffs(command, deps).ids
 
 
-def start_signoffs(command: StartSignoff, deps: Dependencies) -> Started:
-    """As `start_signoff`, with the warnings to show whoever started them."""
-    return retry_on_conflict(lambda: _start(command, deps))
+def start_signoffs(
+    command: StartSignoff,
+    deps: Dependencies,
+    on_started: Callable[[UnitOfWork, list[SignOff]], None] | None = None,
+) -> Started:
+    """As `start_signoff`, with the warnings to show whoever started them. `on_started`: more to do in the
+    same transaction once the sign-offs are stored (their ids known), before it commits (a proposal
+    marked started): if it refuses, nothing is started."""
+    return retry_on_conflict(lambda: _start(command, deps, on_started))
 
 
-def _start(command: StartSignoff, deps: Dependencies) -> Started:
+def _start(
+    command: StartSignoff,
+    deps: Dependencies,
+    on_started: Callable[[UnitOfWork, list[SignOff]], None] | None = None,
+) -> Started:
     now = deps.clock.now()
     inspection = command.inspection
     pipeline = pipeline_for(deps, inspection.type)
@@ -114,6 +125,9 @@ def _start(command: StartSignoff, deps: Dependencies) -> Started:
             created.append(signoff)
         # Read before the commit stores (and forgets) the new audit events.
         late_starts = [_late_start(signoff) for signoff in created]
+        if on_started is not None:
+            uow.flush()
+            on_started(uow, created)
         uow.commit()
         for signoff in created:
             with about_signoff(signoff.id):
