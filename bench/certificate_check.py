@@ -1,10 +1,12 @@
 """Reading an uploaded certificate (`parse_certificate`), as the public "check a certificate" page does,
-for hostile pages as large as the page accepts (CERTIFICATE_BYTES), against an ordinary page of that size.
+for hostile pages with as much markup as the check accepts (MOST_TAGS), against an ordinary page of as
+many tags.
 
 Anyone may upload, without signing in, so no page may cost time growing with the square of its size: the
-cases are many closing tags that close nothing, deep nesting, and the embedded data's opening tag repeated
-with no end. Each is CPU time per read, the median of --rounds. The ordinary page is balanced markup of
-the same size: paragraphs, each a fact.
+cases are closing tags that close nothing (the parser's adoption agency), deep nesting, tags left unclosed
+(`</x`, `<?x`, `<a x` with no end, which Python's html.parser took minutes over), and the embedded data's
+opening tag repeated with no end. A page with more markup is refused before it is parsed. Each figure is
+CPU time per read, the median of --rounds.
 
 Usage: python bench/certificate_check.py [--rounds 5]
 Prints a Markdown table, and writes it to bench/results/certificate_check.md (and certificate_check.json).
@@ -20,22 +22,13 @@ from contextlib import suppress
 
 from figures import Figure, record  # bench/figures.py: scripts run as `python bench/NAME.py`
 
-from signoff.adapters.documents.certificate_file import parse_certificate
+from signoff.adapters.documents.certificate_file import MOST_TAGS, parse_certificate
 from signoff.domain.errors import InvalidInput
-from signoff.entrypoints.web.public import CERTIFICATE_BYTES
 from signoff.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
-# Time linear in the page, as the ordinary page's: a page that cost time growing with its square would
-# take a thousand times as long.
-TARGET_TIMES_ORDINARY = 5.0
+TARGET_SECONDS = 1.0
 OPENING = '<script type="application/json" id="signoff-certificate">'
-
-
-def _filled(head: str, unit: str, tail: str = "") -> str:
-    """`head`, then `unit` repeated, then `tail`: as large as the page accepts."""
-    room = CERTIFICATE_BYTES - len(head) - len(tail) - 1
-    return head + unit * (room // len(unit)) + tail
 
 
 # Data enough to be read as a certificate's (what it says is checked afterwards, against the record).
@@ -47,16 +40,23 @@ DATA = (
 
 
 def ordinary_page() -> str:
-    return _filled(DATA, '<p><span data-fact="approver">A name</span> approved it.</p>\n')
+    """Balanced markup, as a certificate's: a paragraph per fact, as many tags as the check accepts."""
+    line = '<p><span data-fact="approver">A name</span> approved it.</p>\n'
+    return DATA + line * ((MOST_TAGS - 4) // 4)
 
 
 def hostile_pages() -> dict[str, str]:
-    data = DATA
-    half = (CERTIFICATE_BYTES - len(data)) // 14
+    room = MOST_TAGS - 4  # the data's own tags
     return {
-        "closing tags that close nothing, after opening ones": data + "<b>" * half + "</i>" * half,
-        "deep nesting": _filled(data, "<div>"),
-        "the data's opening tag repeated, never ended": _filled("", OPENING),
+        "closing tags that close nothing, after opening ones": DATA
+        + "<b>" * (room // 2)
+        + "</i>" * (room // 2),
+        "deep nesting": DATA + "<div>" * room,
+        "closing tags never ended (</x)": DATA + "</x" * room,
+        "processing instructions never ended (<?x)": DATA + "<?x" * room,
+        "one tag never ended (<a x), then 1 MB": DATA + "<a x" + "y " * 500_000,
+        "the data's opening tag repeated, never ended": OPENING * room,
+        "more tags than any certificate holds (refused)": DATA + "<b>" * MOST_TAGS,
     }
 
 
@@ -82,15 +82,14 @@ def main() -> None:
         for case, page in hostile_pages().items()
     ]
     worst_case, _, worst = max(results, key=lambda result: result[2])
-    met = worst <= TARGET_TIMES_ORDINARY * real_seconds
+    met = worst <= TARGET_SECONDS
     rows = "".join(f"| {case} | {size:,} | {seconds:.3f} |\n" for case, size, seconds in results)
     table = (
         f"### Reading an uploaded certificate: CPU time, median of {args.rounds}\n\n"
         "| page | bytes | seconds |\n| --- | ---: | ---: |\n"
-        f"| an ordinary page of balanced markup | {len(real):,} | {real_seconds:.4f} |\n"
+        f"| an ordinary page of as many tags | {len(real):,} | {real_seconds:.4f} |\n"
         f"{rows}\n"
-        f"Target: every hostile page as large as the check accepts read in at most {TARGET_TIMES_ORDINARY:g} "
-        "times the ordinary page's time: "
+        f"Target: every hostile page the check accepts read (or refused) in at most {TARGET_SECONDS:g} s: "
         f"{'met' if met else 'MISSED'}.\n"
     )
     print(table)
@@ -101,12 +100,12 @@ def main() -> None:
         "Checking an uploaded certificate",
         [
             Figure(
-                what="the worst hostile page as large as the check accepts",
+                what="the worst hostile page the check accepts",
                 value=worst,
                 unit="s",
-                baseline_what="an ordinary page of the same size",
+                baseline_what="an ordinary page of as many tags",
                 baseline=real_seconds,
-                target=f"at most {TARGET_TIMES_ORDINARY:g}x the ordinary page's time",
+                target=f"at most {TARGET_SECONDS:g} s",
                 met=met,
                 note=f"{worst_case}; CPU time to read it, the median of {args.rounds}",
             )

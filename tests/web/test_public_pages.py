@@ -310,3 +310,29 @@ def test_a_genuine_certificate_still_matches_after_the_directory_corrects_a_name
     forged = genuine.decode().replace("Rachel Ashworth", "Rachel Ashworth-Jones").encode()
     status, page = check(client, "certificate.html", forged)
     assert "The certificate does not match the record" in page
+
+
+def test_a_certificate_page_of_hostile_markup_is_refused_in_words_and_one_hiding_a_fact_still_fails(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    published_with_correction(app, clock)
+    genuine = (folder_of(app, 1) / "certificate.html").read_text()
+    # Markup Python's HTML parser could not end (it answered 500), and more tags than any certificate holds.
+    for hostile, said in (
+        (genuine.replace("</body>", "<p>ok</p><![<</body>"), None),
+        (
+            genuine.replace("</body>", "<b>" * 20_001 + "</body>"),
+            "holds more markup than any certificate does",
+        ),
+    ):
+        status, page = check(client, "certificate.html", hostile.encode())
+        assert status in (200, 422), page
+        if said is not None:
+            assert (status, said in page) == (422, True)
+    # A page whose approver's name is hidden from its reader, and another shown in its place: the check
+    # reads what a reader sees.
+    hidden = genuine.replace(
+        "Rachel Ashworth", '<span style="display: none">Rachel Ashworth</span>Ronald Ash', 1
+    )
+    status, page = check(client, "certificate.html", hidden.encode())
+    assert "The certificate does not match the record" in page

@@ -8,11 +8,10 @@ the check can compare what a person reads, not only the data beside it.
 from __future__ import annotations
 
 import json
-from collections import Counter
-from html.parser import HTMLParser
 from pathlib import Path
 
 from pydantic import ValidationError
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from signoff.domain.certificate_check import (
     CertificateClaims,
@@ -30,6 +29,10 @@ _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 )
 _HIDDEN = frozenset({"head", "script", "style", "template", "title"})
+# More markup than any certificate holds (one of a report with a hundred findings has some thousands of
+# tags): a page with more is no certificate of this site's, and is refused before it is parsed, since an
+# HTML parser's time on hostile nesting grows faster than the page.
+MOST_TAGS = 20_000
 
 
 def _styled_away(style: str | None) -> bool:
@@ -55,6 +58,8 @@ def parse_certificate(text: str, *, html: bool, source: str, where: str | None =
     Errors start with `where` (the file's path, or its name)."""
     where = where or source
     visible: VisibleCertificate | None = None
+    if html:
+        _not_too_much_markup(text, where)
     data = _embedded(text, where) if html else text
     try:
         facts = CertificateFacts.model_validate(json.loads(data))
@@ -70,6 +75,11 @@ def parse_certificate(text: str, *, html: bool, source: str, where: str | None =
     return CertificateClaims(source=source, facts=facts, visible=visible)
 
 
+def _not_too_much_markup(html: str, where: str) -> None:
+    if html.count("<") > MOST_TAGS:
+        raise InvalidInput(f"{where}: holds more markup than any certificate does (over {MOST_TAGS:,} tags)")
+
+
 def _embedded(html: str, where: str) -> str:
     """The certificate's data embedded in its page. Found by plain search, not a regular expression: an
     upload repeating the opening tag with no end would otherwise cost time growing with its square."""
@@ -80,91 +90,58 @@ def _embedded(html: str, where: str) -> str:
     return html[start + len(_EMBEDDED_START) : end]
 
 
+# One step of the walk: (node, hidden, container); a node of None closes the fact being read.
+_Step = tuple[LexborNode | None, bool, dict[str, list[str]]]
+
+
 def _visible_facts(html: str) -> VisibleCertificate:
-    reader = _FactReader()
-    reader.feed(html)
-    reader.close()
+    """The text of every data-fact element a reader sees, in the container it appears in.
+
+    Parsed by Lexbor (C, linear in the page whatever it holds: Python's html.parser takes time growing
+    with the square of an upload of unclosed tags, and this page is anyone's to upload), then walked once,
+    depth first, each element's hiddenness and container handed down to its children."""
+    document: dict[str, list[str]] = {}
+    sections: list[tuple[dict[str, list[str]], list[dict[str, list[str]]]]] = []
+    stack: list[_Step] = [(LexborHTMLParser(html).root, False, document)]
+    fact: tuple[str, list[str], dict[str, list[str]]] | None = None
+    while stack:
+        node, hidden, container = stack.pop()
+        if node is None:
+            assert fact is not None  # noqa: S101 - pushed only while a fact is read
+            name, chunks, into = fact
+            into.setdefault(name, []).append(" ".join("".join(chunks).split()))
+            fact = None
+            continue
+        if node.tag == "-text":
+            if fact is not None and not hidden:
+                fact[1].append(node.text_content or "")
+            continue
+        if node.tag is None or node.tag.startswith("-") or node.tag in _VOID:
+            continue  # comments and the like; elements that never hold text
+        names = node.attributes
+        if not hidden and (node.tag in _HIDDEN or "hidden" in names or _styled_away(names.get("style"))):
+            hidden = True
+        elif not hidden and "data-certified-section" in names:
+            sections.append(({}, []))
+            container = sections[-1][0]
+        elif not hidden and "data-certified-approval" in names and sections and container is not document:
+            approval: dict[str, list[str]] = {}
+            sections[-1][1].append(approval)
+            container = approval
+        fact_name = names.get("data-fact")
+        if fact_name and fact is None and not hidden:
+            fact = (fact_name, [], container)
+            stack.append((None, hidden, container))  # after its children: the fact is read
+        children: list[_Step] = []
+        child = node.child
+        while child is not None:
+            children.append((child, hidden, container))
+            child = child.next
+        stack.extend(reversed(children))
     return VisibleCertificate(
-        facts=reader.document,
+        facts=document,
         sections=[
             VisibleSection(facts=facts, approvals=[VisibleApproval(facts=a) for a in approvals])
-            for facts, approvals in reader.sections
+            for facts, approvals in sections
         ],
     )
-
-
-class _FactReader(HTMLParser):
-    """Collects the visible text of each data-fact element, in the container it appears in."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.document: dict[str, list[str]] = {}
-        self.sections: list[tuple[dict[str, list[str]], list[dict[str, list[str]]]]] = []
-        # One entry per open element: its tag, and what it opened ("hidden", "section", "approval", "").
-        self._open: list[tuple[str, str]] = []
-        # How many of each tag, and of sections, are open: asked at every tag, so counted, not searched
-        # (a page of many unmatched closing tags would otherwise cost time growing with its square).
-        self._open_tags: Counter[str] = Counter()
-        self._open_sections = 0
-        self._hidden = 0
-        self._fact: tuple[str, list[str], dict[str, list[str]]] | None = None
-        self._fact_depth = 0
-        self._approval: dict[str, list[str]] | None = None
-
-    def _container(self) -> dict[str, list[str]]:
-        if self._approval is not None:
-            return self._approval
-        return self.sections[-1][0] if self._in_section() else self.document
-
-    def _in_section(self) -> bool:
-        return self._open_sections > 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID:
-            return
-        names = dict(attrs)
-        opened: str | None = None
-        if tag in _HIDDEN or "hidden" in names or _styled_away(names.get("style")):
-            self._hidden += 1
-            opened = "hidden"
-        elif "data-certified-section" in names:
-            self.sections.append(({}, []))
-            self._approval = None
-            opened = "section"
-        elif "data-certified-approval" in names and self.sections:
-            self._approval = {}
-            self.sections[-1][1].append(self._approval)
-            opened = "approval"
-        fact = names.get("data-fact")
-        if fact and self._fact is None and not self._hidden:
-            self._fact = (fact, [], self._container())
-            self._fact_depth = len(self._open) + 1
-        self._open.append((tag, opened or ""))
-        self._open_tags[tag] += 1
-        self._open_sections += opened == "section"
-
-    def handle_endtag(self, tag: str) -> None:
-        # A closing tag closes everything opened inside its element and left open.
-        if tag in _VOID or not self._open_tags[tag]:
-            return
-        while self._open:
-            opened, kind = self._open.pop()
-            self._open_tags[opened] -= 1
-            self._open_sections -= kind == "section"
-            self._closed(kind)
-            if opened == tag:
-                break
-
-    def _closed(self, kind: str) -> None:
-        if self._fact is not None and len(self._open) < self._fact_depth:
-            name, chunks, container = self._fact
-            container.setdefault(name, []).append(" ".join("".join(chunks).split()))
-            self._fact = None
-        if kind == "hidden":
-            self._hidden -= 1
-        elif kind in ("approval", "section"):
-            self._approval = None
-
-    def handle_data(self, data: str) -> None:
-        if self._fact is not None and not self._hidden:
-            self._fact[1].append(data)
