@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from signoff.domain.errors import InvalidInput
+from signoff.domain.notifications import NoticeEvent
+from signoff.service.handlers.admin_mail import failed_emails
+from signoff.service.handlers.render_queued import render_queued
+from signoff.service.handlers.retry_email import retry_email
 from signoff.service.queries.signoff_page import signoff_page
 from signoff.service.queries.signoff_read import signoff_detail
 from tests.people import HANNAH, JOHN, OWEN, RACHEL
@@ -71,3 +76,28 @@ def test_an_approver_of_every_step_in_sequence_is_never_told_they_are_not_needed
     assert (JOHN, "approver") in told_since(memory, start, "approval_requested")
     approve(memory, signoff_id, "report-summary", JOHN)
     assert told_since(memory, start, "approval_not_needed") == []
+
+
+def test_a_failed_not_needed_email_is_sent_again_only_while_its_approver_is_not_asked_again(
+    memory: InMemoryApp,
+) -> None:
+    memory.deps = replace(memory.deps, load_pipeline=stricter_pipeline)
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "context", OWEN, "Context.")
+    memory.renderer.broken.add(NoticeEvent.APPROVAL_NOT_NEEDED)
+    approve(memory, signoff_id, "context", RACHEL)
+    approve(memory, signoff_id, "context", JOHN)
+    render_queued(memory.deps)
+    memory.renderer.broken.clear()
+    [failed] = [
+        e.id
+        for e in memory.store.state.outbox
+        if e.state.value == "failed" and e.recipient_email == HANNAH and e.id is not None
+    ]
+    assert {e.id: e.not_sent_again for e in failed_emails(HANNAH, memory.deps)}[failed] is None
+
+    # The text is edited: Hannah is asked again. Sent now, the old email would cancel her new entry.
+    draft(memory, signoff_id, "context", OWEN, "Context, edited.")
+    listed = {e.id: e.not_sent_again for e in failed_emails(HANNAH, memory.deps)}
+    assert f"{HANNAH} has been asked for section 'context'" in (listed[failed] or "")
+    memory.refused(lambda: retry_email(failed, memory.deps), InvalidInput, "is not sent again")

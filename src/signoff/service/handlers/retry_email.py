@@ -81,13 +81,21 @@ def _work_no_longer_theirs(email: OutgoingEmail, signoff: SignOff, roster: Roste
             f"sign-off #{signoff.id} is {signoff.state.value}: email #{email.id} ({email.event}) asks for "
             "work it no longer takes, and is not sent again"
         )
-    if NoticeEvent(email.event) in TAKES_WORK_AWAY:
-        return None  # it tells them the section is no longer theirs: that it is not is no reason to hold it
     recipient = roster.find_email(email.recipient_email)
     section_key = email.context.get("section_key")
     if recipient is None or email.context.get("audience") not in HOLDERS or not isinstance(section_key, str):
         return None
-    if any(h.section.key == section_key and h.person_id == recipient.id for h in signoff.holdings()):
+    holds_it = any(h.section.key == section_key and h.person_id == recipient.id for h in signoff.holdings())
+    if NoticeEvent(email.event) in TAKES_WORK_AWAY:
+        # It tells them the section is no longer theirs, and cancels its calendar entry: true until they
+        # are asked for it again (a new round, the place given back), when it would cancel the new one.
+        if not holds_it:
+            return None
+        return (
+            f"{recipient.email} has been asked for section {section_key!r} of sign-off #{signoff.id} again "
+            f"since: email #{email.id} ({email.event}) would cancel that, and is not sent again"
+        )
+    if holds_it:
         return None
     # Asked again, they would get back the calendar entry a reassignment cancelled, for nothing to do.
     return (
