@@ -10,6 +10,7 @@ from typing import Any
 
 from signoff.domain.errors import NotPermitted
 from signoff.domain.local_time import LOCAL_TIME
+from signoff.domain.pipeline import Pipeline
 from signoff.service.commands import EndDelegation, Reassign, WithdrawSignoff
 from signoff.service.handlers.administer import reassign_request, withdraw_signoff
 from signoff.service.handlers.delegate import end_delegation
@@ -19,7 +20,7 @@ from signoff.service.queries.signoff_read import signoff_detail
 from tests.handlers.test_send_due_notices import reload_with
 from tests.people import HANNAH, JOHN, OWEN, RACHEL
 from tests.support.app import InMemoryApp, stricter_pipeline
-from tests.support.story import ZOE, approve, delegate, draft, load_with_zoe, start_reference
+from tests.support.story import ZOE, approve, delegate, draft, load_with_zoe, request_changes, start_reference
 
 DEADLINE_EMAILS = ("approval_requested", "reminder", "overdue", "escalation")
 
@@ -355,3 +356,44 @@ def test_the_delegate_asked_to_approve_for_someone_is_told_when_the_sign_off_is_
     [to_zoe] = [e for e in withdrawn if e.recipient_email == ZOE]
     assert to_zoe.context["audience"] == "delegate"
     assert "you decide for an approver of" in str(to_zoe.context["why"])
+
+
+def rachel_then_any_commissioner(memory: InMemoryApp) -> int:
+    """The summary approved by Rachel, then by any one of the commissioners (John, and Zoe beside him)."""
+    data: dict[str, Any] = stricter_pipeline().model_dump(mode="json", exclude_none=True)
+    data["stages"][0]["sections"][0]["approval"] = {
+        "approvers": [{"role": "chief_executive", "of": "pcc"}, {"role": "commissioner", "of": "pcc"}],
+        "order": "sequence",
+        "require": "any",
+    }
+    chosen = Pipeline.model_validate(data)
+    memory.deps = replace(memory.deps, load_pipeline=lambda: chosen)
+    load_with_zoe(memory, "cheshire-pcc", ["commissioner"])
+    return start_reference(memory)
+
+
+def test_a_delegate_whose_own_later_step_others_can_pass_approves_the_earlier_step_for_the_person_away(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = rachel_then_any_commissioner(memory)
+    delegate(memory, RACHEL, JOHN, days=120)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    # John's own step needs any one of John and Zoe: Zoe can pass it, so John may approve Rachel's.
+    assert approve(memory, signoff_id, "report-summary", JOHN).on_behalf_of is not None
+    memory.refused(
+        lambda: approve(memory, signoff_id, "report-summary", JOHN),
+        NotPermitted,
+        "one person's approval cannot fill two places",
+    )
+    assert approve(memory, signoff_id, "report-summary", ZOE).section_state == "approved"
+
+
+def test_a_delegate_whose_own_step_needs_them_may_still_ask_for_changes_for_the_person_away(
+    memory: InMemoryApp,
+) -> None:
+    memory.deps = replace(memory.deps, load_pipeline=stricter_pipeline)
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, JOHN, days=120)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    decided = request_changes(memory, signoff_id, "report-summary", JOHN, "Say when the unit was set up.")
+    assert decided.on_behalf_of is not None

@@ -169,16 +169,6 @@ def request_to_decide(
     delegators = stands_in_for(actor, delegations, roster, now)
     on_behalf = next((r for r in pending if r.approver_id in delegators), None)
     if on_behalf is not None:
-        # Their own place waits in a later step: approving for someone now would spend their one approval
-        # of the round, and their own step could then never pass. Nobody is asked to; an administrator
-        # reassigns the absent person's approval.
-        own = [r for r in section.current_requests() if r.approver_id == actor_id and r.is_open]
-        if own and own_place:
-            raise NotPermitted(
-                f"{roster.describe(actor_id)} approves section {section.key!r} in their own right at step "
-                f"{own[0].step + 1}, so cannot also approve for {roster.describe(on_behalf.approver_id)}: "
-                "one person's approval cannot fill two places (an administrator can reassign theirs)"
-            )
         return on_behalf, on_behalf.approver_id
     mine = [r for r in section.current_requests() if r.approver_id == actor_id or r.approver_id in delegators]
     if not mine:
@@ -226,6 +216,8 @@ def refuse_a_second_place(
     Through a delegation, one person could otherwise fill two places of a 'require all' step: their
     own, then the absent colleague's (or the other way round). Reassignment refuses the same.
     """
+    if on_behalf_of is not None:
+        _refuse_spending_a_place_still_needed(section, actor_id, on_behalf_of, roster)
     this_time = {actor_id, request.approver_id}
     for earlier in section.current_requests():
         decision = earlier.decision
@@ -253,6 +245,28 @@ class OpenDecision:
     request: ApprovalRequest
     on_behalf_of: int | None
     may_approve: bool
+
+
+def _refuse_spending_a_place_still_needed(
+    section: Section, actor_id: int, on_behalf_of: int, roster: Roster
+) -> None:
+    """Their own place waits in a later step that cannot pass without them: approving for someone now would
+    spend their one approval of the round, and their own step could never pass. Asking for changes for
+    them spends nothing; and a step the others of it can pass is no reason to refuse."""
+    for own in section.current_requests():
+        if own.approver_id != actor_id or not own.is_open:
+            continue
+        in_step = [
+            r
+            for r in section.current_requests()
+            if r.step == own.step and r.state is not RequestState.REASSIGNED
+        ]
+        if len(in_step) - 1 < section.approval_steps[own.step].needed(len(in_step)):
+            raise NotPermitted(
+                f"{roster.describe(actor_id)} approves section {section.key!r} in their own right at step "
+                f"{own.step + 1}, which needs them, so cannot also approve for {roster.describe(on_behalf_of)}: "
+                "one person's approval cannot fill two places (an administrator can reassign theirs)"
+            )
 
 
 def open_decision(
