@@ -253,6 +253,8 @@ def _refuse_spending_a_place_still_needed(
     """Their own place waits in a later step that cannot pass without them: approving for someone now would
     spend their one approval of the round, and their own step could never pass. Asking for changes for
     them spends nothing; and a step the others of it can pass is no reason to refuse."""
+    if section.place_of(actor_id) not in (None, roster.by_id(actor_id).organisation):
+        return  # a place of the organisation they have since left is not theirs to fill (nor to spend)
     for own in section.current_requests():
         if own.approver_id != actor_id or not own.is_open:
             continue
