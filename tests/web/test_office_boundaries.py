@@ -223,15 +223,29 @@ def test_an_office_cannot_start_a_sign_off_for_another_office_alone(app: Applica
         start_signoff(StartSignoff(inspection=reference_for("merseyside-pcc"), started_by=OWEN), app.deps)
 
 
-def test_another_offices_administrator_asking_for_a_section_that_is_not_there_learns_none_of_its_sections(
+def test_another_office_cannot_tell_which_sections_an_unpublished_sign_off_has(
     client: TestClient, app: Application, signoff_id: int
 ) -> None:
+    # Grace, of Merseyside: a section there and one not there answer alike, on the page, the API, and a
+    # decision or a text posted to it; nor does any answer list the sign-off's sections.
     sign_in(client, app, GRACE)
-    for path in (f"/api/signoffs/{signoff_id}/sections/nosuch", f"/signoffs/{signoff_id}/sections/nosuch"):
-        answer = client.get(path)
-        assert answer.status_code == 404, answer.text
-        assert "report-summary" not in answer.text
-        assert "finding-afi-1" not in answer.text
+    answers: dict[str, set[tuple[int, str]]] = {}
+    for key in ("finding-afi-1", "finding-afi-9"):
+        seen = answers.setdefault(key, set())
+        for method, path, body in (
+            ("get", f"/api/signoffs/{signoff_id}/sections/{key}", None),
+            ("get", f"/signoffs/{signoff_id}/sections/{key}", None),
+            ("post", f"/api/signoffs/{signoff_id}/sections/{key}/decisions", {"outcome": "approve"}),
+            ("post", f"/api/signoffs/{signoff_id}/sections/{key}/revisions", {"body": "Ours now."}),
+        ):
+            if method == "get":
+                answer = client.get(path)
+            else:
+                answer = client.post(path, json=body, headers=csrf(client))
+            assert "report-summary" not in answer.text
+            seen.add((answer.status_code, answer.text.replace(key, "KEY")))
+    assert answers["finding-afi-1"] == answers["finding-afi-9"]
+    assert {status for status, _ in answers["finding-afi-1"]} == {403}
 
 
 def test_an_office_cannot_start_another_offices_sign_off_of_that_forces_own_report(

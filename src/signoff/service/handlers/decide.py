@@ -12,6 +12,7 @@ from signoff.domain.transitions import SectionState, SignoffState
 from signoff.service.commands import Decide
 from signoff.service.dependencies import Dependencies
 from signoff.service.log_context import about_signoff
+from signoff.service.queries.section_visibility import section_seen_by
 from signoff.service.retry import retry_on_conflict
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,11 @@ def decide(command: Decide, deps: Dependencies) -> DecisionRecorded:
             roster = uow.directory.roster()
             now = deps.clock.now()
             delegations = uow.delegations.for_delegate(actor.id)
-            _stage, section = signoff.section(command.section)
-            target = signoff_target(signoff, named=approvers_of(section), places=section.places())
             acting_for = stands_in_for(actor, delegations, roster, now)
+            _stage, section = section_seen_by(
+                actor, signoff, command.section, roster, acting_for, to_act=True
+            )
+            target = signoff_target(signoff, named=approvers_of(section), places=section.places())
             if not allowed(actor, Action.DECIDE_SECTION, target, roster, acting_for=acting_for):
                 raise NotPermitted(
                     f"{roster.describe(actor.id)} is not an approver of section {section.key!r}"

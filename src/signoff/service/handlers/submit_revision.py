@@ -9,6 +9,7 @@ from signoff.domain.errors import NotPermitted
 from signoff.service.commands import SubmitRevision
 from signoff.service.dependencies import Dependencies
 from signoff.service.log_context import about_signoff
+from signoff.service.queries.section_visibility import section_seen_by
 from signoff.service.retry import retry_on_conflict
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,10 @@ def submit_revision(command: SubmitRevision, deps: Dependencies) -> int:
         with deps.new_unit_of_work() as uow:
             author = uow.directory.person(command.author)
             signoff = uow.signoffs.get(command.signoff_id, for_update=True)
-            _stage, section = signoff.section(command.section)
+            roster = uow.directory.roster()
+            _stage, section = section_seen_by(author, signoff, command.section, roster, set(), to_act=True)
             target = signoff_target(signoff, named=section.drafter_ids, places=section.places())
-            if not allowed(author, Action.DRAFT_SECTION, target, uow.directory.roster()):
+            if not allowed(author, Action.DRAFT_SECTION, target, roster):
                 raise NotPermitted(f"only the section's drafters may write section {section.key!r}")
             revision = signoff.submit_revision(
                 command.section, author.id, command.body, deps.clock.now(), note=command.note

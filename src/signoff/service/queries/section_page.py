@@ -12,12 +12,11 @@ from pydantic import BaseModel
 from signoff.domain.access import Action, allowed, signoff_target, stands_in_for
 from signoff.domain.approval import open_decision
 from signoff.domain.document import findings_a_section_answers
-from signoff.domain.errors import NotPermitted
 from signoff.domain.textdiff import unified_diff
 from signoff.domain.transitions import SectionState, SignoffState, StageState
 from signoff.service.dependencies import Dependencies
 from signoff.service.queries.section_view import RequestView, by_name, section_view
-from signoff.service.queries.section_visibility import visible_section_keys
+from signoff.service.queries.section_visibility import section_seen_by
 
 DRAFTABLE = (
     SectionState.DRAFTING,
@@ -110,13 +109,9 @@ def section_page(signoff_id: int, section_key: str, email: str, deps: Dependenci
         person = uow.directory.person(email)
         roster = uow.directory.roster()
         signoff = uow.signoffs.get(signoff_id)
-        stage, section = signoff.section(section_key)
         delegations = uow.delegations.for_delegate(person.id)
         delegators = stands_in_for(person, delegations, roster, now)
-        if section.key not in visible_section_keys(person, signoff, roster, delegators):
-            raise NotPermitted(
-                f"{person.email} may not see section {section.key!r} of sign-off #{signoff_id}"
-            )
+        stage, section = section_seen_by(person, signoff, section_key, roster, delegators)
         name = by_name(roster)
         view = section_view(section, roster, name)
         finding = signoff.inspection.finding(section.finding_ref) if section.finding_ref else None

@@ -6,9 +6,10 @@ checked again by the domain when they act.
 
 from __future__ import annotations
 
-from signoff.domain.access import Action, allowed, signoff_target
+from signoff.domain.access import Action, allowed, signoff_target, takes_part
 from signoff.domain.directory import Participant, Roster
-from signoff.domain.model import Section, SignOff, approvers_of
+from signoff.domain.errors import NotPermitted
+from signoff.domain.model import Section, SignOff, Stage, approvers_of
 
 
 def section_people(section: Section) -> set[int]:
@@ -35,3 +36,24 @@ def visible_section_keys(
             if allowed(person, Action.READ_SECTION, target, roster, acting_for=delegators):
                 visible.add(section.key)
     return visible
+
+
+def section_seen_by(
+    person: Participant,
+    signoff: SignOff,
+    key: str,
+    roster: Roster,
+    delegators: set[int],
+    *,
+    to_act: bool = False,
+) -> tuple[Stage, Section]:
+    """The section, if this person may see it (or, `to_act`, one of the sign-off's own office and force
+    would act on: the handler refuses in its own words). To anyone else, one refusal whether it exists or
+    not: another office must not probe, key by key, which findings an unpublished response answers."""
+    if key in visible_section_keys(person, signoff, roster, delegators):
+        return signoff.section(key)
+    if takes_part(person, signoff) or allowed(person, Action.READ_SIGNOFF, signoff_target(signoff), roster):
+        found = signoff.section(key)  # NotFound, naming it, to the sign-off's own people
+        if to_act:
+            return found
+    raise NotPermitted(f"{person.email} may not see section {key!r} of sign-off #{signoff.id}")
