@@ -260,14 +260,42 @@ class Section:
 
     @property
     def author_ids(self) -> frozenset[int]:
-        """Everyone who wrote a revision of the section. Nobody approves their own text, for themselves or
-        for another: not after a co-drafter's edit either, which leaves their words in it."""
-        return frozenset(r.author_id for r in self.revisions)
+        """Who wrote the text waiting for approval: every revision since the text was last approved (all of
+        them if it never was). Nobody approves their own text, for themselves or for another: not after a
+        co-drafter's edit either, which leaves their words in it. Once approved, the text is everyone's:
+        a peer who approved it may write the next revision, and its first author approve that."""
+        return frozenset(r.author_id for r in self._revisions_since_approved())
 
     def written_by(self, *people: int | None) -> Revision | None:
-        """The latest revision one of `people` wrote, if any did."""
-        theirs = [r for r in self.revisions if r.author_id in people]
+        """The latest revision one of `people` wrote since the text was last approved, if any did."""
+        theirs = [r for r in self._revisions_since_approved() if r.author_id in people]
         return max(theirs, key=lambda r: r.number) if theirs else None
+
+    def _revisions_since_approved(self) -> list[Revision]:
+        approved = [
+            revision.number
+            for round_number in range(1, self.round + 1)
+            if (hash_ := self._approved_in(round_number)) is not None
+            and (revision := self.revision_by_hash(hash_)) is not None
+        ]
+        since = max(approved, default=0)
+        return [r for r in self.revisions if r.number > since]
+
+    def _approved_in(self, round_number: int) -> str | None:
+        """The revision a round approved the section on: one whose every request was decided or closed
+        with an approval given (none asked for changes, none left open or overtaken by an edit)."""
+        requests = [r for r in self.requests if r.round == round_number]
+        ended = {
+            RequestState.APPROVED,
+            RequestState.INVALIDATED,
+            RequestState.CANCELLED,
+            RequestState.REASSIGNED,
+        }
+        if not requests or any(r.state not in ended for r in requests):
+            return None
+        if not any(r.state in (RequestState.APPROVED, RequestState.INVALIDATED) for r in requests):
+            return None
+        return requests[0].revision_hash
 
     def current_requests(self) -> list[ApprovalRequest]:
         return [r for r in self.requests if r.round == self.round and r.round > 0]
