@@ -101,3 +101,22 @@ def test_a_failed_not_needed_email_is_sent_again_only_while_its_approver_is_not_
     listed = {e.id: e.not_sent_again for e in failed_emails(HANNAH, memory.deps)}
     assert f"{HANNAH} has been asked for section 'context'" in (listed[failed] or "")
     memory.refused(lambda: retry_email(failed, memory.deps), InvalidInput, "is not sent again")
+
+
+def test_the_not_needed_email_names_whoever_gave_the_settling_approval_and_for_whom(
+    memory: InMemoryApp,
+) -> None:
+    memory.deps = replace(memory.deps, load_pipeline=stricter_pipeline)
+    load_with_zoe(memory, "cheshire-pcc", [])
+    signoff_id = start_reference(memory)
+    delegate(memory, RACHEL, ZOE, days=120)
+    draft(memory, signoff_id, "context", OWEN, "Context.")
+    approve(memory, signoff_id, "context", JOHN)
+    start = len(memory.store.state.outbox)
+    approve(memory, signoff_id, "context", ZOE)  # for Rachel: the second of two
+    [to_hannah] = [
+        e
+        for e in memory.store.state.outbox[start:]
+        if str(e.event) == "approval_not_needed" and e.recipient_email == HANNAH
+    ]
+    assert to_hannah.context["approved_by"] == "Zoe Example, for Rachel Ashworth,"

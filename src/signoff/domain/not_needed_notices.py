@@ -19,8 +19,14 @@ def approval_not_needed(builder: NoticeBuilder, happened: Happened) -> list[Noti
     signoff, event = happened.signoff, happened.event
     stage, section = signoff.section(event.subject)
     approver = builder.roster.by_id(event.person_id("approver_id"))
-    settled_by_id = event.details.get("settled_by_id")
+    settled_by_id, settled_for_id = event.details.get("settled_by_id"), event.details.get("settled_for_id")
     settled_by = builder.roster.by_id(settled_by_id) if isinstance(settled_by_id, int) else None
+    # Given for someone away: "Zoe Example, for Rachel Ashworth".
+    settled_for = (
+        builder.roster.by_id(settled_for_id)
+        if isinstance(settled_for_id, int) and settled_for_id != settled_by_id
+        else None
+    )
     entry: list[JsonValue] = [{"kind": "approve", "item": section.key, "due_date": stage.due_on.isoformat()}]
     asked_in_the_round = {section.author_id, *(r.approver_id for r in section.current_requests())}
     return builder.tell(
@@ -31,7 +37,8 @@ def approval_not_needed(builder: NoticeBuilder, happened: Happened) -> list[Noti
             **builder.contexts.section(signoff, section),
             "due": format_day(stage.due_on),
             "holder_name": approver.name,
-            "approved_by": settled_by.name if settled_by is not None else "Another approver",
+            "approved_by": (settled_by.name if settled_by is not None else "Another approver")
+            + (f", for {settled_for.name}," if settled_for is not None else ""),
             "calendar_cancel": entry,
         },
         holder=approver,

@@ -148,7 +148,11 @@ def after_approval(
                     actor_id=None,
                     revision_hash=request.revision_hash,
                     approver_id=request.approver_id,
-                    settled_by_id=approved.approver_id,
+                    # Who gave the approval that settled it: the approver, or whoever decided for them.
+                    settled_by_id=approved.decision.decided_by_id
+                    if approved.decision
+                    else approved.approver_id,
+                    settled_for_id=approved.approver_id,
                 )
     if step + 1 < len(section.approval_steps):
         activate_step(trail, section, step + 1, now)
