@@ -212,3 +212,32 @@ def test_a_report_whose_grades_or_leads_cannot_be_right_is_refused_naming_them(
     regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
     command = regional_with(**change(regional))
     memory.refused(lambda: start_signoff(command, memory.deps), InvalidInput, *words)
+
+
+def test_a_report_covering_only_the_regional_unit_still_warns_of_a_finding_in_no_response(
+    memory: InMemoryApp,
+) -> None:
+    # The reference report as covering the North West's unit alone, with a finding for Lancashire's force:
+    # started by Cheshire alone, that finding is in nobody's response.
+    lancashire_only = (
+        reference_inspection()
+        .findings[0]
+        .model_copy(
+            update={
+                "ref": "AFI-9",
+                "label": "AFI 9",
+                "addressed_to": ["lancashire-constabulary"],
+                "lead": None,
+            }
+        )
+    )
+    unit_only = reference_inspection().model_copy(
+        update={
+            "forces_covered": ["nw-rocu"],
+            "findings": [*reference_inspection().findings, lancashire_only],
+        }
+    )
+    started = start_signoffs(StartSignoff(inspection=unit_only, started_by=OWEN), memory.deps)
+    assert any(
+        w.startswith("finding AFI-9 is addressed to Lancashire Constabulary") for w in started.warnings
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from signoff.domain.access import Action, Target, allowed
 from signoff.domain.deadlines import check_publication_date, local_day, statutory_deadline
+from signoff.domain.directory import OrganisationKind, Roster
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.inspection import BODY_WORDS, Inspection
 from signoff.domain.model import SignOff
@@ -153,7 +154,7 @@ def _start(
             ", whose office is not among those that respond to this report: it is in no response (name that "
             "office in respond_for)"
             for f in in_no_response(inspection, responding, roster)
-            if len(inspection.forces_covered) > 1
+            if not _one_forces_report(inspection, roster)
         ]
         warnings += [
             f"{roster.organisation_name(s.pcc_org)}, sign-off #{s.id}: the report does not cover "
@@ -164,6 +165,12 @@ def _start(
             if not_its_subject(inspection, s.force_org, roster)
         ]
         return Started([s.id for s in created if s.id is not None], warnings)
+
+
+def _one_forces_report(inspection: Inspection, roster: Roster) -> bool:
+    """A report about one force alone (its PEEL): not one covering a regional unit, or several forces."""
+    covered = inspection.forces_covered
+    return len(covered) == 1 and roster.organisation_kind(covered[0]) is OrganisationKind.FORCE
 
 
 def _late_start(signoff: SignOff) -> str | None:
