@@ -284,3 +284,26 @@ def test_an_administrator_does_not_delegate_someones_approvals_to_themselves(mem
         f"{HANNAH} cannot delegate {RACHEL}'s approvals to themselves",
     )
     assert delegate_approvals(rachel_to_hannah(RACHEL), memory.deps) > 0
+
+
+def test_someone_covering_for_another_may_not_go_away_without_handing_that_on(memory: InMemoryApp) -> None:
+    # Andrew's approvals go to Sarah for a fortnight; Sarah then asks Daniel to cover her own for a week of
+    # it: Andrew's would wait for two people away. Refused until Sarah's cover of Andrew ends.
+    cover_id = delegate_approvals(leave(memory, to=SARAH), memory.deps)
+    now = memory.clock.now()
+    sarah_away = DelegateApprovals(
+        from_person=SARAH,
+        to_person=DANIEL,
+        starts_at=now + timedelta(days=3),
+        ends_at=now + timedelta(days=10),
+        reason="annual leave",
+        by=SARAH,
+    )
+    memory.refused(
+        lambda: delegate_approvals(sarah_away, memory.deps),
+        InvalidInput,
+        f"{SARAH} decides for {ANDREW} from",
+        f"(delegation #{cover_id})",
+    )
+    end_delegation(EndDelegation(delegation_id=cover_id, by=ANDREW), memory.deps)
+    assert delegate_approvals(sarah_away, memory.deps) > 0

@@ -41,6 +41,20 @@ def _delegate(command: DelegateApprovals, deps: Dependencies) -> int:
                     f"{to_person.email} is away themselves from {local_moment(away.starts_at)} to "
                     f"{local_moment(away.ends_at)} (delegation #{away.id}): choose someone who is here"
                 )
+        for covering in uow.delegations.for_delegate(from_person.id):
+            # Away while covering someone: their approvals would wait for two people away.
+            if (
+                covering.revoked_at is None
+                and covering.ends_at > now
+                and covering.starts_at < command.ends_at
+                and command.starts_at < covering.ends_at
+            ):
+                covered = uow.directory.roster().by_id(covering.from_person_id)
+                raise InvalidInput(
+                    f"{from_person.email} decides for {covered.email} from {local_moment(covering.starts_at)} "
+                    f"to {local_moment(covering.ends_at)} (delegation #{covering.id}): end that first, or "
+                    f"{covered.email} chooses someone else, so that nothing waits for two people away"
+                )
         for existing in uow.delegations.for_delegate(to_person.id):
             # A second click, or the same cover asked for twice: one delegation, told once.
             if (
