@@ -9,13 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from signoff.domain.directory import Participant
 from signoff.domain.errors import InvalidInput, SignoffError
 from signoff.domain.text_fields import first_control_character
 from signoff.entrypoints.web.context import LARGEST_ID, Id, render, signed_in, web
 from signoff.entrypoints.web.formatting import LONDON, day
-from signoff.entrypoints.web.forms import field_errors, read_date, read_form
+from signoff.entrypoints.web.forms import FormData, field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.service.commands import DelegateApprovals, ExtendDueDate, Reassign, WithdrawSignoff
 from signoff.service.dependencies import Dependencies
@@ -99,6 +100,11 @@ def _item(value: str) -> dict[str, Any]:
 @router.post("/admin/actions")
 async def act(request: Request, me: Me) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_act_with_form, request, me, form)
+
+
+def _act_with_form(request: Request, me: Me, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     deps = web(request).deps
     admin_of(me.email, deps)
@@ -251,6 +257,11 @@ def emails(request: Request, me: Me, page: Annotated[int, Query(ge=1, le=10_000)
 @router.post("/admin/emails/{email_id}/retry")
 async def retry(request: Request, email_id: Id, me: Me) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_retry_with_form, request, email_id, me, form)
+
+
+def _retry_with_form(request: Request, email_id: Id, me: Me, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     retry_failed_email(email_id, me.email, web(request).deps)
     request.session["flash"] = f"Email #{email_id} is back in the queue."
@@ -277,6 +288,11 @@ def people(request: Request, me: Me) -> Response:
 async def end_person_sessions(request: Request, me: Me) -> Response:
     """Sign a person out everywhere: every copy of their session cookie stops working at once."""
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_end_person_sessions_with_form, request, me, form)
+
+
+def _end_person_sessions_with_form(request: Request, me: Me, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     try:
         command = EndSessions(person=form.get("person"), admin=me.email)
@@ -302,6 +318,11 @@ def figures(request: Request, me: Me) -> Response:
 @router.post("/signoffs/{signoff_id}/withdraw")
 async def withdraw(request: Request, signoff_id: Id, me: Me) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_withdraw_with_form, request, signoff_id, me, form)
+
+
+def _withdraw_with_form(request: Request, signoff_id: Id, me: Me, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     deps = web(request).deps
     try:

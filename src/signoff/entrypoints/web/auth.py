@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from signoff.domain.errors import NotFound
 from signoff.entrypoints.web.context import current_person, end_session, render, start_session, web
-from signoff.entrypoints.web.forms import field_errors, read_form
+from signoff.entrypoints.web.forms import FormData, field_errors, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.service.handlers.sign_in import (
     RequestSignIn,
@@ -52,6 +53,11 @@ def sign_in_form(request: Request, next: str = DEFAULT_NEXT) -> Response:
 @router.post("/sign-in", response_class=HTMLResponse)
 async def ask_for_link(request: Request) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_ask_for_link_with_form, request, form)
+
+
+def _ask_for_link_with_form(request: Request, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     next_path = safe_next(form.get("next"))
     values = {"email": str(form.get("email", ""))[:320]}
@@ -87,6 +93,11 @@ def confirm_sign_in(request: Request, token: str) -> Response:
 @router.post("/sign-in/{token}")
 async def use_link(request: Request, token: str) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_use_link_with_form, request, token, form)
+
+
+def _use_link_with_form(request: Request, token: str, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     context = web(request)
     try:
@@ -102,6 +113,11 @@ async def use_link(request: Request, token: str) -> Response:
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_sign_out_with_form, request, form)
+
+
+def _sign_out_with_form(request: Request, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     end_session(request)
     return RedirectResponse("/sign-in", status_code=303)

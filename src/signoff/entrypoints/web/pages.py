@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from signoff.domain.approval import revised_while_read
 from signoff.domain.directory import Participant
@@ -16,7 +17,7 @@ from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
 from signoff.domain.text_fields import MultiLine, SingleLine
 from signoff.entrypoints.web.context import Id, render, signed_in, web
 from signoff.entrypoints.web.formatting import LONDON, day
-from signoff.entrypoints.web.forms import field_errors, read_date, read_form
+from signoff.entrypoints.web.forms import FormData, field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.entrypoints.web.timeline import timeline
 from signoff.service.commands import Decide, DelegateApprovals, EndDelegation, SubmitRevision
@@ -122,6 +123,11 @@ class DecisionForm(BaseModel):
 @router.post("/signoffs/{signoff_id}/sections/{section_key}/revisions")
 async def draft(request: Request, signoff_id: Id, section_key: str, me: Me) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_draft_with_form, request, signoff_id, section_key, me, form)
+
+
+def _draft_with_form(request: Request, signoff_id: Id, section_key: str, me: Me, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     deps = web(request).deps
     values = {"body": form.get("body"), "note": form.get("note")}
@@ -159,6 +165,13 @@ async def draft(request: Request, signoff_id: Id, section_key: str, me: Me) -> R
 @router.post("/signoffs/{signoff_id}/sections/{section_key}/decision")
 async def decision(request: Request, signoff_id: Id, section_key: str, me: Me) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_decision_with_form, request, signoff_id, section_key, me, form)
+
+
+def _decision_with_form(
+    request: Request, signoff_id: Id, section_key: str, me: Me, form: FormData
+) -> Response:
     check_csrf(request, form.get("csrf_token"))
     deps = web(request).deps
     values = {"outcome": form.get("outcome"), "comment": form.get("comment")}
@@ -226,6 +239,11 @@ class DelegationForm(BaseModel):
 @router.post("/delegations")
 async def delegate(request: Request, me: Me) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_delegate_with_form, request, me, form)
+
+
+def _delegate_with_form(request: Request, me: Me, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     deps = web(request).deps
     back = form.get("back")
@@ -284,6 +302,11 @@ async def end_a_delegation(request: Request, delegation_id: Id, me: Me) -> Respo
     """End a delegation early, from the delegation form (either person) or the People page (their
     office's administrator)."""
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_end_a_delegation_with_form, request, delegation_id, me, form)
+
+
+def _end_a_delegation_with_form(request: Request, delegation_id: Id, me: Me, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     back = form.get("back")
     back = back if back.startswith("/signoffs/") or back in ("/tasks", "/admin/people") else "/tasks"

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from signoff.domain.directory import Participant
 from signoff.domain.errors import InvalidInput, InvalidTransition, PlanDoesNotFit
@@ -164,6 +165,11 @@ def proposal_page(request: Request, proposal_id: Id, me: Me) -> Response:
 @router.post("/proposals/{proposal_id}")
 async def proposal_post(request: Request, proposal_id: Id, me: Me) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_proposal_post_with_form, request, proposal_id, me, form)
+
+
+def _proposal_post_with_form(request: Request, proposal_id: Id, me: Me, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     watch = _watch(request)
     view = proposal_view(proposal_id, me.email, watch)
@@ -195,6 +201,11 @@ async def proposal_post(request: Request, proposal_id: Id, me: Me) -> Response:
 @router.post("/proposals/{proposal_id}/dismiss")
 async def proposal_dismiss(request: Request, proposal_id: Id, me: Me) -> Response:
     form = await read_form(request)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_proposal_dismiss_with_form, request, proposal_id, me, form)
+
+
+def _proposal_dismiss_with_form(request: Request, proposal_id: Id, me: Me, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     watch = _watch(request)
     view = proposal_view(proposal_id, me.email, watch)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from signoff.adapters.config_files import load_model
 from signoff.domain.access import STARTER_ROLES
@@ -17,7 +18,7 @@ from signoff.domain.directory import DirectoryConfig, OrganisationKind, Particip
 from signoff.domain.errors import InvalidInput, NotPermitted, PlanDoesNotFit
 from signoff.domain.inspection import Body, FindingKind, Inspection, InspectionType, Inspectorate
 from signoff.domain.text_fields import ERROR_TYPE as CONTROL_CHARACTER
-from signoff.entrypoints.web.context import render, signed_in, web
+from signoff.entrypoints.web.context import Web, render, signed_in, web
 from signoff.entrypoints.web.forms import FormData, field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
 from signoff.service.commands import StartSignoff
@@ -195,6 +196,11 @@ async def start(request: Request, me: Me) -> Response:
     _require_starter(me)
     context = web(request)
     form = await read_form(request, context.application.settings.max_upload_bytes)
+    # The rest in a worker thread: its database work must not hold up every other request.
+    return await run_in_threadpool(_start_with_form, request, me, context, form)
+
+
+def _start_with_form(request: Request, me: Me, context: Web, form: FormData) -> Response:
     check_csrf(request, form.get("csrf_token"))
     values = form_values(form)
     upload = form.files.get("file")
