@@ -118,8 +118,7 @@ def test_one_office_starts_its_own_response_to_a_regional_report_naming_other_fo
         lambda: start_signoff(lancashire_alone.model_copy(update={"inspection": outside}), memory.deps),
         InvalidInput,
         DANIEL,
-        "not a strategic lead of a force answering the report",
-        "Lancashire Constabulary",
+        "is not a strategic lead (role 'strategic_lead') of a force answering the report",
     )
 
 
@@ -200,7 +199,7 @@ def regional_with(**changes: object) -> StartSignoff:
                     for f in r.findings
                 ]
             },
-            ["finding R-3", "no.such.person@lancashire.police.example.org is not in the directory"],
+            ["finding R-3", "no.such.person@lancashire.police.example.org is not a strategic lead"],
         ),
     ],
     ids=["grade-of-a-force-not-covered", "an-area-graded-twice", "a-made-up-lead-on-a-noted-finding"],

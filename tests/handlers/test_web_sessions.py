@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from signoff.domain.errors import NotPermitted
 from signoff.service.handlers.web_sessions import (
@@ -50,3 +51,15 @@ def test_someone_who_administers_no_office_may_not_end_them(memory: InMemoryApp)
     session_id = signed_in(memory, OWEN)
     memory.refused(lambda: end_sessions(EndSessions(person=OWEN, admin=PRIYA), memory.deps), NotPermitted)
     assert resume_session(session_id, memory.deps, POLICY) is not None
+
+
+def test_another_offices_administrator_learns_nobody_from_ending_sessions(memory: InMemoryApp) -> None:
+    # Grace administers Merseyside's office: Owen (Cheshire's) and an address of nobody are refused alike.
+    grace = "grace.mccarthy@merseyside-pcc.example.org"
+    refusals = []
+    for someone in (OWEN, "nobody.here@cheshire-pcc.example.org"):
+        command = EndSessions(person=someone, admin=grace)
+        refused = memory.refused(partial(end_sessions, command, memory.deps), NotPermitted)
+        refusals.append(refused.message.replace(someone, "SOMEONE"))
+    assert refusals[0] == refusals[1]
+    assert "cheshire" not in refusals[0]

@@ -176,12 +176,26 @@ def test_a_delegation_goes_only_to_someone_of_the_same_organisation(app: Applica
 # ----- 2. Whoever starts a sign-off cannot name just anyone as a finding's lead -----
 
 
+# One answer for each: who is in the directory, and where, is not the starter's to learn from it.
 @pytest.mark.parametrize(
     ("lead", "why"),
     [
-        (DANIEL, "Cheshire Constabulary"),  # a strategic lead of another force
-        (OWEN, "role 'strategic_lead'"),  # the starter's own colleague, of no force at all
-        (LIAM, "role 'strategic_lead'"),  # the starter themselves
+        (
+            DANIEL,
+            "is not a strategic lead (role 'strategic_lead') of a force answering the report",
+        ),  # a strategic lead of another force
+        (
+            OWEN,
+            "is not a strategic lead (role 'strategic_lead') of a force answering the report",
+        ),  # a colleague of no force at all
+        (
+            LIAM,
+            "is not a strategic lead (role 'strategic_lead') of a force answering the report",
+        ),  # the starter themselves
+        (
+            "nobody@merseyside.police.example.org",
+            "is not a strategic lead (role 'strategic_lead') of a force answering the report",
+        ),
     ],
 )
 def test_a_findings_lead_must_be_a_strategic_lead_of_the_force_answering(
@@ -197,6 +211,7 @@ def test_a_findings_lead_must_be_a_strategic_lead_of_the_force_answering(
     assert lead in refused.value.message
     assert f"finding {findings[0].ref}" in refused.value.message
     assert why in refused.value.message
+    assert "Cheshire" not in refused.value.message
     with app.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(outbox)).scalar_one() == 0
 

@@ -29,7 +29,7 @@ from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.inspection import Finding, Inspection
 from signoff.domain.local_time import local_moment
 from signoff.domain.pipeline import Pipeline, SectionSpec, Selector
-from signoff.domain.routing import FindingRouting, route_for
+from signoff.domain.routing import FindingRouting, not_a_lead, route_for
 from signoff.domain.transitions import StageState
 from signoff.domain.vocabulary import AuditAction, StageKind
 
@@ -220,17 +220,14 @@ def _finding_lead(finding: Finding, intake: Intake) -> Participant | None:
     leads. Anyone else is refused: naming someone as lead must not let them approve a force's response.
     """
     assert finding.lead is not None  # noqa: S101 - the caller checked
-    roster = intake.roster
-    lead = roster.find_email(finding.lead)
-    if lead is None or not lead.active:
-        raise InvalidInput(f"finding {finding.ref}: lead {finding.lead} is not in the directory")
-    if STRATEGIC_LEAD_ROLE not in lead.roles or lead.organisation not in intake.responding_forces:
-        answering = sorted(roster.organisation_name(force) for force in intake.responding_forces)
-        raise InvalidInput(
-            f"finding {finding.ref}: lead {lead.email} is not a strategic lead of a force answering the "
-            f"report ({', '.join(answering)}): they are of {roster.organisation_name(lead.organisation)}"
-            + ("" if STRATEGIC_LEAD_ROLE in lead.roles else f" and do not hold role {STRATEGIC_LEAD_ROLE!r}")
-        )
+    lead = intake.roster.find_email(finding.lead)
+    if (
+        lead is None
+        or not lead.active
+        or STRATEGIC_LEAD_ROLE not in lead.roles
+        or lead.organisation not in intake.responding_forces
+    ):
+        raise InvalidInput(not_a_lead(finding.ref, finding.lead))
     return lead if lead.organisation == intake.force else None
 
 

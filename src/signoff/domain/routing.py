@@ -205,12 +205,17 @@ def check_addressees(inspection: Inspection, roster: Roster) -> None:
         # A lead is checked against the forces answering when the office answers the finding; named on one
         # it only notes, they must still be someone: a mistyped address is not kept in silence.
         lead = roster.find_email(finding.lead) if finding.lead else None
-        if finding.lead and lead is None:
-            raise InvalidInput(f"finding {finding.ref}: lead {finding.lead} is not in the directory")
-        if lead is not None and not lead.active:
-            raise InvalidInput(
-                f"finding {finding.ref}: lead {lead.email} is no longer active in the directory"
-            )
+        if finding.lead and (lead is None or not lead.active):
+            raise InvalidInput(not_a_lead(finding.ref, finding.lead))
+
+
+def not_a_lead(ref: str, lead: str) -> str:
+    """The one refusal of a finding's lead, whoever the address is (nobody, someone who left, someone of
+    another office): a starter of any office must not learn from it who is in the directory, nor where."""
+    return (
+        f"finding {ref}: lead {lead.strip()} is not a strategic lead (role 'strategic_lead') of a force "
+        "answering the report"
+    )
 
 
 def _each_area_graded_once(inspection: Inspection) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, field_validator
 
 from signoff.domain.access import Action, Target, allowed, office_scope, require
 from signoff.domain.directory import Participant
-from signoff.domain.errors import ConcurrencyConflict, NotFound, NotPermitted
+from signoff.domain.errors import ConcurrencyConflict, NotPermitted
 from signoff.service.dependencies import Dependencies
 from signoff.service.ports import StoredSession, UnitOfWork
 
@@ -124,12 +124,14 @@ def end_sessions(command: EndSessions, deps: Dependencies) -> int:
     with deps.new_unit_of_work() as uow:
         admin, _organisations = _offices_administered(command.admin, uow)
         person = uow.directory.find(command.person)
-        if person is None:
-            raise NotFound(f"nobody with the address {command.person!r} is in the directory")
-        if not allowed(admin, Action.END_SESSIONS, Target(person=person), uow.directory.roster()):
+        if person is None or not allowed(
+            admin, Action.END_SESSIONS, Target(person=person), uow.directory.roster()
+        ):
+            # One answer for an address of nobody and one of another organisation: it tells no one who is in
+            # the directory, nor where.
             raise NotPermitted(
-                f"{admin.email} administers {admin.organisation}, not {person.organisation}: "
-                f"only their administrators may end {person.email}'s sessions"
+                f"{admin.email} may end the sessions of people of their office and its force; "
+                f"{command.person.strip()} is not one"
             )
         ended = uow.web_sessions.end_for_people([person.id], now, f"ended by {admin.email}")
         uow.commit()
