@@ -19,6 +19,8 @@ from signoff.adapters.publications.dates import published_day
         ("2025-10-21T00:01:00+01:00", date(2025, 10, 21)),
         ("2025-12-01T00:01:00Z", date(2025, 12, 1)),  # GMT: the same day
         ("2025-10-21T00:01:00", date(2025, 10, 21)),  # no offset: the day it names
+        ("2025-10-20 23:01:00 UTC", date(2025, 10, 21)),
+        ("2025-10-20T23:01:00 GMT", date(2025, 10, 21)),
         (" 2025-10-21 ", date(2025, 10, 21)),
     ],
 )

@@ -535,6 +535,10 @@ def test_an_rss_feed_printing_the_moment_in_gmt_gives_the_day_in_england() -> No
         </item></channel></rss>"""
     [item] = read_listing(rss, "application/rss+xml", BASE + "feed.rss")
     assert item.published == date(2025, 10, 14)
+    # RFC 2822's "-0000": UTC, its local zone unknown.
+    unknown_zone = rss.replace(b"23:01:00 GMT", b"23:01:00 -0000")
+    [item] = read_listing(unknown_zone, "application/rss+xml", BASE + "feed.rss")
+    assert item.published == date(2025, 10, 14)
 
 
 def test_a_finding_printed_twice_is_read_once_and_a_different_text_under_its_label_is_flagged() -> None:

@@ -7,21 +7,28 @@ would be a day early. A moment is read in England's time; a plain date is the da
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 
 from signoff.domain.local_time import LOCAL_TIME
 
 
-def day_in_england(moment: datetime) -> date:
-    """The day a moment falls on in England (a moment without an offset: the day it names)."""
-    return moment.astimezone(LOCAL_TIME).date() if moment.tzinfo is not None else moment.date()
+def day_in_england(moment: datetime, *, naive_is_utc: bool = False) -> date:
+    """The day a moment falls on in England. A moment without an offset is the day it names, or, where the
+    format says such a moment is UTC (RFC 2822's '-0000', as RSS prints it), UTC's."""
+    if moment.tzinfo is None:
+        if not naive_is_utc:
+            return moment.date()
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TIME).date()
 
 
 def published_day(value: str) -> date:
-    """The day of an ISO 8601 date or date-time ('2025-10-20', '2025-10-20T23:01:00Z'); ValueError if it
-    is neither."""
+    """The day of an ISO 8601 date or date-time ('2025-10-20', '2025-10-20T23:01:00Z', '2025-10-20 23:01
+    UTC'); ValueError if it is neither."""
     text = value.strip()
+    text = re.sub(r"\s*(?:Z|UTC|GMT)$", "+00:00", text, flags=re.IGNORECASE) if len(text) > 10 else text
     try:
-        return day_in_england(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
+        return day_in_england(datetime.fromisoformat(text))
     except ValueError:
         return date.fromisoformat(text[:10])

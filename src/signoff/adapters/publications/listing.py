@@ -151,7 +151,7 @@ def _rss_item(item: Element, url: str) -> ListedReport:
     if printed:
         try:
             # RFC 822 dates, as RSS prints them: 'Tue, 14 Oct 2025 00:01:00 +0100'.
-            published = day_in_england(parsedate_to_datetime(printed.strip()))
+            published = day_in_england(parsedate_to_datetime(printed.strip()), naive_is_utc=True)
         except (TypeError, ValueError):
             published = None
     return ListedReport(
