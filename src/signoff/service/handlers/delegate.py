@@ -28,42 +28,35 @@ def _delegate(command: DelegateApprovals, deps: Dependencies) -> int:
             by, from_person, uow.directory.find(command.to_person), command.to_person, uow.directory.roster()
         )
         now = deps.clock.now()
-        for away in uow.delegations.all():
+
+        def overlapping(delegations: list[Delegation]) -> list[Delegation]:
+            """Those live, or still to come, over some of the new one's time."""
+            return [
+                d
+                for d in delegations
+                if d.revoked_at is None
+                and d.ends_at > now
+                and d.starts_at < command.ends_at
+                and command.starts_at < d.ends_at
+            ]
+
+        for away in overlapping([d for d in uow.delegations.all() if d.from_person_id == to_person.id]):
             # A delegate away themselves would pass on nothing: the work would wait for two people away.
-            if (
-                away.from_person_id == to_person.id
-                and away.revoked_at is None
-                and away.ends_at > now
-                and away.starts_at < command.ends_at
-                and command.starts_at < away.ends_at
-            ):
-                raise InvalidInput(
-                    f"{to_person.email} is away themselves from {local_moment(away.starts_at)} to "
-                    f"{local_moment(away.ends_at)} (delegation #{away.id}): choose someone who is here"
-                )
-        for covering in uow.delegations.for_delegate(from_person.id):
+            raise InvalidInput(
+                f"{to_person.email} is away themselves from {local_moment(away.starts_at)} to "
+                f"{local_moment(away.ends_at)} (delegation #{away.id}): choose someone who is here"
+            )
+        for covering in overlapping(uow.delegations.for_delegate(from_person.id)):
             # Away while covering someone: their approvals would wait for two people away.
-            if (
-                covering.revoked_at is None
-                and covering.ends_at > now
-                and covering.starts_at < command.ends_at
-                and command.starts_at < covering.ends_at
-            ):
-                covered = uow.directory.roster().by_id(covering.from_person_id)
-                raise InvalidInput(
-                    f"{from_person.email} decides for {covered.email} from {local_moment(covering.starts_at)} "
-                    f"to {local_moment(covering.ends_at)} (delegation #{covering.id}): end that first, or "
-                    f"{covered.email} chooses someone else, so that nothing waits for two people away"
-                )
-        for existing in uow.delegations.for_delegate(to_person.id):
-            # A second click, or the same cover asked for twice: one delegation, told once.
-            if (
-                existing.from_person_id == from_person.id
-                and existing.revoked_at is None
-                and existing.ends_at > now
-                and existing.starts_at < command.ends_at
-                and command.starts_at < existing.ends_at
-            ):
+            covered = uow.directory.roster().by_id(covering.from_person_id)
+            raise InvalidInput(
+                f"{from_person.email} decides for {covered.email} from {local_moment(covering.starts_at)} "
+                f"to {local_moment(covering.ends_at)} (delegation #{covering.id}): end that first, or "
+                f"{covered.email} chooses someone else, so that nothing waits for two people away"
+            )
+        for existing in overlapping(uow.delegations.for_delegate(to_person.id)):
+            if existing.from_person_id == from_person.id:
+                # A second click, or the same cover asked for twice: one delegation, told once.
                 raise InvalidInput(
                     f"{to_person.email} already decides for {from_person.email} from "
                     f"{local_moment(existing.starts_at)} to {local_moment(existing.ends_at)} (delegation "
