@@ -16,6 +16,7 @@ from signoff.service.handlers.administer import reassign_request, withdraw_signo
 from signoff.service.handlers.delegate import end_delegation
 from signoff.service.handlers.remind_now import remind_now
 from signoff.service.handlers.send_due_notices import send_due_notices
+from signoff.service.queries.my_tasks import my_tasks
 from signoff.service.queries.signoff_read import signoff_detail
 from tests.handlers.test_send_due_notices import reload_with
 from tests.people import HANNAH, JOHN, OWEN, RACHEL
@@ -336,6 +337,8 @@ def test_a_drafter_may_not_approve_for_someone_after_a_co_drafter_edits_their_te
         NotPermitted,
         "nobody may approve their own text: revision 1 is theirs",
     )
+    # Nor is it on his list of tasks, as a decision he could give for Rachel.
+    assert [(t.section_key, t.kind) for t in my_tasks(OWEN, memory.deps)] == []
     assert approve(memory, signoff_id, "report-summary", RACHEL).section_state == "approved"
 
 

@@ -1,6 +1,7 @@
 """What waits for one person across every active sign-off: sections to draft, approvals to give (their own,
 and those delegated to them now), with due dates and the statutory deadline. Read by indexed SQL, not by
-loading whole sign-offs."""
+loading whole sign-offs, but for the sign-offs of the approvals it finds, whose decisions are offered by the
+rule the section page follows."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from signoff.domain.access import honoured_delegators
+from signoff.domain.approval import open_decision
 from signoff.domain.deadlines import local_day
 from signoff.service.dependencies import Dependencies
 
@@ -47,6 +49,18 @@ def my_tasks(email: str, deps: Dependencies) -> list[TaskItem]:
             if me.organisation in (row.pcc_org, row.force_org)
             and row.author_id != me.id
             and row.place_of(row.holder_id) in (None, me.organisation)
+        ]
+        # Only what a decision would take from me now (approval.open_decision, as the section page offers):
+        # not a text I wrote since it was last approved, nor a place a delegation of mine cannot fill.
+        delegations = uow.delegations.for_delegate(me.id)
+        signoffs = {sid: uow.signoffs.get(sid) for sid in sorted({row.signoff_id for row in rows})}
+        rows = [
+            row
+            for row in rows
+            if open_decision(
+                signoffs[row.signoff_id].section(row.section_key)[1], me.id, delegations, roster, now
+            )
+            is not None
         ]
         rows += [
             row
