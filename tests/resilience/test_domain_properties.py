@@ -37,6 +37,7 @@ from signoff.domain.inspection import Inspection
 from signoff.domain.model import MAX_SECTION_LENGTH, Delegation, Outcome, Section, SignOff
 from signoff.domain.pipeline import Pipeline
 from signoff.domain.transitions import RequestState, SectionState, SignoffState, StageState
+from signoff.domain.vocabulary import AuditAction
 from signoff.settings import PROJECT_ROOT
 from tests.resilience.harness import report
 from tests.support.app import stricter_pipeline
@@ -615,6 +616,33 @@ class SignoffMachine(RuleBasedStateMachine):
                     revision = section.revision_by_hash(decision.revision_hash)
                     assert revision is not None
                     assert revision.author_id not in (decision.decided_by_id, decision.on_behalf_of_id)
+
+    @invariant()
+    def an_approver_asked_and_no_longer_needed_is_recorded_so(self) -> None:
+        """Every request asked (pending) and closed because its step had its approvals from the others is on
+        the audit trail as 'approval no longer needed', at that moment, naming its approver: their email,
+        and their calendar entry's cancellation, come from it."""
+        signoff = self.signoff
+        recorded = {
+            (e.subject, e.details.get("approver_id"), e.at)
+            for e in signoff.new_audit_events
+            if e.action == AuditAction.APPROVAL_NOT_NEEDED.value
+        }
+        withdrawn_at = {
+            e.at for e in signoff.new_audit_events if e.action == AuditAction.SIGNOFF_WITHDRAWN.value
+        }
+        for stage in signoff.stages:
+            for section in stage.sections:
+                for request in section.requests:
+                    if (
+                        request.state is RequestState.CANCELLED
+                        and request.activated_at is not None
+                        and request.closed_at not in withdrawn_at
+                    ):
+                        assert (section.key, request.approver_id, request.closed_at) in recorded, (
+                            f"{section.key}: approver {request.approver_id}'s request closed at "
+                            f"{request.closed_at} with no 'approval no longer needed' recorded"
+                        )
 
     @invariant()
     def the_audit_chain_verifies(self) -> None:
