@@ -107,8 +107,8 @@ def approvers_of(section: Section) -> set[int]:
 
 
 def steps_without_author(section: Section, author_id: int) -> list[ApprovalStep]:
-    """The approval steps with the authors left out (`author_id`, and whoever wrote an earlier revision), or
-    NotPermitted when that leaves a step unable to pass."""
+    """The approval steps with the authors left out (`author_id`, and whoever wrote a revision since the
+    text was last approved), or NotPermitted when that leaves a step unable to pass."""
     authors = section.author_ids | {author_id}
     steps: list[ApprovalStep] = []
     for number, step in enumerate(section.approval_steps, start=1):

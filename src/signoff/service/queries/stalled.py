@@ -3,11 +3,14 @@ approved and waiting for their office to publish."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from pydantic import BaseModel
 
 from signoff.domain.attention_rule import AttentionFlag, attention_flags
+from signoff.domain.directory import Roster
+from signoff.domain.model import SignOff
 from signoff.domain.transitions import SignoffState
 from signoff.domain.vocabulary import StageKind
 from signoff.service.dependencies import Dependencies
@@ -52,51 +55,24 @@ def stalled(deps: Dependencies, *, include_on_track: bool = False) -> list[Stall
             )
             for signoff in page:
                 assert signoff.id is not None  # noqa: S101 - read from the database
-                if signoff.state is SignoffState.READY_TO_PUBLISH:
-                    # Approved, waiting for the office to publish (as /admin lists it): worst when late.
-                    publication = next(s for s in signoff.ordered_stages() if s.kind is StageKind.PUBLICATION)
+                for waiting in _waiting(signoff, roster):
                     flags = [
                         LABELS[flag]
-                        for flag in attention_flags(
-                            publication.due_at, publication.opened_at, signoff.publish_by, limits
-                        )
-                    ]
-                    if flags or include_on_track:
-                        items.append(
-                            StalledItem(
-                                signoff_id=signoff.id,
-                                title=signoff.title,
-                                pcc=signoff.pcc_org,
-                                stage=publication.key,
-                                section="",
-                                holder=f"the administrators of {roster.organisation_name(signoff.pcc_org)}",
-                                holder_organisation=signoff.pcc_org,
-                                waiting_to="publish",
-                                due_at=publication.due_at,
-                                statutory_last_day=signoff.statutory_last_day,
-                                flags=flags,
-                            )
-                        )
-                    continue
-                for holding in signoff.holdings():
-                    flags = [
-                        LABELS[flag]
-                        for flag in attention_flags(holding.due_at, holding.since, signoff.publish_by, limits)
+                        for flag in attention_flags(waiting.due_at, waiting.since, signoff.publish_by, limits)
                     ]
                     if not flags and not include_on_track:
                         continue
-                    person = roster.by_id(holding.person_id)
                     items.append(
                         StalledItem(
                             signoff_id=signoff.id,
                             title=signoff.title,
                             pcc=signoff.pcc_org,
-                            stage=holding.stage.key,
-                            section=holding.section.key,
-                            holder=roster.describe(holding.person_id),
-                            holder_organisation=person.organisation,
-                            waiting_to=holding.kind.value,
-                            due_at=holding.due_at,
+                            stage=waiting.stage,
+                            section=waiting.section,
+                            holder=waiting.holder,
+                            holder_organisation=waiting.holder_organisation,
+                            waiting_to=waiting.waiting_to,
+                            due_at=waiting.due_at,
                             statutory_last_day=signoff.statutory_last_day,
                             flags=flags,
                         )
@@ -105,3 +81,44 @@ def stalled(deps: Dependencies, *, include_on_track: bool = False) -> list[Stall
                 break
             offset += PAGE
     return sorted(items, key=lambda item: (item.due_at, item.signoff_id, item.section))
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    stage: str
+    section: str
+    holder: str
+    holder_organisation: str
+    waiting_to: str
+    due_at: datetime
+    since: datetime | None
+
+
+def _waiting(signoff: SignOff, roster: Roster) -> list[_Waiting]:
+    """What the sign-off waits for: each holding of an active one; an approved one's publication, which its
+    office's administrators hold (as /admin lists it)."""
+    if signoff.state is SignoffState.READY_TO_PUBLISH:
+        publication = next(s for s in signoff.ordered_stages() if s.kind is StageKind.PUBLICATION)
+        return [
+            _Waiting(
+                stage=publication.key,
+                section="",
+                holder=f"the administrators of {roster.organisation_name(signoff.pcc_org)}",
+                holder_organisation=signoff.pcc_org,
+                waiting_to="publish",
+                due_at=publication.due_at,
+                since=publication.opened_at,
+            )
+        ]
+    return [
+        _Waiting(
+            stage=holding.stage.key,
+            section=holding.section.key,
+            holder=roster.describe(holding.person_id),
+            holder_organisation=roster.by_id(holding.person_id).organisation,
+            waiting_to=holding.kind.value,
+            due_at=holding.due_at,
+            since=holding.since,
+        )
+        for holding in signoff.holdings()
+    ]
