@@ -11,11 +11,13 @@ from pydantic import HttpUrl, ValidationError
 from signoff.adapters.config_files import load_model
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.domain.inspection import Inspection
-from signoff.service.commands import StartSignoff
+from signoff.service.commands import StartSignoff, WithdrawSignoff
+from signoff.service.handlers.administer import withdraw_signoff
 from signoff.service.handlers.start_signoff import start_signoff, start_signoffs
+from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.signoff_read import signoff_detail
 from signoff.settings import PROJECT_ROOT
-from tests.people import DANIEL, OWEN, PRIYA, RACHEL
+from tests.people import DANIEL, HANNAH, OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, reference_inspection, start_reference
 
@@ -42,6 +44,32 @@ def test_someone_of_the_force_may_not_start_one(memory: InMemoryApp) -> None:
 def test_the_same_report_is_not_started_twice(memory: InMemoryApp) -> None:
     signoff_id = start_reference(memory)
     memory.refused(lambda: start_reference(memory), InvalidInput, f"already has sign-off #{signoff_id}")
+
+
+def test_a_withdrawn_signoff_leaves_its_report_free_to_start_again_with_a_trail_of_its_own(
+    memory: InMemoryApp,
+) -> None:
+    """Withdrawn by mistake (or started with the wrong findings), the report still has to be answered: the
+    office starts it again, and the withdrawn one keeps its record apart."""
+    withdrawn = start_reference(memory)
+    draft(memory, withdrawn, "report-summary", OWEN, "Written before the mistake was seen.")
+    withdraw_signoff(
+        WithdrawSignoff(signoff_id=withdrawn, reason="Started with the wrong findings", admin=HANNAH),
+        memory.deps,
+    )
+    again = start_reference(memory)
+    assert again != withdrawn
+    restarted = signoff_detail(again, memory.deps)
+    assert (restarted.state, restarted.current_stage) == ("active", "report_summary")
+    assert all(section.revision is None for stage in restarted.stages for section in stage.sections)
+    assert signoff_detail(withdrawn, memory.deps).state == "withdrawn"
+    for signoff_id in (withdrawn, again):
+        assert verify_audit(signoff_id, memory.deps).intact
+    with memory.deps.new_unit_of_work() as uow:
+        identities = {uow.signoffs.get(i).audit_identity for i in (withdrawn, again)}
+    assert len(identities) == 2, identities
+    # Started again, it is the live one: a third start is refused naming it, not the withdrawn one.
+    memory.refused(lambda: start_reference(memory), InvalidInput, f"already has sign-off #{again}")
 
 
 def test_two_findings_whose_keys_clash_in_different_stages_are_refused_naming_both(

@@ -8,16 +8,18 @@ from datetime import date
 import pytest
 from alembic import command
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from signoff.adapters.database import alembic_config
 from signoff.adapters.orm import signoffs
 from signoff.bootstrap import Application
 from signoff.domain.errors import InvalidInput
 from signoff.domain.inspection import Inspection, normalised_address
-from signoff.service.commands import StartSignoff
+from signoff.service.commands import StartSignoff, WithdrawSignoff
+from signoff.service.handlers.administer import withdraw_signoff
 from signoff.service.handlers.start_signoff import start_signoff
 from signoff.service.queries.audit_verify import verify_audit
-from tests.people import OWEN
+from tests.people import HANNAH, OWEN
 from tests.support.story import reference_inspection
 
 pytestmark = pytest.mark.both_databases
@@ -123,3 +125,40 @@ def test_migration_0008_recomputes_a_title_prefix_key_from_the_stored_address(
     assert row.inspection_key == reference_inspection().identity()
     # The chain began from the old key: verification keeps starting from it.
     assert row.audit_identity == f"cheshire-pcc:{legacy}"
+
+
+def withdraw(signoff_id: int, app: Application) -> None:
+    command = WithdrawSignoff(signoff_id=signoff_id, reason="Started with the wrong findings", admin=HANNAH)
+    withdraw_signoff(command, app.deps)
+
+
+def test_a_withdrawn_report_starts_again_and_the_database_keeps_one_live_sign_off_per_office(
+    app: Application,
+) -> None:
+    withdrawn = start(reference_inspection(), app)
+    withdraw(withdrawn, app)
+    again = start(reference_inspection(), app)
+    assert verify_audit(withdrawn, app.deps).intact
+    assert verify_audit(again, app.deps).intact
+    with pytest.raises(InvalidInput, match=f"already has sign-off #{again}"):
+        start(reference_inspection(), app)
+    # Whatever a handler checks, the database holds one live sign-off per office and report.
+    with pytest.raises(IntegrityError), app.engine.begin() as connection:
+        connection.execute(update(signoffs).where(signoffs.c.id == withdrawn).values(state="active"))
+
+
+def test_migration_0015_lets_a_report_withdrawn_before_it_start_again(
+    app: Application, database_url: str
+) -> None:
+    config = alembic_config(database_url)
+    command.downgrade(config, "0014")
+    withdrawn = start(reference_inspection(), app)
+    withdraw(withdrawn, app)
+    command.upgrade(config, "head")
+    again = start(reference_inspection(), app)
+    # Back down, the one-sign-off-ever constraint cannot hold both: the downgrade stops, nothing changed.
+    with pytest.raises(IntegrityError):
+        command.downgrade(config, "0014")
+    with app.engine.connect() as connection:
+        states = dict(connection.execute(select(signoffs.c.id, signoffs.c.state)).all())
+    assert states == {withdrawn: "withdrawn", again: "active"}

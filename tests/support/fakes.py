@@ -150,9 +150,19 @@ class FakeSignoffRepository:
 
     def find_started(self, pcc_org: str, inspection_key: str) -> int | None:
         return next(
-            (s.id for s in self._stored() if s.pcc_org == pcc_org and s.inspection_key == inspection_key),
+            (
+                s.id
+                for s in self._under(pcc_org, inspection_key)
+                if s.state is not SignoffState.WITHDRAWN
+            ),
             None,
         )
+
+    def count_started(self, pcc_org: str, inspection_key: str) -> int:
+        return len(self._under(pcc_org, inspection_key))
+
+    def _under(self, pcc_org: str, inspection_key: str) -> list[SignOff]:
+        return [s for s in self._stored() if s.pcc_org == pcc_org and s.inspection_key == inspection_key]
 
     def page(
         self, *, states: Sequence[str] | None = None, limit: int = 200, offset: int = 0

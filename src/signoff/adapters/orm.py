@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import registry, relationship
 
@@ -100,7 +101,16 @@ signoffs = Table(
     # The next moment a deadline notice could fall due (domain/deadline_notices.py); the sweep reads
     # only the sign-offs whose moment has passed, through this index.
     Column("notices_due_from", UTCDateTime, index=True),
-    UniqueConstraint("pcc_org", "inspection_key", name="uq_signoffs_pcc_org_inspection"),
+)
+# One live sign-off per office and report: a withdrawn one leaves its report free to start again (0015).
+_LIVE = text(f"state != '{SignoffState.WITHDRAWN.value}'")
+Index(
+    "uq_signoffs_live_report",
+    signoffs.c.pcc_org,
+    signoffs.c.inspection_key,
+    unique=True,
+    sqlite_where=_LIVE,
+    postgresql_where=_LIVE,
 )
 
 stages = Table(

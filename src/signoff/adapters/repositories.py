@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, event, insert, inspect, select, update
+from sqlalchemy import Row, bindparam, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -124,11 +124,21 @@ class SqlSignoffRepository:
         return signoff
 
     def find_started(self, pcc_org: str, inspection_key: str) -> int | None:
+        """The office's live sign-off for the report: a withdrawn one leaves the report free to start again."""
         query = select(signoffs.c.id).where(
-            signoffs.c.pcc_org == pcc_org, signoffs.c.inspection_key == inspection_key
+            signoffs.c.pcc_org == pcc_org,
+            signoffs.c.inspection_key == inspection_key,
+            signoffs.c.state != SignoffState.WITHDRAWN.value,
         )
         found: int | None = self._session.scalars(query).first()
         return found
+
+    def count_started(self, pcc_org: str, inspection_key: str) -> int:
+        """How many sign-offs the office has started for the report, withdrawn ones included."""
+        query = select(func.count()).where(
+            signoffs.c.pcc_org == pcc_org, signoffs.c.inspection_key == inspection_key
+        )
+        return int(self._session.scalar(query) or 0)
 
     def page(
         self, *, states: Sequence[str] | None = None, limit: int = 200, offset: int = 0

@@ -26,6 +26,7 @@ from signoff.domain.transitions import (
     SectionEvent,
     SectionState,
     StageEvent,
+    StageState,
     fire,
 )
 from signoff.domain.vocabulary import StageKind
@@ -375,6 +376,16 @@ class Stage:
             self.opened_at = now
         elif event is StageEvent.COMPLETE:
             self.completed_at = now
+
+    def withdraw(self, now: datetime) -> None:
+        """Its sign-off is withdrawn: whatever it still waited for is cancelled."""
+        if self.state in (StageState.PENDING, StageState.OPEN):
+            self.fire(StageEvent.WITHDRAW, now)
+        for section in self.sections:
+            for request in section.open_requests():
+                request.fire(RequestEvent.CANCEL, now)
+            if section.state is not SectionState.WITHDRAWN:
+                section.fire(SectionEvent.WITHDRAW)
 
     def ordered_sections(self) -> list[Section]:
         return sorted(self.sections, key=lambda s: s.position)

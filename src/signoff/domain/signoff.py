@@ -73,11 +73,14 @@ class SignOff:
         started_at: datetime,
         stages: list[Stage],
         inspection_key: str | None = None,
+        start_number: int = 1,
     ) -> None:
         self.id = None
         self.inspection_key = inspection_key or inspection.identity()
-        # Fixed at the start: the report's key may be recomputed (0008 did), its audit chain must verify.
-        self.audit_identity = f"{pcc_org}:{self.inspection_key}"
+        # Fixed at the start: the report's key may be recomputed (0008 did), its audit chain must verify. A
+        # report started again after a withdrawal (its `start_number`th start) has a chain of its own.
+        again = f"#{start_number}" if start_number > 1 else ""
+        self.audit_identity = f"{pcc_org}:{self.inspection_key}{again}"
         self.inspection_data = inspection.model_dump(mode="json")
         self.title = inspection.title
         self.published_on = inspection.published
@@ -206,6 +209,7 @@ class SignOff:
         now: datetime,
         responding_forces: Iterable[str] = (),
         inspection_key: str | None = None,
+        start_number: int = 1,
     ) -> SignOff:
         """A new sign-off for one office. `responding_forces`: the forces of every office answering the
         same report (a regional report), whose allocated finding leads are not this force's to use."""
@@ -222,6 +226,7 @@ class SignOff:
             started_at=now,
             stages=plan.stages,
             inspection_key=inspection_key,
+            start_number=start_number,
         )
         if plan.late_start:
             # Shown on the sign-off's page beside (or instead of) the weekend warning, and recorded.
@@ -436,13 +441,7 @@ class SignOff:
         self.state = fire(SIGNOFF_TRANSITIONS, "sign-off", self.state, SignoffEvent.WITHDRAW)
         self.withdrawn_reason = reason
         for stage in self.stages:
-            if stage.state in (StageState.PENDING, StageState.OPEN):
-                stage.fire(StageEvent.WITHDRAW, now)
-            for section in stage.sections:
-                for request in section.open_requests():
-                    request.fire(RequestEvent.CANCEL, now)
-                if section.state is not SectionState.WITHDRAWN:
-                    section.fire(SectionEvent.WITHDRAW)
+            stage.withdraw(now)
         self.record(now, AuditAction.SIGNOFF_WITHDRAWN, "sign-off", actor_id=admin_id, reason=reason)
 
     # ----- publishing -----

@@ -109,6 +109,7 @@ def _start(
         answering = responding | set(inspection.forces_covered)
         created: list[SignOff] = []
         for office, force in forces.items():
+            key = _new_report_key(uow, office, inspection)
             signoff = SignOff.start(
                 inspection=inspection,
                 pcc=office,
@@ -120,7 +121,9 @@ def _start(
                 started_by_id=starter.id,
                 now=now,
                 responding_forces=answering,
-                inspection_key=_new_report_key(uow, office, inspection),
+                inspection_key=key,
+                # Started before and withdrawn: this is the report's next start, with an audit chain of its own.
+                start_number=uow.signoffs.count_started(office, key) + 1,
             )
             uow.signoffs.add(signoff)
             created.append(signoff)
@@ -181,7 +184,8 @@ def _late_start(signoff: SignOff) -> str | None:
 
 
 def _new_report_key(uow: UnitOfWork, office: str, inspection: Inspection) -> str:
-    """The report's key for this office, or InvalidInput naming the sign-off it already has."""
+    """The report's key for this office, or InvalidInput naming the sign-off it already has (a withdrawn
+    one leaves the report free to start again)."""
     key, existing = _report_key(uow, office, inspection)
     if existing is None:
         return key
