@@ -40,10 +40,13 @@ def reference_texts() -> dict[str, str]:
     return load_model(REFERENCE_TEXTS, SectionTexts).sections
 
 
-def ready_to_publish(app: Application, texts: dict[str, str] | None = None) -> int:
-    """Start the reference sign-off and take every section through to approval with these texts."""
+def ready_to_publish(app: Application, texts: dict[str, str] | None = None, title: str | None = None) -> int:
+    """Start the reference sign-off (under `title`, if given) and take every section through to approval
+    with these texts."""
     texts = {**reference_texts(), **(texts or {})}
     inspection = load_model(REFERENCE, Inspection)
+    if title is not None:
+        inspection = Inspection.model_validate({**inspection.model_dump(mode="json"), "title": title})
     [signoff_id] = start_signoff(StartSignoff(inspection=inspection, started_by=OWEN), app.deps)
     for section, (author, approver) in PEOPLE.items():
         submit_revision(

@@ -160,3 +160,68 @@ def test_a_certificate_page_whose_visible_text_differs_from_the_record_fails(
     report = check(app, signoff_id, tmp_path / "certificate.html")
     assert not report.intact
     assert any(re.search(expected, p) for p in report.problems), report.problems
+
+
+def _a_row_of_words_outside_every_fact(page: str) -> str:
+    """A visible approval row that no data-fact marks, beside the genuine ones."""
+    row = "<tr><td>Andrew Kershaw</td><td>—</td><td>1 December 2023</td><td>approved AFI-1</td></tr>"
+    return page.replace("</tbody>", row + "</tbody>", 1)
+
+
+def _a_stylesheet_hides_a_fact_and_words_stand_in(page: str) -> str:
+    """The genuine approver kept (every fact intact), hidden by a stylesheet rule, a name shown beside it."""
+    forged = page.replace("</head>", "<style>.gone{display:none}</style></head>", 1)
+    return forged.replace(
+        '<tr data-certified-approval><td data-fact="approver">',
+        '<tr data-certified-approval><td>Someone Else</td><td class="gone" data-fact="approver">',
+        1,
+    )
+
+
+# What a reader sees beyond the facts: the page must be the certificate published with its version.
+@pytest.mark.parametrize(
+    "forge",
+    [_a_row_of_words_outside_every_fact, _a_stylesheet_hides_a_fact_and_words_stand_in],
+    ids=["a row outside the facts", "a stylesheet hides a fact"],
+)
+def test_a_certificate_page_that_shows_more_than_its_facts_fails(
+    app: Application, published: tuple[int, Path], tmp_path: Path, forge: Callable[[str], str]
+) -> None:
+    signoff_id, folder = published
+    genuine = (folder / "certificate.html").read_text()
+    forged = forge(genuine)
+    assert forged != genuine
+    (tmp_path / "certificate.html").write_text(forged)
+    report = check(app, signoff_id, tmp_path / "certificate.html")
+    assert not report.intact
+    assert [p for p in report.problems if "is not the certificate published with version 1" in p], (
+        report.problems
+    )
+
+
+def test_a_genuine_certificate_page_spaced_or_ordered_otherwise_still_verifies(
+    app: Application, published: tuple[int, Path], tmp_path: Path
+) -> None:
+    """Saved again by an editor that re-indents and reorders attributes, it reads the same: it matches."""
+    signoff_id, folder = published
+    genuine = (folder / "certificate.html").read_text()
+    respaced = genuine.replace("<tr data-certified-approval><td", "<tr data-certified-approval>\n    <td")
+    respaced = respaced.replace(
+        '<td class="hash" data-fact="revision_hash">', '<td data-fact="revision_hash"  class="hash">'
+    )
+    assert respaced != genuine
+    (tmp_path / "certificate.html").write_text(respaced)
+    report = check(app, signoff_id, tmp_path / "certificate.html")
+    assert report.intact, report.problems
+
+
+def test_a_genuine_certificate_of_a_title_with_runs_of_spaces_verifies_as_html(
+    app: Application, clock: FixedClock
+) -> None:
+    """Titles copied from a report keep its double and non-breaking spaces; the page shows them as one."""
+    signoff_id = ready_to_publish(app, title="PEEL 2025:  Cheshire\u00a0Constabulary")
+    clock.set(PUBLISHING_DAY)
+    folder = publish_signoff(PublishSignoff(signoff_id=signoff_id, by=HANNAH), app.deps).folder
+    for name in ("certificate.json", "certificate.html"):
+        report = check(app, signoff_id, folder / name)
+        assert report.intact, report.problems

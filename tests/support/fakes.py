@@ -150,11 +150,7 @@ class FakeSignoffRepository:
 
     def find_started(self, pcc_org: str, inspection_key: str) -> int | None:
         return next(
-            (
-                s.id
-                for s in self._under(pcc_org, inspection_key)
-                if s.state is not SignoffState.WITHDRAWN
-            ),
+            (s.id for s in self._under(pcc_org, inspection_key) if s.state is not SignoffState.WITHDRAWN),
             None,
         )
 

@@ -336,3 +336,21 @@ def test_a_certificate_page_of_hostile_markup_is_refused_in_words_and_one_hiding
     )
     status, page = check(client, "certificate.html", hidden.encode())
     assert "The certificate does not match the record" in page
+
+
+def test_a_certificate_page_with_words_outside_its_facts_does_not_match_and_says_only_its_own(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    published_with_correction(app, clock)
+    genuine = (folder_of(app, 1) / "certificate.html").read_text()
+    stylesheet = genuine.replace("</head>", "<style>td[data-fact=approver]{display:none}</style></head>", 1)
+    forged = stylesheet.replace("</tbody>", "<tr><td>Ronald Ash</td><td>—</td></tr></tbody>", 1)
+    status, page = check(client, "certificate.html", forged.encode())
+    assert status == 200
+    assert "The certificate does not match the record" in page
+    assert (
+        "The page is not the certificate published with version 1: it departs from it at &lt;style&gt;"
+        in page
+    )
+    # Its own words only: not the approver the stylesheet hides.
+    assert "Rachel Ashworth" not in page

@@ -30,6 +30,7 @@ from signoff.domain.model import SignOff
 # the event just before these, all recorded at the moment the certificate was issued.
 _PUBLISHING_ACTIONS = ("stage_completed",)
 NO_ONE = "—"
+NOTHING_MORE = "nothing more"  # where a page ends before the one it is compared with
 
 
 class _Strict(BaseModel):
@@ -77,10 +78,12 @@ class VisibleSection(_Strict):
 
 
 class VisibleCertificate(_Strict):
-    """The facts the HTML shows (its elements marked data-fact), in the order shown."""
+    """The facts the HTML shows (its elements marked data-fact), in the order shown; and the whole page as
+    tokens (certificate_file._page_tokens), to compare with the page as issued."""
 
     facts: dict[str, list[str]]
     sections: list[VisibleSection]
+    page: tuple[str, ...] = ()
 
 
 class CertificateClaims(_Strict):
@@ -92,9 +95,14 @@ class CertificateClaims(_Strict):
 
 
 def certificate_problems(
-    claims: CertificateClaims, signoff: SignOff, events: Sequence[AuditEvent], roster: Roster
+    claims: CertificateClaims,
+    signoff: SignOff,
+    events: Sequence[AuditEvent],
+    roster: Roster,
+    issued: CertificateClaims | None = None,
 ) -> list[str]:
-    """Everywhere the certificate and the record disagree; empty when it is exactly the record."""
+    """Everywhere the certificate and the record disagree; empty when it is exactly the record. `issued`:
+    the certificate.html published with the version, whose page an HTML certificate must be."""
     facts = claims.facts
     if facts.signoff_id != signoff.id:
         return [f"{claims.source}: the certificate is for sign-off #{facts.signoff_id}, not #{signoff.id}"]
@@ -103,7 +111,41 @@ def certificate_problems(
     problems += _section_problems(facts, expected)
     if claims.visible is not None:
         problems += _visible_problems(claims.visible, expected, facts)
+        problems += _page_problems(claims, issued)
     return [f"{claims.source}: {problem}" for problem in problems]
+
+
+def page_difference(claims: CertificateClaims, issued: CertificateClaims | None) -> tuple[str, str] | None:
+    """Where an HTML certificate's page first differs from the page published with its version: what it
+    shows there, and what the published page shows (None: no difference, or nothing to compare with). A
+    fact's words are checked against the record; this catches what no fact holds: a row of words outside
+    them, a style that hides one."""
+    if claims.visible is None or issued is None or issued.visible is None:
+        return None
+    page, published = claims.visible.page, issued.visible.page
+    if page == published:
+        return None
+    at = next((i for i, (a, b) in enumerate(zip(page, published, strict=False)) if a != b), None)
+    at = min(len(page), len(published)) if at is None else at
+
+    def shown(tokens: tuple[str, ...]) -> str:
+        return _clipped(tokens[at]) if at < len(tokens) else NOTHING_MORE
+
+    return shown(page), shown(published)
+
+
+def _page_problems(claims: CertificateClaims, issued: CertificateClaims | None) -> list[str]:
+    if (difference := page_difference(claims, issued)) is None:
+        return []
+    shown, published = difference
+    return [
+        f"the page is not the certificate published with version {claims.facts.version}: where that shows "
+        f"{published}, it shows {shown}"
+    ]
+
+
+def _clipped(token: str, most: int = 120) -> str:
+    return token if len(token) <= most else token[: most - 1] + "\u2026"
 
 
 def _audit_problems(facts: CertificateFacts, signoff: SignOff, events: Sequence[AuditEvent]) -> list[str]:
@@ -255,9 +297,14 @@ def _visible_problems(
     return problems
 
 
+def collapsed(text: str) -> str:
+    """As a page's text is read: every run of white space (a non-breaking space too) one space."""
+    return " ".join(text.split())
+
+
 def _compare(seen: dict[str, list[str]], wanted: dict[str, str], where: str) -> list[str]:
     problems: list[str] = []
-    for name, value in wanted.items():
+    for name, value in ((name, collapsed(value)) for name, value in wanted.items()):
         texts = seen.get(name, [])
         if not texts:
             problems.append(f"{where} no {name.replace('_', ' ')} (the record says {value!r})")

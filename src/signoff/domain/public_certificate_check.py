@@ -13,9 +13,12 @@ from collections.abc import Sequence
 
 from signoff.domain.audit import AuditEvent
 from signoff.domain.certificate_check import (
+    NOTHING_MORE,
     CertificateClaims,
     CertificateFacts,
     VisibleCertificate,
+    collapsed,
+    page_difference,
     shown_approval,
     shown_header,
     shown_section,
@@ -29,9 +32,14 @@ UNEXPLAINED = "It differs from the record of this response."
 
 
 def public_findings(
-    claims: CertificateClaims, signoff: SignOff, events: Sequence[AuditEvent], roster: Roster
+    claims: CertificateClaims,
+    signoff: SignOff,
+    events: Sequence[AuditEvent],
+    roster: Roster,
+    issued: CertificateClaims | None = None,
 ) -> list[str]:
-    """What in the certificate disagrees with the record, phrased with the certificate's facts alone."""
+    """What in the certificate disagrees with the record, phrased with the certificate's facts alone (and
+    the page published with its version, public too: `issued`)."""
     facts = claims.facts
     publication = next((p for p in signoff.publications if p.version == facts.version), None)
     if publication is None:
@@ -52,6 +60,13 @@ def public_findings(
     findings += _section_findings(facts, expected)
     if claims.visible is not None:
         findings += _visible_findings(claims.visible, expected, facts)
+        if (difference := page_difference(claims, issued)) is not None:
+            # Its own words only: the published page is public, but this page says no more than it is given.
+            shown, _published = difference
+            where = "it ends before it does" if shown == NOTHING_MORE else f"it departs from it at {shown}"
+            findings.append(
+                f"The page is not the certificate published with version {facts.version}: {where}."
+            )
     return findings
 
 
@@ -127,7 +142,7 @@ def _differing(seen: dict[str, list[str]], wanted: dict[str, str], where: str) -
         texts = seen.get(name, [])
         if not texts:
             findings.append(f"{where} no {label}.")
-        elif any(text != value for text in texts):
+        elif any(text != collapsed(value) for text in texts):
             findings.append(f"{where} {_a(label)} that is not the record's.")
     for name in sorted(set(seen) - set(wanted)):
         findings.append(f"{where} {_a(name.replace('_', ' '))} that a certificate does not hold.")

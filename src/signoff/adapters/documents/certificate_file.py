@@ -2,7 +2,9 @@
 
 From the HTML both are read: the embedded JSON, and the text of every element marked `data-fact`,
 grouped by the `data-certified-section` and `data-certified-approval` elements that hold them, so that
-the check can compare what a person reads, not only the data beside it.
+the check can compare what a person reads, not only the data beside it; and the whole page as tokens
+(every element with its attributes, every text), to compare with the certificate as issued: a style that
+hides a fact, or a row of words outside any fact, changes what a reader sees without changing a fact.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def parse_certificate(text: str, *, html: bool, source: str, where: str | None =
         raise InvalidInput(f"{where}: {at}: {first['msg']}") from None
     # What a reader sees, read once the data is known to be a certificate's: a file that is not one is
     # refused without the cost of reading its page.
-    visible = _visible_facts(text) if html else None
+    visible = _visible_page(text) if html else None
     return CertificateClaims(source=source, facts=facts, visible=visible)
 
 
@@ -94,15 +96,50 @@ def _embedded(html: str, where: str) -> str:
 _Step = tuple[LexborNode | None, bool, dict[str, list[str]]]
 
 
-def _visible_facts(html: str) -> VisibleCertificate:
-    """The text of every data-fact element a reader sees, in the container it appears in.
+def _visible_page(html: str) -> VisibleCertificate:
+    """Parsed by Lexbor (C, linear in the page whatever it holds: Python's html.parser takes time growing
+    with the square of an upload of unclosed tags, and this page is anyone's to upload)."""
+    root = LexborHTMLParser(html).root
+    return _visible_facts(root).model_copy(update={"page": _page_tokens(root)})
 
-    Parsed by Lexbor (C, linear in the page whatever it holds: Python's html.parser takes time growing
-    with the square of an upload of unclosed tags, and this page is anyone's to upload), then walked once,
-    depth first, each element's hiddenness and container handed down to its children."""
+
+def _page_tokens(root: LexborNode | None) -> tuple[str, ...]:
+    """The page in document order: `<tag name="value">` for each element (its attributes sorted), `</tag>`
+    where it ends, and each text in curly quotes; white space collapsed, comments left out. Two pages a
+    reader sees alike, however their markup is spaced, have the same tokens."""
+    tokens: list[str] = []
+    stack: list[LexborNode | str | None] = [root]
+    while stack:
+        node = stack.pop()
+        if node is None or isinstance(node, str):
+            tokens += [node] if node else []
+            continue
+        if node.tag == "-text":
+            if words := " ".join((node.text_content or "").split()):
+                tokens.append(f"\u201c{words}\u201d")
+            continue
+        if node.tag is None or node.tag.startswith("-"):
+            continue  # comments and the doctype
+        attributes = "".join(
+            f' {name}="{" ".join((value or "").split())}"' for name, value in sorted(node.attributes.items())
+        )
+        tokens.append(f"<{node.tag}{attributes}>")
+        stack.append(None if node.tag in _VOID else f"</{node.tag}>")
+        children: list[LexborNode] = []
+        child = node.child
+        while child is not None:
+            children.append(child)
+            child = child.next
+        stack.extend(reversed(children))
+    return tuple(tokens)
+
+
+def _visible_facts(root: LexborNode | None) -> VisibleCertificate:
+    """The text of every data-fact element a reader sees, in the container it appears in: the page walked
+    once, depth first, each element's hiddenness and container handed down to its children."""
     document: dict[str, list[str]] = {}
     sections: list[tuple[dict[str, list[str]], list[dict[str, list[str]]]]] = []
-    stack: list[_Step] = [(LexborHTMLParser(html).root, False, document)]
+    stack: list[_Step] = [(root, False, document)]
     fact: tuple[str, list[str], dict[str, list[str]]] | None = None
     while stack:
         node, hidden, container = stack.pop()

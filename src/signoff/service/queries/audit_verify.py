@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from signoff.domain.audit import chain_problems
 from signoff.domain.audit_binding import binding_problems
 from signoff.domain.certificate_check import CertificateClaims, certificate_problems, roster_as_published
-from signoff.domain.directory import Roster
 from signoff.domain.model import SignOff
 from signoff.service.dependencies import Dependencies
 
@@ -45,8 +44,9 @@ def verify_audit(
         rows = binding_problems(signoff, events)
         problems += rows.problems
         if certificate is not None:
-            roster = names_as_published(signoff, certificate.facts.version, uow.directory.roster(), deps)
-            problems += certificate_problems(certificate, signoff, events, roster)
+            issued = published_certificate(signoff, certificate.facts.version, deps)
+            roster = roster_as_published(uow.directory.roster(), signoff, issued)
+            problems += certificate_problems(certificate, signoff, events, roster, issued)
         return AuditReport(
             signoff_id=signoff_id,
             events=len(events),
@@ -58,10 +58,11 @@ def verify_audit(
         )
 
 
-def names_as_published(signoff: SignOff, version: int, roster: Roster, deps: Dependencies) -> Roster:
-    """The roster with the names the version's certificate was published with (see roster_as_published)."""
+def published_certificate(signoff: SignOff, version: int, deps: Dependencies) -> CertificateClaims | None:
+    """The certificate.html published with the version, as its manifest recorded it (None: no such
+    version, or its file is gone or changed): the names it was published with (roster_as_published), and
+    the page an HTML certificate of that version must be."""
     publication = next((p for p in signoff.publications if p.version == version), None)
     if publication is None:
-        return roster
-    published = deps.publications.published_certificate(Path(publication.folder), publication.manifest_sha256)
-    return roster_as_published(roster, signoff, published)
+        return None
+    return deps.publications.published_certificate(Path(publication.folder), publication.manifest_sha256)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from signoff.domain.certificate_check import CertificateClaims
+from signoff.domain.certificate_check import CertificateClaims, roster_as_published
 from signoff.domain.errors import NotFound
 from signoff.domain.public_certificate_check import UNEXPLAINED, public_findings
 from signoff.domain.transitions import SignoffState
 from signoff.service.dependencies import Dependencies
-from signoff.service.queries.audit_verify import names_as_published, verify_audit
+from signoff.service.queries.audit_verify import published_certificate, verify_audit
 
 
 class CertificateVerdict(BaseModel):
@@ -44,8 +44,10 @@ def check_certificate_publicly(claims: CertificateClaims, deps: Dependencies) ->
                 matches=False,
                 findings=[f"No response numbered {facts.signoff_id} is published here."],
             )
-        roster = names_as_published(signoff, facts.version, uow.directory.roster(), deps)
-        findings = public_findings(claims, signoff, uow.signoffs.audit_events(facts.signoff_id), roster)
+        issued = published_certificate(signoff, facts.version, deps)
+        roster = roster_as_published(uow.directory.roster(), signoff, issued)
+        events = uow.signoffs.audit_events(facts.signoff_id)
+        findings = public_findings(claims, signoff, events, roster, issued)
         title = signoff.title
     report = verify_audit(facts.signoff_id, deps, claims)
     if report.intact:
