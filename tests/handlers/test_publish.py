@@ -84,3 +84,40 @@ def test_a_signatory_now_of_another_office_is_refused_naming_them(memory: InMemo
         InvalidInput,
         f"the signatory {JOHN} of cheshire-pcc is now of",
     )
+
+
+def test_the_chief_constables_comments_stay_theirs_after_they_move_to_another_force(
+    memory: InMemoryApp,
+) -> None:
+    signoff_id = drive_reference(memory, memory.clock)
+    # Andrew becomes Cumbria's chief constable before publishing day: the comments are still his, not
+    # the force's in general.
+    memory.move(ANDREW, "cumbria-constabulary", roles=["chief_constable"])
+    assert constabulary_attribution(memory, signoff_id).startswith("Andrew Kershaw, ")
+
+
+def signatory_unconfigured(memory: InMemoryApp, signoff_id: int) -> str | None:
+    """Who signs the Cheshire response where the office names no signatory (most offices do not)."""
+    config = publication_config()
+    offices = {
+        **config.offices,
+        "cheshire-pcc": config.offices["cheshire-pcc"].model_copy(update={"signatory": None}),
+    }
+    with memory.deps.new_unit_of_work() as uow:
+        doc = build_document(
+            uow.signoffs.get(signoff_id),
+            uow.directory.roster(),
+            config.model_copy(update={"offices": offices}),
+        )
+    return doc.signatory.name if doc.signatory else None
+
+
+def test_the_commissioner_who_approved_the_response_signs_it_after_leaving_office(
+    memory: InMemoryApp,
+) -> None:
+    """Replaced before publishing day, the commissioner who approved the comments still signs them: not
+    their successor, who never approved them, and not nobody."""
+    signoff_id = drive_reference(memory, memory.clock)
+    assert signatory_unconfigured(memory, signoff_id) == "John Dwyer"
+    memory.move(JOHN, None)
+    assert signatory_unconfigured(memory, signoff_id) == "John Dwyer"

@@ -27,6 +27,7 @@ from signoff.domain.document_layout import (
     InspectionPart,
     NotingPart,
     OfficeDocument,
+    Part,
     SectionPart,
     Signature,
     fill_title,
@@ -36,8 +37,9 @@ from signoff.domain.document_layout import SectionTexts as SectionTexts
 from signoff.domain.errors import InvalidInput, InvalidTransition
 from signoff.domain.inspection import Finding, FindingKind, Inspection
 from signoff.domain.local_time import LOCAL_TIME
-from signoff.domain.model import Outcome, Section, SignOff
+from signoff.domain.model import Section, SignOff
 from signoff.domain.routing import signoff_findings
+from signoff.domain.speakers import speaker
 from signoff.domain.transitions import SectionState, SignoffState
 
 UK_TIME = LOCAL_TIME
@@ -392,7 +394,7 @@ def build_document(
         report_url=str(inspection.report_url),
         header=_header(inspection, area),
         parts=tuple(parts),
-        signatory=_signatory(signoff, roster, layout.office),
+        signatory=_signatory(signoff, roster, layout.office, _signed_section(layout.layout, sections)),
         letter=LetterStyle(tuple(letter.addressees), letter.salutation, letter.closing) if letter else None,
         final=final,
     )
@@ -429,40 +431,28 @@ def _header(inspection: Inspection, area: str) -> HeaderTable:
     )
 
 
+def _signed_section(layout: Sequence[Part], sections: dict[str, Section]) -> Section | None:
+    """The section the signature block follows (style: signed), if the layout has one and the sign-off too."""
+    key = next((p.section for p in layout if isinstance(p, SectionPart) and p.style == "signed"), None)
+    return sections.get(key) if key else None
+
+
 def _attribution(signoff: SignOff, section: Section, roster: Roster, role: str | None) -> str:
-    """Whose words the quoted text is: the person who approved it (for whom it was approved, by a delegate)
-    and holds `role` in the force now; else its last approver who has since left (a chief constable since
-    retired, whose successor never approved it: a correction published after a change of chief still
-    quotes the one who gave the comments); else the role's holder (nothing approved yet, a preview; or a
-    text the role's holder did not approve themselves)."""
+    """The quoted text's speaker (speakers.py), with their title and the force."""
     if role is None:
         return ""
     force = roster.organisation_name(signoff.force_org)
-    revision = section.current_revision
-    approvals = sorted(
-        (
-            r.decision
-            for r in section.current_requests()
-            if r.decision is not None
-            and r.decision.outcome is Outcome.APPROVE
-            and revision is not None
-            and r.decision.revision_hash == revision.content_hash
-        ),
-        key=lambda d: d.decided_at,
-    )
-    approvers = [roster.by_id(d.on_behalf_of_id or d.decided_by_id) for d in approvals]
-    holders = roster.holders(role, signoff.force_org)
-    holding = {h.id for h in holders}
-    gone = [p for p in approvers if not p.active]
-    person = next((p for p in approvers if p.id in holding), gone[-1] if gone else None)
-    if person is None and holders:
-        person = holders[0]
+    person = speaker(section, roster, role, signoff.force_org)
     if person is None:
         return force
     return ", ".join(x for x in (person.name, person.title, force) if x)
 
 
-def _signatory(signoff: SignOff, roster: Roster, office: OfficeDocument) -> Signatory | None:
+def _signatory(
+    signoff: SignOff, roster: Roster, office: OfficeDocument, signed: Section | None
+) -> Signatory | None:
+    """Who signs: the office's configured signatory; else the speaker (speakers.py) of the signed section
+    (`signed`) for the office's commissioner, or the commissioner when nothing is signed."""
     person: Participant | None
     if office.signatory:
         person = roster.find_email(office.signatory)
@@ -471,17 +461,21 @@ def _signatory(signoff: SignOff, roster: Roster, office: OfficeDocument) -> Sign
                 f"config/publication.yaml: the signatory {office.signatory} of {signoff.pcc_org} "
                 "is not in the directory"
             )
-        # One who has left (inactive) still signs with their last title: a correction reprints the
-        # comments they approved and signed; moved to another office, their title now is that office's.
-        if person.active and person.organisation != signoff.pcc_org:
-            # Their title now is another office's: the response would be signed in its name.
-            raise InvalidInput(
-                f"config/publication.yaml: the signatory {office.signatory} of {signoff.pcc_org} is now of "
-                f"{roster.organisation_name(person.organisation)}: name the office's own signatory"
-            )
+    elif signed is not None:
+        person = speaker(signed, roster, "commissioner", signoff.pcc_org)
     else:
         holders = roster.holders("commissioner", signoff.pcc_org)
         person = holders[0] if holders else None
     if person is None:
         return None
+    # One who has left (inactive) still signs with their last title: a correction reprints the comments
+    # they approved and signed. Moved to another office, their title now is that office's.
+    if person.active and person.organisation != signoff.pcc_org:
+        said = (
+            f"the signatory {office.signatory}" if office.signatory else f"{person.email}, who approved it,"
+        )
+        raise InvalidInput(
+            f"config/publication.yaml: {said} of {signoff.pcc_org} is now of "
+            f"{roster.organisation_name(person.organisation)}: name the office's own signatory"
+        )
     return Signatory(name=person.name, title=person.title, signature=office.signature)
