@@ -26,6 +26,7 @@ from signoff.adapters.config_files import load_model
 from signoff.bootstrap import Application
 from signoff.domain.directory import Roster
 from signoff.domain.document import document_day
+from signoff.domain.document_layout import NotingPart, PublicationConfig, SectionPart
 from signoff.domain.inspection import Finding, FindingKind, Inspection
 from signoff.domain.model import SignOff
 from signoff.domain.routing import signoff_findings
@@ -154,6 +155,15 @@ def expected_pieces(signoff: SignOff, roster: Roster) -> list[str]:
             if any(g.organisation for g in inspection.grades):
                 pieces.append(roster.organisation_name(grade.organisation or signoff.force_org))
             pieces += [grade.area, grade.grade.label]
+    # The office's own words for its parts, as the shipped config gives them (a Mayor's office has its own).
+    layout = load_model(PROJECT_ROOT / "config" / "publication.yaml", PublicationConfig).for_office(
+        signoff.pcc_org
+    )
+    headings_of_office = {p.section: p.heading for p in layout.layout if isinstance(p, SectionPart)} | {
+        p.comment_section: p.comment_heading
+        for p in layout.layout
+        if isinstance(p, NotingPart) and p.comment_section
+    }
     held = [f for f in inspection.findings if f in routing.answered or f in routing.practice]
     together = [f for f in routing.national if "national-recommendations" in sections]
     causes = {f.ref for f in held if f.kind is FindingKind.CAUSE_OF_CONCERN}
@@ -191,15 +201,12 @@ def expected_pieces(signoff: SignOff, roster: Roster) -> list[str]:
             pieces += _finding(finding, sections, noted=True)
         if "for-noting" in sections:
             pieces += [
-                "Commissioner’s comments on the recommendations for other bodies",
+                headings_of_office["for-noting"],
                 *_lines(section_text("for-noting", sections["for-noting"][0])),
             ]
-    for key, heading in (
-        ("constabulary-response", "Constabulary Response"),
-        ("commissioner-response", "Commissioner’s Response"),
-    ):
+    for key in ("constabulary-response", "commissioner-response"):
         if key in sections:
-            pieces += [heading, *_lines(section_text(key, sections[key][0]))]
+            pieces += [headings_of_office[key], *_lines(section_text(key, sections[key][0]))]
     commissioner = roster.holders("commissioner", signoff.pcc_org)[0]
     return [*pieces, commissioner.name, commissioner.title]
 

@@ -212,3 +212,19 @@ def test_a_layout_that_leaves_out_a_section_refuses_to_publish(
     with pytest.raises(InvalidInput, match="gives no place to section commissioner-response"):
         publish_signoff(PublishSignoff(signoff_id=signoff_id, by=HANNAH), deps)
     assert not app.settings.publication_dir.exists() or not any(app.settings.publication_dir.iterdir())
+
+
+def test_the_shipped_mayors_office_names_the_mayor_and_no_commissioner() -> None:
+    """Greater Manchester's policing is the Mayor's: its response has no Commissioner's headings."""
+    layout = load_model(SHIPPED, PublicationConfig).for_office("greater-manchester-mayor")
+    headings = [
+        text
+        for part in layout.layout
+        for text in (getattr(part, "heading", None), getattr(part, "comment_heading", None))
+        if isinstance(text, str)
+    ]
+    assert layout.title.startswith("Mayor of Greater Manchester's Response")
+    assert not [h for h in headings if "Commissioner" in h], headings
+    assert [p.heading for p in layout.layout if isinstance(p, SectionPart) and p.style == "signed"] == [
+        "The Mayor’s Response"
+    ]

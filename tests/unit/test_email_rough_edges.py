@@ -149,3 +149,16 @@ def test_the_formal_copy_greets_the_home_secretary_as_a_letter_does() -> None:
     message = rendered(NoticeEvent.FORMAL_COPY, {**context, "recipient_name": "The Home Secretary"})
     assert "Dear Home Secretary," in plain(message)
     assert "Dear The" not in plain(message)
+
+
+def test_a_stage_whose_title_begins_with_the_is_not_the_the_stage() -> None:
+    """The thematic pipeline's "The force's action" stage, and the default pipeline's "Report summary"."""
+    for event in (NoticeEvent.STAGE_COMPLETED, NoticeEvent.DRAFTING_ASSIGNED):
+        context = example_context(event, "participant" if event is NoticeEvent.STAGE_COMPLETED else "drafter")
+        thematic = rendered(event, {**context, "stage_title": "The force's action"})
+        for body in (plain(thematic), str(thematic.get_body(preferencelist=("html",)))):
+            assert "The The" not in body
+            assert "The force&#39;s action stage" in body or "The force's action stage" in body
+        assert "The Report summary stage" in plain(
+            rendered(event, {**context, "stage_title": "Report summary"})
+        )
