@@ -52,9 +52,12 @@ def remind_now(
         builder = NoticeBuilder(deps.load_notification_rules(), roster, deps.links, cover)
         # Keyed by the minute: a double click sends one reminder, a reminder tomorrow is a new one.
         due_key = f"signoff:{signoff_id}:manual-reminder:{section_key}:{now:%Y%m%dT%H%M}"
+        # After the due moment, a reminder asking for the work "by" a day gone would read as if on time:
+        # the holder is told it is overdue (and given no calendar entry for a day past).
+        event = NoticeEvent.OVERDUE if now >= holding.due_at else NoticeEvent.REMINDER
         notices = [
             n
-            for n in builder.for_holding(signoff, holding, NoticeEvent.REMINDER, due_key)
+            for n in builder.for_holding(signoff, holding, event, due_key)
             # The holder, and whoever decides for them while they are away; not their escalation contact.
             if n.recipient.email == holder.email or n.context["audience"] == Audience.DELEGATE.value
         ]
