@@ -262,3 +262,29 @@ def test_the_formal_copies_and_the_published_notice_link_to_the_public_page(
     page = client.get(public.removeprefix("http://127.0.0.1:8000"))
     assert page.status_code == 200
     assert f'href="/responses/{signoff_id}/v1/response.pdf"' in page.text
+
+
+def test_a_house_style_problem_is_told_as_the_publications_not_the_notes(
+    client: TestClient, app: Application
+) -> None:
+    """The configured signatory has moved to another office: a first publication, with no note field, says
+    so against its Publish button, and nothing is written."""
+    signoff_id = ready_to_publish(app)
+    config = app.load_directory_config()
+    commissioner = "john.dwyer@cheshire-pcc.example.org"
+    people = [
+        p.model_copy(update={"organisation": "cumbria-pcc", "roles": ["viewer"], "escalation_contact": None})
+        if p.email == commissioner
+        else p.model_copy(update={"escalation_contact": None})
+        if p.escalation_contact == commissioner
+        else p
+        for p in config.people
+    ]
+    load_directory(config.model_copy(update={"people": people}), app.deps.load_pipeline(), app.deps)
+    sign_in(client, app, OWEN)
+    before = written(app)
+    status, _, text = publish_form(client, signoff_id)
+    assert status == 422
+    assert f'<a href="#publish">Publishing: config/publication.yaml: the signatory {commissioner}' in text
+    assert 'href="#note"' not in text
+    assert written(app) == before

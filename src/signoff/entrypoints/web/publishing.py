@@ -93,7 +93,10 @@ async def publish(request: Request, signoff_id: Id, me: Me) -> Response:
         errors = field_errors(error, {"note": "The note must be one line of 2,000 characters or fewer"})
         return _confirm_again(request, signoff_id, me, errors, values)
     except InvalidInput as problem:
-        return _confirm_again(request, signoff_id, me, {"note": _note_message(problem.message)}, values)
+        # The note's own problem against its field; anything else (the office's house style, a signatory)
+        # is the publication's, not the note's: a first publication has no note to point at.
+        field = "note" if "needs a note" in problem.message else "publish"
+        return _confirm_again(request, signoff_id, me, {field: _note_message(problem.message)}, values)
     return RedirectResponse(f"/signoffs/{signoff_id}/publications/{result['version']}", status_code=303)
 
 
