@@ -210,6 +210,10 @@ def test_stalled_lists_what_is_overdue_and_who_holds_it(cli: Cli) -> None:
     assert item["waiting_to"] == "approve"
     assert "overdue" in item["flags"]
     assert "idle" in item["flags"]
+    # Read by a person: in the zone the pages and emails give (GMT in November), not UTC.
+    table = cli("stalled").stdout
+    assert "17:00 GMT" in table
+    assert "UTC" not in table
 
 
 def test_a_malformed_file_is_refused_with_its_line(cli: Cli, tmp_path: Path) -> None:

@@ -22,3 +22,5 @@ def test_a_response_approved_and_not_published_after_its_statutory_last_day_is_l
     assert (item.stage, item.section, item.waiting_to) == ("publication", "", "publish")
     assert {"overdue", "statutory deadline at risk"} <= set(item.flags)
     assert "administrators of Office of the Police and Crime Commissioner for Cheshire" in item.holder
+    # As /admin flags it: waiting to be published, it is due or late, never idle (the CLI said idle).
+    assert "idle" not in item.flags

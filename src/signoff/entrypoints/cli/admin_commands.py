@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from signoff.adapters.documents.certificate_file import read_certificate
+from signoff.domain.local_time import LOCAL_TIME
 from signoff.entrypoints.cli.common import (
     AS_OPTION,
     JSON_OPTION,
@@ -54,7 +55,8 @@ def stalled_command(
             item.section,
             item.holder,
             item.waiting_to,
-            f"{item.due_at:%Y-%m-%d %H:%M} UTC",
+            # In the zone people read every moment in, as the pages and emails give it (GMT or BST).
+            f"{item.due_at.astimezone(LOCAL_TIME):%Y-%m-%d %H:%M %Z}",
             ", ".join(item.flags) or "on track",
         )
     console.print(table)

@@ -107,7 +107,8 @@ def _waiting(signoff: SignOff, roster: Roster) -> list[_Waiting]:
                 holder_organisation=signoff.pcc_org,
                 waiting_to="publish",
                 due_at=publication.due_at,
-                since=publication.opened_at,
+                # As /admin lists it: a response waiting to be published is due (or late), never idle.
+                since=None,
             )
         ]
     return [
