@@ -111,3 +111,24 @@ def test_a_start_after_the_publish_by_day_but_within_the_56_days_is_due_on_the_s
     # The page's warning: the late start, then the bank holiday, each a sentence.
     shown = str(signoff_detail(signoff_id, app.deps).deadline_warning)
     assert "The statutory last day, Tuesday 27 December 2022, is a bank holiday" in shown
+
+
+@pytest.mark.parametrize(
+    ("started", "due"),
+    [
+        # The evening of the publish-by day: nothing is left of it, so as the next morning would.
+        (datetime(2022, 12, 23, 18, tzinfo=UTC), {date(2022, 12, 27)}),
+        # That afternoon, its due time still ahead: due that day.
+        (datetime(2022, 12, 23, 14, tzinfo=UTC), {date(2022, 12, 23)}),
+    ],
+    ids=["after the due time", "before it"],
+)
+def test_a_late_start_after_the_days_due_time_is_not_overdue_before_it_begins(
+    app: Application, clock: FixedClock, started: datetime, due: set[date]
+) -> None:
+    clock.set(started)
+    inspection = reference_inspection().model_copy(update={"published": date(2022, 11, 2)})
+    [signoff_id] = start_signoffs(StartSignoff(inspection=inspection, started_by=OWEN), app.deps).ids
+    assert set(_due_days(app, signoff_id)) == due
+    with app.deps.new_unit_of_work() as uow:
+        assert all(stage.due_at > started for stage in uow.signoffs.get(signoff_id).stages)

@@ -177,7 +177,12 @@ class FittedPlan:
 
 
 def fit_stage_dates(
-    pipeline: Pipeline, start_day: date, deadline: StatutoryDeadline, calendar: WorkingCalendar
+    pipeline: Pipeline,
+    start_day: date,
+    deadline: StatutoryDeadline,
+    calendar: WorkingCalendar,
+    *,
+    day_over: bool = False,
 ) -> FittedPlan:
     """The pipeline's dates when they fit before the publish-by day; else every stage compressed into
     the working days from `start_day` to the publish-by day (to `start_day` itself when that is later),
@@ -185,11 +190,15 @@ def fit_stage_dates(
 
     Started after the publish-by day but within the 56 days (the weekend or bank holidays that end them),
     no working day is left before the statutory last day: every stage is due on that day itself, the day
-    the law asks for, not on the working day after it, when the response would already be late."""
+    the law asks for, not on the working day after it, when the response would already be late.
+
+    `day_over`: started after the start day's due time, so a compressed plan begins the day after it."""
     try:
         return FittedPlan(plan_stage_dates(pipeline, start_day, deadline, calendar), compressed=False)
     except PlanDoesNotFit:
         pass
+    if day_over:
+        start_day += timedelta(days=1)
     if deadline.publish_by < start_day <= deadline.last_day:
         days = [deadline.last_day]
     else:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from signoff.domain.access import STRATEGIC_LEAD_ROLE
 from signoff.domain.approval import ApprovalStep
@@ -61,15 +62,19 @@ def plan_stages(
     intake: Intake,
     calendar: WorkingCalendar,
     deadline: StatutoryDeadline,
-    start_day: date,
+    now: datetime,
 ) -> StagePlan:
     """Every stage of the pipeline, due on its planned day, with its sections and their people.
 
     Started too late for the pipeline's dates, the stages are compressed before the publish-by day (or
     into the start day, when that is past) and the plan says so: a late office still starts."""
     hours = pipeline.working_hours
-    first_day = max(start_day, inspection.published)
-    fitted = fit_stage_dates(pipeline, first_day, deadline, calendar)
+    local = now.astimezone(ZoneInfo(hours.timezone))
+    first_day = max(local.date(), inspection.published)
+    # Started after the day's due time, a late plan begins the next day: a stage due at 17:00 today would
+    # be overdue before anyone could open it.
+    day_over = first_day == local.date() and local.strftime("%H:%M") >= hours.due_time
+    fitted = fit_stage_dates(pipeline, first_day, deadline, calendar, day_over=day_over)
     dates = fitted.dates
     routing = route_for(inspection, intake.force, intake.roster)
     stages: list[Stage] = []
@@ -99,7 +104,9 @@ def plan_stages(
         )
     _refuse_clashing_keys(stages)
     days_late = max(0, (first_day - deadline.last_day).days)
-    return StagePlan(stages, late_start_warning(fitted, first_day, deadline, days_late), days_late)
+    # In the warning, a start after the day's due time counts from the next day, as its dates do.
+    counted_from = first_day + timedelta(days=1) if day_over else first_day
+    return StagePlan(stages, late_start_warning(fitted, counted_from, deadline, days_late), days_late)
 
 
 def late_start_warning(

@@ -19,7 +19,7 @@ from signoff.domain.deadline_notices import (
     watermark_after_change,
     watermark_after_sweep,
 )
-from signoff.domain.deadlines import StatutoryDeadline, WorkingCalendar, as_sentence, local_day
+from signoff.domain.deadlines import StatutoryDeadline, WorkingCalendar, as_sentence
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.entities import (
     MAX_SECTION_LENGTH,
@@ -215,7 +215,7 @@ class SignOff:
         same report (a regional report), whose allocated finding leads are not this force's to use."""
         hours = pipeline.working_hours
         intake = Intake(pcc, force, roster, frozenset(responding_forces) | {force})
-        plan = plan_stages(pipeline, inspection, intake, calendar, deadline, local_day(now, hours))
+        plan = plan_stages(pipeline, inspection, intake, calendar, deadline, now)
         signoff = cls(
             inspection=inspection,
             pcc_org=pcc,
