@@ -229,7 +229,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
                 ["npcc"],
             ),
         ],
-        "flags": [],
+        # A report of two forces: which one the cause of concern is about is for a person to say (the
+        # start refuses it unsaid), not passed over as nothing to check.
+        "flags": [("Cause of concern", "the reader cannot tell whom it is addressed to")],
         "pdf_url": None,
     },
     "nw-soc-2025": {

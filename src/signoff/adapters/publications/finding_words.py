@@ -154,7 +154,10 @@ class FindingReader:
             if kind is FindingKind.RECOMMENDATION:
                 self._cannot_place(where, opening)
                 return "", []
-            # A cause of concern or a practice describes the force; it names no one to act.
+            # A cause of concern or a practice describes the force; it names no one to act. In a report of
+            # several forces, which force it describes is for a person to say: the start refuses it unsaid.
+            if self.single_force is None:
+                self._cannot_place(where, opening)
             return ("", [self.single_force]) if self.single_force else ("", [])
         words = " ".join(subject.split())
         folded = plain(words)
@@ -166,8 +169,9 @@ class FindingReader:
         organisation = self.names.key(words)
         if organisation is not None:
             return words, [organisation]
-        if kind is FindingKind.RECOMMENDATION:
+        if kind is FindingKind.RECOMMENDATION or self.single_force is None:
             self._cannot_place(where, opening)
+        if kind is FindingKind.RECOMMENDATION:
             return words[:200], []
         return words[:200], [self.single_force] if self.single_force else []
 
