@@ -6,13 +6,14 @@ nothing."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from signoff.domain.local_time import LOCAL_TIME
 from signoff.domain.notifications import Audience, NoticeEvent
 from signoff.domain.pipeline import Pipeline
-from signoff.service.commands import PublishSignoff
+from signoff.service.commands import ExtendDueDate, PublishSignoff
+from signoff.service.handlers.administer import extend_due_date
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.attention import AttentionFilter, attention
@@ -146,3 +147,28 @@ def test_an_approved_response_nearing_its_publish_by_day_is_reported_at_risk(mem
     memory.clock.set(due + timedelta(days=1))
     late = send_due_notices(memory.deps)
     assert (late.overdue, late.at_risk) == ([signoff_id], [signoff_id])
+
+
+def test_an_approved_responses_publication_day_can_be_moved_and_its_reminder_comes_again(
+    memory: InMemoryApp,
+) -> None:
+    """Approved, the office moves its publication day: the extension is taken (it was refused as "ready to
+    publish; it takes no more changes"), and the reminder comes before the new day as before the old one."""
+    signoff_id = drive_reference(memory, memory.clock)
+    due = publication_due_on(memory, signoff_id)
+    assert (HANNAH, "reminder") in sweep_at(memory, due - timedelta(days=1))
+    new_day = date(2024, 1, 11)  # a week past the statutory last day: confirmed, as every such extension is
+    extend_due_date(
+        ExtendDueDate(
+            signoff_id=signoff_id,
+            stage="publication",
+            new_due_on=new_day,
+            admin=HANNAH,
+            allow_past_statutory=True,
+        ),
+        memory.deps,
+    )
+    assert publication_due_on(memory, signoff_id).date() == new_day
+    assert (HANNAH, "overdue") not in sweep_at(memory, due + timedelta(hours=8))  # the old day is not late
+    new_due = publication_due_on(memory, signoff_id)
+    assert (HANNAH, "reminder") in sweep_at(memory, new_due - timedelta(days=1))

@@ -428,7 +428,8 @@ class SignOff:
     ) -> Stage:
         """Move an internal due date later. The statutory day itself never moves."""
         self._require_admin(admin_id, roster, Action.EXTEND)
-        self._require_active()
+        if self.state is not SignoffState.READY_TO_PUBLISH:  # approved, its publication's day may still move
+            self._require_active()
         return extend_stage(
             self, self.stage(stage_key), new_due_on, admin_id, calendar, now, allow_past_statutory
         )
