@@ -31,7 +31,7 @@ from signoff.service.clock import FixedClock
 from signoff.service.handlers.load_directory import load_directory
 from signoff.service.queries.audit_verify import verify_audit
 from signoff.service.queries.signoff_read import signoff_detail
-from signoff.settings import load_settings
+from signoff.settings import Settings, load_settings
 
 # The reference report came out on Friday 10 November 2023; the demo starts that morning.
 DEMO_START = reference_story.PUBLICATION_MORNING
@@ -42,20 +42,19 @@ PUBLICATION_MOMENT = datetime(2023, 12, 18, 10, 0, tzinfo=LOCAL_TIME)
 
 @reports_errors
 def demo() -> None:
-    """Run the reference sign-off to 'ready to publish' in a fresh database, emails in var/mail/."""
-    base = load_settings()
-    folder = base.var_dir / "demo"
-    for scratch in (folder, base.mail_dir, base.publication_dir):
-        if scratch.exists():
-            shutil.rmtree(scratch)
+    """Run the reference sign-off to publication in a fresh database under var/demo/, its emails and the
+    published response there too: never in the folders the settings name (an office's own mail and
+    published responses, which the demo must not touch)."""
+    configured = load_settings()
+    folder = configured.var_dir / "demo"
+    if folder.exists():
+        shutil.rmtree(folder)  # the demo's own scratch folder, and nothing else
     folder.mkdir(parents=True)
     database = folder / "signoff.db"
     port = free_port()
+    base = settings = demo_settings(configured, port)
     sink = start_mail_sink(base.mail_dir, "127.0.0.1", port)
     try:
-        settings = base.model_copy(
-            update={"database_url": f"sqlite:///{database}", "smtp_host": "127.0.0.1", "smtp_port": port}
-        )
         clock = FixedClock(DEMO_START)
         app = bootstrap(settings, clock=clock)
         upgrade_to_head(settings.database_url)
@@ -98,8 +97,22 @@ def demo() -> None:
         "Look around with, for example:\n"
         f"  SIGNOFF_DATABASE_URL=sqlite:///{database} .venv/bin/signoff show {signoff_id}\n"
         f"  SIGNOFF_DATABASE_URL=sqlite:///{database} .venv/bin/signoff audit log {signoff_id}\n"
-        f"  .venv/bin/signoff mailsink --list",
+        f"  SIGNOFF_MAIL_DIR={base.mail_dir} .venv/bin/signoff mailsink --list",
         highlight=False,
+    )
+
+
+def demo_settings(configured: Settings, mail_port: int) -> Settings:
+    """The demo's own: its database, mail and published responses under var/demo/, its mail to the sink."""
+    folder = configured.var_dir / "demo"
+    return configured.model_copy(
+        update={
+            "database_url": f"sqlite:///{folder / 'signoff.db'}",
+            "mail_dir": folder / "mail",
+            "published_dir": folder / "published",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": mail_port,
+        }
     )
 
 
