@@ -40,6 +40,7 @@ from flows.signoff_flows import deadline_sweep_flow, deliver_mail_flow, watch_pu
 from flows.triggers import prefect_server_configured
 from signoff.adapters.mail_sink import start_mail_sink
 from signoff.bootstrap import bootstrap
+from signoff.config_check import check_configuration
 from signoff.domain.errors import SignoffError
 from signoff.entrypoints.long_running import set_aside_startup_objects
 from signoff.entrypoints.mail_relay import MailRelay
@@ -60,6 +61,7 @@ def serve_forever(
     if prefect_server_configured():
         refuse_work_pool_deployments(SERVED)  # before anything starts: one shape or the other
     app = application()
+    check_configuration(app)  # a bad file stops the start, named, rather than failing each user later
     sink = None
     if not app.settings.smtp_host:
         sink = start_mail_sink(app.settings.mail_dir, "127.0.0.1", mail_sink_port)

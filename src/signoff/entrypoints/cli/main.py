@@ -112,7 +112,7 @@ def web(
 
 @app.command("demo")
 def demo() -> None:
-    """Run the reference sign-off to 'ready to publish' through the flows; emails in var/mail/."""
+    """Run the reference sign-off to publication through the flows; everything under var/demo/."""
     # Imported here, once Prefect's environment is set: the demo brings Prefect, which every other
     # command can do without.
     prepare_prefect(quiet=True)

@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from signoff.bootstrap import Application
+from signoff.config_check import check_configuration
 from signoff.entrypoints.cli.common import application, reports_errors
 from signoff.entrypoints.long_running import set_aside_startup_objects
 from signoff.entrypoints.web.app import create_web_app
@@ -74,6 +75,7 @@ def web(host: str, port: int) -> None:
     """`signoff web`: the web app and its JSON API in the foreground; it also sends queued email when
     SIGNOFF_SMTP_HOST is set (alone, nothing else would)."""
     app = application()
+    check_configuration(app)  # a bad file stops the start, named, rather than failing each user later
     web_app = create_web_app(app, deliver_mail=True)
     set_aside_startup_objects()
     typer.echo(f"signoff web app on http://{host}:{port} (links in emails use {app.settings.base_url})")

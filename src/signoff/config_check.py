@@ -1,0 +1,51 @@
+"""Every configuration file read and checked when `signoff serve` or `signoff web` starts, and against each
+other: a bad file stops the start naming the file, line and key, rather than failing every sign-in, draft or
+publication later. The files are read as they will be read in use (the same loaders), once here.
+"""
+
+from __future__ import annotations
+
+from signoff.bootstrap import Application
+from signoff.domain.directory import DirectoryConfig, OrganisationKind
+from signoff.domain.document_layout import PublicationConfig, SectionPart
+from signoff.domain.errors import InvalidInput
+
+
+def check_configuration(app: Application) -> None:
+    """InvalidInput naming the first problem; nothing when every file reads and they agree."""
+    settings = app.settings
+    if not settings.templates_dir.is_dir():
+        raise InvalidInput(f"SIGNOFF_TEMPLATES_DIR: {settings.templates_dir} is not a folder of templates")
+    directory = app.load_directory_config()
+    app.deps.load_pipeline()  # config/pipeline.yaml, and every pipeline of config/pipelines/ with it
+    app.deps.load_notification_rules()
+    _publication_agrees(app.deps.load_publication_config(), directory, str(settings.publication_file))
+
+
+def _publication_agrees(config: PublicationConfig, directory: DirectoryConfig, where: str) -> None:
+    """publication.yaml names offices, signatories and roles of the directory's, not ones mistyped (a key
+    the directory does not hold would be ignored: its office would publish without its own house style)."""
+    offices = {o.key for o in directory.organisations if o.kind is OrganisationKind.PCC}
+    people = {p.email: p for p in directory.people}
+    for key, office in config.offices.items():
+        if key not in offices:
+            raise InvalidInput(
+                f"{where}: offices: {key!r} is no PCC office of the directory (its offices: "
+                f"{', '.join(sorted(offices))})"
+            )
+        signatory = people.get(office.signatory.lower()) if office.signatory else None
+        if office.signatory and (signatory is None or signatory.organisation != key):
+            raise InvalidInput(
+                f"{where}: offices: {key}: signatory: {office.signatory} is not a person of {key} in the "
+                "directory"
+            )
+    layouts = [config.layout, *(o.layout for o in config.offices.values() if o.layout)]
+    for layout in layouts:
+        for part in layout:
+            if not isinstance(part, SectionPart) or not (role := part.attribute_to_role):
+                continue
+            if role not in directory.roles:
+                raise InvalidInput(
+                    f"{where}: section {part.section!r}: attribute_to_role: {role!r} is no role of the "
+                    f"directory (its roles: {', '.join(sorted(directory.roles))})"
+                )

@@ -1,0 +1,82 @@
+"""`signoff serve` and `signoff web` check every configuration file at start, and that they agree: a bad
+one stops the start naming it, instead of failing each sign-in, draft or publication later."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from signoff.bootstrap import bootstrap
+from signoff.config_check import check_configuration
+from signoff.domain.errors import InvalidInput
+from signoff.settings import PROJECT_ROOT, Settings
+
+
+def _checked(tmp_path: Path, change: Callable[[Path], None]) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config)
+    change(config)
+    app = bootstrap(
+        Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", config_dir=config, var_dir=tmp_path)
+    )
+    try:
+        check_configuration(app)
+    finally:
+        app.engine.dispose()
+
+
+def _replace(name: str, old: str, new: str) -> Callable[[Path], None]:
+    def change(config: Path) -> None:
+        path = config / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    return change
+
+
+def test_the_shipped_configuration_passes(tmp_path: Path) -> None:
+    _checked(tmp_path, lambda _config: None)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (_replace("publication.yaml", "  cumbria-pcc:", "  cumbria-pc:"), "'cumbria-pc' is no PCC office"),
+        (
+            _replace("publication.yaml", "signatory: john.dwyer@", "signatory: jon.dwyer@"),
+            "signatory: jon.dwyer@cheshire-pcc.example.org is not a person of cheshire-pcc",
+        ),
+        (
+            _replace(
+                "publication.yaml", "attribute_to_role: chief_constable", "attribute_to_role: chief_constible"
+            ),
+            "attribute_to_role: 'chief_constible' is no role",
+        ),
+        (_replace("notifications.yaml", "batch_size:", "batch_sized:"), "notifications.yaml"),
+        (_replace("pipelines/thematic.yaml", "title: The force's action", "title:"), "thematic.yaml"),
+    ],
+    ids=["office key", "signatory", "role", "notifications", "a pipeline"],
+)
+def test_a_bad_file_stops_the_start_naming_it(
+    tmp_path: Path, change: Callable[[Path], None], named: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        _checked(tmp_path, change)
+    assert named in refused.value.message
+
+
+def test_a_missing_templates_folder_stops_the_start(tmp_path: Path) -> None:
+    app = bootstrap(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'x.db'}",
+            templates_dir=tmp_path / "nowhere",
+            var_dir=tmp_path,
+        )
+    )
+    with pytest.raises(InvalidInput, match="SIGNOFF_TEMPLATES_DIR"):
+        check_configuration(app)
+    app.engine.dispose()
