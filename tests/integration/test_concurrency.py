@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from signoff.adapters.orm import decisions
+from signoff.adapters.orm import decisions, delegations
 from signoff.bootstrap import Application
-from signoff.domain.errors import AlreadyDecided, ConcurrencyConflict, SignoffError
+from signoff.domain.errors import AlreadyDecided, ConcurrencyConflict, InvalidInput, SignoffError
 from signoff.domain.model import Outcome
 from signoff.service.clock import FixedClock
-from signoff.service.commands import Decide
+from signoff.service.commands import Decide, DelegateApprovals
 from signoff.service.handlers.decide import decide
+from signoff.service.handlers.delegate import delegate_approvals
 from signoff.service.queries.signoff_read import section_detail
 from tests.people import CLAIRE, DANIEL, OWEN, PRIYA, RACHEL
 from tests.support.story import draft, start_peel, start_reference
@@ -139,3 +140,35 @@ def test_a_write_from_a_stale_copy_is_refused(app: Application, database_url: st
         first.__exit__(None, None, None)
         second.__exit__(None, None, None)
     assert section_detail(signoff_id, "report-summary", app.deps).body == "Mine."
+
+
+def count_live_delegations(app: Application) -> int:
+    with app.engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(func.count()).select_from(delegations).where(delegations.c.revoked_at.is_(None))
+            ).scalar_one()
+        )
+
+
+def away(app: Application, from_person: str, to_person: str, clock: FixedClock) -> Callable[[], object]:
+    starts = clock.now()
+    command = DelegateApprovals(
+        from_person=from_person,
+        to_person=to_person,
+        starts_at=starts,
+        ends_at=starts + timedelta(days=5),
+        reason="Leave",
+        by=from_person,
+    )
+    return lambda: delegate_approvals(command, app.deps)
+
+
+@pytest.mark.parametrize("pair", ["twice", "crossed"])
+def test_two_delegations_made_at_once_make_one(app: Application, clock: FixedClock, pair: str) -> None:
+    """A double click makes one delegation, told once; two people delegating to each other at once leave
+    one of them here (each check reads the other's delegations: both passed them)."""
+    second = away(app, DANIEL, CLAIRE, clock) if pair == "twice" else away(app, CLAIRE, DANIEL, clock)
+    outcomes = race(away(app, DANIEL, CLAIRE, clock), second)
+    assert count_live_delegations(app) == 1, outcomes
+    assert sum(isinstance(o, InvalidInput) for o in outcomes) == 1, outcomes

@@ -224,6 +224,9 @@ class FakeDirectoryRepository:
         self._state = state
         self._roster: Roster | None = None
 
+    def lock_people(self, person_ids: Sequence[int]) -> None:
+        """One thread at a time here: nothing to wait for."""
+
     def sync(self, config: DirectoryConfig) -> tuple[int, int, int]:
         for org in config.organisations:
             self._state.organisations[org.key] = _Organisation(

@@ -236,6 +236,13 @@ class SqlDirectoryRepository:
         # Read once per unit of work: a handler asks for several people and the roster in one go.
         self._roster: Roster | None = None
 
+    def lock_people(self, person_ids: Sequence[int]) -> None:
+        if self._session.get_bind().dialect.name != "postgresql":
+            return
+        # In id order, so that two transactions locking the same pair never wait on each other.
+        query = select(people.c.id).where(people.c.id.in_(sorted(set(person_ids)))).order_by(people.c.id)
+        self._session.execute(query.with_for_update())
+
     def sync(self, config: DirectoryConfig) -> tuple[int, int, int]:
         """Make the stored directory match the file: (added, updated, deactivated) people.
 

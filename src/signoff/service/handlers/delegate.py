@@ -27,6 +27,9 @@ def _delegate(command: DelegateApprovals, deps: Dependencies) -> int:
         to_person = check_delegation(
             by, from_person, uow.directory.find(command.to_person), command.to_person, uow.directory.roster()
         )
+        # The checks below read the delegations of both people: two made at once (a double click, or two
+        # people delegating to each other) would each pass them. Locked, the second sees the first.
+        uow.directory.lock_people([from_person.id, to_person.id])
         now = deps.clock.now()
 
         def overlapping(delegations: list[Delegation]) -> list[Delegation]:
