@@ -9,14 +9,25 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from signoff.adapters.orm import decisions, delegations
+from signoff.adapters.orm import decisions, delegations, outbox
 from signoff.bootstrap import Application
-from signoff.domain.errors import AlreadyDecided, ConcurrencyConflict, InvalidInput, SignoffError
+from signoff.domain.errors import (
+    AlreadyDecided,
+    ConcurrencyConflict,
+    InvalidInput,
+    SignoffError,
+)
 from signoff.domain.model import Outcome
 from signoff.service.clock import FixedClock
 from signoff.service.commands import Decide, DelegateApprovals
 from signoff.service.handlers.decide import decide
 from signoff.service.handlers.delegate import delegate_approvals
+from signoff.service.handlers.sign_in import (
+    RequestSignIn,
+    SignInPolicy,
+    TooManyRequests,
+    request_sign_in_link,
+)
 from signoff.service.queries.signoff_read import section_detail
 from tests.people import CLAIRE, DANIEL, OWEN, PRIYA, RACHEL
 from tests.support.story import draft, start_peel, start_reference
@@ -172,3 +183,24 @@ def test_two_delegations_made_at_once_make_one(app: Application, clock: FixedClo
     outcomes = race(away(app, DANIEL, CLAIRE, clock), second)
     assert count_live_delegations(app) == 1, outcomes
     assert sum(isinstance(o, InvalidInput) for o in outcomes) == 1, outcomes
+
+
+def test_sign_in_links_asked_for_at_once_stay_within_the_addresss_limit(app: Application) -> None:
+    """Twenty asked for one address at the same instant send no more links than the limit: the inbox the
+    limit protects is not flooded."""
+    policy = SignInPolicy(link_minutes=15, per_address=5, per_client=100)
+    asks = [
+        (
+            lambda n=n: request_sign_in_link(
+                RequestSignIn(email=RACHEL, client=f"client-{n}"), app.deps, policy
+            )
+        )
+        for n in range(20)
+    ]
+    outcomes = race(*asks)
+    with app.engine.connect() as connection:
+        sent = connection.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.recipient_email == RACHEL)
+        ).scalar_one()
+    assert sent == 5, outcomes
+    assert sum(isinstance(o, TooManyRequests) for o in outcomes) == 15
