@@ -5,6 +5,9 @@ publication later. The files are read as they will be read in use (the same load
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from signoff.bootstrap import Application
 from signoff.domain.directory import DirectoryConfig, OrganisationKind
 from signoff.domain.document_layout import PublicationConfig, SectionPart
@@ -16,10 +19,21 @@ def check_configuration(app: Application) -> None:
     settings = app.settings
     if not settings.templates_dir.is_dir():
         raise InvalidInput(f"SIGNOFF_TEMPLATES_DIR: {settings.templates_dir} is not a folder of templates")
+    _writable_folder(settings.publication_dir, "SIGNOFF_PUBLISHED_DIR")
     directory = app.load_directory_config()
     app.deps.load_pipeline()  # config/pipeline.yaml, and every pipeline of config/pipelines/ with it
     app.deps.load_notification_rules()
     _publication_agrees(app.deps.load_publication_config(), directory, str(settings.publication_file))
+
+
+def _writable_folder(folder: Path, setting: str) -> None:
+    """A folder the service writes into: there or makeable, and writable (found at start, not at the first
+    publication, the statutory moment)."""
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise InvalidInput(f"{setting}: {existing} is a file, not a folder")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise InvalidInput(f"{setting}: {existing} cannot be written by this process")
 
 
 def _publication_agrees(config: PublicationConfig, directory: DirectoryConfig, where: str) -> None:

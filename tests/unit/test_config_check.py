@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from signoff.adapters.documents.publication_store import FolderPublicationStore
 from signoff.bootstrap import bootstrap
 from signoff.config_check import check_configuration
 from signoff.domain.errors import InvalidInput
@@ -80,3 +81,19 @@ def test_a_missing_templates_folder_stops_the_start(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="SIGNOFF_TEMPLATES_DIR"):
         check_configuration(app)
     app.engine.dispose()
+
+
+def test_a_published_folder_that_is_a_file_stops_the_start_and_is_refused_at_publishing(
+    tmp_path: Path,
+) -> None:
+    """Not found only when the office presses Publish, as a traceback or a 500."""
+    not_a_folder = tmp_path / "published"
+    not_a_folder.write_text("a file", encoding="utf-8")
+    app = bootstrap(
+        Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", published_dir=not_a_folder, var_dir=tmp_path)
+    )
+    with pytest.raises(InvalidInput, match=f"SIGNOFF_PUBLISHED_DIR: {not_a_folder} is a file"):
+        check_configuration(app)
+    app.engine.dispose()
+    with pytest.raises(InvalidInput, match="SIGNOFF_PUBLISHED_DIR: the published responses' folder"):
+        FolderPublicationStore(not_a_folder / "deeper").write("v1", [], {})

@@ -28,7 +28,14 @@ class FolderPublicationStore:
     def write(
         self, folder_name: str, files: list[PublishedFile], facts: dict[str, Any]
     ) -> WrittenPublication:
-        return write_publication(self.root, folder_name, files, facts)
+        try:
+            return write_publication(self.root, folder_name, files, facts)
+        except OSError as error:
+            # The setting's problem, said as such (not a traceback, nor a 500): nothing is published.
+            raise InvalidInput(
+                f"SIGNOFF_PUBLISHED_DIR: the published responses' folder {self.root} cannot be written "
+                f"({error.strerror or error}); nothing was published"
+            ) from None
 
     def remove(self, folder: Path) -> None:
         remove_publication(folder)
