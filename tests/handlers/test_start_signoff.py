@@ -22,6 +22,7 @@ from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, reference_inspection, start_reference
 
 LANCASHIRE_OFFICER = "james.cowell@lancashire-pcc.example.org"
+MERSEYSIDE_OFFICER = "liam.doyle@merseyside-pcc.example.org"
 
 
 def test_the_policy_officer_starts_the_reference_signoff_and_the_summary_drafter_hears(
@@ -268,3 +269,34 @@ def test_a_report_covering_only_the_regional_unit_still_warns_of_a_finding_in_no
     assert any(
         w.startswith("finding AFI-9 is addressed to Lancashire Constabulary") for w in started.warnings
     )
+
+
+def test_a_finding_of_an_office_that_already_started_its_own_is_no_warning_nor_is_good_practice(
+    memory: InMemoryApp,
+) -> None:
+    """Merseyside started its own response first: Lancashire, starting its own, is not told Merseyside's
+    finding is in no response; and practice, printed but never answered, is never "in no response"."""
+    memory.clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
+    merseyside_only = regional.findings[0].model_copy(
+        update={"ref": "AFI-9", "label": "AFI 9", "addressed_to": ["merseyside-police"], "lead": None}
+    )
+    with_finding = regional.model_copy(update={"findings": [*regional.findings, merseyside_only]})
+    # Each from its own start form: the report names only the office starting it.
+    merseyside = start_signoffs(
+        StartSignoff(
+            inspection=with_finding.model_copy(update={"respond_for": ["merseyside-pcc"]}),
+            started_by=MERSEYSIDE_OFFICER,
+        ),
+        memory.deps,
+    )
+    assert [w for w in merseyside.warnings if "AFI-9" in w] == []
+    lancashire = start_signoffs(
+        StartSignoff(
+            inspection=with_finding.model_copy(update={"respond_for": ["lancashire-pcc"]}),
+            started_by=LANCASHIRE_OFFICER,
+        ),
+        memory.deps,
+    )
+    assert [w for w in lancashire.warnings if "AFI-9" in w] == []
+    assert not [w for w in lancashire.warnings if "practice" in w.lower()]

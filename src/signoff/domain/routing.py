@@ -114,7 +114,12 @@ def in_no_response(
     """The findings no office answering the report would hold (addressed only to forces, or units, of
     offices that do not respond): left out of every response, which whoever starts it should hear of."""
     routings = [route_for(inspection, force, roster) for force in answering_forces]
-    return [f for f in inspection.findings if all(f in routing.unseen for routing in routings)]
+    # Good practice is printed, never answered: it is in no response by design, no finding left out.
+    return [
+        f
+        for f in inspection.findings
+        if not f.kind.is_practice and all(f in routing.unseen for routing in routings)
+    ]
 
 
 def not_its_subject(inspection: Inspection, force: str, roster: Roster) -> bool:

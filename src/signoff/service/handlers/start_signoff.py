@@ -106,6 +106,14 @@ def _start(
         responding = {*forces.values()} | {
             force for office in inspection.respond_for if (force := roster.force_of_office(office))
         }
+        # An office that has its own sign-off of the report already answers its force's findings: they are
+        # in a response, and whoever starts another office's should not be told otherwise.
+        concerned = set(inspection.forces_covered) | {o for f in inspection.findings for o in f.addressed_to}
+        responding |= {
+            force
+            for office, force in roster.office_forces.items()
+            if force in concerned - responding and signoff_for_report(uow, office, inspection) is not None
+        }
         answering = responding | set(inspection.forces_covered)
         created: list[SignOff] = []
         for office, force in forces.items():
