@@ -162,3 +162,11 @@ def test_a_stage_whose_title_begins_with_the_is_not_the_the_stage() -> None:
         assert "The Report summary stage" in plain(
             rendered(event, {**context, "stage_title": "Report summary"})
         )
+
+
+def test_an_email_of_no_office_names_no_commissioner_where_a_mayor_holds_the_office() -> None:
+    """A sign-in link reaches a Mayor's office's people too: its footer does not call their office a
+    Police and Crime Commissioner's."""
+    message = rendered(NoticeEvent.SIGN_IN_LINK, example_context(NoticeEvent.SIGN_IN_LINK, "requester"))
+    assert "the Police and Crime Commissioner's office" not in plain(message)
+    assert "and the mayors' who hold their functions" in plain(message)
