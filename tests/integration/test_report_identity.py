@@ -162,3 +162,17 @@ def test_migration_0015_lets_a_report_withdrawn_before_it_start_again(
     with app.engine.connect() as connection:
         states = dict(connection.execute(select(signoffs.c.id, signoffs.c.state)).all())
     assert states == {withdrawn: "withdrawn", again: "active"}
+
+
+def test_a_report_sharing_an_address_is_not_started_twice_after_the_first_is_withdrawn(
+    app: Application,
+) -> None:
+    """The second report at a shared address is live under its title's key: withdrawing the first frees
+    the address, not the second report."""
+    landing = "https://hmicfrs.example.org/publications"
+    first = start(report("The first report", landing, date(2023, 11, 10)), app)
+    other = report("Another report altogether", landing, date(2023, 11, 9))
+    second = start(other, app)
+    withdraw(first, app)
+    with pytest.raises(InvalidInput, match=f"already has sign-off #{second}"):
+        start(other, app)

@@ -216,7 +216,11 @@ def _report_key(uow: UnitOfWork, office: str, inspection: Inspection) -> tuple[s
     key = inspection.identity()
     existing = uow.signoffs.find_started(office, key)
     if existing is None:
-        return key, None
+        # The address free (its earlier report's sign-off withdrawn): a report told apart from that one by
+        # its title may be live under its title's key still, and is not started twice.
+        fallback = inspection.identity_by_title()
+        titled = uow.signoffs.find_started(office, fallback)
+        return (key, None) if titled is None else (fallback, titled)
     earlier = uow.signoffs.get(existing)
     if earlier.published_on != inspection.published and earlier.title != inspection.title:
         fallback = inspection.identity_by_title()
