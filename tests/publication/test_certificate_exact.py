@@ -225,3 +225,17 @@ def test_a_genuine_certificate_of_a_title_with_runs_of_spaces_verifies_as_html(
     for name in ("certificate.json", "certificate.html"):
         report = check(app, signoff_id, folder / name)
         assert report.intact, report.problems
+
+
+def test_a_certificate_page_cannot_pass_once_the_published_page_is_gone(
+    app: Application, published: tuple[int, Path], tmp_path: Path
+) -> None:
+    """With the published certificate.html removed, nothing vouches for the rest of an uploaded page: the
+    stylesheet forgery no longer passes by default."""
+    signoff_id, folder = published
+    forged = _a_stylesheet_hides_a_fact_and_words_stand_in((folder / "certificate.html").read_text())
+    (folder / "certificate.html").unlink()
+    (tmp_path / "certificate.html").write_text(forged)
+    report = check(app, signoff_id, tmp_path / "certificate.html")
+    assert not report.intact
+    assert [p for p in report.problems if "cannot be read" in p], report.problems

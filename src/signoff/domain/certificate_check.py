@@ -31,6 +31,7 @@ from signoff.domain.model import SignOff
 _PUBLISHING_ACTIONS = ("stage_completed",)
 NO_ONE = "—"
 NOTHING_MORE = "nothing more"  # where a page ends before the one it is compared with
+UNREADABLE = "a page that cannot be read"  # the page published with the version: missing, or changed
 
 
 class _Strict(BaseModel):
@@ -120,8 +121,12 @@ def page_difference(claims: CertificateClaims, issued: CertificateClaims | None)
     shows there, and what the published page shows (None: no difference, or nothing to compare with). A
     fact's words are checked against the record; this catches what no fact holds: a row of words outside
     them, a style that hides one."""
-    if claims.visible is None or issued is None or issued.visible is None:
+    if claims.visible is None:
         return None
+    if issued is None or issued.visible is None:
+        # The page published with the version is gone, or not the one its manifest recorded: nothing
+        # vouches for what this page shows beyond its facts, so it does not pass as matching.
+        return NOTHING_MORE, UNREADABLE
     page, published = claims.visible.page, issued.visible.page
     if page == published:
         return None
@@ -138,6 +143,11 @@ def _page_problems(claims: CertificateClaims, issued: CertificateClaims | None) 
     if (difference := page_difference(claims, issued)) is None:
         return []
     shown, published = difference
+    if published == UNREADABLE:
+        return [
+            f"the certificate.html published with version {claims.facts.version} cannot be read (missing, or "
+            "not the file its manifest recorded): the page cannot be compared with it"
+        ]
     return [
         f"the page is not the certificate published with version {claims.facts.version}: where that shows "
         f"{published}, it shows {shown}"

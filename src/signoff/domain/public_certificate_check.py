@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from signoff.domain.audit import AuditEvent
 from signoff.domain.certificate_check import (
     NOTHING_MORE,
+    UNREADABLE,
     CertificateClaims,
     CertificateFacts,
     VisibleCertificate,
@@ -62,8 +63,14 @@ def public_findings(
         findings += _visible_findings(claims.visible, expected, facts)
         if (difference := page_difference(claims, issued)) is not None:
             # Its own words only: the published page is public, but this page says no more than it is given.
-            shown, _published = difference
-            where = "it ends before it does" if shown == NOTHING_MORE else f"it departs from it at {shown}"
+            shown, published = difference
+            where = (
+                "that page cannot be read here, so this one cannot be compared with it"
+                if published == UNREADABLE
+                else "it ends before it does"
+                if shown == NOTHING_MORE
+                else f"it departs from it at {shown}"
+            )
             findings.append(
                 f"The page is not the certificate published with version {facts.version}: {where}."
             )
