@@ -6,7 +6,10 @@ publication later. The files are read as they will be read in use (the same load
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from signoff.bootstrap import Application
 from signoff.domain.directory import DirectoryConfig, OrganisationKind
@@ -23,7 +26,9 @@ def check_configuration(app: Application) -> None:
     directory = app.load_directory_config()
     app.deps.load_pipeline()  # config/pipeline.yaml, and every pipeline of config/pipelines/ with it
     app.deps.load_notification_rules()
-    _publication_agrees(app.deps.load_publication_config(), directory, str(settings.publication_file))
+    _publication_agrees(
+        app.deps.load_publication_config(), directory, str(settings.publication_file), _has_left(app)
+    )
 
 
 def _writable_folder(folder: Path, setting: str) -> None:
@@ -36,7 +41,23 @@ def _writable_folder(folder: Path, setting: str) -> None:
         raise InvalidInput(f"{setting}: {existing} cannot be written by this process")
 
 
-def _publication_agrees(config: PublicationConfig, directory: DirectoryConfig, where: str) -> None:
+def _has_left(app: Application) -> Callable[[str], bool]:
+    """Whether an address is of someone the directory held once and who has left (inactive, kept)."""
+
+    def left(email: str) -> bool:
+        try:
+            with app.deps.new_unit_of_work() as uow:
+                person = uow.directory.roster().find_email(email)
+        except SQLAlchemyError:
+            return False  # no directory stored yet: nobody has left it
+        return person is not None and not person.active
+
+    return left
+
+
+def _publication_agrees(
+    config: PublicationConfig, directory: DirectoryConfig, where: str, has_left: Callable[[str], bool]
+) -> None:
     """publication.yaml names offices, signatories and roles of the directory's, not ones mistyped (a key
     the directory does not hold would be ignored: its office would publish without its own house style)."""
     offices = {o.key for o in directory.organisations if o.kind is OrganisationKind.PCC}
@@ -47,8 +68,13 @@ def _publication_agrees(config: PublicationConfig, directory: DirectoryConfig, w
                 f"{where}: offices: {key!r} is no PCC office of the directory (its offices: "
                 f"{', '.join(sorted(offices))})"
             )
-        signatory = people.get(office.signatory.lower()) if office.signatory else None
-        if office.signatory and (signatory is None or signatory.organisation != key):
+        if not office.signatory:
+            continue
+        signatory = people.get(office.signatory.lower())
+        # One who has left still signs what they approved (a correction reprints it): not a mistake.
+        if signatory is None and has_left(office.signatory.lower()):
+            continue
+        if signatory is None or signatory.organisation != key:
             raise InvalidInput(
                 f"{where}: offices: {key}: signatory: {office.signatory} is not a person of {key} in the "
                 "directory"

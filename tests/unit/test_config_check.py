@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from signoff.adapters.database import upgrade_to_head
 from signoff.adapters.documents.publication_store import FolderPublicationStore
 from signoff.bootstrap import bootstrap
 from signoff.config_check import check_configuration
 from signoff.domain.errors import InvalidInput
+from signoff.service.handlers.load_directory import load_directory
 from signoff.settings import PROJECT_ROOT, Settings
 
 
@@ -97,3 +99,24 @@ def test_a_published_folder_that_is_a_file_stops_the_start_and_is_refused_at_pub
     app.engine.dispose()
     with pytest.raises(InvalidInput, match="SIGNOFF_PUBLISHED_DIR: the published responses' folder"):
         FolderPublicationStore(not_a_folder / "deeper").write("v1", [], {})
+
+
+def test_a_signatory_who_has_left_the_directory_does_not_stop_the_start(tmp_path: Path) -> None:
+    """Retired, the commissioner still signs the comments they approved (a correction reprints them): their
+    office's entry is no mistake, and one office's retirement does not stop the service for every office."""
+    config = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config)
+    app = bootstrap(
+        Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", config_dir=config, var_dir=tmp_path)
+    )
+    upgrade_to_head(app.settings.database_url)
+    load_directory(app.load_directory_config(), app.deps.load_pipeline(), app.deps)
+    directory = (config / "directory.yaml").read_text(encoding="utf-8")
+    start = directory.index("  - name: John Dwyer")
+    end = directory.index("  - name:", start + 1)
+    (config / "directory.yaml").write_text(directory[:start] + directory[end:], encoding="utf-8")
+    retired = bootstrap(app.settings)
+    load_directory(retired.load_directory_config(), retired.deps.load_pipeline(), retired.deps)
+    check_configuration(retired)
+    for each in (app, retired):
+        each.engine.dispose()
