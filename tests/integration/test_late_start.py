@@ -132,3 +132,15 @@ def test_a_late_start_after_the_days_due_time_is_not_overdue_before_it_begins(
     assert set(_due_days(app, signoff_id)) == due
     with app.deps.new_unit_of_work() as uow:
         assert all(stage.due_at > started for stage in uow.signoffs.get(signoff_id).stages)
+
+
+def test_a_start_on_the_statutory_last_days_evening_is_due_that_day_not_the_next(
+    app: Application, clock: FixedClock
+) -> None:
+    """The reference report's last day, Thursday 4 January 2024, at 18:00: still that day, the last the law
+    allows; not Friday, when the response would be late."""
+    clock.set(datetime(2024, 1, 4, 18, tzinfo=UTC))
+    [signoff_id] = start_signoffs(
+        StartSignoff(inspection=reference_inspection(), started_by=OWEN), app.deps
+    ).ids
+    assert set(_due_days(app, signoff_id)) == {LAST_DAY}

@@ -72,8 +72,13 @@ def plan_stages(
     local = now.astimezone(ZoneInfo(hours.timezone))
     first_day = max(local.date(), inspection.published)
     # Started after the day's due time, a late plan begins the next day: a stage due at 17:00 today would
-    # be overdue before anyone could open it.
-    day_over = first_day == local.date() and local.strftime("%H:%M") >= hours.due_time
+    # be overdue before anyone could open it. Not past the statutory last day itself, though: started that
+    # evening, its work is due that day, the last the law allows, not the next, when it would be late.
+    day_over = (
+        first_day == local.date()
+        and local.strftime("%H:%M") >= hours.due_time
+        and first_day != deadline.last_day
+    )
     fitted = fit_stage_dates(pipeline, first_day, deadline, calendar, day_over=day_over)
     dates = fitted.dates
     routing = route_for(inspection, intake.force, intake.roster)
