@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
+from signoff.domain.directory import DirectoryConfig
 from signoff.domain.document import build_document
 from signoff.domain.errors import InvalidInput, NotPermitted
 from signoff.service.commands import PublishSignoff
+from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.publish import publish_signoff
 from signoff.service.queries.signoff_read import signoff_detail
 from tests.people import ANDREW, HANNAH, JOHN, PRIYA
-from tests.support.app import InMemoryApp, publication_config
+from tests.support.app import InMemoryApp, directory_config, publication_config
 from tests.support.story import drive_reference
 
 
@@ -119,5 +121,16 @@ def test_the_commissioner_who_approved_the_response_signs_it_after_leaving_offic
     their successor, who never approved them, and not nobody."""
     signoff_id = drive_reference(memory, memory.clock)
     assert signatory_unconfigured(memory, signoff_id) == "John Dwyer"
-    memory.move(JOHN, None)
+    # John leaves; Nora is the new commissioner, who never approved the comments.
+    data = directory_config().model_dump(mode="json")
+    data["people"] = [p for p in data["people"] if p["email"] != JOHN] + [
+        {
+            "email": "nora.newpcc@cheshire-pcc.example.org",
+            "name": "Nora Newpcc",
+            "title": "Police and Crime Commissioner for Cheshire",
+            "organisation": "cheshire-pcc",
+            "roles": ["commissioner"],
+        }
+    ]
+    load_directory(DirectoryConfig.model_validate(data), memory.deps.load_pipeline(), memory.deps)
     assert signatory_unconfigured(memory, signoff_id) == "John Dwyer"

@@ -471,11 +471,15 @@ def _signatory(
     # One who has left (inactive) still signs with their last title: a correction reprints the comments
     # they approved and signed. Moved to another office, their title now is that office's.
     if person.active and person.organisation != signoff.pcc_org:
-        said = (
-            f"the signatory {office.signatory}" if office.signatory else f"{person.email}, who approved it,"
-        )
+        now_of = roster.organisation_name(person.organisation)
+        if office.signatory:
+            raise InvalidInput(
+                f"config/publication.yaml: the signatory {office.signatory} of {signoff.pcc_org} is now of "
+                f"{now_of}: name the office's own signatory"
+            )
         raise InvalidInput(
-            f"config/publication.yaml: {said} of {signoff.pcc_org} is now of "
-            f"{roster.organisation_name(person.organisation)}: name the office's own signatory"
+            f"{person.email} approved the response as {roster.organisation_name(signoff.pcc_org)}'s "
+            f"commissioner and is now of {now_of}, whose title would sign it: name who signs for "
+            f"{signoff.pcc_org} in config/publication.yaml (its `signatory`)"
         )
     return Signatory(name=person.name, title=person.title, signature=office.signature)

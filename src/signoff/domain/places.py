@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from signoff.domain.approval import steps_without_author
-from signoff.domain.audit_binding import mark_changed
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.entities import ApprovalRequest, Section
 from signoff.domain.errors import InvalidInput, NotFound, NotPermitted
@@ -133,7 +132,6 @@ def _give_drafting_place(
     # New hands: the section has waited on them since now, not since the last drafter's last word; and it
     # can be marked stalled again should they leave it idle too.
     section.last_activity_at, section.stalled_at = now, None
-    mark_changed(section)
     trail.record(
         now,
         AuditAction.DRAFTING_REASSIGNED,

@@ -3,9 +3,11 @@ comments), and who signs the office's own (the commissioner's response).
 
 The rule is one for both: the person who approved the text (for whom a delegate approved it) and holds the
 role now; else the last of its approvers whose place was the organisation's and who has since left it (a
-chief constable retired, or moved to another force; a commissioner replaced before publishing day): a
-successor who never approved the words does not speak them; else the role's holder (nothing approved yet,
-a preview; or a text its role's holder did not approve themselves). Pure: no database, no clock.
+chief constable retired, or moved to another force; a commissioner who left office before publishing
+day): a successor who never approved the words does not speak them; else the role's holder (nothing
+approved yet, a preview; or a text its role's holder did not approve themselves). An approver who gave up
+the role and stays in the organisation in another cannot be told from one who never held it (the steps do
+not record by which role a place was given): their successor speaks. Pure: no database, no clock.
 """
 
 from __future__ import annotations
