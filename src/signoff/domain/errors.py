@@ -16,6 +16,10 @@ class InvalidInput(SignoffError):
     """A file, a form, an API body, a setting or an argument is not acceptable."""
 
 
+class CorrectionNeedsNote(InvalidInput):
+    """Publishing again is a correction, and says what was corrected: a form says so beside its note."""
+
+
 class InvalidPeriod(InvalidInput):
     """A period of time given (a delegation's dates) is not acceptable: a form says so beside its dates."""
 

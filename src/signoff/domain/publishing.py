@@ -12,7 +12,7 @@ from signoff.domain.access import PUBLISHER_ROLES, Action, allowed, office_as_to
 from signoff.domain.audit_binding import mark_changed
 from signoff.domain.deadlines import local_day
 from signoff.domain.directory import Participant, Roster
-from signoff.domain.errors import InvalidInput, InvalidTransition, NotPermitted
+from signoff.domain.errors import CorrectionNeedsNote, InvalidTransition, NotPermitted
 from signoff.domain.publication import Publication, days_late
 from signoff.domain.transitions import (
     SIGNOFF_TRANSITIONS,
@@ -44,7 +44,7 @@ def check_publishable(signoff: SignOff, by_id: int, roster: Roster, note: str) -
     """Everything publishing checks before anything is rendered or written."""
     require_publisher(signoff, by_id, roster)
     if signoff.state is SignoffState.PUBLISHED and not note.strip():
-        raise InvalidInput(
+        raise CorrectionNeedsNote(
             f"sign-off #{signoff.id} is already published: publishing again is a correction, "
             "and needs a note saying what was corrected"
         )

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from signoff.domain.directory import Participant
-from signoff.domain.errors import InvalidInput
+from signoff.domain.errors import CorrectionNeedsNote, InvalidInput
 from signoff.domain.text_fields import SingleLine
 from signoff.entrypoints.web.api import Csrf
 from signoff.entrypoints.web.context import Id, render, signed_in, web
@@ -92,11 +92,12 @@ async def publish(request: Request, signoff_id: Id, me: Me) -> Response:
     except ValidationError as error:
         errors = field_errors(error, {"note": "The note must be one line of 2,000 characters or fewer"})
         return _confirm_again(request, signoff_id, me, errors, values)
+    except CorrectionNeedsNote:
+        return _confirm_again(request, signoff_id, me, {"note": NOTE_MESSAGE}, values)
     except InvalidInput as problem:
-        # The note's own problem against its field; anything else (the office's house style, a signatory)
-        # is the publication's, not the note's: a first publication has no note to point at.
-        field = "note" if "needs a note" in problem.message else "publish"
-        return _confirm_again(request, signoff_id, me, {field: _note_message(problem.message)}, values)
+        # Anything else (the office's house style, a signatory) is the publication's, not the note's: a
+        # first publication has no note to point at.
+        return _confirm_again(request, signoff_id, me, {"publish": problem.message}, values)
     return RedirectResponse(f"/signoffs/{signoff_id}/publications/{result['version']}", status_code=303)
 
 
@@ -106,10 +107,6 @@ def _publish(request: Request, command: PublishSignoff) -> dict[str, Any]:
 
     check_publishable(command, web(request).deps)  # refused before Prefect is involved
     return publish_with_flow(web(request).application, command.signoff_id, command.by, command.note)
-
-
-def _note_message(message: str) -> str:
-    return NOTE_MESSAGE if "needs a note" in message else message
 
 
 def _confirm_again(
