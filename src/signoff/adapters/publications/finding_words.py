@@ -61,6 +61,7 @@ class FindingReader:
 
     names: OrganisationNames
     single_force: str | None  # the force a single-force report is about: 'the chief constable' is its
+    several: bool = False  # the report covers several forces or units: which one a finding is about matters
     findings: list[Finding] = field(default_factory=list)
     flags: list[ReadingFlag] = field(default_factory=list)
 
@@ -156,7 +157,7 @@ class FindingReader:
                 return "", []
             # A cause of concern or a practice describes the force; it names no one to act. In a report of
             # several forces, which force it describes is for a person to say: the start refuses it unsaid.
-            if self.single_force is None:
+            if self.several:
                 self._cannot_place(where, opening)
             return ("", [self.single_force]) if self.single_force else ("", [])
         words = " ".join(subject.split())
@@ -169,7 +170,7 @@ class FindingReader:
         organisation = self.names.key(words)
         if organisation is not None:
             return words, [organisation]
-        if kind is FindingKind.RECOMMENDATION or self.single_force is None:
+        if kind is FindingKind.RECOMMENDATION or self.several:
             self._cannot_place(where, opening)
         if kind is FindingKind.RECOMMENDATION:
             return words[:200], []

@@ -64,7 +64,7 @@ def read_report_page(html: str, url: str, names: OrganisationNames) -> ReportRea
     report_type = _type(type_label, flags)
     covered, others = _organisations(meta, names)
     single_force = covered[0] if len(covered) == 1 else None
-    reader = FindingReader(names, single_force)
+    reader = FindingReader(names, single_force, several=len(covered) > 1)
     for section in article.css("section.publication__findings"):
         for finding in _direct(section, "div"):
             if "finding" in _classes(finding):
@@ -90,7 +90,7 @@ def read_report_page(html: str, url: str, names: OrganisationNames) -> ReportRea
 def findings_from_pdf_text(reading: ReportReading, text: str, names: OrganisationNames) -> ReportReading:
     """The reading with the findings its PDF's text holds, for a page that shows none."""
     single_force = reading.covered[0] if len(reading.covered) == 1 else None
-    reader = FindingReader(names, single_force)
+    reader = FindingReader(names, single_force, several=len(reading.covered) > 1)
     current: tuple[str, list[str]] | None = None
     blocks: list[tuple[str, list[str]]] = []
     for line in text.splitlines():
