@@ -8,12 +8,14 @@ from typing import Any
 
 from signoff.domain.directory import DirectoryConfig
 from signoff.domain.local_time import LOCAL_TIME
+from signoff.service.commands import Reassign
+from signoff.service.handlers.administer import reassign_request
 from signoff.service.handlers.load_directory import load_directory
 from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_read import signoff_detail
-from tests.people import OWEN, RACHEL
+from tests.people import HANNAH, OWEN, RACHEL
 from tests.support.app import InMemoryApp, directory_config, pipeline
-from tests.support.story import draft, start_reference
+from tests.support.story import ZOE, draft, load_with_zoe, start_reference
 
 
 def test_a_reminder_falls_due_and_is_queued_once(memory: InMemoryApp) -> None:
@@ -97,3 +99,26 @@ def test_an_escalation_contact_of_another_office_is_passed_over_for_the_offices_
     assert ("overdue", RACHEL) in sent
     assert not [e for e in sent if e[1] == HELEN], sent
     assert ("escalation", CHESHIRE_ADMIN) in sent
+
+
+def test_work_handed_on_after_its_escalation_is_not_escalated_again_minutes_later(
+    memory: InMemoryApp,
+) -> None:
+    """Owen's drafting lapsed and was escalated; the office gives it to Zoe. She is told it is overdue;
+    nobody is sent a second escalation about her a quarter of an hour after she got it."""
+    load_with_zoe(memory, "cheshire-pcc", [])
+    signoff_id = start_reference(memory)
+    escalated = past_escalation(memory, signoff_id)
+    assert ("escalation", RACHEL) in escalated  # Owen's escalation contact
+    reassign_request(
+        Reassign(
+            signoff_id=signoff_id, section="report-summary", from_person=OWEN, to_person=ZOE, admin=HANNAH
+        ),
+        memory.deps,
+    )
+    memory.clock.advance(timedelta(minutes=15))
+    told = len(memory.emails())
+    send_due_notices(memory.deps)
+    after = [e for e in memory.emails()[told:] if e[0] in ("reminder", "overdue", "escalation")]
+    assert ("overdue", ZOE) in after
+    assert not [e for e in after if e[0] == "escalation"], after

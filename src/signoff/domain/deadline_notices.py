@@ -57,8 +57,12 @@ def due_notices(signoff: SignOff, builder: NoticeBuilder, now: datetime) -> list
         if stage.due_at <= now:
             notices += builder.for_holding(signoff, holding, NoticeEvent.OVERDUE, due_key)
         # Never before the due moment: with no working days after it (escalate_after_working_days: 0) the
-        # escalation moment is the due day's morning, and the work is not late until its evening.
-        if stage.escalate_at <= now and stage.due_at <= now:
+        # escalation moment is the due day's morning, and the work is not late until its evening. Once per
+        # lapse: someone handed the work after its escalation moment (reassigned to them, sent back for
+        # changes, their step's turn come late) is told it is overdue, not escalated about minutes later;
+        # whoever handed it on knows it is late, and /admin shows it idle should it wait on.
+        handed_late = holding.since is not None and holding.since >= stage.escalate_at
+        if stage.escalate_at <= now and stage.due_at <= now and not handed_late:
             notices += builder.for_holding(signoff, holding, NoticeEvent.ESCALATION, due_key)
     return notices
 
