@@ -15,7 +15,7 @@ from signoff.service.handlers.send_due_notices import send_due_notices
 from signoff.service.queries.signoff_read import signoff_detail
 from tests.people import HANNAH, OWEN, RACHEL
 from tests.support.app import InMemoryApp, directory_config, pipeline
-from tests.support.story import ZOE, draft, load_with_zoe, start_reference
+from tests.support.story import ZOE, approve, draft, load_with_zoe, start_reference
 
 
 def test_a_reminder_falls_due_and_is_queued_once(memory: InMemoryApp) -> None:
@@ -122,3 +122,23 @@ def test_work_handed_on_after_its_escalation_is_not_escalated_again_minutes_late
     after = [e for e in memory.emails()[told:] if e[0] in ("reminder", "overdue", "escalation")]
     assert ("overdue", ZOE) in after
     assert not [e for e in after if e[0] == "escalation"], after
+
+
+def test_a_stage_opened_after_its_reminder_moment_sends_no_reminder_minutes_after_the_work(
+    memory: InMemoryApp,
+) -> None:
+    """The report summary approved late: the force's stage opens past its own reminder moment. Its drafters
+    are given the work with its due date; the next sweep does not remind them of it again."""
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
+    with memory.deps.new_unit_of_work() as uow:
+        next_stage = uow.signoffs.get(signoff_id).ordered_stages()[1]
+        remind_at, due_at = next_stage.remind_at, next_stage.due_at
+    memory.clock.set(remind_at + (due_at - remind_at) / 2)
+    approve(memory, signoff_id, "report-summary", RACHEL)
+    given = {e[1] for e in memory.emails() if e[0] == "drafting_assigned"} - {OWEN}
+    assert given
+    memory.clock.advance(timedelta(minutes=15))
+    told = len(memory.emails())
+    send_due_notices(memory.deps)
+    assert not [e for e in memory.emails()[told:] if e[0] == "reminder" and e[1] in given]

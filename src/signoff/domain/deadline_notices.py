@@ -52,7 +52,10 @@ def due_notices(signoff: SignOff, builder: NoticeBuilder, now: datetime) -> list
             f"signoff:{signoff.id}:section:{holding.section.key}:round:{holding.section.round}:"
             f"{holding.kind}:due:{stage.due_on.isoformat()}"
         )
-        if stage.remind_at <= now < stage.due_at:
+        # Handed the work after the reminder moment, the email that gave it them gave its due date too: a
+        # reminder minutes later would say nothing new.
+        handed_after_reminder = holding.since is not None and holding.since >= stage.remind_at
+        if stage.remind_at <= now < stage.due_at and not handed_after_reminder:
             notices += builder.for_holding(signoff, holding, NoticeEvent.REMINDER, due_key)
         if stage.due_at <= now:
             notices += builder.for_holding(signoff, holding, NoticeEvent.OVERDUE, due_key)
