@@ -26,7 +26,7 @@ from signoff.adapters.config_files import load_model
 from signoff.bootstrap import Application
 from signoff.domain.directory import Roster
 from signoff.domain.document import document_day
-from signoff.domain.document_layout import NotingPart, PublicationConfig, SectionPart
+from signoff.domain.document_layout import FindingsPart, NotingPart, PublicationConfig, SectionPart
 from signoff.domain.inspection import Finding, FindingKind, Inspection
 from signoff.domain.model import SignOff
 from signoff.domain.routing import signoff_findings
@@ -106,7 +106,9 @@ def _lines(text: str) -> list[str]:
     return [normalise(line.strip().removeprefix("- ")) for line in text.splitlines() if line.strip()]
 
 
-def _finding(finding: Finding, sections: dict[str, tuple[str, str]], *, noted: bool = False) -> list[str]:
+def _finding(
+    finding: Finding, sections: dict[str, tuple[str, str]], *, noted: bool = False, heading: str = ""
+) -> list[str]:
     by_ref = {ref: key for key, (_title, ref) in sections.items() if ref}
     pieces = [finding.printed_ref]
     if noted:
@@ -117,7 +119,7 @@ def _finding(finding: Finding, sections: dict[str, tuple[str, str]], *, noted: b
     pieces += _lines(finding.explanation)
     if finding.ref in by_ref:
         key = by_ref[finding.ref]
-        pieces += ["Action taken or proposed", *_lines(section_text(key, sections[key][0]))]
+        pieces += [heading or "Action taken or proposed", *_lines(section_text(key, sections[key][0]))]
     return pieces
 
 
@@ -164,6 +166,17 @@ def expected_pieces(signoff: SignOff, roster: Roster) -> list[str]:
         for p in layout.layout
         if isinstance(p, NotingPart) and p.comment_section
     }
+    findings_part = next(p for p in layout.layout if isinstance(p, FindingsPart))
+    office_answers = {f.ref for f in routing.by_office}
+
+    def heading_of(finding: Finding) -> str:
+        """The office's own answer (a finding to PCCs) is under the office's heading, the force's under its."""
+        return (
+            findings_part.office_response_heading
+            if finding.ref in office_answers
+            else findings_part.response_heading
+        )
+
     held = [f for f in inspection.findings if f in routing.answered or f in routing.practice]
     together = [f for f in routing.national if "national-recommendations" in sections]
     causes = {f.ref for f in held if f.kind is FindingKind.CAUSE_OF_CONCERN}
@@ -185,14 +198,14 @@ def expected_pieces(signoff: SignOff, roster: Roster) -> list[str]:
         if of_kind:
             pieces.append(heading)
         for finding in of_kind:
-            pieces += _finding(finding, sections)
+            pieces += _finding(finding, sections, heading=heading_of(finding))
             for recommendation in inspection.recommendations_answering(finding.ref):
                 if recommendation in held and recommendation not in together:
-                    pieces += _finding(recommendation, sections)
+                    pieces += _finding(recommendation, sections, heading=heading_of(recommendation))
         if kind is FindingKind.RECOMMENDATION and together:
             pieces.append("National recommendations")
             for finding in together:
-                pieces += _finding(finding, sections)
+                pieces += _finding(finding, sections, heading=heading_of(finding))
             title = sections["national-recommendations"][0]
             pieces += ["Action taken or proposed", *_lines(section_text("national-recommendations", title))]
     if routing.noted or "for-noting" in sections:

@@ -68,6 +68,8 @@ class FindingEntry:
     addressee: str  # for a finding for noting: who must act on it
     answered: bool  # the sign-off has a section answering it (its response, or "Not drafted yet")
     response: ApprovedText | None
+    # Addressed to PCCs (not the force): the office's own answer, printed under the office's heading.
+    by_office: bool = False
     # For a cause of concern: the recommendations that answer it, printed under it.
     recommendations: tuple[FindingEntry, ...] = ()
 
@@ -99,6 +101,7 @@ class DocumentPart:
     attribution: str = ""
     groups: tuple[FindingGroup, ...] = ()
     response_heading: str = ""
+    office_response_heading: str = ""  # over a finding the office answers itself (addressed to PCCs)
     noted: tuple[FindingEntry, ...] = ()
     comment_heading: str = ""
     grades: tuple[GradeRow, ...] = ()
@@ -195,9 +198,10 @@ def _addressee(finding: Finding) -> str:
 class _Findings:
     """The held findings as entries, remembering which sections they placed."""
 
-    def __init__(self, by_finding: dict[str, Section], placed: set[str]) -> None:
+    def __init__(self, by_finding: dict[str, Section], placed: set[str], by_office: set[str]) -> None:
         self._by_finding = by_finding
         self._placed = placed
+        self._by_office = by_office
 
     def entry(self, finding: Finding, recommendations: Sequence[Finding] = ()) -> FindingEntry:
         section = self._by_finding.get(finding.ref)
@@ -214,6 +218,7 @@ class _Findings:
             answered=section is not None,
             response=approved_text(section) if section else None,
             recommendations=tuple(self.entry(r) for r in recommendations),
+            by_office=finding.ref in self._by_office,
         )
 
     def groups(
@@ -321,7 +326,7 @@ def build_document(
     by_finding = {s.finding_ref: s for s in sections.values() if s.finding_ref}
     routing = signoff_findings(signoff, roster)
     placed: set[str] = set()
-    findings = _Findings(by_finding, placed)
+    findings = _Findings(by_finding, placed, {f.ref for f in routing.by_office})
     parts: list[DocumentPart] = []
     for part in layout.layout:
         if isinstance(part, InspectionPart):
@@ -345,7 +350,11 @@ def build_document(
             if groups:
                 parts.append(
                     DocumentPart(
-                        heading="", kind="findings", groups=groups, response_heading=part.response_heading
+                        heading="",
+                        kind="findings",
+                        groups=groups,
+                        response_heading=part.response_heading,
+                        office_response_heading=part.office_response_heading,
                     )
                 )
         elif isinstance(part, NotingPart):

@@ -118,6 +118,10 @@ class FindingsPart(_Strict):
     findings: Literal[True]
     headings: dict[FindingKind, Heading] = Field(default_factory=dict)
     response_heading: Heading = "Action taken or proposed"
+    office_response_heading: Heading = Field(
+        default="The Commissioner’s response",
+        description="Over a finding addressed to PCCs, which the office answers itself, not the force.",
+    )
     national_section: SectionKey | None = Field(
         default=None,
         description="The section answering every recommendation addressed to all forces at once (a "
