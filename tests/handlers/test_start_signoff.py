@@ -300,3 +300,23 @@ def test_a_finding_of_an_office_that_already_started_its_own_is_no_warning_nor_i
     )
     assert [w for w in lancashire.warnings if "AFI-9" in w] == []
     assert not [w for w in lancashire.warnings if "practice" in w.lower()]
+
+
+def test_a_report_started_for_several_offices_gives_each_its_own_table_of_facts(memory: InMemoryApp) -> None:
+    """Lancashire's officer starts the regional report for every office of the region: their answers (the
+    note "as part of a NW collaboration", force quoted "n/a") stand for Lancashire; each other office's are
+    read from the report for its own force, as the watcher reads them."""
+    memory.clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
+    ids = start_signoff(StartSignoff(inspection=regional, started_by=LANCASHIRE_OFFICER), memory.deps)
+    with memory.deps.new_unit_of_work() as uow:
+        seen = {s.pcc_org: s.inspection for s in (uow.signoffs.get(i) for i in ids)}
+    lancashire, manchester = seen["lancashire-pcc"], seen["greater-manchester-mayor"]
+    assert (lancashire.force_specific.note, lancashire.force_quoted) == (
+        "Yes, as part of a NW collaboration",
+        "n/a",
+    )
+    assert manchester.force_specific.answer == "yes"
+    assert manchester.force_specific.note == "Yes, as part of a regional inspection"
+    assert manchester.force_quoted == "yes"
+    assert manchester.recommendations.local  # AFI-3 is Greater Manchester Police's

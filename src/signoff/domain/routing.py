@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING
 
 from signoff.domain.directory import OrganisationKind, Roster
 from signoff.domain.errors import InvalidInput
-from signoff.domain.inspection import BODY_WORDS, Body, Finding, Inspection
+from signoff.domain.inspection import (
+    BODY_WORDS,
+    Body,
+    Finding,
+    ForceSpecific,
+    Inspection,
+    InspectionType,
+    RecommendationScope,
+)
 
 if TYPE_CHECKING:
     from signoff.domain.signoff import SignOff
@@ -251,3 +259,30 @@ _KIND_WORDS = {
     OrganisationKind.INSPECTORATE: "an inspectorate",
     OrganisationKind.GOVERNMENT: "a government department (home-office is one of the words)",
 }
+
+
+def header_for_office(inspection: Inspection, force: str, roster: Roster) -> Inspection:
+    """The report with its table's facts about the office of `force` (is the report specific to its force,
+    is the force quoted, are there local or regional recommendations), as the publications watcher reads
+    them for each office: what one starter answered for their own office is not every office's fact."""
+    covered = set(inspection.forces_covered)
+    units = {key for key in covered if roster.organisation_kind(key) is OrganisationKind.REGIONAL_UNIT}
+    forces = covered - units
+    regional = inspection.type is InspectionType.REGIONAL_SOC or bool(units)
+    specific = force in covered and (len(forces) == 1 or regional)
+    addressed = {key for finding in inspection.findings for key in addressees(finding, inspection)}
+    scope = inspection.recommendations
+    return inspection.model_copy(
+        update={
+            "force_specific": ForceSpecific(
+                answer="yes" if specific else "no",
+                note="Yes, as part of a regional inspection" if specific and regional else None,
+            ),
+            "force_quoted": "yes" if force in covered else "no",
+            "recommendations": RecommendationScope(
+                national=scope.national,
+                local=force in addressed,
+                regional=bool(addressed & roster.regional_units_of(force)),
+            ),
+        }
+    )

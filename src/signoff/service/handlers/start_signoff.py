@@ -15,6 +15,7 @@ from signoff.domain.model import SignOff
 from signoff.domain.routing import (
     addressees,
     check_addressees,
+    header_for_office,
     in_no_response,
     not_its_subject,
     why_not_start_for,
@@ -118,8 +119,11 @@ def _start(
         created: list[SignOff] = []
         for office, force in forces.items():
             key = _new_report_key(uow, office, inspection)
+            # Started for several offices, the table's facts about "the force" (specific to it, quoted,
+            # local recommendations) are each office's own; the starter's answers stand for their own office.
+            several = len(forces) > 1 and office != starter.organisation
             signoff = SignOff.start(
-                inspection=inspection,
+                inspection=header_for_office(inspection, force, roster) if several else inspection,
                 pcc=office,
                 force=force,
                 pipeline=pipeline,
