@@ -12,8 +12,10 @@ import pytest
 
 from signoff.adapters.publications.http_fetcher import HttpFetcher
 from signoff.adapters.publications.listing import read_listing
+from signoff.adapters.publications.names import OrganisationNames
 from signoff.adapters.publications.reader import FetchingReader
-from signoff.adapters.publications.report_page import read_report_page
+from signoff.adapters.publications.report_page import findings_from_pdf_text, read_report_page
+from signoff.domain.inspection import InspectionType
 from signoff.domain.report_reading import ListedReport, PublicationUnreadable, ReportReading
 from signoff.service.ports import FetchedPage
 from tests.support.hmicfrs import (
@@ -575,3 +577,36 @@ def test_a_grade_of_a_several_force_report_that_names_no_force_is_left_out_and_f
     flagged = [flag for flag in reading.flags if flag.where.startswith("Grade:")]
     assert len(flagged) == 3
     assert "is not said to be any one force's or unit's grade" in flagged[0].problem
+
+
+def test_recommendations_printed_under_a_cause_of_concern_in_a_pdf_answer_it() -> None:
+    """As the HTML reader does: "Recommendation 1" and "2" printed under the cause answer it; a
+    recommendation after a section's title ("Recommendations") answers none."""
+    reading = ReportReading(
+        report_url="https://hmicfrs.example.org/r/peel",
+        title="PEEL",
+        published=date(2025, 10, 1),
+        type=InspectionType.PEEL,
+        covered=["cheshire-constabulary"],
+    )
+    text = "\n".join(
+        [
+            "Cause of concern",
+            "The force does not answer emergency calls quickly enough.",
+            "Recommendation 1",
+            "By 31 March 2026, the chief constable should publish a plan to answer calls sooner.",
+            "Recommendation 2",
+            "The chief constable should report monthly on call answering.",
+            "Recommendations",
+            "Recommendation 3",
+            "The chief constable should review the force's vetting.",
+        ]
+    )
+    found = findings_from_pdf_text(reading, text, OrganisationNames(by_name={}, full_names={}))
+    answers = {f.printed_ref: f.answers for f in found.findings}
+    assert answers == {
+        "Cause of concern": None,
+        "Recommendation 1": "CoC-1",
+        "Recommendation 2": "CoC-1",
+        "Recommendation 3": None,
+    }

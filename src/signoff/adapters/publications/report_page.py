@@ -16,7 +16,7 @@ from signoff.adapters.publications.dates import published_day
 from signoff.adapters.publications.finding_words import FindingReader, heading, paragraphs
 from signoff.adapters.publications.names import OrganisationNames, plain
 from signoff.domain.errors import InvalidInput
-from signoff.domain.inspection import Grade, GradeValue, InspectionType, Inspectorate
+from signoff.domain.inspection import FindingKind, Grade, GradeValue, InspectionType, Inspectorate
 from signoff.domain.report_reading import ReadingFlag, ReportReading
 
 TYPE_WORDS: dict[str, InspectionType] = {
@@ -92,21 +92,34 @@ def findings_from_pdf_text(reading: ReportReading, text: str, names: Organisatio
     single_force = reading.covered[0] if len(reading.covered) == 1 else None
     reader = FindingReader(names, single_force, several=len(reading.covered) > 1)
     current: tuple[str, list[str]] | None = None
-    blocks: list[tuple[str, list[str]]] = []
+    # None between blocks: a section's title ("Recommendations"), after which nothing answers the cause above.
+    blocks: list[tuple[str, list[str]] | None] = []
     for line in text.splitlines():
         found = heading(line)
         if (found is not None and found.number is not None) or line.strip().lower() == "cause of concern":
             current = (line.strip(), [])
             blocks.append(current)
-        elif current is not None and line.strip() and not _section_title(line):
+        elif current is not None and line.strip() and _section_title(line):
+            blocks.append(None)
+        elif current is not None and line.strip():
             current[1].append(line)
-    for printed, lines in blocks:
+    cause: str | None = None  # the cause of concern the recommendations printed under it answer
+    for block in blocks:
+        if block is None:
+            cause = None
+            continue
+        printed, lines = block
         found = heading(printed)
         parts = paragraphs(lines)
         if found is None or not parts:
             reader.unplaced(printed, "\n".join(lines))
             continue
-        reader.add(found, parts[0], "\n\n".join(parts[1:]))
+        is_recommendation = found.kind is FindingKind.RECOMMENDATION
+        added = reader.add(found, parts[0], "\n\n".join(parts[1:]), cause if is_recommendation else None)
+        if found.kind is FindingKind.CAUSE_OF_CONCERN:
+            cause = added.ref if added is not None else None
+        elif not is_recommendation:
+            cause = None
     if not blocks:
         reader.flags.append(
             ReadingFlag(
