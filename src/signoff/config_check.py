@@ -1,5 +1,5 @@
 """Every configuration file read and checked when `signoff serve` or `signoff web` starts, and against each
-other: a bad file stops the start naming the file, line and key, rather than failing every sign-in, draft or
+other, and the database's schema against the code's: a bad file stops the start naming the file, line and key, rather than failing every sign-in, draft or
 publication later. The files are read as they will be read in use (the same loaders), once here.
 """
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from signoff.adapters.database import schema_revisions
 from signoff.bootstrap import Application
 from signoff.domain.directory import DirectoryConfig, OrganisationKind
 from signoff.domain.document_layout import PublicationConfig, SectionPart
@@ -23,11 +24,26 @@ def check_configuration(app: Application) -> None:
     if not settings.templates_dir.is_dir():
         raise InvalidInput(f"SIGNOFF_TEMPLATES_DIR: {settings.templates_dir} is not a folder of templates")
     _writable_folder(settings.publication_dir, "SIGNOFF_PUBLISHED_DIR")
+    _schema_is_current(app)
     directory = app.load_directory_config()
     app.deps.load_pipeline()  # config/pipeline.yaml, and every pipeline of config/pipelines/ with it
     app.deps.load_notification_rules()
     _publication_agrees(
         app.deps.load_publication_config(), directory, str(settings.publication_file), _has_left(app)
+    )
+
+
+def _schema_is_current(app: Application) -> None:
+    """The database at the revision this code's migrations reach: older, the code would write to columns
+    and indexes it does not have; newer, to a schema it does not know."""
+    current, head = schema_revisions(app.engine)
+    if current == head:
+        return
+    if current is None:
+        raise InvalidInput("the database has no signoff tables: run `signoff db upgrade` first")
+    raise InvalidInput(
+        f"the database is at revision {current} and this signoff's is {head}: run `signoff db upgrade` "
+        "(or, if the database is newer, the signoff that migrated it)"
     )
 
 

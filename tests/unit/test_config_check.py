@@ -8,8 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from alembic import command
 
-from signoff.adapters.database import upgrade_to_head
+from signoff.adapters.database import alembic_config, upgrade_to_head
 from signoff.adapters.documents.publication_store import FolderPublicationStore
 from signoff.bootstrap import bootstrap
 from signoff.config_check import check_configuration
@@ -25,6 +26,7 @@ def _checked(tmp_path: Path, change: Callable[[Path], None]) -> None:
     app = bootstrap(
         Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", config_dir=config, var_dir=tmp_path)
     )
+    upgrade_to_head(app.settings.database_url)
     try:
         check_configuration(app)
     finally:
@@ -120,3 +122,14 @@ def test_a_signatory_who_has_left_the_directory_does_not_stop_the_start(tmp_path
     check_configuration(retired)
     for each in (app, retired):
         each.engine.dispose()
+
+
+def test_a_database_not_at_this_codes_revision_stops_the_start(tmp_path: Path) -> None:
+    """Never migrated, or migrated to an older revision: named, with what to run."""
+    app = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", var_dir=tmp_path))
+    with pytest.raises(InvalidInput, match="no signoff tables: run `signoff db upgrade` first"):
+        check_configuration(app)
+    command.upgrade(alembic_config(app.settings.database_url), "0014")
+    with pytest.raises(InvalidInput, match="the database is at revision 0014 and this signoff's is 0015"):
+        check_configuration(app)
+    app.engine.dispose()

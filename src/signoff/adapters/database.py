@@ -61,3 +61,17 @@ def upgrade_to_head(url: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), "head")
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """The revision the database is at (None: never migrated), and the one this code's migrations reach."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(
+        alembic_config(engine.url.render_as_string(hide_password=False))
+    ).get_current_head()
+    assert head is not None  # noqa: S101 - the migrations folder ships with the code
+    return current, head

@@ -75,8 +75,8 @@ def web(host: str, port: int) -> None:
     """`signoff web`: the web app and its JSON API in the foreground; it also sends queued email when
     SIGNOFF_SMTP_HOST is set (alone, nothing else would)."""
     app = application()
-    check_configuration(app)  # a bad file stops the start, named, rather than failing each user later
     web_app = create_web_app(app, deliver_mail=True)
+    check_configuration(app)  # a bad file stops the start, named, rather than failing each user later
     set_aside_startup_objects()
     typer.echo(f"signoff web app on http://{host}:{port} (links in emails use {app.settings.base_url})")
     server = uvicorn.Server(server_config(web_app, host, port, WEB_LOGS))
