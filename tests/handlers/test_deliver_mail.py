@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from signoff.service.commands import WithdrawSignoff
+from signoff.service.handlers.administer import withdraw_signoff
 from signoff.service.handlers.deliver_mail import deliver_mail
+from tests.people import HANNAH, OWEN
 from tests.support.app import InMemoryApp, RecordingMailer
-from tests.support.story import EXPECTED, drive_reference
+from tests.support.story import EXPECTED, drive_reference, start_reference
 
 SENDER = "Cheshire PCC sign-off <signoff@cheshire-pcc.example.org>"
 
@@ -34,3 +37,21 @@ def test_an_unreachable_server_sends_nothing_and_keeps_everything_queued(memory:
     assert "cannot reach" in report.problem
     with memory.unit_of_work() as uow:
         assert uow.outbox.counts() == {"queued": sum(EXPECTED.values())}
+
+
+def test_a_request_for_work_queued_before_a_withdrawal_is_withheld_not_sent(memory: InMemoryApp) -> None:
+    """The mail server was down when Owen was asked to draft; the office then withdrew the sign-off. When
+    the server is back, he is told of the withdrawal, not asked for a draft nobody wants; the request is
+    kept, withheld, with why."""
+    signoff_id = start_reference(memory)
+    withdraw_signoff(WithdrawSignoff(signoff_id=signoff_id, reason="Not ours", admin=HANNAH), memory.deps)
+    mailer = RecordingMailer()
+    report = deliver_mail(memory.deps, mailer, SENDER)
+    assert report.withheld == 1
+    assert OWEN in mailer.recipients()  # the withdrawal notice
+    with memory.unit_of_work() as uow:
+        counts = uow.outbox.counts()
+        [withheld] = [e for e in memory.store.state.outbox if e.state.value == "withheld"]
+    assert counts.get("withheld") == 1
+    assert (str(withheld.event), withheld.recipient_email) == ("drafting_assigned", OWEN)
+    assert "was withdrawn" in str(withheld.last_error)

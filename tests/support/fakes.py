@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -153,6 +153,10 @@ class FakeSignoffRepository:
             (s.id for s in self._under(pcc_org, inspection_key) if s.state is not SignoffState.WITHDRAWN),
             None,
         )
+
+    def withdrawn_among(self, signoff_ids: Collection[int]) -> set[int]:
+        withdrawn = (s.id for s in self._stored() if s.state is SignoffState.WITHDRAWN)
+        return {i for i in withdrawn if i is not None and i in signoff_ids}
 
     def count_started(self, pcc_org: str, inspection_key: str) -> int:
         return len(self._under(pcc_org, inspection_key))

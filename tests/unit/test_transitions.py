@@ -89,6 +89,7 @@ EXPECTED_OUTBOX = {
     ("queued", "give_up", "failed"),
     ("sending", "release", "queued"),
     ("failed", "requeue", "queued"),
+    ("sending", "withhold", "withheld"),
 }
 
 EXPECTED_PROPOSAL = {
@@ -210,7 +211,7 @@ def test_terminal_states_take_no_events() -> None:
         "stage": {"complete", "withdrawn"},
         "section": {"withdrawn"},
         "approval request": {"changes_requested", "superseded", "invalidated", "cancelled", "reassigned"},
-        "outgoing email": {"sent"},
+        "outgoing email": {"sent", "withheld"},
         "proposal": {"started"},
     }
     for machine, table in MACHINES.items():

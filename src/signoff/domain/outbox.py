@@ -91,6 +91,12 @@ class OutgoingEmail:
         self._fire(OutboxEvent.RETRY_LATER)
         self.next_attempt_at = now + timedelta(seconds=policy.retry_delay(self.attempts))
 
+    def withhold(self, reason: str) -> None:
+        """Not sent, for good, and kept with why: the work it asks for is no longer wanted."""
+        self._fire(OutboxEvent.WITHHOLD)
+        self.last_error = reason[:MAX_ERROR_LENGTH]
+        self._clear_lease()
+
     def release(self, error: str) -> None:
         """Back to the queue untouched: the server was not reached, so this was no attempt at all."""
         self._fire(OutboxEvent.RELEASE)

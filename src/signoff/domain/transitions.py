@@ -83,6 +83,7 @@ class OutboxState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    WITHHELD = "withheld"
 
 
 class OutboxEvent(StrEnum):
@@ -91,6 +92,7 @@ class OutboxEvent(StrEnum):
     RETRY_LATER = "retry_later"
     GIVE_UP = "give_up"
     RELEASE = "release"
+    WITHHOLD = "withhold"
     REQUEUE = "requeue"
 
 
@@ -176,6 +178,9 @@ OUTBOX_TRANSITIONS: dict[tuple[OutboxState, OutboxEvent], OutboxState] = {
     (OutboxState.SENDING, OutboxEvent.RELEASE): OutboxState.QUEUED,
     # An administrator retries a failed message.
     (OutboxState.FAILED, OutboxEvent.REQUEUE): OutboxState.QUEUED,
+    # Claimed for a sign-off withdrawn since it was queued: a request for work no one wants any more is
+    # kept, with why, and not sent.
+    (OutboxState.SENDING, OutboxEvent.WITHHOLD): OutboxState.WITHHELD,
 }
 
 # A report the watcher proposed to an office: a person starts its sign-off, or says it is not for them.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ class SignoffRepository(Protocol):
     def get_many_unless_locked(self, signoff_ids: Sequence[int]) -> list[SignOff]: ...
     def find_started(self, pcc_org: str, inspection_key: str) -> int | None: ...
     def count_started(self, pcc_org: str, inspection_key: str) -> int: ...
+    def withdrawn_among(self, signoff_ids: Collection[int]) -> set[int]: ...
     def page(
         self, *, states: Sequence[str] | None = None, limit: int = 200, offset: int = 0
     ) -> list[SignOff]: ...

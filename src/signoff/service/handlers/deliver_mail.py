@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 
 from signoff.domain.errors import MailServerUnavailable
+from signoff.domain.notifications import ASKS_FOR_WORK, NoticeEvent
+from signoff.domain.outbox import OutgoingEmail
 from signoff.domain.transitions import OutboxState
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.render_queued import render_queued
@@ -36,6 +38,7 @@ class DeliveryReport:
     """What one delivery did; `problem` says why it stopped early (the mail server cannot be reached)."""
 
     sent: int = 0
+    withheld: int = 0
     retrying: int = 0
     failed: int = 0
     released: int = 0
@@ -63,10 +66,11 @@ def deliver_mail(
         render_queued(deps, deps.load_notification_rules().delivery.batch_size)
         if not _deliver_batch(deps, mailer, envelope_from, report) or report.problem:
             break
-    if report.sent or report.retrying or report.failed or report.released:
+    if report.sent or report.retrying or report.failed or report.released or report.withheld:
         log.info(
-            "mail delivered: %s sent, %s to try again, %s failed, %s released%s",
+            "mail delivered: %s sent, %s withheld, %s to try again, %s failed, %s released%s",
             report.sent,
+            report.withheld,
             report.retrying,
             report.failed,
             report.released,
@@ -80,6 +84,13 @@ def _deliver_batch(deps: Dependencies, mailer: Mailer, envelope_from: str, repor
     owner = deliverer_name()
     with deps.new_unit_of_work() as uow:
         claimed = uow.outbox.claim(owner, deps.clock.now(), policy, policy.batch_size)
+        asking = {
+            e.signoff_id
+            for e in claimed
+            if e.signoff_id is not None and NoticeEvent(e.event) in ASKS_FOR_WORK
+        }
+        withdrawn = uow.signoffs.withdrawn_among(asking)
+        claimed = [e for e in claimed if not _withheld(e, withdrawn, report)]
         batch = [
             PreparedEmail(id=e.id, sender=envelope_from, recipient=e.recipient_email, data=e.message)
             for e in claimed
@@ -97,6 +108,18 @@ def _deliver_batch(deps: Dependencies, mailer: Mailer, envelope_from: str, repor
         recorder.finish()
     if report.problem:
         _release(deps, [e.id for e in batch if e.id not in recorder.recorded], owner, report.problem, report)
+    return True
+
+
+def _withheld(email: OutgoingEmail, withdrawn: set[int], report: DeliveryReport) -> bool:
+    """A request for work on a sign-off withdrawn since it was queued (a reminder held by an SMTP server's
+    backoff, say) is not sent: withheld, with why, as an administrator's Retry would refuse it."""
+    if email.signoff_id not in withdrawn or NoticeEvent(email.event) not in ASKS_FOR_WORK:
+        return False
+    email.withhold(f"not sent: sign-off #{email.signoff_id} was withdrawn before it could be delivered")
+    report.withheld += 1
+    with about_signoff(email.signoff_id):
+        log.info("email #%s (%s) withheld: its sign-off was withdrawn", email.id, email.event)
     return True
 
 
