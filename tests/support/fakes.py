@@ -379,6 +379,15 @@ class FakeOutboxRepository:
                 marked += 1
         return marked
 
+    def renew_leases(self, email_ids: Sequence[int], owner: str, until: datetime) -> int:
+        renewed = 0
+        for email_id in email_ids:
+            email = self._find(email_id)
+            if email is not None and email.state is OutboxState.SENDING and email.lease_owner == owner:
+                email.lease_until = until
+                renewed += 1
+        return renewed
+
     def load(self, ids: Sequence[int]) -> None:
         """Nothing to load: everything is in memory."""
 

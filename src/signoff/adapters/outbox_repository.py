@@ -113,6 +113,21 @@ class SqlOutboxRepository:
         )
         return int(getattr(result, "rowcount", 0))
 
+    def renew_leases(self, email_ids: Sequence[int], owner: str, until: datetime) -> int:
+        if not email_ids:
+            return 0
+        result = self._session.execute(
+            update(outbox)
+            .where(
+                outbox.c.id.in_(list(email_ids)),
+                outbox.c.state == OutboxState.SENDING.value,
+                outbox.c.lease_owner == owner,
+            )
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0))
+
     def load(self, ids: Sequence[int]) -> None:
         """Bring these rows into the session at once; later get() calls then need no query."""
         if ids:

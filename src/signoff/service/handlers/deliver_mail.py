@@ -8,6 +8,7 @@ import queue
 import socket
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.utils import parseaddr
 
 from signoff.domain.errors import MailServerUnavailable
@@ -99,7 +100,7 @@ def _deliver_batch(deps: Dependencies, mailer: Mailer, envelope_from: str, repor
         uow.commit()
     if not batch:
         return False
-    recorder = _Recorder(deps, owner, report)
+    recorder = _Recorder(deps, owner, report, [e.id for e in batch], policy.lease_seconds)
     try:
         mailer.send(batch, recorder.put)
     except MailServerUnavailable as unavailable:
@@ -130,10 +131,17 @@ class _Recorder:
     crash loses at most the marks of that commit (those messages may then go twice; none is lost).
     """
 
-    def __init__(self, deps: Dependencies, owner: str, report: DeliveryReport) -> None:
+    def __init__(
+        self, deps: Dependencies, owner: str, report: DeliveryReport, batch: list[int], lease_seconds: int
+    ) -> None:
         self._deps = deps
         self._owner = owner
         self._report = report
+        # A batch slower to send than its lease (a slow mail server, large attachments) would be claimed
+        # again by another deliverer while still sending, and its messages sent twice: the lease of what is
+        # still unrecorded is renewed a third of the way through each lease.
+        self._batch = batch
+        self._lease_seconds = lease_seconds
         self._results: queue.SimpleQueue[tuple[int, SendOutcome] | None] = queue.SimpleQueue()
         self.recorded: set[int] = set()
         self._error: BaseException | None = None
@@ -158,7 +166,11 @@ class _Recorder:
             with self._deps.new_unit_of_work() as uow:
                 done = False
                 while not done:
-                    group = [self._results.get()]
+                    try:
+                        group = [self._results.get(timeout=self._lease_seconds / 3)]
+                    except queue.Empty:
+                        self._renew(uow)
+                        continue
                     while not self._results.empty():
                         group.append(self._results.get())
                     done = group[-1] is None
@@ -173,6 +185,12 @@ class _Recorder:
                     self.recorded.update(email_id for email_id, _ in results)
         except BaseException as error:  # handed to the caller's thread by finish()
             self._error = error
+
+    def _renew(self, uow: UnitOfWork) -> None:
+        unrecorded = [email_id for email_id in self._batch if email_id not in self.recorded]
+        until = self._deps.clock.now() + timedelta(seconds=self._lease_seconds)
+        uow.outbox.renew_leases(unrecorded, self._owner, until)
+        uow.commit()
 
 
 def _record_failure(
