@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -91,29 +92,23 @@ class SqlOutboxRepository:
         Same rule as OutgoingEmail.delivered, without loading the rows: delivery is the hot path.
         Returns how many were marked (a row whose lease another deliverer took over is left alone).
         """
-        if not email_ids:
-            return 0
         target = OUTBOX_TRANSITIONS[(OutboxState.SENDING, OutboxEvent.DELIVERED)]
-        result = self._session.execute(
-            update(outbox)
-            .where(
-                outbox.c.id.in_(list(email_ids)),
-                outbox.c.state == OutboxState.SENDING.value,
-                outbox.c.lease_owner == owner,
-            )
-            .values(
-                state=target.value,
-                attempts=outbox.c.attempts + 1,
-                sent_at=now,
-                last_error=None,
-                lease_owner=None,
-                lease_until=None,
-            )
-            .execution_options(synchronize_session=False)
+        return self._update_held(
+            email_ids,
+            owner,
+            state=target.value,
+            attempts=outbox.c.attempts + 1,
+            sent_at=now,
+            last_error=None,
+            lease_owner=None,
+            lease_until=None,
         )
-        return int(getattr(result, "rowcount", 0))
 
     def renew_leases(self, email_ids: Sequence[int], owner: str, until: datetime) -> int:
+        return self._update_held(email_ids, owner, lease_until=until)
+
+    def _update_held(self, email_ids: Sequence[int], owner: str, **values: Any) -> int:
+        """One UPDATE of the messages `owner` is still sending under its lease: how many it changed."""
         if not email_ids:
             return 0
         result = self._session.execute(
@@ -123,7 +118,7 @@ class SqlOutboxRepository:
                 outbox.c.state == OutboxState.SENDING.value,
                 outbox.c.lease_owner == owner,
             )
-            .values(lease_until=until)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0))
