@@ -352,3 +352,19 @@ def test_a_certificate_page_with_words_outside_its_facts_does_not_match_and_says
         "The page is not the certificate published with version 1: it departs from it at &lt;style&gt;"
         in page
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("certificate.json", b"[" * 100_000 + b"]" * 100_000),
+        ("certificate.json", b'{"signoff_id": ' + b"9" * 5_000 + b"}"),
+    ],
+    ids=["brackets nested past recursion", "a number of thousands of digits"],
+)
+def test_a_certificate_that_breaks_the_json_reader_is_refused_in_words_not_500(
+    client: TestClient, name: str, content: bytes
+) -> None:
+    status, page = check(client, name, content)
+    assert status == 422
+    assert "is not a certificate this site issued" in page

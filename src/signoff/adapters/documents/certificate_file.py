@@ -71,6 +71,11 @@ def parse_certificate(text: str, *, html: bool, source: str, where: str | None =
         first = error.errors()[0]
         at = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(f"{where}: {at}: {first['msg']}") from None
+    except (RecursionError, ValueError) as error:
+        # Brackets nested past Python's recursion, or a number of thousands of digits: no certificate.
+        raise InvalidInput(
+            f"{where}: is not a certificate this site issued ({type(error).__name__})"
+        ) from None
     # What a reader sees, read once the data is known to be a certificate's: a file that is not one is
     # refused without the cost of reading its page.
     visible = _visible_page(text) if html else None
