@@ -145,18 +145,19 @@ def deadline_sweep_flow() -> dict[str, Any]:
 
 
 @task(name="publish", task_run_name="publish sign-off {signoff_id}", **retried(PUBLISH_S))
-def publish_task(signoff_id: int, by: str, note: str) -> dict[str, Any]:
-    return publish_result(
-        publish_signoff(PublishSignoff(signoff_id=signoff_id, by=by, note=note), application().deps)
-    )
+def publish_task(signoff_id: int, by: str, note: str, version: int | None = None) -> dict[str, Any]:
+    command = PublishSignoff(signoff_id=signoff_id, by=by, note=note, version=version)
+    return publish_result(publish_signoff(command, application().deps))
 
 
 @flow(name="publish-signoff", flow_run_name="publish-signoff-{signoff_id}")
-def publish_signoff_flow(signoff_id: int, by: str, note: str = "") -> dict[str, Any]:
+def publish_signoff_flow(
+    signoff_id: int, by: str, note: str = "", version: int | None = None
+) -> dict[str, Any]:
     """The publication stage: the response and its certificate written to a dated folder with a
     manifest, the publication recorded, then the published notice and the formal copies sent."""
     with tags(f"signoff:{signoff_id}", "stage:publication"), about_signoff(signoff_id):
-        published = publish_task(signoff_id, by, note)
+        published = publish_task(signoff_id, by, note, version)
         emit_publication_done(signoff_id, published)
         delivered = deliver_task()
     return {**published, "sent": delivered["sent"]}

@@ -124,7 +124,9 @@ def prefect_api_known() -> bool:
     return bool(prefect.settings.PREFECT_API_URL.value())
 
 
-def publish_with_flow(app: Application, signoff_id: int, by: str, note: str) -> dict[str, Any]:
+def publish_with_flow(
+    app: Application, signoff_id: int, by: str, note: str, version: int | None = None
+) -> dict[str, Any]:
     """Publish in this process: through the `publish-signoff` flow where Prefect has an API to record it
     on (the run and its `signoff.publication.done` event), else through the same handler and delivery
     the flow's tasks call (no Prefect to tell: the embedded shape without a server, the tests). Returns
@@ -138,7 +140,9 @@ def publish_with_flow(app: Application, signoff_id: int, by: str, note: str) -> 
         from flows import steps
 
         published = publish_result(
-            publish_signoff(PublishSignoff(signoff_id=signoff_id, by=by, note=note), app.deps)
+            publish_signoff(
+                PublishSignoff(signoff_id=signoff_id, by=by, note=note, version=version), app.deps
+            )
         )
         return {**published, "sent": steps.deliver(app)["sent"]}
     # Prefect, imported only where a flow runs here.
@@ -149,7 +153,7 @@ def publish_with_flow(app: Application, signoff_id: int, by: str, note: str) -> 
     from flows.signoff_flows import publish_signoff_flow
 
     with acting_on(app):
-        state = publish_signoff_flow(signoff_id, by, note, return_state=True)
+        state = publish_signoff_flow(signoff_id, by, note, version, return_state=True)
     result: dict[str, Any] = state.result(raise_on_failure=True)
     run_id = state.state_details.flow_run_id
     if run_id is not None:

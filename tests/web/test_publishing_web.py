@@ -288,3 +288,26 @@ def test_a_house_style_problem_is_told_as_the_publications_not_the_notes(
     assert f'<a href="#publish">Publishing: config/publication.yaml: the signatory {commissioner}' in text
     assert 'href="#note"' not in text
     assert written(app) == before
+
+
+def test_a_publish_form_sent_twice_publishes_once(client: TestClient, app: Application) -> None:
+    """A double click, or the correction's form resent: one publication, one set of formal copies; the
+    second lands on what was published, and is not asked for a correction's note."""
+    signoff_id = ready_to_publish(app)
+    sign_in(client, app, OWEN)
+    confirm = client.get(f"/signoffs/{signoff_id}/publish/confirm")
+    data = {"csrf_token": csrf_of(confirm.text), "version": "1"}
+    first = client.post(f"/signoffs/{signoff_id}/publications", data=data)
+    after_first = written(app)
+    second = client.post(f"/signoffs/{signoff_id}/publications", data=data)
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert second.headers["location"] == f"/signoffs/{signoff_id}/publications/1"
+    assert written(app) == after_first
+    # The correction's form sent twice, by the API this time: version 2 once; the second is refused.
+    headers = api_csrf(client)
+    body = {"note": "The Chief Constable's title was wrong.", "version": 2}
+    made = client.post(f"/api/signoffs/{signoff_id}/publications", json=body, headers=headers)
+    again = client.post(f"/api/signoffs/{signoff_id}/publications", json=body, headers=headers)
+    assert (made.status_code, again.status_code) == (201, 409)
+    assert "was published as version 2 after you confirmed version 2" in again.json()["detail"]
+    assert written(app)[0] == 2

@@ -58,3 +58,7 @@ class MailServerUnavailable(SignoffError):
 
 class TemplateProblem(SignoffError):
     """A template could not be rendered; the message names the template and its line."""
+
+
+class PublishedSince(InvalidTransition):
+    """The version confirmed was published since (the same form sent twice): nothing is published again."""

@@ -85,3 +85,10 @@ class PublishSignoff(_Command):
     signoff_id: int = Field(ge=1)
     by: EmailStr
     note: Note = Field(default="", description="For a correction: what was corrected (required then).")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        description="The version the publisher confirmed: refused, publishing nothing, once another is "
+        "published since (a form sent twice).",
+    )

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from signoff.domain.directory import Participant
-from signoff.domain.errors import CorrectionNeedsNote, InvalidInput
+from signoff.domain.errors import CorrectionNeedsNote, InvalidInput, PublishedSince
 from signoff.domain.text_fields import SingleLine
 from signoff.entrypoints.web.api import Csrf
 from signoff.entrypoints.web.context import Id, render, signed_in, web
@@ -45,6 +45,8 @@ NOTE_MESSAGE = "Enter a note saying what was corrected"
 class PublishForm(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
     note: SingleLine = Field(default="", max_length=2000)
+    # The version the page confirmed (a hidden field): the same form sent twice publishes once.
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
 
 @router.get("/signoffs/{signoff_id}/publish", response_class=HTMLResponse)
@@ -85,13 +87,17 @@ async def publish(request: Request, signoff_id: Id, me: Me) -> Response:
     check_csrf(request, form.get("csrf_token"))
     values = {"note": form.get("note")}
     try:
-        parsed = PublishForm.model_validate(values)
+        parsed = PublishForm.model_validate({**values, "version": form.get("version") or None})
         # Refused before anything is rendered or written when the note a correction needs is missing.
-        command = PublishSignoff(signoff_id=signoff_id, by=me.email, note=parsed.note)
+        command = PublishSignoff(signoff_id=signoff_id, by=me.email, note=parsed.note, version=parsed.version)
         result = await run_in_threadpool(_publish, request, command)
     except ValidationError as error:
         errors = field_errors(error, {"note": "The note must be one line of 2,000 characters or fewer"})
         return _confirm_again(request, signoff_id, me, errors, values)
+    except PublishedSince:
+        # The same form sent twice: the second lands where the first did, on what was published.
+        latest = publishing_page(signoff_id, me.email, web(request).deps).version - 1
+        return RedirectResponse(f"/signoffs/{signoff_id}/publications/{latest}", status_code=303)
     except CorrectionNeedsNote:
         return _confirm_again(request, signoff_id, me, {"note": NOTE_MESSAGE}, values)
     except InvalidInput as problem:
@@ -106,7 +112,9 @@ def _publish(request: Request, command: PublishSignoff) -> dict[str, Any]:
     from flows.triggers import publish_with_flow  # the flows layer sits outside src/; Prefect with it
 
     check_publishable(command, web(request).deps)  # refused before Prefect is involved
-    return publish_with_flow(web(request).application, command.signoff_id, command.by, command.note)
+    return publish_with_flow(
+        web(request).application, command.signoff_id, command.by, command.note, command.version
+    )
 
 
 def _confirm_again(
@@ -138,6 +146,13 @@ class PublishBody(BaseModel):
         max_length=2000,
         description="What was corrected: required when publishing again (a correction), ignored otherwise.",
     )
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        description="The version you mean to publish (1 for the first): refused with 409 once another is "
+        "published since, so that a request sent twice publishes once.",
+    )
 
 
 class Published(BaseModel):
@@ -161,7 +176,8 @@ def publish_through_api(
 ) -> Published:
     deps = web(request).deps
     note = body.note if body is not None else ""
-    result = _publish(request, PublishSignoff(signoff_id=signoff_id, by=me.email, note=note))
+    version = body.version if body is not None else None
+    result = _publish(request, PublishSignoff(signoff_id=signoff_id, by=me.email, note=note, version=version))
     return Published(
         signoff_id=signoff_id,
         version=result["version"],

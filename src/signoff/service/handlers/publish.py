@@ -15,7 +15,8 @@ from typing import Any
 from signoff.domain.deadlines import local_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.document import build_certificate, build_document
-from signoff.domain.errors import NotFound
+from signoff.domain.errors import NotFound, PublishedSince
+from signoff.domain.model import SignOff
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import Attachment
 from signoff.domain.publishing import response_days_late
@@ -61,7 +62,21 @@ def check_publishable(command: PublishSignoff, deps: Dependencies) -> None:
     with deps.new_unit_of_work() as uow:
         signoff = uow.signoffs.get(command.signoff_id)
         roster = uow.directory.roster()
+        _still_to_publish(signoff, command.version)
         signoff.check_publishable(_publisher(roster, command.by).id, roster, command.note)
+
+
+def _still_to_publish(signoff: SignOff, version: int | None) -> None:
+    """The version the publisher confirmed is still the next one: a form sent twice (a double click, a
+    resent request) publishes once, the second told so rather than asked for a correction's note."""
+    if version is None or signoff.next_publication_version() == version:
+        return
+    latest = signoff.latest_publication()
+    done = f"version {latest.version}" if latest is not None else "another version"
+    raise PublishedSince(
+        f"sign-off #{signoff.id} was published as {done} after you confirmed version {version}: nothing "
+        "was published again"
+    )
 
 
 def _publisher(roster: Roster, email: str) -> Participant:
@@ -82,6 +97,7 @@ def _publish(command: PublishSignoff, deps: Dependencies) -> PublishResult:
         signoff = uow.signoffs.get(command.signoff_id, for_update=True)
         roster = uow.directory.roster()
         person = _publisher(roster, command.by)
+        _still_to_publish(signoff, command.version)  # under the sign-off's lock: the second of two waits
         signoff.check_publishable(person.id, roster, command.note)
         config = deps.load_publication_config()
         doc = build_document(signoff, roster, config)
