@@ -78,7 +78,7 @@ def test_reminding_a_holder_who_moved_away_is_refused_naming_why(memory: InMemor
 
 
 def test_reminding_a_holder_who_left_is_refused_too(memory: InMemoryApp) -> None:
-    # The directory refuses them itself: it holds them no longer.
+    # Her place is still hers on the sign-off, and the office is told to give it away.
     signoff_id = start_reference(memory)
     draft(memory, signoff_id, "report-summary", OWEN, "Summary.")
     memory.move(RACHEL, None)
@@ -87,7 +87,7 @@ def test_reminding_a_holder_who_left_is_refused_too(memory: InMemoryApp) -> None
         lambda: remind_now(signoff_id, "report-summary", RACHEL, HANNAH, memory.deps),
         InvalidInput,
         RACHEL,
-        "no longer active",
+        "is not reminded: reassign their place",
     )
 
 

@@ -226,6 +226,18 @@ def allowed(
     )
 
 
+def refused(person: Participant, action: Action) -> NotPermitted:
+    """The refusal of `action` to `person`, naming who could: the same whoever or whatever it was about."""
+    if not person.active:
+        return NotPermitted(f"{person.email} is no longer active in the directory")
+    who = [
+        f"{'anyone' if g.role == ANYONE else g.role} for {g.scope.value}"
+        for g in ACCESS_TABLE
+        if g.action is action
+    ]
+    return NotPermitted(f"{person.email} may not {action.value} here (allowed: {'; '.join(who)})")
+
+
 def require(
     person: Participant,
     action: Action,
@@ -237,14 +249,7 @@ def require(
     """NotPermitted, naming the person, the action and who could, unless the table allows it."""
     if allowed(person, action, target, roster, acting_for=acting_for):
         return
-    if not person.active:
-        raise NotPermitted(f"{person.email} is no longer active in the directory")
-    who = [
-        f"{'anyone' if g.role == ANYONE else g.role} for {g.scope.value}"
-        for g in ACCESS_TABLE
-        if g.action is action
-    ]
-    raise NotPermitted(f"{person.email} may not {action.value} here (allowed: {'; '.join(who)})")
+    raise refused(person, action)
 
 
 class DelegationLike(Protocol):

@@ -27,7 +27,14 @@ def reassign_request(command: Reassign, deps: Dependencies) -> None:
         from_person = roster.find_email(command.from_person)
         if from_person is None:
             raise NotFound(f"nobody with the address {command.from_person.strip()!r} is in the directory")
-        to_person = uow.directory.person(command.to_person)
+        to_person = roster.find_email(command.to_person)
+        if to_person is None or to_person.organisation not in (signoff.pcc_org, signoff.force_org):
+            # Nobody, or someone elsewhere: one refusal, telling no one who is in another office's directory.
+            organisations = f"{roster.organisation_name(signoff.pcc_org)} or {roster.organisation_name(signoff.force_org)}"
+            raise NotPermitted(
+                f"a place can be reassigned only to someone of {organisations}, and "
+                f"{command.to_person.strip()} is not one"
+            )
         signoff.reassign(command.section, from_person.id, to_person, admin.id, roster, deps.clock.now())
 
     _as_admin(deps, command.signoff_id, command.admin, change)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signoff.domain.access import check_delegation, check_ending_delegation
+from signoff.domain.access import Action, check_delegation, check_ending_delegation, refused
 from signoff.domain.deadline_notices import watermark_for_cover
 from signoff.domain.errors import InvalidInput
 from signoff.domain.local_time import local_moment
@@ -23,7 +23,11 @@ def delegate_approvals(command: DelegateApprovals, deps: Dependencies) -> int:
 def _delegate(command: DelegateApprovals, deps: Dependencies) -> int:
     with deps.new_unit_of_work() as uow:
         by = uow.directory.person(command.by)
-        from_person = uow.directory.person(command.from_person)
+        from_person = uow.directory.find(command.from_person)
+        if from_person is None:
+            # Nobody at the address: refused as someone of another office is, telling no one who is in the
+            # directory.
+            raise refused(by, Action.DELEGATE_FOR_OTHERS)
         to_person = check_delegation(
             by, from_person, uow.directory.find(command.to_person), command.to_person, uow.directory.roster()
         )

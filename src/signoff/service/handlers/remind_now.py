@@ -27,14 +27,20 @@ def remind_now(
                 f"{admin.email} is not an administrator of {office_as_told_to(admin, signoff)}"
             )
         # Looked up once the administrator may act here: before, it told anyone who is in the directory.
-        holder = uow.directory.person(holder_email)
+        holder = roster.find_email(holder_email)
         holding = next(
-            (h for h in signoff.holdings() if h.section.key == section_key and h.person_id == holder.id),
+            (
+                h
+                for h in signoff.holdings()
+                if holder is not None and h.section.key == section_key and h.person_id == holder.id
+            ),
             None,
         )
-        if holding is None:
+        if holder is None or holding is None:
+            # Nobody at the address, or someone who holds nothing here: one answer, telling no one who is in
+            # the directory.
             raise NotFound(
-                f"{holder.email} holds nothing on section {section_key!r} of sign-off #{signoff_id}"
+                f"{holder_email.strip().lower()} holds nothing on section {section_key!r} of sign-off #{signoff_id}"
             )
         place_of = holding.section.place_of(holder.id)
         if not holds_place(holder, signoff, place_of):
