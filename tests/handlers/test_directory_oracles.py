@@ -52,7 +52,8 @@ def test_nobody_and_someone_of_another_office_get_one_answer_everywhere(memory: 
             to_person=address,
             admin=HANNAH,
         )
-        return reassign_request(command, memory.deps)
+        reassign_request(command, memory.deps)
+        return None
 
     def remind(address: str) -> object:
         return remind_now(signoff_id, "report-summary", address, HANNAH, memory.deps)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from signoff.domain.errors import NotPermitted
+from signoff.domain.errors import NotPermitted, TextChanged
 from signoff.domain.pipeline import Pipeline
+from signoff.service.commands import SubmitRevision
+from signoff.service.handlers.submit_revision import submit_revision
 from signoff.service.queries.signoff_read import section_detail
 from tests.people import OWEN, PRIYA, RACHEL
 from tests.support.app import InMemoryApp, stricter_pipeline
@@ -55,3 +57,25 @@ def test_peers_approve_each_others_text_and_one_who_wrote_what_waits_does_not(me
     # Zoe edits the approved text: Owen, who wrote what she approved, approves her edit.
     draft(memory, signoff_id, "report-summary", ZOE, "Summary, with the unit's name.")
     assert approve(memory, signoff_id, "report-summary", OWEN).section_state == "approved"
+
+
+def test_a_text_written_on_a_revision_since_replaced_is_refused_not_saved_over_it(
+    memory: InMemoryApp,
+) -> None:
+    """Owen's page showed revision 1; Zoe, drafting with him, saved revision 2. Owen's text, written on
+    revision 1, would replace hers unseen: refused, naming both revisions, and nothing changes."""
+    load_with_zoe(memory, "cheshire-pcc", ["policy_officer"])
+    signoff_id = start_reference(memory)
+    draft(memory, signoff_id, "report-summary", OWEN, "Summary, first.")
+
+    def save(author: str, body: str, base: int) -> int:
+        command = SubmitRevision(
+            signoff_id=signoff_id, section="report-summary", author=author, body=body, base_revision=base
+        )
+        return submit_revision(command, memory.deps)
+
+    assert save(ZOE, "Summary, Zoe's.", 1) == 2
+    memory.refused(
+        lambda: save(OWEN, "Summary, Owen's.", 1), TextChanged, "now revision 2", "written on revision 1"
+    )
+    assert save(OWEN, "Summary, Owen's, having read Zoe's.", 2) == 3

@@ -478,3 +478,28 @@ def test_a_bad_delegation_is_named_on_the_page_it_came_from(
     assert 'href="#until"' in page
     assert 'value="not-an-address"' in page
     assert "There is a problem" not in client.get("/tasks").text  # shown once
+
+
+def test_a_draft_saved_over_a_revision_made_while_it_was_written_is_refused_and_kept(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    """Owen's page shows revision 1; meanwhile revision 2 is saved. His text comes back with the new one
+    shown above it, and is not saved over it unseen; saved again from that page, it goes."""
+    path = f"/signoffs/{signoff_id}/sections/report-summary"
+    draft(app, signoff_id, "report-summary", OWEN, "The NWROCU was inspected.")
+    sign_in(client, app, OWEN)
+    page = client.get(path).text
+    assert 'name="base_revision" value="1"' in page
+    draft(app, signoff_id, "report-summary", OWEN, "Written in another tab.")
+    form = {"body": "Mine, from the first tab.", "note": "", "csrf_token": csrf_of(page)}
+    answer = client.post(f"{path}/revisions", data={**form, "base_revision": "1"})
+    assert answer.status_code == 409
+    assert "the text is now revision 2, and yours was written on revision 1" in answer.text
+    assert "Written in another tab." in answer.text
+    assert "Mine, from the first tab.</textarea>" in answer.text
+    assert 'name="base_revision" value="2"' in answer.text
+    assert section_detail(signoff_id, "report-summary", app.deps).section.revision == 2
+    again = client.post(
+        f"{path}/revisions", data={**form, "base_revision": "2", "csrf_token": csrf_of(answer.text)}
+    )
+    assert again.status_code == 303

@@ -143,6 +143,18 @@ def text_decided_on(section: Section, read: int | None) -> Revision:
     return revision
 
 
+def written_on(section: Section, base: int | None) -> None:
+    """A new text written on revision `base` (0: none yet; None: not said) of a section since revised by
+    someone else: saved, it would replace their text without anyone seeing it."""
+    current = section.current_revision.number if section.current_revision is not None else 0
+    if base is not None and base != current:
+        raise TextChanged(
+            f"section {section.key!r} was revised while you wrote: the text is now revision {current}, and "
+            f"yours was written on {f'revision {base}' if base else 'no text'}; read it (your text is kept), "
+            "then save again"
+        )
+
+
 def revised_while_read(section_key: str, current: int, read: int) -> TextChanged:
     """The refusal of a decision made on revision `read` of a section now at revision `current`."""
     return TextChanged(

@@ -32,6 +32,9 @@ class SubmitRevision(_Command):
     author: EmailStr
     body: MultiLine = Field(max_length=MAX_SECTION_LENGTH)
     note: Note = ""
+    # The revision the text was written on (0: none yet), as the page showed it: a text saved over a
+    # colleague's newer revision is refused rather than replacing it unseen. None where it is not said.
+    base_revision: int | None = Field(default=None, ge=0, le=2_147_483_647)
 
 
 class Decide(_Command):

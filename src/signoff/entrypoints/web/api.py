@@ -97,6 +97,13 @@ class Started(BaseModel):
 class RevisionBody(_Body):
     body: MultiLine = Field(min_length=1, max_length=MAX_SECTION_LENGTH)
     note: SingleLine = Field(default="", max_length=2000)
+    base_revision: int | None = Field(
+        default=None,
+        ge=0,
+        le=2_147_483_647,
+        description="The revision your text was written on (0: none yet): refused with 409 if the section "
+        "was revised since, rather than replacing that text unseen.",
+    )
 
 
 class RevisionSaved(BaseModel):
@@ -217,7 +224,12 @@ def draft(
 ) -> RevisionSaved:
     number = submit_revision(
         SubmitRevision(
-            signoff_id=signoff_id, section=section_key, author=me.email, body=body.body, note=body.note
+            signoff_id=signoff_id,
+            section=section_key,
+            author=me.email,
+            body=body.body,
+            note=body.note,
+            base_revision=body.base_revision,
         ),
         web(request).deps,
     )

@@ -110,6 +110,7 @@ class DraftForm(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
     body: MultiLine = Field(min_length=1, max_length=MAX_SECTION_LENGTH)
     note: SingleLine = Field(default="", max_length=2000)
+    base_revision: int | None = Field(default=None, ge=0, le=2_147_483_647)
 
 
 class DecisionForm(BaseModel):
@@ -132,7 +133,7 @@ def _draft_with_form(request: Request, signoff_id: Id, section_key: str, me: Me,
     deps = web(request).deps
     values = {"body": form.get("body"), "note": form.get("note")}
     try:
-        parsed = DraftForm.model_validate(values)
+        parsed = DraftForm.model_validate({**values, "base_revision": form.get("base_revision") or None})
         if form.get("preview"):
             # Shown as it will read, with what was typed kept in the form; nothing is saved.
             page = section_page(signoff_id, section_key, me.email, deps)
@@ -146,9 +147,14 @@ def _draft_with_form(request: Request, signoff_id: Id, section_key: str, me: Me,
                 author=me.email,
                 body=parsed.body,
                 note=parsed.note,
+                base_revision=parsed.base_revision,
             ),
             deps,
         )
+    except TextChanged as changed:
+        # Revised by someone else while this text was written: the page shows theirs, this one kept.
+        page = section_page(signoff_id, section_key, me.email, deps)
+        return _section(request, page, {"body": changed.message}, values, 409)
     except ValidationError as error:
         errors = field_errors(
             error, {"body": "Enter the text of the section", "note": "The note is too long"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from signoff.domain.access import Action, allowed, signoff_target
+from signoff.domain.approval import written_on
 from signoff.domain.errors import NotPermitted
 from signoff.service.commands import SubmitRevision
 from signoff.service.dependencies import Dependencies
@@ -27,6 +28,7 @@ def submit_revision(command: SubmitRevision, deps: Dependencies) -> int:
             target = signoff_target(signoff, named=section.drafter_ids, places=section.places())
             if not allowed(author, Action.DRAFT_SECTION, target, roster):
                 raise NotPermitted(f"only the section's drafters may write section {section.key!r}")
+            written_on(section, command.base_revision)
             revision = signoff.submit_revision(
                 command.section, author.id, command.body, deps.clock.now(), note=command.note
             )
