@@ -350,3 +350,11 @@ def test_without_a_type_label_the_document_names_the_type_as_the_inspectorate_do
 
 def test_every_inspection_type_has_a_name_for_documents() -> None:
     assert set(TYPE_NAMES) == set(InspectionType)
+
+
+def test_a_json_file_saved_with_a_byte_order_mark_reads_as_its_yaml_twin_does(tmp_path: Path) -> None:
+    """Saved as "UTF-8 with BOM" by a Windows editor: the mark is no part of the report."""
+    reference = load_model(REFERENCE, Inspection)
+    marked = tmp_path / "report.json"
+    marked.write_bytes(b"\xef\xbb\xbf" + reference.model_dump_json().encode())
+    assert load_model(marked, Inspection) == reference

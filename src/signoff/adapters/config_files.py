@@ -62,7 +62,8 @@ def _parsed_yaml(text: str, path: Path) -> tuple[Any, Any]:
 
 def _parse_json(text: str, path: Path) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_refuse_duplicates(path))
+        # A file saved as "UTF-8 with BOM" (Windows' editors) begins with its mark, as YAML reads it too.
+        return json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_refuse_duplicates(path))
     except json.JSONDecodeError as error:
         raise InvalidInput(f"{path}:{error.lineno}: not valid JSON: {error.msg}") from None
     except RecursionError:
