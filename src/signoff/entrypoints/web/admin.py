@@ -18,6 +18,7 @@ from signoff.entrypoints.web.context import LARGEST_ID, Id, render, signed_in, w
 from signoff.entrypoints.web.formatting import LONDON, day
 from signoff.entrypoints.web.forms import FormData, field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
+from signoff.entrypoints.web.session_notes import bounded_outcomes
 from signoff.service.commands import DelegateApprovals, ExtendDueDate, Reassign, WithdrawSignoff
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.admin_mail import failed_emails, retry_failed_email
@@ -204,7 +205,7 @@ def _act_with_form(request: Request, me: Me, form: FormData) -> Response:
             )
         except SignoffError as problem:
             outcomes.append(f"{label}: not done: {problem.message}")
-    request.session["outcomes"] = outcomes
+    request.session["outcomes"] = bounded_outcomes(outcomes)
     return RedirectResponse(back, status_code=303)
 
 

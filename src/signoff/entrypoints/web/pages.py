@@ -19,6 +19,7 @@ from signoff.entrypoints.web.context import Id, render, signed_in, web
 from signoff.entrypoints.web.formatting import LONDON, day
 from signoff.entrypoints.web.forms import FormData, field_errors, read_date, read_form
 from signoff.entrypoints.web.security import check_csrf
+from signoff.entrypoints.web.session_notes import bounded_values
 from signoff.entrypoints.web.timeline import timeline
 from signoff.service.commands import Decide, DelegateApprovals, EndDelegation, SubmitRevision
 from signoff.service.handlers.decide import decide
@@ -296,7 +297,10 @@ def _delegate_with_form(request: Request, me: Me, form: FormData) -> Response:
     if until.error:
         errors["until"] = until.error
     if errors:
-        request.session["delegation_errors"] = {"errors": errors, "values": values}
+        request.session["delegation_errors"] = {
+            "errors": bounded_values(errors, 500),
+            "values": bounded_values({k: v for k, v in values.items() if isinstance(v, str)}),
+        }
         return RedirectResponse(back + "#delegate", status_code=303)
     delegate_name = person_name(parsed.to_person, me.email, deps)
     flash(request, f"{delegate_name} can now decide your approval requests until {day(parsed.until)}.")
