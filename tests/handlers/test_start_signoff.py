@@ -22,6 +22,8 @@ from tests.support.app import InMemoryApp
 from tests.support.story import approve, draft, reference_inspection, start_reference
 
 LANCASHIRE_OFFICER = "james.cowell@lancashire-pcc.example.org"
+LANCASHIRE_ADMIN = "laura.sumner@lancashire-pcc.example.org"
+CUMBRIA_OFFICER = "matthew.armstrong@cumbria-pcc.example.org"
 MERSEYSIDE_OFFICER = "liam.doyle@merseyside-pcc.example.org"
 
 
@@ -320,3 +322,26 @@ def test_a_report_started_for_several_offices_gives_each_its_own_table_of_facts(
     assert manchester.force_specific.note == "Yes, as part of a regional inspection"
     assert manchester.force_quoted == "yes"
     assert manchester.recommendations.local  # AFI-3 is Greater Manchester Police's
+
+
+def test_one_office_withdrawing_a_regional_report_frees_it_for_that_office_alone(memory: InMemoryApp) -> None:
+    """Lancashire withdraws its sign-off of the regional report and starts it again; Cumbria's, started
+    beside it, is untouched and still its one live sign-off, which Cumbria cannot start twice."""
+    memory.clock.set(datetime(2025, 6, 12, 9, tzinfo=UTC))
+    regional = load_model(PROJECT_ROOT / "examples" / "regional-soc-2025-example.yaml", Inspection)
+
+    def start_for(office: str, officer: str) -> list[int]:
+        inspection = regional.model_copy(update={"respond_for": [office]})
+        return start_signoff(StartSignoff(inspection=inspection, started_by=officer), memory.deps)
+
+    [lancashire] = start_for("lancashire-pcc", LANCASHIRE_OFFICER)
+    [cumbria] = start_for("cumbria-pcc", CUMBRIA_OFFICER)
+    withdraw_signoff(
+        WithdrawSignoff(signoff_id=lancashire, reason="Wrong findings", admin=LANCASHIRE_ADMIN), memory.deps
+    )
+    [again] = start_for("lancashire-pcc", LANCASHIRE_OFFICER)
+    assert again not in (lancashire, cumbria)
+    assert signoff_detail(cumbria, memory.deps).state == "active"
+    memory.refused(
+        lambda: start_for("cumbria-pcc", CUMBRIA_OFFICER), InvalidInput, f"already has sign-off #{cumbria}"
+    )
