@@ -34,19 +34,23 @@ def run_migrations_online() -> None:
         # every decision with it. Alembic's advice for batch mode: foreign keys off while migrating (this
         # listener runs after the engine's own, which turns them on), then check what was migrated.
         event.listen(engine, "connect", _foreign_keys_off)
-    with engine.connect() as connection:
-        # Batch mode lets later migrations alter tables on SQLite, which has little ALTER TABLE.
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-            if sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    # Raised inside the transaction: the migration is rolled back, nothing changes.
-                    raise RuntimeError(
-                        f"the migration would leave rows whose references are broken: {broken[:5]}"
-                    )
-    engine.dispose()
+    # Disposed whatever happens: a migration refused (a downgrade the data cannot take) must not leave its
+    # connection to be closed by the garbage collector, with a warning, in whatever runs next.
+    try:
+        with engine.connect() as connection:
+            # Batch mode lets later migrations alter tables on SQLite, which has little ALTER TABLE.
+            context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        # Raised inside the transaction: the migration is rolled back, nothing changes.
+                        raise RuntimeError(
+                            f"the migration would leave rows whose references are broken: {broken[:5]}"
+                        )
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():

@@ -109,6 +109,9 @@ def test_publish_in_the_browser_then_read_and_check_it_without_signing_in(site: 
         certificate_link = reader.locator(f'a[href="/responses/{signoff_id}/v2/certificate.json"]')
         assert certificate_link.count() == 1
         certificate_link.click()
+        # The click starts the navigation; the JSON is the page's once it has loaded.
+        reader.wait_for_url(f"**/responses/{signoff_id}/v2/certificate.json")
+        reader.wait_for_load_state()
         assert '"signoff_id"' in reader.content()
         certificate = site.shots / "certificate.json"  # as the reader saved it
         certificate.write_bytes(
