@@ -19,7 +19,7 @@ SOMEONE_ELSEWHERE = "liam.doyle@merseyside-pcc.example.org"  # Merseyside's poli
 NOBODY = "no.one@merseyside-pcc.example.org"
 
 
-def answer(memory: InMemoryApp, action: Callable[[str], object], address: str) -> tuple[str, str]:
+def answer(action: Callable[[str], object], address: str) -> tuple[str, str]:
     """The refusal's kind and words, the address itself taken out."""
     try:
         action(address)
@@ -59,4 +59,4 @@ def test_nobody_and_someone_of_another_office_get_one_answer_everywhere(memory: 
         return remind_now(signoff_id, "report-summary", address, HANNAH, memory.deps)
 
     for action in (delegate_for, give_to, remind):
-        assert answer(memory, action, NOBODY) == answer(memory, action, SOMEONE_ELSEWHERE), action.__name__
+        assert answer(action, NOBODY) == answer(action, SOMEONE_ELSEWHERE), action.__name__

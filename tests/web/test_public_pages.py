@@ -368,3 +368,16 @@ def test_a_certificate_that_breaks_the_json_reader_is_refused_in_words_not_500(
     status, page = check(client, name, content)
     assert status == 422
     assert "is not a certificate this site issued" in page
+
+
+def test_a_certificate_json_giving_a_key_twice_is_refused(
+    client: TestClient, app: Application, clock: FixedClock
+) -> None:
+    """A reader of JSON takes the last of two; a page showing the first could then pass as matching."""
+    published_with_correction(app, clock)
+    genuine = (folder_of(app, 1) / "certificate.json").read_text()
+    doubled = genuine.replace('"version": 1,', '"version": 1, "version": 1,', 1)
+    assert doubled != genuine
+    status, page = check(client, "certificate.json", doubled.encode())
+    assert status == 422
+    assert "the key &#39;version&#39; is given twice" in page

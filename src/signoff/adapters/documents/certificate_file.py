@@ -64,22 +64,32 @@ def parse_certificate(text: str, *, html: bool, source: str, where: str | None =
         _not_too_much_markup(text, where)
     data = _embedded(text, where) if html else text
     try:
-        facts = CertificateFacts.model_validate(json.loads(data))
+        facts = CertificateFacts.model_validate(json.loads(data, object_pairs_hook=_once_each))
     except json.JSONDecodeError as error:
         raise InvalidInput(f"{where}: is not valid JSON (line {error.lineno}: {error.msg})") from None
     except ValidationError as error:
         first = error.errors()[0]
         at = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(f"{where}: {at}: {first['msg']}") from None
-    except (RecursionError, ValueError) as error:
-        # Brackets nested past Python's recursion, or a number of thousands of digits: no certificate.
-        raise InvalidInput(
-            f"{where}: is not a certificate this site issued ({type(error).__name__})"
-        ) from None
+    except RecursionError:
+        raise InvalidInput(f"{where}: is not a certificate this site issued (nested too deeply)") from None
+    except ValueError as error:
+        # A number of thousands of digits, or a key given twice: no certificate this site issued.
+        raise InvalidInput(f"{where}: is not a certificate this site issued ({str(error)[:200]})") from None
     # What a reader sees, read once the data is known to be a certificate's: a file that is not one is
     # refused without the cost of reading its page.
     visible = _visible_page(text) if html else None
     return CertificateClaims(source=source, facts=facts, visible=visible)
+
+
+def _once_each(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An object whose keys are each given once: a certificate this site issued never repeats one, and a
+    reader of JSON takes the last of two, which the page showing the first may not."""
+    keys = [key for key, _ in pairs]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise ValueError(f"the key {twice[0]!r} is given twice")
+    return dict(pairs)
 
 
 def _not_too_much_markup(html: str, where: str) -> None:
