@@ -95,3 +95,15 @@ def test_a_batch_slower_than_its_lease_keeps_its_lease_and_nothing_is_claimed_tw
     deliver_mail(deps, mailer, SENDER)
     assert mailer.lease_seen == memory.clock.now() + timedelta(seconds=10)
     assert Counter(m.id for m in mailer.sent).most_common(1)[0][1] == 1
+
+
+def test_a_batch_all_withheld_does_not_stop_the_delivery_of_what_is_behind_it(memory: InMemoryApp) -> None:
+    """A batch of one: the withdrawn sign-off's request fills it; the withdrawal notices behind it still go."""
+    signoff_id = start_reference(memory)
+    withdraw_signoff(WithdrawSignoff(signoff_id=signoff_id, reason="Not ours", admin=HANNAH), memory.deps)
+    rules = memory.deps.load_notification_rules()
+    one = rules.model_copy(update={"delivery": rules.delivery.model_copy(update={"batch_size": 1})})
+    mailer = RecordingMailer()
+    report = deliver_mail(replace(memory.deps, load_notification_rules=lambda: one), mailer, SENDER)
+    assert report.withheld == 1
+    assert OWEN in mailer.recipients()

@@ -91,6 +91,7 @@ def _deliver_batch(deps: Dependencies, mailer: Mailer, envelope_from: str, repor
             if e.signoff_id is not None and NoticeEvent(e.event) in ASKS_FOR_WORK
         }
         withdrawn = uow.signoffs.withdrawn_among(asking)
+        any_claimed = bool(claimed)
         claimed = [e for e in claimed if not _withheld(e, withdrawn, report)]
         batch = [
             PreparedEmail(id=e.id, sender=envelope_from, recipient=e.recipient_email, data=e.message)
@@ -99,7 +100,8 @@ def _deliver_batch(deps: Dependencies, mailer: Mailer, envelope_from: str, repor
         ]
         uow.commit()
     if not batch:
-        return False
+        # A batch all withheld is no empty outbox: more may be due behind it.
+        return any_claimed
     recorder = _Recorder(deps, owner, report, [e.id for e in batch], policy.lease_seconds)
     try:
         mailer.send(batch, recorder.put)
