@@ -16,6 +16,7 @@ from signoff.bootstrap import Application
 from signoff.domain.directory import DirectoryConfig, OrganisationKind
 from signoff.domain.document_layout import PublicationConfig, SectionPart
 from signoff.domain.errors import InvalidInput
+from signoff.service.pipelines import every_pipeline
 
 
 def check_configuration(app: Application) -> None:
@@ -26,7 +27,14 @@ def check_configuration(app: Application) -> None:
     _writable_folder(settings.publication_dir, "SIGNOFF_PUBLISHED_DIR")
     _schema_is_current(app)
     directory = app.load_directory_config()
-    app.deps.load_pipeline()  # config/pipeline.yaml, and every pipeline of config/pipelines/ with it
+    # config/pipeline.yaml, and every pipeline of config/pipelines/ with it; the people, roles and offices
+    # they name, the directory's (as `signoff directory load` checks them).
+    pipelines = every_pipeline(app.deps)
+    problems = list(dict.fromkeys(problem for each in pipelines for problem in each.problems_with(directory)))
+    if problems:
+        raise InvalidInput(
+            f"{settings.pipeline_file}: names what the directory lacks: " + "; ".join(problems)
+        )
     app.deps.load_notification_rules()
     _publication_agrees(
         app.deps.load_publication_config(), directory, str(settings.publication_file), _has_left(app)

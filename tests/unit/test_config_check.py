@@ -63,8 +63,20 @@ def test_the_shipped_configuration_passes(tmp_path: Path) -> None:
         ),
         (_replace("notifications.yaml", "batch_size:", "batch_sized:"), "notifications.yaml"),
         (_replace("pipelines/thematic.yaml", "title: The force's action", "title:"), "thematic.yaml"),
+        (
+            _replace(
+                "pipeline.yaml",
+                "  greater-manchester-mayor:\n    stages:",
+                "  manchester-mayor:\n    stages:",
+            ),
+            "pipeline.yaml: names what the directory lacks: office_titles: 'manchester-mayor' is not a PCC office",
+        ),
+        (
+            _replace("pipelines/thematic.yaml", "role: commissioner, of: pcc", "role: comissioner, of: pcc"),
+            "unknown role 'comissioner'",
+        ),
     ],
-    ids=["office key", "signatory", "role", "notifications", "a pipeline"],
+    ids=["office key", "signatory", "role", "notifications", "a pipeline", "office titles", "pipeline role"],
 )
 def test_a_bad_file_stops_the_start_naming_it(
     tmp_path: Path, change: Callable[[Path], None], named: str

@@ -35,4 +35,29 @@ def load_pipelines(default_file: Path) -> PipelineChoice:
                 )
             by_type[inspection_type] = pipeline
             sources[inspection_type] = str(path)
-    return PipelineChoice(default=default, by_type=by_type, sources=sources)
+    choice = PipelineChoice(default=default, by_type=by_type, sources=sources)
+    _check_office_titles(default_file, choice)
+    return choice
+
+
+def _check_office_titles(default_file: Path, choice: PipelineChoice) -> None:
+    """An office's title for a stage or section that no pipeline has would never show: a mistyped key,
+    refused naming its line rather than leaving the office with the pipeline's words."""
+    stages = {stage.key for pipeline in choice.all() for stage in pipeline.stages}
+    sections = {
+        section.key
+        for pipeline in choice.all()
+        for stage in pipeline.stages
+        for section in stage.sections
+        if section.key is not None
+    }
+    for office, titles in choice.default.office_titles.items():
+        for part, keys, known in (("stages", titles.stages, stages), ("sections", titles.sections, sections)):
+            for key in keys:
+                if key not in known:
+                    line = line_in_yaml(default_file, ("office_titles", office, part, key))
+                    raise InvalidInput(
+                        f"{default_file}:{line}: office_titles.{office}.{part}: no pipeline has a "
+                        f"{part[:-1]} {key!r} (it has {', '.join(sorted(known))}); a finding's section is "
+                        "titled with its ref"
+                    )

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from signoff.domain.directory import DirectoryConfig, RoleName
-from signoff.domain.inspection import FindingKind, InspectionType
+from signoff.domain.directory import DirectoryConfig, OrganisationKind, RoleName
+from signoff.domain.inspection import FindingKind, InspectionType, Key
 from signoff.domain.text_fields import SingleLine
 
 StageKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
@@ -249,15 +249,53 @@ def _check_per_finding(stages: list[StageSpec]) -> None:
         )
 
 
+Title = Annotated[SingleLine, Field(min_length=1, max_length=200)]
+
+
+class OfficeTitles(_Strict):
+    """What one office calls a stage or a fixed section, where not the pipeline's title: a Mayor's office
+    has no Commissioner, and its response is "The Mayor's response" in its emails, pages and record."""
+
+    stages: dict[StageKey, Title] = Field(default_factory=dict)
+    sections: dict[SectionKey, Title] = Field(default_factory=dict)
+
+
+def _retitled(stages: list[StageSpec], titles: OfficeTitles) -> list[StageSpec]:
+    return [
+        stage.model_copy(
+            update={
+                "title": titles.stages.get(stage.key, stage.title),
+                "sections": [
+                    section.model_copy(update={"title": titles.sections[section.key]})
+                    if section.key is not None and section.key in titles.sections
+                    else section
+                    for section in stage.sections
+                ],
+            }
+        )
+        for stage in stages
+    ]
+
+
 class Pipeline(_Strict):
     stages: list[StageSpec] = Field(min_length=2)
     monitoring: Monitoring = Monitoring()
     working_hours: WorkingHours = WorkingHours()
+    # By office key: the titles an office gives stages and sections of every pipeline (config/pipelines/
+    # inherit them). A key that no pipeline has is refused when the pipelines are loaded.
+    office_titles: dict[Key, OfficeTitles] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _shape(self) -> Pipeline:
         _check_stages(self.stages)
         return self
+
+    def for_office(self, office: str) -> Pipeline:
+        """The pipeline as `office` names its stages and sections: what a sign-off of theirs is planned with."""
+        titles = self.office_titles.get(office)
+        if titles is None:
+            return self
+        return self.model_copy(update={"stages": _retitled(self.stages, titles)})
 
     def problems_with(self, directory: DirectoryConfig) -> list[str]:
         """Roles or people the pipeline names that the directory does not have."""
@@ -271,12 +309,18 @@ class Pipeline(_Strict):
                         problems.append(f"{where}: unknown role {selector.role!r}")
                     if selector.person and selector.person.lower() not in emails:
                         problems.append(f"{where}: unknown person {selector.person}")
+        offices = {org.key for org in directory.organisations if org.kind is OrganisationKind.PCC}
+        problems.extend(
+            f"office_titles: {office!r} is not a PCC office of the directory"
+            for office in self.office_titles
+            if office not in offices
+        )
         return problems
 
 
 class TypePipeline(_Strict):
     """A pipeline for some inspection types (config/pipelines/NAME.yaml): its stages replace the
-    default's; working hours and monitoring are the default's (config/pipeline.yaml)."""
+    default's; working hours, monitoring and office titles are the default's (config/pipeline.yaml)."""
 
     for_types: list[InspectionType] = Field(min_length=1)
     stages: list[StageSpec] = Field(min_length=2)
@@ -290,7 +334,10 @@ class TypePipeline(_Strict):
 
     def with_defaults(self, default: Pipeline) -> Pipeline:
         return Pipeline(
-            stages=self.stages, monitoring=default.monitoring, working_hours=default.working_hours
+            stages=self.stages,
+            monitoring=default.monitoring,
+            working_hours=default.working_hours,
+            office_titles=default.office_titles,
         )
 
 

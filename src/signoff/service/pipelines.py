@@ -19,12 +19,12 @@ def every_pipeline(deps: Dependencies) -> list[Pipeline]:
     return [deps.load_pipeline()] if deps.load_pipelines is None else deps.load_pipelines().all()
 
 
-def stage_choices(deps: Dependencies) -> list[tuple[str, str]]:
-    """Every stage of every pipeline as (key, title), each key once (its first pipeline's title): the
-    default pipeline's in its order, then each other pipeline's own (a thematic's "The force's action"):
-    what a filter by stage offers."""
+def stage_choices(deps: Dependencies, office: str) -> list[tuple[str, str]]:
+    """Every stage of every pipeline as (key, title), each key once (its first pipeline's title, as the
+    office calls it): the default pipeline's in its order, then each other pipeline's own (a thematic's
+    "The force's action"): what a filter by stage offers."""
     choices: dict[str, str] = {}
     for pipeline in every_pipeline(deps):
-        for stage in pipeline.stages:
+        for stage in pipeline.for_office(office).stages:
             choices.setdefault(stage.key, stage.title)
     return list(choices.items())

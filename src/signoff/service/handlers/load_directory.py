@@ -26,7 +26,8 @@ def load_directory(config: DirectoryConfig, pipeline: Pipeline, deps: Dependenci
     if deps.load_pipelines is not None:
         # The pipelines of config/pipelines/ must find their people and roles too.
         pipelines.extend(p for p in deps.load_pipelines().all() if p != pipeline)
-    problems = [problem for each in pipelines for problem in each.problems_with(config)]
+    # Office titles are every pipeline's: each would say the same.
+    problems = list(dict.fromkeys(problem for each in pipelines for problem in each.problems_with(config)))
     if problems:
         raise InvalidInput("the pipeline names what the directory lacks:\n" + "\n".join(problems))
     now = deps.clock.now()

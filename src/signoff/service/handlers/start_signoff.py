@@ -126,7 +126,7 @@ def _start(
                 inspection=header_for_office(inspection, force, roster) if several else inspection,
                 pcc=office,
                 force=force,
-                pipeline=pipeline,
+                pipeline=pipeline.for_office(office),
                 roster=roster,
                 calendar=deps.calendar,
                 deadline=deadline,

@@ -127,7 +127,6 @@ def attention(
     filters: AttentionFilter,
     deps: Dependencies,
 ) -> AttentionPage:
-    stages = stage_choices(deps)
     limits = deps.attention_limits()
     with deps.new_unit_of_work() as uow:
         admin = uow.directory.person(admin_email)
@@ -137,6 +136,7 @@ def attention(
         ready = uow.attention.ready_to_publish(admin.organisation)
         # The filters' choices: the office and its force; the stages of every pipeline.
         organisations = [admin.organisation, uow.directory.organisation_force(admin.organisation)]
+    stages = stage_choices(deps, admin.organisation)  # as the office calls them
     return AttentionPage(
         office=roster.organisation_name(admin.organisation),
         items=[
