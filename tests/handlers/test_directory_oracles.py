@@ -58,5 +58,17 @@ def test_nobody_and_someone_of_another_office_get_one_answer_everywhere(memory: 
     def remind(address: str) -> object:
         return remind_now(signoff_id, "report-summary", address, HANNAH, memory.deps)
 
-    for action in (delegate_for, give_to, remind):
+    def take_from(address: str) -> object:
+        command = Reassign(
+            signoff_id=signoff_id,
+            section="report-summary",
+            from_person=address,
+            to_person=HANNAH,
+            admin=HANNAH,
+        )
+        reassign_request(command, memory.deps)
+        return None
+
+    for action in (delegate_for, give_to, remind, take_from):
         assert answer(action, NOBODY) == answer(action, SOMEONE_ELSEWHERE), action.__name__
+        assert "Liam Doyle" not in answer(action, SOMEONE_ELSEWHERE)[1], action.__name__

@@ -16,6 +16,9 @@ from signoff.domain.rounds import Trail
 from signoff.domain.transitions import RequestEvent, RequestState
 from signoff.domain.vocabulary import AuditAction
 
+# The id of nobody: an address the directory does not have holds no place, as someone holding none does.
+NOBODY = 0
+
 
 def reassign_place(
     trail: Trail,
@@ -26,11 +29,14 @@ def reassign_place(
     roster: Roster,
     organisations: tuple[str, str],
     now: datetime,
+    from_address: str | None = None,
 ) -> ApprovalRequest | None:
     """Give `from_person_id`'s place on the section to `to_person`: their open approval request, in the
     same round and step (the new request, returned); else their drafting place (None).
 
-    `organisations`: the sign-off's office and force, the only people it may name."""
+    `organisations`: the sign-off's office and force, the only people it may name. `from_address`: the
+    address the administrator gave, named if it holds nothing here (NOBODY's id, when the directory has no
+    one of that address)."""
     request = next((r for r in section.open_requests() if r.approver_id == from_person_id), None)
     if request is None and from_person_id in section.drafter_ids:
         place_of = _organisation_of_place(section, from_person_id, to_person, roster, organisations)
@@ -38,9 +44,11 @@ def reassign_place(
         section.record_place(to_person.id, place_of)
         return None
     if request is None:
+        # Named by the address alone, whoever it is: the directory's name would tell an administrator who
+        # someone of another office is.
+        who = from_address or roster.by_id(from_person_id).email
         raise NotFound(
-            f"{roster.describe(from_person_id)} holds no open approval request and no drafting place on "
-            f"section {section.key!r}"
+            f"{who} holds no open approval request and no drafting place on section {section.key!r}"
         )
     place_of = _organisation_of_place(section, from_person_id, to_person, roster, organisations)
     if any(r.approver_id == to_person.id for r in section.open_requests()):

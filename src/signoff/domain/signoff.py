@@ -407,12 +407,14 @@ class SignOff:
         admin_id: int,
         roster: Roster,
         now: datetime,
+        from_address: str | None = None,  # as the administrator typed it (NOBODY's, if no one has it)
     ) -> ApprovalRequest | None:
         self._require_admin(admin_id, roster, Action.REASSIGN)
         self._require_active()
         _stage, section = self.section(section_key)
+        organisations = (self.pcc_org, self.force_org)
         return reassign_place(
-            self, section, from_person_id, to_person, admin_id, roster, (self.pcc_org, self.force_org), now
+            self, section, from_person_id, to_person, admin_id, roster, organisations, now, from_address
         )
 
     def extend(

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from signoff.domain.access import Action, allowed, office_as_told_to, signoff_target
 from signoff.domain.directory import Participant
-from signoff.domain.errors import NotFound, NotPermitted
+from signoff.domain.errors import NotPermitted
 from signoff.domain.model import SignOff
+from signoff.domain.places import NOBODY
 from signoff.service.commands import ExtendDueDate, Reassign, WithdrawSignoff
 from signoff.service.dependencies import Dependencies
 from signoff.service.ports import UnitOfWork
@@ -23,10 +24,10 @@ def reassign_request(command: Reassign, deps: Dependencies) -> None:
             office = office_as_told_to(admin, signoff)
             raise NotPermitted(f"{roster.describe(admin.id)} is not an administrator of {office}")
         # Whoever holds the place may have left the directory (that is why it is given away): not so the
-        # person it goes to.
+        # person it goes to. An address of nobody goes the same way as one of someone holding no place
+        # here, to the same refusal: it tells no one who is in another office's directory.
         from_person = roster.find_email(command.from_person)
-        if from_person is None:
-            raise NotFound(f"nobody with the address {command.from_person.strip()!r} is in the directory")
+        from_id = from_person.id if from_person is not None else NOBODY
         to_person = roster.find_email(command.to_person)
         if to_person is None or to_person.organisation not in (signoff.pcc_org, signoff.force_org):
             # Nobody, or someone elsewhere: one refusal, telling no one who is in another office's directory.
@@ -35,7 +36,15 @@ def reassign_request(command: Reassign, deps: Dependencies) -> None:
                 f"a place can be reassigned only to someone of {organisations}, and "
                 f"{command.to_person.strip()} is not one"
             )
-        signoff.reassign(command.section, from_person.id, to_person, admin.id, roster, deps.clock.now())
+        signoff.reassign(
+            command.section,
+            from_id,
+            to_person,
+            admin.id,
+            roster,
+            deps.clock.now(),
+            from_address=command.from_person.strip().lower(),
+        )
 
     _as_admin(deps, command.signoff_id, command.admin, change)
 
