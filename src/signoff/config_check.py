@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from signoff.adapters.database import schema_revisions
+from signoff.adapters.database import schema_problem
 from signoff.bootstrap import Application
 from signoff.domain.directory import DirectoryConfig, OrganisationKind
 from signoff.domain.document_layout import PublicationConfig, SectionPart
@@ -42,17 +42,9 @@ def check_configuration(app: Application) -> None:
 
 
 def _schema_is_current(app: Application) -> None:
-    """The database at the revision this code's migrations reach: older, the code would write to columns
-    and indexes it does not have; newer, to a schema it does not know."""
-    current, head = schema_revisions(app.engine)
-    if current == head:
-        return
-    if current is None:
-        raise InvalidInput("the database has no signoff tables: run `signoff db upgrade` first")
-    raise InvalidInput(
-        f"the database is at revision {current} and this signoff's is {head}: run `signoff db upgrade` "
-        "(or, if the database is newer, the signoff that migrated it)"
-    )
+    """The database at the revision this code's migrations reach."""
+    if (problem := schema_problem(app.engine)) is not None:
+        raise InvalidInput(problem)
 
 
 def _writable_folder(folder: Path, setting: str) -> None:

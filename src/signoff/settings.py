@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -192,8 +194,28 @@ class Settings(LogSettings):
 
 
 def load_settings() -> Settings:
-    """The settings, or InvalidInput naming each bad SIGNOFF_ variable."""
-    return _load(Settings)
+    """The settings, or InvalidInput naming each bad SIGNOFF_ variable, and any SIGNOFF_ variable that is
+    no setting (a misspelt SIGNOFF_DATABASE_URI would otherwise leave the service on its own SQLite file)."""
+    settings = _load(Settings)
+    unknown = sorted(name for name in os.environ if name.startswith("SIGNOFF_") and not _known(name))
+    if unknown:
+        known = [f"SIGNOFF_{field.upper()}" for field in Settings.model_fields]
+        problems = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1)
+            problems.append(f"{name} is not a setting" + (f" (did you mean {close[0]}?)" if close else ""))
+        raise InvalidInput("bad setting: " + "; ".join(problems) + "; the README's Configuration lists them")
+    return settings
+
+
+# SIGNOFF_ variables read elsewhere: the CLI's --as, and the test suite's own knobs.
+_NOT_SETTINGS = ("SIGNOFF_AS",)
+_NOT_SETTINGS_PREFIXES = ("SIGNOFF_TEST_", "SIGNOFF_STATEFUL_")
+
+
+def _known(name: str) -> bool:
+    field = name.removeprefix("SIGNOFF_").lower()
+    return field in Settings.model_fields or name in _NOT_SETTINGS or name.startswith(_NOT_SETTINGS_PREFIXES)
 
 
 def load_log_settings() -> LogSettings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,7 +45,7 @@ _BAD_VALUE = (ValueError, TypeError, KeyError, IndexError, OverflowError, Recurs
 
 def load_model(path: Path, model: type[Model]) -> Model:
     """The file's content validated as `model`, or InvalidInput listing every problem with its place."""
-    text = _read(path)
+    text = read_text_file(path)
     if path.suffix.lower() == ".json":
         return validate(_parse_json(text, path), model, str(path))
     root, data = _parsed_yaml(text, path)
@@ -202,21 +203,31 @@ def _whose(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
     return f" ({label})" if usable else ""
 
 
-def _read(path: Path) -> str:
+def read_text_file(path: Path) -> str:
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise InvalidInput(f"{path}: {size} bytes is too large (the limit is {MAX_FILE_BYTES})")
+    if stat.S_ISDIR(status.st_mode):
+        raise InvalidInput(f"{path}: cannot read: Is a directory")
+    if not stat.S_ISREG(status.st_mode):
+        # A device (/dev/zero) or a pipe reports no size and may never end: only a file is read.
+        raise InvalidInput(f"{path}: not a file")
+    if status.st_size > MAX_FILE_BYTES:
+        raise InvalidInput(f"{path}: {status.st_size} bytes is too large (the limit is {MAX_FILE_BYTES})")
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: not UTF-8 text") from None
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # a file growing while it is read stops at the limit too
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput(f"{path}: more than {MAX_FILE_BYTES} bytes is too large")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text") from None
 
 
 def _message(problem: Any) -> str:
@@ -258,5 +269,5 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
 
 def line_in_yaml(path: Path, loc: tuple[Any, ...]) -> int | None:
     """The 1-based line of the value at `loc` in a YAML file already validated (for a later check's message)."""
-    root, _data = _parse_yaml(_read(path), path)
+    root, _data = _parse_yaml(read_text_file(path), path)
     return _line_of(root, loc)

@@ -63,6 +63,21 @@ def upgrade_to_head(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def schema_problem(engine: Engine) -> str | None:
+    """What is wrong with the database's schema for this code, in words that say what to run; None when it
+    is at this code's revision. Older, the code would write to columns and indexes it does not have;
+    newer, to a schema it does not know. Raises what connecting raises."""
+    current, head = schema_revisions(engine)
+    if current == head:
+        return None
+    if current is None:
+        return "the database has no signoff tables: run `signoff db upgrade` first"
+    return (
+        f"the database is at revision {current} and this signoff's is {head}: run `signoff db upgrade` "
+        "(or, if the database is newer, the signoff that migrated it)"
+    )
+
+
 def schema_revisions(engine: Engine) -> tuple[str | None, str]:
     """The revision the database is at (None: never migrated), and the one this code's migrations reach."""
     from alembic.runtime.migration import MigrationContext

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from enum import StrEnum
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -12,7 +13,7 @@ import typer
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from signoff.bootstrap import Application, bootstrap
 from signoff.domain.errors import InvalidInput, SignoffError
@@ -67,20 +68,58 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             )
             errors.print(f"[bold red]error:[/] {escape(problems)}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
-        except (OperationalError, ProgrammingError) as error:
-            text = str(error.orig).lower()
-            if "no such table" in text or "does not exist" in text:
-                errors.print("[bold red]error:[/] the database is not set up: run `signoff db upgrade` first")
-                raise typer.Exit(1) from None
-            if "could not connect" in text or "connection" in text or "unable to open" in text:
-                errors.print(
-                    f"[bold red]error:[/] cannot reach the database: {escape(str(error.orig))}",
-                    highlight=False,
-                )
-                raise typer.Exit(1) from None
-            raise
+        except DBAPIError as error:
+            if (problem := _database_problem(error)) is None:
+                raise
+            errors.print(f"[bold red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except OSError as error:
+            # A folder that is a file, one this process cannot write, a port in use: the machine's, not a bug.
+            where = f": {error.filename}" if error.filename else ""
+            errors.print(
+                f"[bold red]error:[/] {escape(error.strerror or str(error))}{escape(where)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
 
     return wrapper
+
+
+def _database_problem(error: DBAPIError) -> str | None:
+    """What to do about a database that cannot be used as it is (unreachable, not a database, not migrated
+    to this code, refusing writes or permission); None for what only a bug explains, which keeps its
+    traceback."""
+    from signoff.adapters.database import schema_problem
+
+    app = _State.application
+    if app is None:
+        return None
+    where = app.engine.url.render_as_string(hide_password=True)
+    try:
+        problem = schema_problem(app.engine)
+    except DBAPIError as unusable:  # no server, no such database or role, a file that is not a database
+        return f"cannot use the database {where}: {_first_words(unusable.orig)}"
+    if problem is not None:  # never migrated, or migrated for an older or newer signoff
+        return problem
+    if isinstance(error, OperationalError) or "permission denied" in str(error.orig).lower():
+        return f"the database {where} refused: {_first_words(error.orig)}"
+    return None
+
+
+def _first_words(error: BaseException | None) -> str:
+    return " ".join(str(error).split())[:300]
+
+
+def state_named(text: str | None, states: type[StrEnum], what: str) -> str | None:
+    """A state given by name, as the enum spells it; InvalidInput listing the states otherwise."""
+    if text is None:
+        return None
+    if text.strip().lower() not in {state.value for state in states}:
+        raise InvalidInput(
+            f"{what}: {text!r} is not a state; choose one of {', '.join(s.value for s in states)}"
+        )
+    return text.strip().lower()
 
 
 def parse_date(text: str, what: str) -> date:

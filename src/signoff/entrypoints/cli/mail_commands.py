@@ -13,6 +13,7 @@ from rich.table import Table
 from signoff.adapters.mail_sink import read_folder, start_mail_sink
 from signoff.domain.errors import InvalidInput
 from signoff.domain.notifications import NoticeEvent
+from signoff.domain.transitions import OutboxState
 from signoff.entrypoints.cli.common import (
     JSON_OPTION,
     MAX_ID,
@@ -20,6 +21,7 @@ from signoff.entrypoints.cli.common import (
     console,
     print_json,
     reports_errors,
+    state_named,
 )
 from signoff.service.handlers.deliver_mail import deliver_mail
 from signoff.service.handlers.retry_email import retry_email
@@ -37,6 +39,7 @@ def mail_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The outbox, newest first, with counts by state."""
+    state = state_named(state, OutboxState, "--state")
     with application().deps.new_unit_of_work() as uow:
         counts = uow.outbox.counts()
         emails = [

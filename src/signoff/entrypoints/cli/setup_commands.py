@@ -11,6 +11,7 @@ from signoff.adapters.config_files import load_model
 from signoff.adapters.database import upgrade_to_head
 from signoff.domain.deadlines import format_day
 from signoff.domain.directory import DirectoryConfig
+from signoff.domain.errors import InvalidInput
 from signoff.domain.transitions import MACHINES, mermaid_diagram
 from signoff.entrypoints.cli.common import (
     JSON_OPTION,
@@ -31,8 +32,16 @@ directory_app = typer.Typer(help="People, organisations and roles.", no_args_is_
 @reports_errors
 def db_upgrade() -> None:
     """Create or migrate the database to the latest schema."""
+    from alembic.util.exc import CommandError  # Alembic loads only for migrating (adapters/database.py)
+
     app = application()
-    upgrade_to_head(app.settings.database_url)
+    try:
+        upgrade_to_head(app.settings.database_url)
+    except CommandError as error:  # a revision this code's migrations do not have
+        raise InvalidInput(
+            f"cannot migrate the database: {error}; it is newer than this signoff: use the signoff that "
+            "migrated it"
+        ) from None
     console.print(f"database is up to date: {app.engine.url.render_as_string(hide_password=True)}")
 
 

@@ -9,12 +9,13 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from signoff.adapters.config_files import load_model
+from signoff.adapters.config_files import load_model, read_text_file
 from signoff.domain.deadlines import format_day
 from signoff.domain.errors import InvalidInput
 from signoff.domain.inspection import Inspection
 from signoff.domain.model import Outcome
 from signoff.domain.text_fields import first_control_character, line_and_column
+from signoff.domain.transitions import SignoffState
 from signoff.entrypoints.cli.common import (
     AS_OPTION,
     JSON_OPTION,
@@ -25,6 +26,7 @@ from signoff.entrypoints.cli.common import (
     errors,
     print_json,
     reports_errors,
+    state_named,
 )
 from signoff.service.commands import Decide, StartSignoff, SubmitRevision
 from signoff.service.handlers.advance_signoff import advance_signoff
@@ -66,12 +68,13 @@ def start(
 def list_command(
     state: str | None = typer.Option(None, help="Only sign-offs in this state, e.g. active."),
     limit: int = typer.Option(200, min=1, max=5000),
-    offset: int = typer.Option(0, min=0),
+    offset: int = typer.Option(0, min=0, max=MAX_ID),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Every sign-off, oldest first."""
     from signoff.service.queries.signoff_read import list_signoffs
 
+    state = state_named(state, SignoffState, "--state")
     summaries = list_signoffs(application().deps, state, limit, offset)
     if as_json:
         print_json(summaries)
@@ -193,14 +196,10 @@ def draft(
 ) -> None:
     """Write or edit a section; it goes (back) to its approvers."""
     app = application()
-    try:
-        body = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise typer.BadParameter(f"{file}: no such file", param_hint="--file") from None
-    except UnicodeDecodeError:
-        raise typer.BadParameter(f"{file}: not UTF-8 text", param_hint="--file") from None
-    except OSError as error:  # a folder, or a file this user may not read
-        raise typer.BadParameter(f"{file}: cannot read: {error.strerror}", param_hint="--file") from None
+    try:  # a file, of UTF-8 text, read no further than the limit (not /dev/zero, nor a pipe)
+        body = read_text_file(file)
+    except InvalidInput as error:
+        raise typer.BadParameter(error.message, param_hint="--file") from None
     refuse_control_characters(body, file)
     number = submit_revision(
         SubmitRevision(signoff_id=signoff_id, section=section_key, author=actor, body=body, note=note),
