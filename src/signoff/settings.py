@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -70,7 +71,10 @@ class Settings(LogSettings):
 
     # Outgoing mail. Credentials come from the environment only, never from files in the repository.
     smtp_host: str | None = Field(
-        default=None, description="Unset: no SMTP server (the demo uses its mail sink)."
+        default=None,
+        # A host name or address: a space or a line break in it failed every delivery, each email left
+        # sending until its lease ran out.
+        description="Unset: no SMTP server (the demo uses its mail sink).",
     )
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_username: str | None = None
@@ -118,6 +122,13 @@ class Settings(LogSettings):
     max_upload_bytes: int = Field(
         default=512_000, ge=1024, description="Larger inspection files are refused."
     )
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _host(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9._:\[\]-]{1,253}", value):
+            raise ValueError(f"{value!r} is not a host name or address (e.g. mail.example.org or 10.0.0.5)")
+        return value
 
     @field_validator("mail_from")
     @classmethod

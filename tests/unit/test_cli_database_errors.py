@@ -154,3 +154,14 @@ def test_a_device_or_a_pipe_is_not_read_as_an_inspection(
         code, said = run(monkeypatch, url, "draft", "1", "report-summary", "--as", OWEN, "--file", given)
         assert code == 2
         assert "not a file" in said  # in Click's box, the path wrapped
+
+
+def test_an_smtp_host_with_a_line_break_is_refused_before_any_email_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It failed inside the delivery, each email taken left `sending` until its lease ran out."""
+    monkeypatch.setenv("SIGNOFF_SMTP_HOST", "mail.example.org\nRCPT TO:<x@example.org>")
+    code, said = run(monkeypatch, f"sqlite:///{tmp_path / 'signoff.db'}", "mail", "send")
+    assert code == 1
+    assert said.startswith("error: bad setting: SIGNOFF_SMTP_HOST: 'mail.example.org\\nRCPT")
+    assert said.endswith("is not a host name or address (e.g. mail.example.org or 10.0.0.5)")
