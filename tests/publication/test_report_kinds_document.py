@@ -209,3 +209,31 @@ def test_a_national_cause_of_concern_is_headed_as_one_with_its_national_recommen
         ("CoC-1", ["R-1"]),
         ("R-2", []),
     ]
+
+
+def test_a_national_area_for_improvement_answered_together_is_headed_as_one() -> None:
+    """It was printed under "National recommendations", as if a recommendation."""
+    data = example("national-thematic-2025-example.yaml")
+    data["respond_for"] = ["cheshire-pcc"]
+    data["findings"] = [
+        {
+            "ref": "R-1",
+            "kind": "recommendation",
+            "label": "Recommendation 1",
+            "text": "Chief constables should record every breach of a stalking order.",
+            "addressed_to": ["all-forces"],
+        },
+        {
+            "ref": "AFI-1",
+            "kind": "area_for_improvement",
+            "label": "AFI 1",
+            "text": "Forces should improve how they tell victims of the outcome.",
+            "addressed_to": ["all-forces"],
+        },
+    ]
+    app, signoff_id = started(data)
+    drive_to_ready(app, signoff_id)
+    doc, _ = document(app, signoff_id)
+    [together] = [g for part in doc.parts for g in part.groups if g.answered_together]
+    assert together.heading == "National recommendations and areas for improvement"
+    assert [e.ref for e in together.findings] == ["R-1", "AFI-1"]

@@ -252,7 +252,7 @@ class _Findings:
                 national_causes = {f.ref for f in together if f.kind is FindingKind.CAUSE_OF_CONCERN}
                 groups.append(
                     FindingGroup(
-                        part.heading_together(bool(national_causes)),
+                        part.heading_together({f.kind for f in together}),
                         tuple(
                             self.entry(f, [r for r in together if r.answers == f.ref])
                             if f.ref in national_causes

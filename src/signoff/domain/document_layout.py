@@ -132,12 +132,16 @@ class FindingsPart(_Strict):
     def heading(self, kind: FindingKind) -> str:
         return self.headings.get(kind, _FINDING_HEADINGS[kind])
 
-    def heading_together(self, with_causes_of_concern: bool) -> str:
-        """The findings answered together: national recommendations, and causes of concern when some are
-        national too (unless the office's layout names the heading itself)."""
-        if with_causes_of_concern and "national_heading" not in self.model_fields_set:
-            return "National causes of concern and recommendations"
-        return self.national_heading
+    def heading_together(self, kinds: set[FindingKind]) -> str:
+        """The findings answered together: national recommendations, and the other kinds when some are
+        national too ("National causes of concern and recommendations"), unless the office's layout names
+        the heading itself."""
+        if kinds <= {FindingKind.RECOMMENDATION} or "national_heading" in self.model_fields_set:
+            return self.national_heading
+        names = [_FINDING_HEADINGS[kind].lower() for kind in FindingKind if kind in kinds]
+        return "National " + (
+            " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+        )
 
 
 class NotingPart(_Strict):
