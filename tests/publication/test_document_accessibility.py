@@ -126,3 +126,21 @@ def test_the_signature_stays_on_the_page_of_the_text_it_signs() -> None:
             moved_with_it += 1  # the last paragraph went over to the next page with the signature
     # The range did reach the foot of a page: some text went over to keep the signature company.
     assert moved_with_it > 0
+
+
+def test_no_heading_the_response_can_hold_is_smaller_than_its_text() -> None:
+    """A response under a recommendation under its cause of concern is an h5: unstyled, WeasyPrint set it
+    at 0.83em, smaller than the paragraph it heads."""
+    import re
+
+    css = (PROJECT_ROOT / "templates" / "documents" / "_document.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    template = (PROJECT_ROOT / "templates" / "documents" / "response.html").read_text(encoding="utf-8")
+    deepest = 5 if "level + 1" in template else 4  # a finding at h4, its response one below
+    sizes: dict[str, float] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", css):
+        size = re.search(r"font-size:\s*([\d.]+)em", body)
+        for selector in selectors.split(","):
+            if size and re.fullmatch(r"h[1-6]", selector.strip()):
+                sizes[selector.strip()] = float(size.group(1))
+    assert all(sizes.get(f"h{level}", 0) >= 1 for level in range(1, deepest + 1)), sizes
