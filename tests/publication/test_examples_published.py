@@ -59,6 +59,7 @@ class Published:
     html: str
     pdf_text: str
     markdown: str
+    certificate: str
 
 
 def publish_example(app: Application, clock: FixedClock, name: str) -> list[Published]:
@@ -90,6 +91,7 @@ def publish_example(app: Application, clock: FixedClock, name: str) -> list[Publ
                 html=(folder / "response.html").read_text(encoding="utf-8"),
                 pdf_text=_pdf_text(folder / "response.pdf"),
                 markdown=(folder / "response.md").read_text(encoding="utf-8"),
+                certificate=(folder / "certificate.html").read_text(encoding="utf-8"),
             )
         )
     return results
@@ -243,6 +245,12 @@ def check_published(published: Published) -> None:
     assert_in_order(pieces, published.pdf_text, f"{published.office} response.pdf")
     assert_in_order(pieces, _markdown_text(published.markdown), f"{published.office} response.md")
     assert_markdown_reads_as_html(published.html, published.markdown)
+    # Its description names the office as the directory does, not in a possessive its name cannot take
+    # ("Mayor of Greater Manchester (police and crime functions)'s response").
+    [description] = re.findall(r'<meta name="description" content="([^"]*)"', published.html)
+    assert description.startswith("The response of the "), description
+    assert "The response of the " in visible_text(published.certificate)
+    assert ")'s" not in visible_text(published.certificate) + description
     # Another force's findings are that office's: never in this one's response.
     for unseen in published.unseen:
         for text in (html_text, published.pdf_text, _markdown_text(published.markdown)):
