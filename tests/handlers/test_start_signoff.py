@@ -345,3 +345,25 @@ def test_one_office_withdrawing_a_regional_report_frees_it_for_that_office_alone
     memory.refused(
         lambda: start_for("cumbria-pcc", CUMBRIA_OFFICER), InvalidInput, f"already has sign-off #{cumbria}"
     )
+
+
+def test_a_start_refused_for_another_offices_sign_off_does_not_give_its_number(memory: InMemoryApp) -> None:
+    """Cheshire's officer cannot open Lancashire's sign-off: told its number, they could probe any report's."""
+    lancashire = reference_inspection().model_copy(update={"respond_for": ["lancashire-pcc"]})
+    [theirs] = start_signoff(StartSignoff(inspection=lancashire, started_by=LANCASHIRE_OFFICER), memory.deps)
+    both = reference_inspection().model_copy(update={"respond_for": ["cheshire-pcc", "lancashire-pcc"]})
+    said = memory.refused(
+        lambda: start_signoff(StartSignoff(inspection=both, started_by=OWEN), memory.deps),
+        InvalidInput,
+        "lancashire-pcc has its own sign-off of this report already",
+        "start it for your office alone",
+    )
+    assert f"#{theirs}" not in said.message
+    # Its own officer is told the number, to open it.
+    memory.refused(
+        lambda: start_signoff(
+            StartSignoff(inspection=lancashire, started_by=LANCASHIRE_OFFICER), memory.deps
+        ),
+        InvalidInput,
+        f"lancashire-pcc already has sign-off #{theirs} for this report",
+    )

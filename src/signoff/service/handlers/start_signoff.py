@@ -118,7 +118,7 @@ def _start(
         answering = responding | set(inspection.forces_covered)
         created: list[SignOff] = []
         for office, force in forces.items():
-            key = _new_report_key(uow, office, inspection)
+            key = _new_report_key(uow, office, inspection, starter.organisation)
             # Started for several offices, the table's facts about "the force" (specific to it, quoted,
             # local recommendations) are each office's own; the starter's answers stand for their own office.
             several = len(forces) > 1 and office != starter.organisation
@@ -195,12 +195,18 @@ def _late_start(signoff: SignOff) -> str | None:
     return late if isinstance(late, str) else None
 
 
-def _new_report_key(uow: UnitOfWork, office: str, inspection: Inspection) -> str:
+def _new_report_key(uow: UnitOfWork, office: str, inspection: Inspection, starters_office: str) -> str:
     """The report's key for this office, or InvalidInput naming the sign-off it already has (a withdrawn
-    one leaves the report free to start again)."""
+    one leaves the report free to start again): by its number to the office's own starter; to another
+    office's, only that it has one (its number is not theirs to open)."""
     key, existing = _report_key(uow, office, inspection)
     if existing is None:
         return key
+    if office != starters_office:
+        raise InvalidInput(
+            f"{office} has its own sign-off of this report already ({inspection.report_url}); "
+            "start it for your office alone"
+        )
     raise InvalidInput(
         f"{office} already has sign-off #{existing} for this report ({inspection.report_url}); "
         "open it instead of starting another"
