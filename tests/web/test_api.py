@@ -52,6 +52,28 @@ def test_bad_input_is_422_naming_the_field(client: TestClient, app: Application,
     assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
 
 
+def test_a_body_giving_a_key_twice_is_refused_naming_it(
+    client: TestClient, app: Application, signoff_id: int
+) -> None:
+    """Read as its last value, this request for changes recorded an approval."""
+    sign_in(client, app, RACHEL)
+    draft(app, signoff_id, "report-summary", OWEN, "Text.")
+    path = f"/api/signoffs/{signoff_id}/sections/report-summary/decisions"
+    body = '{"outcome": "request_changes", "comment": "Please fix", "outcome": "approve"}'
+    answer = client.post(path, content=body, headers={**csrf(client), "Content-Type": "application/json"})
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["msg"] == "JSON decode error: the key 'outcome' is given twice: give it once"
+    assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
+    # Nested too; and the same keys once each are read as ever.
+    nested = '{"outcome": "approve", "extra": {"a": 1, "a": 2}}'
+    answer = client.post(path, content=nested, headers={**csrf(client), "Content-Type": "application/json"})
+    assert answer.json()["detail"][0]["msg"].endswith("the key 'a' is given twice: give it once")
+    once = '{"outcome": "request_changes", "comment": "Please fix"}'
+    answer = client.post(path, content=once, headers={**csrf(client), "Content-Type": "application/json"})
+    assert answer.status_code == 201
+
+
 # A decision is stored: the web's storage path.
 @pytest.mark.both_databases
 def test_an_approver_decides_through_the_api(client: TestClient, app: Application, signoff_id: int) -> None:

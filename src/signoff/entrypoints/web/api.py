@@ -16,6 +16,7 @@ from signoff.domain.text_fields import MultiLine, SingleLine
 from signoff.entrypoints.web.auth import client_of, safe_next
 from signoff.entrypoints.web.context import Id, signed_in, web
 from signoff.entrypoints.web.security import CSRF_HEADER, check_csrf, csrf_token
+from signoff.entrypoints.web.strict_json import StrictJsonRoute
 from signoff.service.commands import (
     Decide,
     DelegateApprovals,
@@ -49,7 +50,7 @@ from signoff.service.queries.my_tasks import TaskItem, my_tasks
 from signoff.service.queries.section_page import SectionPage, section_page
 from signoff.service.queries.signoff_page import SignoffPage, signoff_page
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", route_class=StrictJsonRoute)
 Me = Annotated[Participant, Depends(signed_in)]
 # Control characters are refused here as in every text field: a NUL in a path reached PostgreSQL as a 500.
 SectionKey = Annotated[SingleLine, Field(min_length=1, max_length=64)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -160,7 +161,7 @@ def create_web_app(application: Application, *, deliver_mail: bool = False) -> F
         assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for this class
         if _is_api(request):
             problems = [
-                {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                {"loc": list(e.get("loc", ())), "msg": _reason(e), "type": str(e.get("type", ""))}
                 for e in error.errors()
             ]
             return JSONResponse({"detail": problems}, status_code=422)
@@ -191,3 +192,12 @@ def create_web_app(application: Application, *, deliver_mail: bool = False) -> F
         return render(request, "error.html", {"title": title, "message": message}, error.status_code)
 
     return app
+
+
+def _reason(problem: dict[str, Any]) -> str:
+    """The problem's message, with why JSON could not be read ("JSON decode error" alone says nothing)."""
+    message = str(problem.get("msg", ""))
+    context = problem.get("ctx") or {}
+    if problem.get("type") == "json_invalid" and context.get("error"):
+        return f"{message}: {context['error']}"
+    return message

@@ -24,13 +24,14 @@ from signoff.entrypoints.web.api import Csrf
 from signoff.entrypoints.web.context import Id, render, signed_in, web
 from signoff.entrypoints.web.forms import field_errors, read_form
 from signoff.entrypoints.web.security import check_csrf
+from signoff.entrypoints.web.strict_json import StrictJsonRoute
 from signoff.service.commands import PublishSignoff
 from signoff.service.handlers.publish import check_publishable
 from signoff.service.queries.public_responses import MANIFEST, public_response
 from signoff.service.queries.publishing import publish_preview, publishing_page
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api")
+api_router = APIRouter(prefix="/api", route_class=StrictJsonRoute)
 Me = Annotated[Participant, Depends(signed_in)]
 
 # The preview is the document exactly as it will be published: its own inline styles and embedded
