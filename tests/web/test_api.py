@@ -49,6 +49,10 @@ def test_bad_input_is_422_naming_the_field(client: TestClient, app: Application,
     answer = client.post(path, json={"outcome": "request_changes"}, headers=csrf(client))
     assert answer.status_code == 422
     assert "comment" in answer.json()["detail"]
+    # A revision no column holds is bad input, not a conflict echoing a 31-digit number.
+    answer = client.post(path, json={"outcome": "approve", "revision": 2**100}, headers=csrf(client))
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "revision"]
     assert section_detail(signoff_id, "report-summary", app.deps).section.state == "in_approval"
 
 

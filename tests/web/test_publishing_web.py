@@ -311,3 +311,19 @@ def test_a_publish_form_sent_twice_publishes_once(client: TestClient, app: Appli
     assert (made.status_code, again.status_code) == (201, 409)
     assert "was published as version 2 after you confirmed version 2" in again.json()["detail"]
     assert written(app)[0] == 2
+
+
+def test_a_version_never_offered_is_refused_naming_the_next(client: TestClient, app: Application) -> None:
+    """Version 2 asked for before version 1: "published as another version after you confirmed version 2"
+    said something had been published that never was."""
+    signoff_id = ready_to_publish(app)
+    sign_in(client, app, OWEN)
+    before = written(app)
+    answer = client.post(
+        f"/api/signoffs/{signoff_id}/publications", json={"version": 2}, headers=api_csrf(client)
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == (
+        f"version 2 is not the next version of sign-off #{signoff_id}: that is 1"
+    )
+    assert written(app) == before

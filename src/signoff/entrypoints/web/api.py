@@ -117,6 +117,7 @@ class DecisionBody(_Body):
     revision: int | None = Field(
         default=None,
         ge=1,
+        le=2_147_483_647,
         description="The revision read (the section's `revision`): refused with 409 if it is no longer the "
         "current one.",
     )

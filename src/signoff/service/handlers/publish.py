@@ -15,7 +15,7 @@ from typing import Any
 from signoff.domain.deadlines import local_day
 from signoff.domain.directory import Participant, Roster
 from signoff.domain.document import build_certificate, build_document
-from signoff.domain.errors import NotFound, PublishedSince
+from signoff.domain.errors import InvalidInput, NotFound, PublishedSince
 from signoff.domain.model import SignOff
 from signoff.domain.notice_builder import NoticeBuilder
 from signoff.domain.notifications import Attachment
@@ -71,6 +71,11 @@ def _still_to_publish(signoff: SignOff, version: int | None) -> None:
     resent request) publishes once, the second told so rather than asked for a correction's note."""
     if version is None or signoff.next_publication_version() == version:
         return
+    if version > signoff.next_publication_version():  # not a resent form: a number never offered
+        raise InvalidInput(
+            f"version {version} is not the next version of sign-off #{signoff.id}: that is "
+            f"{signoff.next_publication_version()}"
+        )
     latest = signoff.latest_publication()
     done = f"version {latest.version}" if latest is not None else "another version"
     raise PublishedSince(
