@@ -40,6 +40,7 @@ from signoff.domain.planning import Intake, extend_stage, plan_stages
 from signoff.domain.publication import Publication
 from signoff.domain.publishing import check_publishable, publish, require_publisher
 from signoff.domain.rounds import after_approval, close_round, open_round, regate_dependants
+from signoff.domain.text_fields import shows_nothing
 from signoff.domain.textdiff import content_hash
 from signoff.domain.transitions import (
     SIGNOFF_INITIAL,
@@ -187,8 +188,8 @@ class SignOff:
 
     @property
     def new_audit_events(self) -> list[AuditEvent]:
-        """Events recorded since this object was loaded; the unit of work stores them."""
-        # Not a mapped column: loaded objects skip __init__, so the list is created on first use.
+        """Events recorded since this object was loaded; the unit of work stores them. Not a mapped column:
+        loaded objects skip __init__, so the list is created on first use."""
         events: list[AuditEvent] = self.__dict__.setdefault("_new_audit_events", [])
         return events
 
@@ -296,7 +297,7 @@ class SignOff:
         if author_id not in section.drafter_ids:
             raise NotPermitted(f"only the section's drafters may write section {section.key!r}")
         text = body.strip()
-        if not text:
+        if shows_nothing(text):
             raise InvalidInput("the text is empty")
         if len(text) > MAX_SECTION_LENGTH:
             raise InvalidInput(f"the text is {len(text)} characters long; the limit is {MAX_SECTION_LENGTH}")
@@ -349,7 +350,7 @@ class SignOff:
         request, on_behalf_of = approval.request_to_decide(section, actor_id, delegations, roster, now)
         revision = approval.text_decided_on(section, read_revision)  # before all else the form may fix
         comment = comment.strip()
-        if outcome is Outcome.REQUEST_CHANGES and not comment:
+        if outcome is Outcome.REQUEST_CHANGES and shows_nothing(comment):
             raise InvalidInput("a request for changes needs a comment saying what to change")
         if (theirs := section.written_by(actor_id, on_behalf_of)) is not None:
             raise NotPermitted(f"nobody may approve their own text: revision {theirs.number} is theirs")
@@ -364,8 +365,7 @@ class SignOff:
             decided_at=now,
         )
         request.decision = decision
-        # Fired before the decision is recorded, so that its event binds the request's new state: an
-        # approval short of its step's quorum records nothing after it.
+        # Fired before the decision is recorded, its event binding the request's new state (short of quorum).
         request.fire(
             RequestEvent.APPROVE if outcome is Outcome.APPROVE else RequestEvent.REQUEST_CHANGES, now
         )
@@ -439,7 +439,7 @@ class SignOff:
     def withdraw(self, reason: str, admin_id: int, roster: Roster, now: datetime) -> None:
         self._require_admin(admin_id, roster, Action.WITHDRAW)
         reason = reason.strip()
-        if not reason:
+        if shows_nothing(reason):
             raise InvalidInput("withdrawing a sign-off needs a reason")
         self.state = fire(SIGNOFF_TRANSITIONS, "sign-off", self.state, SignoffEvent.WITHDRAW)
         self.withdrawn_reason = reason

@@ -21,6 +21,7 @@ context carries the character and where it was, for an entry point that can say 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -69,6 +70,19 @@ def check_multi_line(value: str) -> str:
     found = _MULTI_LINE.search(value)
     if found is not None:
         raise _refuse_at(value, found.start())
+    return value
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether a reader would see nothing: only spaces, line breaks and invisible format characters (a
+    zero-width space, a word joiner, a byte-order mark), which `str.strip` keeps. A text that must say
+    something (a comment asking for changes, a reason) is refused as blank when it shows nothing."""
+    return all(c.isspace() or unicodedata.category(c) in ("Cf", "Zs", "Zl", "Zp") for c in text)
+
+
+def check_visible(value: str) -> str:
+    if shows_nothing(value):
+        raise ValueError("must say something: it has no visible character")
     return value
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from signoff.domain.inspection import Inspection, Key
 from signoff.domain.model import MAX_SECTION_LENGTH, Outcome
-from signoff.domain.text_fields import MultiLine, SingleLine
+from signoff.domain.text_fields import MultiLine, SingleLine, check_visible
 
 SectionKey = Annotated[SingleLine, Field(min_length=1, max_length=64)]
-Reason = Annotated[SingleLine, Field(min_length=1, max_length=2000)]
+Reason = Annotated[SingleLine, Field(min_length=1, max_length=2000), AfterValidator(check_visible)]
 Note = Annotated[SingleLine, Field(max_length=2000)]
 
 
