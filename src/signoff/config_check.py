@@ -16,7 +16,7 @@ from signoff.bootstrap import Application
 from signoff.domain.directory import DirectoryConfig, OrganisationKind
 from signoff.domain.document_layout import PublicationConfig, SectionPart
 from signoff.domain.errors import InvalidInput
-from signoff.service.pipelines import every_pipeline
+from signoff.service.pipelines import directory_problems, every_pipeline
 
 
 def check_configuration(app: Application) -> None:
@@ -29,9 +29,7 @@ def check_configuration(app: Application) -> None:
     directory = app.load_directory_config()
     # config/pipeline.yaml, and every pipeline of config/pipelines/ with it; the people, roles and offices
     # they name, the directory's (as `signoff directory load` checks them).
-    pipelines = every_pipeline(app.deps)
-    problems = list(dict.fromkeys(problem for each in pipelines for problem in each.problems_with(directory)))
-    if problems:
+    if problems := directory_problems(every_pipeline(app.deps), directory):
         raise InvalidInput(
             f"{settings.pipeline_file}: names what the directory lacks: " + "; ".join(problems)
         )

@@ -3,6 +3,7 @@ and the stages of them all."""
 
 from __future__ import annotations
 
+from signoff.domain.directory import DirectoryConfig
 from signoff.domain.inspection import InspectionType
 from signoff.domain.pipeline import Pipeline
 from signoff.service.dependencies import Dependencies
@@ -28,3 +29,9 @@ def stage_choices(deps: Dependencies, office: str) -> list[tuple[str, str]]:
         for stage in pipeline.for_office(office).stages:
             choices.setdefault(stage.key, stage.title)
     return list(choices.items())
+
+
+def directory_problems(pipelines: list[Pipeline], directory: DirectoryConfig) -> list[str]:
+    """The people, roles and offices the pipelines name that the directory lacks, each said once (every
+    pipeline inherits the default's office titles, and would say their problem again)."""
+    return list(dict.fromkeys(problem for each in pipelines for problem in each.problems_with(directory)))

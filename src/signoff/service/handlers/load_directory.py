@@ -10,6 +10,7 @@ from signoff.domain.errors import InvalidInput
 from signoff.domain.pipeline import Pipeline
 from signoff.service.dependencies import Dependencies
 from signoff.service.handlers.web_sessions import end_sessions_of_inactive
+from signoff.service.pipelines import directory_problems
 from signoff.service.ports import UnitOfWork
 
 
@@ -26,8 +27,7 @@ def load_directory(config: DirectoryConfig, pipeline: Pipeline, deps: Dependenci
     if deps.load_pipelines is not None:
         # The pipelines of config/pipelines/ must find their people and roles too.
         pipelines.extend(p for p in deps.load_pipelines().all() if p != pipeline)
-    # Office titles are every pipeline's: each would say the same.
-    problems = list(dict.fromkeys(problem for each in pipelines for problem in each.problems_with(config)))
+    problems = directory_problems(pipelines, config)
     if problems:
         raise InvalidInput("the pipeline names what the directory lacks:\n" + "\n".join(problems))
     now = deps.clock.now()
